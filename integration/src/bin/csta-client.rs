@@ -1,0 +1,147 @@
+//! `csta-client` — watch a running bwcsta: connect, start monitors, print
+//! every message received as one line.
+//!
+//! ```text
+//! csta-client --connect 127.0.0.1:1040 --monitor 2001 --monitor 2002
+//!             [--edition ed3] [--session] [--count N] [--duration SECONDS]
+//!             [--raw] [--quiet] [--stats]
+//! ```
+//! `--count` exits after N events, `--duration` after that many seconds;
+//! `--stats` prints the number of events and the rate at the end (used by
+//! the benchmark); `--quiet` prints no per-event lines.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use bwcsta::csta::edition::Edition;
+use bwcsta_integration::client::{describe, start_application_session_xml, CstaClient};
+
+const USAGE: &str = "usage: csta-client --connect HOST:PORT [--monitor DEVICE]... [--edition edN] \
+[--session] [--count N] [--duration SECONDS] [--raw] [--quiet] [--stats]";
+
+struct Args {
+    connect: SocketAddr,
+    monitors: Vec<String>,
+    edition: Edition,
+    session: bool,
+    count: Option<u64>,
+    duration: Option<Duration>,
+    raw: bool,
+    quiet: bool,
+    stats: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut it = std::env::args().skip(1);
+    let mut connect = None;
+    let mut a = Args {
+        connect: SocketAddr::from(([127, 0, 0, 1], 1040)),
+        monitors: Vec::new(),
+        edition: Edition::Ed3,
+        session: false,
+        count: None,
+        duration: None,
+        raw: false,
+        quiet: false,
+        stats: false,
+    };
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--connect" => {
+                let v = value("--connect")?;
+                connect = Some(v.parse().map_err(|_| format!("bad address {v}"))?);
+            }
+            "--monitor" => a.monitors.push(value("--monitor")?),
+            "--edition" => {
+                let v = value("--edition")?;
+                a.edition = Edition::from_name(&v).ok_or(format!("unknown edition {v}"))?;
+            }
+            "--session" => a.session = true,
+            "--count" => a.count = Some(value("--count")?.parse().map_err(|_| "bad --count")?),
+            "--duration" => {
+                let s: f64 = value("--duration")?.parse().map_err(|_| "bad --duration")?;
+                a.duration = Some(Duration::from_secs_f64(s.max(0.0)));
+            }
+            "--raw" => a.raw = true,
+            "--quiet" => a.quiet = true,
+            "--stats" => a.stats = true,
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    a.connect = connect.ok_or("--connect is required")?;
+    Ok(a)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("csta-client: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("csta-client: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(args: &Args) -> std::io::Result<()> {
+    let mut client = CstaClient::connect(args.connect, args.edition)?;
+    let t = Duration::from_secs(10);
+    if args.session {
+        let id = client.request(&start_application_session_xml("csta-client", args.edition))?;
+        let r = client.response(id, t)?;
+        println!("{}", describe(&r));
+    }
+    for device in &args.monitors {
+        match client.monitor_start(device, t)? {
+            Ok(xref) => println!("monitoring {device}: monitorCrossRefID {xref}"),
+            Err(e) => println!("monitoring {device} failed: {e}"),
+        }
+    }
+    let started = Instant::now();
+    let mut first_event: Option<Instant> = None;
+    let mut events = 0u64;
+    loop {
+        if args.count.is_some_and(|n| events >= n) {
+            break;
+        }
+        let remaining = match args.duration {
+            Some(d) => match d.checked_sub(started.elapsed()) {
+                Some(r) => r,
+                None => break,
+            },
+            None => Duration::from_secs(3600),
+        };
+        let Some(r) = client.recv(remaining.min(Duration::from_secs(1)))? else {
+            continue;
+        };
+        if r.is_event() {
+            events += 1;
+            first_event.get_or_insert_with(Instant::now);
+        }
+        if !args.quiet {
+            if args.raw {
+                println!("{} {}", r.invoke_id, r.xml);
+            } else {
+                println!("{}", describe(&r));
+            }
+        }
+    }
+    if args.stats {
+        let secs = first_event.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        let rate = if secs > 0.0 { events as f64 / secs } else { 0.0 };
+        println!("events {events} in {secs:.3}s = {rate:.0} events/s");
+    }
+    Ok(())
+}

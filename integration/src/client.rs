@@ -1,0 +1,273 @@
+//! A small CSTA client over TCP, for the `csta-client` tool and the
+//! end-to-end tests: frames requests, reads frames, answers the server's
+//! SystemStatus with SystemStatusResponse, and keeps unsolicited messages
+//! (events, server requests) until asked for.
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use bwcsta::csta::edition::{Edition, APPL_SESSION_NS};
+use bwcsta::csta::frame::{self, FrameDecoder, InvokeId};
+use bwcsta::csta::parse::{self, Message};
+use bwcsta::csta::xml::XmlWriter;
+
+/// One message received from the server.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub invoke_id: InvokeId,
+    pub root: String,
+    pub message: Message,
+    pub xml: String,
+}
+
+impl Received {
+    pub fn is_event(&self) -> bool {
+        matches!(self.message, Message::Event(_))
+    }
+}
+
+pub struct CstaClient {
+    stream: TcpStream,
+    decoder: FrameDecoder,
+    next_invoke: u16,
+    ns: &'static str,
+    queue: VecDeque<Received>,
+    /// Answer the server's SystemStatus automatically.
+    pub auto_ack: bool,
+}
+
+impl CstaClient {
+    pub fn connect(addr: SocketAddr, edition: Edition) -> io::Result<CstaClient> {
+        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+        stream.set_nodelay(true)?;
+        Ok(CstaClient {
+            stream,
+            decoder: FrameDecoder::new(),
+            next_invoke: 0,
+            ns: edition.namespace(),
+            queue: VecDeque::new(),
+            auto_ack: true,
+        })
+    }
+
+    pub fn ns(&self) -> &'static str {
+        self.ns
+    }
+
+    pub fn stream(&self) -> &TcpStream {
+        &self.stream
+    }
+
+    fn next_invoke(&mut self) -> InvokeId {
+        self.next_invoke = if self.next_invoke >= 9998 {
+            1
+        } else {
+            self.next_invoke + 1
+        };
+        InvokeId::new(self.next_invoke).unwrap_or(InvokeId::EVENT)
+    }
+
+    pub fn send_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stream.write_all(bytes)
+    }
+
+    /// Frames and sends `xml` with a fresh invoke id.
+    pub fn request(&mut self, xml: &str) -> io::Result<InvokeId> {
+        let id = self.next_invoke();
+        self.send_with(id, xml)?;
+        Ok(id)
+    }
+
+    pub fn send_with(&mut self, id: InvokeId, xml: &str) -> io::Result<()> {
+        let f = frame::encode(id, xml.as_bytes()).map_err(|e| io::Error::other(e.to_string()))?;
+        self.stream.write_all(&f)
+    }
+
+    /// Next message from the socket (not the queue), or None on timeout.
+    fn read_one(&mut self, deadline: Instant) -> io::Result<Option<Received>> {
+        loop {
+            match self.decoder.next_frame() {
+                Ok(Some(f)) => {
+                    let xml = String::from_utf8_lossy(&f.xml).into_owned();
+                    let incoming = parse::parse(&f.xml)
+                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+                    let r = Received {
+                        invoke_id: f.invoke_id,
+                        root: incoming.root,
+                        message: incoming.message,
+                        xml,
+                    };
+                    if self.auto_ack && matches!(r.message, Message::SystemStatus { .. }) {
+                        let ack = simple(self.ns, "SystemStatusResponse");
+                        self.send_with(r.invoke_id, &ack)?;
+                    }
+                    return Ok(Some(r));
+                }
+                Ok(None) => {}
+                Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            self.stream
+                .set_read_timeout(Some((deadline - now).max(Duration::from_millis(1))))?;
+            let mut buf = [0u8; 65536];
+            match self.stream.read(&mut buf) {
+                Ok(0) => return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "server closed")),
+                Ok(n) => self.decoder.push(&buf[..n]),
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                    return Ok(None)
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Next message (queued first), or None when `timeout` passes.
+    pub fn recv(&mut self, timeout: Duration) -> io::Result<Option<Received>> {
+        if let Some(r) = self.queue.pop_front() {
+            return Ok(Some(r));
+        }
+        self.read_one(Instant::now() + timeout)
+    }
+
+    /// Waits for the first message matching `pred`; others stay queued.
+    pub fn wait_for(
+        &mut self,
+        timeout: Duration,
+        pred: impl Fn(&Received) -> bool,
+    ) -> io::Result<Option<Received>> {
+        if let Some(pos) = self.queue.iter().position(&pred) {
+            return Ok(self.queue.remove(pos));
+        }
+        let deadline = Instant::now() + timeout;
+        while let Some(r) = self.read_one(deadline)? {
+            if pred(&r) {
+                return Ok(Some(r));
+            }
+            self.queue.push_back(r);
+        }
+        Ok(None)
+    }
+
+    /// The response to request `id` (a frame with that invoke id).
+    pub fn response(&mut self, id: InvokeId, timeout: Duration) -> io::Result<Received> {
+        self.wait_for(timeout, |r| r.invoke_id == id && !r.is_event())?
+            .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, format!("no response to {id}")))
+    }
+
+    /// MonitorStart; returns the monitorCrossRefID or the error text.
+    pub fn monitor_start(&mut self, device: &str, timeout: Duration) -> io::Result<Result<String, String>> {
+        let id = self.request(&monitor_start_xml(self.ns, device))?;
+        let r = self.response(id, timeout)?;
+        Ok(match r.message {
+            Message::MonitorStartResponse { cross_ref } => Ok(cross_ref),
+            Message::ErrorCode { category, value } => Err(format!("{category}/{value}")),
+            other => Err(format!("unexpected {:?}", std::mem::discriminant(&other))),
+        })
+    }
+
+    /// Drains queued messages.
+    pub fn take_queued(&mut self) -> Vec<Received> {
+        self.queue.drain(..).collect()
+    }
+}
+
+fn simple(ns: &str, root: &str) -> String {
+    let mut w = XmlWriter::new();
+    w.root(root, ns);
+    w.finish()
+}
+
+pub fn monitor_start_xml(ns: &str, device: &str) -> String {
+    let mut w = XmlWriter::new();
+    w.root("MonitorStart", ns);
+    w.open("monitorObject");
+    w.leaf_attr("deviceObject", &[("typeOfNumber", "dialingNumber")], device);
+    w.close("monitorObject");
+    w.leaf("monitorType", "device");
+    w.finish()
+}
+
+pub fn monitor_stop_xml(ns: &str, cross_ref: &str) -> String {
+    let mut w = XmlWriter::new();
+    w.root("MonitorStop", ns);
+    w.leaf("monitorCrossRefID", cross_ref);
+    w.finish()
+}
+
+pub fn request_system_status_xml(ns: &str) -> String {
+    simple(ns, "RequestSystemStatus")
+}
+
+pub fn snapshot_device_xml(ns: &str, device: &str) -> String {
+    let mut w = XmlWriter::new();
+    w.root("SnapshotDevice", ns);
+    w.leaf("snapshotObject", device);
+    w.finish()
+}
+
+pub fn start_application_session_xml(app: &str, edition: Edition) -> String {
+    let mut w = XmlWriter::new();
+    w.root("StartApplicationSession", APPL_SESSION_NS);
+    w.open("applicationInfo");
+    w.leaf("applicationID", app);
+    w.close("applicationInfo");
+    w.open("requestedProtocolVersions");
+    w.leaf("protocolVersion", edition.namespace());
+    w.close("requestedProtocolVersions");
+    w.leaf("requestedSessionDuration", "180");
+    w.finish()
+}
+
+/// One line describing a received message, for people watching.
+pub fn describe(r: &Received) -> String {
+    match &r.message {
+        Message::Event(e) => {
+            let mut line = e.name.clone();
+            if let Some(x) = &e.cross_ref {
+                line.push_str(&format!(" xref={x}"));
+            }
+            if let Some((_, c)) = &e.connection {
+                line.push_str(&format!(
+                    " call={} device={}",
+                    c.call_id.as_deref().unwrap_or("-"),
+                    c.device_id.as_deref().unwrap_or("-")
+                ));
+            }
+            for (name, value) in &e.devices {
+                let short = name.strip_suffix("Device").unwrap_or(name);
+                line.push_str(&format!(" {short}={}", value.as_deref().unwrap_or("?")));
+            }
+            if let Some(s) = &e.local_connection_info {
+                line.push_str(&format!(" state={s}"));
+            }
+            if let Some(c) = &e.cause {
+                line.push_str(&format!(" cause={c}"));
+            }
+            line
+        }
+        Message::SystemStatus { status } => format!("SystemStatus {status}"),
+        Message::RequestSystemStatusResponse { status } => {
+            format!("RequestSystemStatusResponse {status} (#{})", r.invoke_id)
+        }
+        Message::MonitorStartResponse { cross_ref } => {
+            format!("MonitorStartResponse xref={cross_ref} (#{})", r.invoke_id)
+        }
+        Message::MonitorStop { cross_ref } => format!("MonitorStop xref={cross_ref} (server)"),
+        Message::ErrorCode { category, value } => {
+            format!("CSTAErrorCode {category}={value} (#{})", r.invoke_id)
+        }
+        Message::SnapshotDeviceResponse { items } => {
+            let calls: Vec<String> = items
+                .iter()
+                .map(|i| format!("{}:{}", i.call_id, i.local_call_state))
+                .collect();
+            format!("SnapshotDeviceResponse [{}] (#{})", calls.join(" "), r.invoke_id)
+        }
+        _ => format!("{} (#{})", r.root, r.invoke_id),
+    }
+}

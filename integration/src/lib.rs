@@ -1,0 +1,7 @@
+//! Test doubles and tools for bwcsta: the XSP simulator ([`sim`]), a CSTA
+//! client ([`client`]) and helpers that run the real `bwcsta` binary against
+//! them ([`support`]).
+
+pub mod client;
+// pub mod sim; (pending)
+pub mod support;

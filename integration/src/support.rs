@@ -1,0 +1,193 @@
+//! Running the real `bwcsta` binary in tests: a private directory with a
+//! generated configuration (short timers), the process, and waits on its
+//! status file and log — every wait is a condition with a timeout, never a
+//! fixed sleep.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// A directory removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("bwcsta-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if std::env::var_os("BWCSTA_KEEP_TEST_DIRS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bound and released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// Polls `f` every 10 ms until it returns true or `timeout` passes.
+pub fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if f() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The configuration tests start from: fast timers, files in `dir`.
+pub fn test_config(dir: &Path, csta_port: u16, xsp_urls: &[String]) -> Value {
+    let servers: Vec<Value> = xsp_urls
+        .iter()
+        .enumerate()
+        .map(|(i, url)| json!({ "name": format!("xsp{}", i + 1), "url": url }))
+        .collect();
+    json!({
+        "csta": { "listen": format!("127.0.0.1:{csta_port}"), "idle_timeout_s": 30 },
+        "xsi": {
+            "servers": servers,
+            "username": "cti@example.net",
+            "password": "secret",
+            "application_id": "bwcsta-test",
+            "channel_set_id": "bwcsta-test-set",
+            "default_domain": "example.net",
+            "heartbeat_interval_s": 0.5,
+            "reconnect_initial_s": 0.1,
+            "reconnect_max_s": 0.5,
+            "request_timeout_s": 2
+        },
+        "log": { "file": dir.join("bwcsta.log"), "level": "debug" },
+        "status_file": dir.join("status.json"),
+        "status_interval_s": 0.2,
+        "pid_file": dir.join("bwcsta.pid")
+    })
+}
+
+/// A running `bwcsta` process.
+pub struct Bwcsta {
+    child: Option<Child>,
+    pub dir: TempDir,
+    pub csta: SocketAddr,
+}
+
+impl Bwcsta {
+    /// Writes `config` and starts `bin --config <file>`.
+    pub fn start(bin: &Path, dir: TempDir, config: &Value) -> Bwcsta {
+        let port = config["csta"]["listen"]
+            .as_str()
+            .and_then(|s| s.parse::<SocketAddr>().ok())
+            .expect("csta.listen in test config");
+        let path = dir.path().join("bwcsta.json");
+        std::fs::write(&path, serde_json::to_vec_pretty(config).expect("json")).expect("write config");
+        let stderr = std::fs::File::create(dir.path().join("stderr.txt")).expect("stderr file");
+        let child = Command::new(bin)
+            .arg("--config")
+            .arg(&path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("start bwcsta");
+        Bwcsta {
+            child: Some(child),
+            dir,
+            csta: port,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.path("bwcsta.log")).unwrap_or_default()
+            + &std::fs::read_to_string(self.path("stderr.txt")).unwrap_or_default()
+    }
+
+    pub fn status(&self) -> Option<Value> {
+        let text = std::fs::read_to_string(self.path("status.json")).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    pub fn wait_status(&self, timeout: Duration, pred: impl Fn(&Value) -> bool) -> bool {
+        wait_until(timeout, || self.status().is_some_and(|s| pred(&s)))
+    }
+
+    /// Waits until the CSTA port accepts connections.
+    pub fn wait_listening(&self, timeout: Duration) -> bool {
+        wait_until(timeout, || {
+            TcpStream::connect_timeout(&self.csta, Duration::from_millis(100)).is_ok()
+        })
+    }
+
+    /// Waits until every XSP link reports `up` in the status file.
+    pub fn wait_links_up(&self, n: usize, timeout: Duration) -> bool {
+        self.wait_status(timeout, |s| {
+            s["xsp"]
+                .as_array()
+                .is_some_and(|a| a.len() == n && a.iter().all(|x| x["state"] == "up"))
+        })
+    }
+
+    /// Sends SIGTERM; returns the exit status and how long the exit took.
+    pub fn terminate(&mut self, timeout: Duration) -> Option<(ExitStatus, Duration)> {
+        let child = self.child.as_mut()?;
+        let started = Instant::now();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return Some((status, started.elapsed()));
+            }
+            if started.elapsed() > timeout {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+}
+
+impl Drop for Bwcsta {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The CSTA listener: accepts client connections, enforces `csta.allow` and
+//! `csta.max_sessions` (each refusal logged with the peer address), and
+//! starts a reader and a writer thread for every accepted client.
+//!
+//! The accept loop blocks in `accept`; [`Listener::stop`] wakes it by
+//! connecting to itself after setting the stop flag, then shuts down every
+//! client socket so their threads end, and joins them with a deadline.
+
+use std::collections::BTreeMap;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+use parking_lot::Mutex;
+
+use crate::config::IpNet;
+use crate::csta::session::{self, SessionThreads};
+use crate::event::{ClientId, Event};
+use crate::thread::{self, Handle};
+
+pub struct ListenerConfig {
+    pub listen: SocketAddr,
+    pub allow: Vec<IpNet>,
+    pub max_sessions: usize,
+    pub idle_timeout: Duration,
+}
+
+/// The running listener and its sessions.
+pub struct Listener {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    sessions: Arc<Mutex<BTreeMap<ClientId, SessionThreads>>>,
+    thread: Handle,
+}
+
+impl Listener {
+    /// Binds the port (an error here is a runtime failure: exit 1).
+    pub fn start(cfg: ListenerConfig, inbox: Sender<Event>) -> Result<Listener, String> {
+        let socket = TcpListener::bind(cfg.listen)
+            .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+        let addr = socket
+            .local_addr()
+            .map_err(|e| format!("listener address: {e}"))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let sessions = Arc::new(Mutex::new(BTreeMap::new()));
+        let acceptor = Acceptor {
+            cfg,
+            inbox,
+            stop: stop.clone(),
+            sessions: sessions.clone(),
+            next_id: 0,
+        };
+        let thread = thread::spawn("csta-listen", move || acceptor.run(&socket))
+            .map_err(|e| format!("cannot start listener thread: {e}"))?;
+        log::info!("CSTA listening on {addr}");
+        Ok(Listener {
+            addr,
+            stop,
+            sessions,
+            thread,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, closes every client, joins all threads by `deadline`.
+    pub fn stop(self, deadline: Instant) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the blocking accept().
+        let wake = match self.addr {
+            SocketAddr::V4(a) if a.ip().is_unspecified() => {
+                SocketAddr::from(([127, 0, 0, 1], a.port()))
+            }
+            SocketAddr::V6(a) if a.ip().is_unspecified() => {
+                SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, a.port()))
+            }
+            other => other,
+        };
+        let _ = TcpStream::connect_timeout(&wake, Duration::from_millis(500));
+        self.thread.join_deadline(deadline);
+        let sessions = std::mem::take(&mut *self.sessions.lock());
+        for s in sessions.values() {
+            s.close();
+        }
+        for (_, s) in sessions {
+            s.join_deadline(deadline);
+        }
+    }
+}
+
+struct Acceptor {
+    cfg: ListenerConfig,
+    inbox: Sender<Event>,
+    stop: Arc<AtomicBool>,
+    sessions: Arc<Mutex<BTreeMap<ClientId, SessionThreads>>>,
+    next_id: u64,
+}
+
+impl Acceptor {
+    fn run(mut self, socket: &TcpListener) {
+        for conn in socket.incoming() {
+            if self.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            match conn {
+                Ok(stream) => self.accept(stream),
+                Err(e) => {
+                    log::warn!("accept failed: {e}");
+                    // Avoid a hot loop on persistent errors (EMFILE).
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
+    }
+
+    fn accept(&mut self, stream: TcpStream) {
+        let peer = match stream.peer_addr() {
+            Ok(p) => p,
+            Err(_) => return,
+        };
+        if !allowed(&self.cfg.allow, peer) {
+            log::warn!("refused CSTA connection from {peer}: not in csta.allow");
+            let _ = stream.shutdown(Shutdown::Both);
+            return;
+        }
+        let mut sessions = self.sessions.lock();
+        sessions.retain(|_, s| !s.is_finished());
+        if sessions.len() >= self.cfg.max_sessions {
+            log::warn!(
+                "refused CSTA connection from {peer}: csta.max_sessions ({}) reached",
+                self.cfg.max_sessions
+            );
+            let _ = stream.shutdown(Shutdown::Both);
+            return;
+        }
+        self.next_id += 1;
+        let id = ClientId(self.next_id);
+        match session::start(id, stream, peer, self.cfg.idle_timeout, self.inbox.clone()) {
+            Ok(threads) => {
+                log::info!("{id} connected from {peer}");
+                sessions.insert(id, threads);
+            }
+            Err(e) => log::error!("cannot start session for {peer}: {e}"),
+        }
+    }
+}
+
+fn allowed(allow: &[IpNet], peer: SocketAddr) -> bool {
+    allow.is_empty() || allow.iter().any(|net| net.contains(peer.ip()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_list() {
+        let nets: Vec<IpNet> = ["127.0.0.1", "10.20.0.0/16"]
+            .iter()
+            .map(|s| IpNet::parse(s).unwrap())
+            .collect();
+        let cases = [
+            ("127.0.0.1:5", true),
+            ("127.0.0.2:5", false),
+            ("10.20.3.4:5", true),
+            ("10.21.0.1:5", false),
+            ("[::ffff:10.20.0.9]:5", true),
+        ];
+        for (peer, want) in cases {
+            assert_eq!(allowed(&nets, peer.parse().unwrap()), want, "{peer}");
+        }
+        assert!(allowed(&[], "192.0.2.1:1".parse().unwrap()), "empty = everyone");
+    }
+}

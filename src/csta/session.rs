@@ -1,0 +1,171 @@
+//! One CSTA client connection: a reader thread and a writer thread.
+//!
+//! The reader decodes frames (sans-IO codec), parses each XML payload here,
+//! on its own thread, and hands the parsed request to the dispatcher. A frame
+//! with a bad header closes this session only — nothing after it can be
+//! trusted — with a log line naming the peer; a payload that is not
+//! well-formed XML is reported so the dispatcher answers `generic` and the
+//! session goes on. A client that sends nothing for `idle_timeout` is
+//! disconnected (socket read timeout).
+//!
+//! The writer drains a bounded queue filled by the dispatcher and flushes
+//! when the queue is empty, so bursts of events go out in few syscalls. A
+//! client that stops reading fills its TCP window, the write times out, and
+//! the dispatcher meanwhile finds the queue full and cuts the client off;
+//! either way no other client waits for it.
+
+use std::io::{BufWriter, ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver, Sender};
+
+use crate::csta::frame::FrameDecoder;
+use crate::csta::parse::{self, ParseError};
+use crate::event::{ClientEvent, ClientId, Event, Outbound};
+use crate::thread::{self, Handle};
+
+/// Frames queued toward one client before it counts as too slow.
+pub const OUTBOX: usize = 16 * 1024;
+/// A write that cannot progress for this long ends the session.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct SessionThreads {
+    socket: TcpStream,
+    reader: Handle,
+    writer: Handle,
+}
+
+impl SessionThreads {
+    pub fn is_finished(&self) -> bool {
+        self.reader.is_finished() && self.writer.is_finished()
+    }
+
+    pub fn close(&self) {
+        let _ = self.socket.shutdown(Shutdown::Both);
+    }
+
+    pub fn join_deadline(self, deadline: Instant) {
+        self.reader.join_deadline(deadline);
+        self.writer.join_deadline(deadline);
+    }
+}
+
+pub fn start(
+    id: ClientId,
+    stream: TcpStream,
+    peer: SocketAddr,
+    idle_timeout: Duration,
+    inbox: Sender<Event>,
+) -> std::io::Result<SessionThreads> {
+    stream.set_nodelay(true)?;
+    stream.set_read_timeout(Some(idle_timeout))?;
+    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    let (outbox, queue) = bounded(OUTBOX);
+    let read_half = stream.try_clone()?;
+    let write_half = stream.try_clone()?;
+    let control = stream.try_clone()?;
+    // Connected goes into the inbox before the reader can send anything.
+    let connected = ClientEvent::Connected {
+        peer,
+        outbox,
+        socket: stream.try_clone()?,
+    };
+    if inbox.send(Event::Client(id, connected)).is_err() {
+        return Err(std::io::Error::other("dispatcher gone"));
+    }
+    let writer = thread::spawn(format!("csta-wr-{}", id.0), move || {
+        write_loop(id, peer, write_half, &queue)
+    })?;
+    let reader = thread::spawn(format!("csta-rd-{}", id.0), move || {
+        let reason = read_loop(id, peer, read_half, idle_timeout, &inbox);
+        let _ = stream.shutdown(Shutdown::Both);
+        let _ = inbox.send(Event::Client(id, ClientEvent::Closed { reason }));
+    })?;
+    Ok(SessionThreads {
+        socket: control,
+        reader,
+        writer,
+    })
+}
+
+/// Reads until the session ends; returns why.
+fn read_loop(
+    id: ClientId,
+    peer: SocketAddr,
+    mut stream: TcpStream,
+    idle_timeout: Duration,
+    inbox: &Sender<Event>,
+) -> String {
+    let mut decoder = FrameDecoder::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) => return "connection closed by the client".into(),
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                log::warn!(
+                    "{id} ({peer}) sent nothing for {}s: disconnecting (csta.idle_timeout_s)",
+                    idle_timeout.as_secs_f64()
+                );
+                return "idle timeout".into();
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return format!("read error: {e}"),
+        };
+        decoder.push(&buf[..n]);
+        loop {
+            let frame = match decoder.next_frame() {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    log::warn!("{id} ({peer}) sent a bad frame header ({e}): closing the session");
+                    return format!("bad frame: {e}");
+                }
+            };
+            let ev = match parse::parse(&frame.xml) {
+                Ok(incoming) => ClientEvent::Request {
+                    invoke_id: frame.invoke_id,
+                    incoming: Box::new(incoming),
+                },
+                Err(ParseError::NotWellFormed(error)) | Err(ParseError::Encoding(error)) => {
+                    ClientEvent::BadXml {
+                        invoke_id: frame.invoke_id,
+                        error,
+                    }
+                }
+                Err(other) => ClientEvent::Invalid {
+                    invoke_id: frame.invoke_id,
+                    error: other.to_string(),
+                },
+            };
+            if inbox.send(Event::Client(id, ev)).is_err() {
+                return "shutting down".into();
+            }
+        }
+    }
+}
+
+fn write_loop(id: ClientId, peer: SocketAddr, stream: TcpStream, queue: &Receiver<Outbound>) {
+    let mut out = BufWriter::with_capacity(64 * 1024, &stream);
+    let result = (|| -> std::io::Result<()> {
+        while let Ok(msg) = queue.recv() {
+            match msg {
+                Outbound::Frame(frame) => out.write_all(&frame)?,
+                Outbound::Close => {
+                    out.flush()?;
+                    return Ok(());
+                }
+            }
+            if queue.is_empty() {
+                out.flush()?;
+            }
+        }
+        out.flush()
+    })();
+    if let Err(e) = result {
+        log::warn!("{id} ({peer}): write failed ({e}); closing");
+    }
+    drop(out);
+    let _ = stream.shutdown(Shutdown::Both);
+}

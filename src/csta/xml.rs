@@ -1,0 +1,346 @@
+//! A minimal XML writer for the messages the server sends.
+//!
+//! It appends to one `String` and never builds a tree, because every
+//! outgoing message is small and written front to back in schema order.
+//!
+//! Invariants:
+//! - all text and attribute values go through escaping, and characters that
+//!   XML 1.0 forbids are dropped, so a string that came from a peer (a device
+//!   id, a call id) can never make the output malformed;
+//! - element names are not escaped: callers pass the schema's own names,
+//!   which are plain ASCII;
+//! - the caller balances [`XmlWriter::open`]/[`XmlWriter::close`];
+//!   [`XmlWriter::finish`] closes only the root. The writer does not check
+//!   nesting because its callers are a fixed set of builders covered by
+//!   tests that re-parse their output.
+
+/// The declaration every outgoing document starts with.
+const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
+
+/// Room for a typical response, so most messages never reallocate.
+const INITIAL_CAPACITY: usize = 256;
+
+/// Builds one XML document as a `String`.
+#[derive(Debug)]
+pub struct XmlWriter {
+    out: String,
+    /// Name of the root element, closed by `finish`.
+    root: Option<String>,
+}
+
+impl Default for XmlWriter {
+    fn default() -> Self {
+        let mut out = String::with_capacity(INITIAL_CAPACITY);
+        out.push_str(DECLARATION);
+        XmlWriter { out, root: None }
+    }
+}
+
+impl XmlWriter {
+    /// A document holding only the XML declaration.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Opens the root element `<name xmlns="namespace">`. Call it once,
+    /// first; [`finish`](Self::finish) closes it.
+    pub fn root(&mut self, name: &str, namespace: &str) {
+        self.out.push('<');
+        self.out.push_str(name);
+        self.push_attr("xmlns", namespace);
+        self.out.push('>');
+        self.root = Some(name.to_owned());
+    }
+
+    /// `<name>`
+    pub fn open(&mut self, name: &str) {
+        self.out.push('<');
+        self.out.push_str(name);
+        self.out.push('>');
+    }
+
+    /// `</name>`
+    pub fn close(&mut self, name: &str) {
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push('>');
+    }
+
+    /// `<name>text</name>`, with `text` escaped.
+    pub fn leaf(&mut self, name: &str, text: &str) {
+        self.open(name);
+        escape_into(&mut self.out, text);
+        self.close(name);
+    }
+
+    /// `<name a="v" ...>text</name>`, with values and text escaped.
+    pub fn leaf_attr(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
+        self.out.push('<');
+        self.out.push_str(name);
+        for (attr, value) in attrs {
+            self.push_attr(attr, value);
+        }
+        self.out.push('>');
+        escape_into(&mut self.out, text);
+        self.close(name);
+    }
+
+    /// `<name/>`
+    pub fn empty(&mut self, name: &str) {
+        self.out.push('<');
+        self.out.push_str(name);
+        self.out.push_str("/>");
+    }
+
+    /// Closes the root element (if [`root`](Self::root) was called) and
+    /// returns the document.
+    pub fn finish(mut self) -> String {
+        if let Some(root) = self.root.take() {
+            self.close(&root);
+        }
+        self.out
+    }
+
+    /// ` name="value"` with the value escaped for an attribute.
+    fn push_attr(&mut self, name: &str, value: &str) {
+        self.out.push(' ');
+        self.out.push_str(name);
+        self.out.push_str("=\"");
+        escape_attr_into(&mut self.out, value);
+        self.out.push('"');
+    }
+}
+
+/// Appends `text` escaped for element content: `&`, `<`, `>`, `"` and `'`
+/// become entity references, a carriage return becomes `&#13;` (a literal
+/// one would be read back as a line feed), and characters XML 1.0 does not
+/// allow (controls other than tab, line feed and carriage return, U+FFFE,
+/// U+FFFF) are dropped.
+pub fn escape_into(out: &mut String, text: &str) {
+    escape_with(out, text, text_replacement);
+}
+
+/// Like [`escape_into`], but for a quoted attribute value: tab and line
+/// feed are written as character references too, because attribute-value
+/// normalisation would turn literal ones into spaces.
+fn escape_attr_into(out: &mut String, text: &str) {
+    escape_with(out, text, |c| match c {
+        '\t' => Some("&#9;"),
+        '\n' => Some("&#10;"),
+        _ => text_replacement(c),
+    });
+}
+
+/// What to write instead of `c` in element content: `None` keeps it,
+/// `Some("")` drops it.
+fn text_replacement(c: char) -> Option<&'static str> {
+    match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        '\'' => Some("&apos;"),
+        '\r' => Some("&#13;"),
+        c if !is_xml_char(c) => Some(""),
+        _ => None,
+    }
+}
+
+/// The XML 1.0 `Char` production. Rust strings cannot hold surrogates, so
+/// only the C0 controls and the two non-characters need excluding.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// Copies `text` to `out`, replacing characters as `replace` says. Runs of
+/// unchanged characters are copied as whole slices, so plain values (the
+/// common case) cost one `push_str`.
+fn escape_with(out: &mut String, text: &str, replace: impl Fn(char) -> Option<&'static str>) {
+    let mut run_start = 0;
+    for (i, c) in text.char_indices() {
+        if let Some(replacement) = replace(c) {
+            // `i` and `run_start` both come from `char_indices`, so they
+            // are char boundaries and `get` always succeeds.
+            out.push_str(text.get(run_start..i).unwrap_or_default());
+            out.push_str(replacement);
+            run_start = i + c.len_utf8();
+        }
+    }
+    out.push_str(text.get(run_start..).unwrap_or_default());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sxd_document::dom::Element;
+    use sxd_document::parser;
+
+    const NS: &str = "urn:test";
+
+    fn escaped(text: &str) -> String {
+        let mut out = String::new();
+        escape_into(&mut out, text);
+        out
+    }
+
+    /// Concatenated text of `el`'s direct text children.
+    fn text_of(el: Element<'_>) -> String {
+        el.children()
+            .into_iter()
+            .filter_map(|c| c.text())
+            .map(|t| t.text())
+            .collect()
+    }
+
+    /// Writes `<v a="value">value</v>` and reads both copies back.
+    fn round_trip(value: &str) -> (String, String) {
+        let mut w = XmlWriter::new();
+        w.root("Doc", NS);
+        w.leaf_attr("v", &[("a", value)], value);
+        let xml = w.finish();
+        let package = parser::parse(&xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+        let doc = package.as_document();
+        let root = doc.root().children().into_iter().find_map(|c| c.element());
+        let root = root.expect("root element");
+        let v = root.children().into_iter().find_map(|c| c.element());
+        let v = v.expect("<v>");
+        let attr = v.attribute_value("a").expect("attribute a").to_owned();
+        (text_of(v), attr)
+    }
+
+    #[test]
+    fn escape_cases() {
+        let cases: &[(&str, &str)] = &[
+            ("", ""),
+            ("plain 3021033", "plain 3021033"),
+            ("a&b", "a&amp;b"),
+            ("<tag>", "&lt;tag&gt;"),
+            ("say \"hi\"", "say &quot;hi&quot;"),
+            ("it's", "it&apos;s"),
+            ("&amp;", "&amp;amp;"),
+            ("<&>\"'", "&lt;&amp;&gt;&quot;&apos;"),
+            ("N<302118840100>;noa=nk", "N&lt;302118840100&gt;;noa=nk"),
+            ("tab\there", "tab\there"),
+            ("line\nfeed", "line\nfeed"),
+            ("cr\rlf", "cr&#13;lf"),
+            ("nul\0byte", "nulbyte"),
+            ("\u{1}\u{8}\u{b}\u{c}\u{1f}", ""),
+            ("bell\u{7}!", "bell!"),
+            ("del\u{7f}ok", "del\u{7f}ok"),
+            ("c1\u{85}\u{9f}ok", "c1\u{85}\u{9f}ok"),
+            ("non\u{fffe}char\u{ffff}", "nonchar"),
+            ("replacement \u{fffd}", "replacement \u{fffd}"),
+            (
+                "caf\u{e9} \u{20ac} \u{1f4de}",
+                "caf\u{e9} \u{20ac} \u{1f4de}",
+            ),
+            ("\u{0}<\u{1}>\u{2}", "&lt;&gt;"),
+            ("]]>", "]]&gt;"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(escaped(input), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn escape_appends_without_clearing() {
+        let mut out = String::from("keep:");
+        escape_into(&mut out, "a<b");
+        assert_eq!(out, "keep:a&lt;b");
+    }
+
+    #[test]
+    fn values_survive_a_reparse() {
+        let cases: &[(&str, &str)] = &[
+            ("", ""),
+            ("3021033", "3021033"),
+            ("<&>\"'", "<&>\"'"),
+            (
+                "every <special> & \"quote\" 'kind'",
+                "every <special> & \"quote\" 'kind'",
+            ),
+            ("N<3021061290002>;noa=nk", "N<3021061290002>;noa=nk"),
+            ("tab\tline\nreturn\r!", "tab\tline\nreturn\r!"),
+            ("\r\n", "\r\n"),
+            ("  padded  ", "  padded  "),
+            ("caf\u{e9} \u{1f4de}", "caf\u{e9} \u{1f4de}"),
+            ("bad\u{0}\u{1b}[31m", "bad[31m"),
+            ("\u{ffff}", ""),
+            ("]]>", "]]>"),
+            ("&#13;", "&#13;"),
+        ];
+        for (input, want) in cases {
+            let (text, attr) = round_trip(input);
+            assert_eq!(text, *want, "element text of {input:?}");
+            assert_eq!(attr, *want, "attribute value of {input:?}");
+        }
+    }
+
+    #[test]
+    fn writer_output_shapes() {
+        type Build = fn(&mut XmlWriter);
+        let cases: &[(Build, &str)] = &[
+            (|_| {}, ""),
+            (|w| w.root("R", NS), r#"<R xmlns="urn:test"></R>"#),
+            (
+                |w| {
+                    w.root("R", NS);
+                    w.empty("e");
+                },
+                r#"<R xmlns="urn:test"><e/></R>"#,
+            ),
+            (
+                |w| {
+                    w.root("R", NS);
+                    w.open("a");
+                    w.leaf("b", "x&y");
+                    w.close("a");
+                },
+                r#"<R xmlns="urn:test"><a><b>x&amp;y</b></a></R>"#,
+            ),
+            (
+                |w| {
+                    w.root("R", "a\"b");
+                    w.leaf_attr("d", &[("typeOfNumber", "dialingNumber"), ("q", "<")], "1");
+                },
+                r#"<R xmlns="a&quot;b"><d typeOfNumber="dialingNumber" q="&lt;">1</d></R>"#,
+            ),
+            (
+                |w| {
+                    w.root("R", NS);
+                    w.leaf_attr("d", &[], "");
+                },
+                r#"<R xmlns="urn:test"><d></d></R>"#,
+            ),
+        ];
+        for (build, body) in cases {
+            let mut w = XmlWriter::new();
+            build(&mut w);
+            let got = w.finish();
+            assert_eq!(got, format!("{DECLARATION}{body}"));
+        }
+    }
+
+    #[test]
+    fn writer_output_is_well_formed() {
+        let mut w = XmlWriter::new();
+        w.root(
+            "Doc",
+            "http://www.ecma-international.org/standards/ecma-323/csta/ed3",
+        );
+        w.open("outer");
+        w.leaf("a", "\u{0}<x>");
+        w.empty("b");
+        w.close("outer");
+        let xml = w.finish();
+        let package = parser::parse(&xml).expect("well-formed");
+        let doc = package.as_document();
+        let root = doc.root().children().into_iter().find_map(|c| c.element());
+        let root = root.expect("root");
+        assert_eq!(root.name().local_part(), "Doc");
+        assert_eq!(
+            root.name().namespace_uri(),
+            Some("http://www.ecma-international.org/standards/ecma-323/csta/ed3")
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! XSP link health and the path of an Xsi event to the CSTA sessions.
+//!
+//! Overall status is `normal` while at least one channel is up. When the last
+//! one goes down every session gets SystemStatus `disabled` and a
+//! server-initiated MonitorStop for each of its monitors (clients start them
+//! again once SystemStatus `normal` arrives); one link failing while another
+//! is up changes nothing for the clients.
+
+use crate::csta::build;
+use crate::event::{ClientId, LinkEvent, LinkId};
+use crate::status::XspStatus;
+use crate::xsi::parse::{EventData, XsiEvent};
+
+use super::{Ctx, State};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkState {
+    Connecting,
+    Up,
+    Down,
+}
+
+pub struct Link {
+    pub name: String,
+    pub state: LinkState,
+    pub channel_id: Option<String>,
+    pub since: String,
+    pub events: u64,
+    pub reconnects: u64,
+    pub last_error: Option<String>,
+    /// Has been up at least once (a later `Up` is a reconnect).
+    was_up: bool,
+}
+
+pub struct Links(Vec<Link>);
+
+impl Links {
+    pub fn new(names: &[String]) -> Self {
+        let now = crate::time::rfc3339_now();
+        Links(
+            names
+                .iter()
+                .map(|name| Link {
+                    name: name.clone(),
+                    state: LinkState::Connecting,
+                    channel_id: None,
+                    since: now.clone(),
+                    events: 0,
+                    reconnects: 0,
+                    last_error: None,
+                    was_up: false,
+                })
+                .collect(),
+        )
+    }
+
+    pub fn any_up(&self) -> bool {
+        self.0.iter().any(|l| l.state == LinkState::Up)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Link> {
+        self.0.iter()
+    }
+}
+
+impl From<&Link> for XspStatus {
+    fn from(l: &Link) -> Self {
+        XspStatus {
+            name: l.name.clone(),
+            state: match l.state {
+                LinkState::Connecting => "connecting",
+                LinkState::Up => "up",
+                LinkState::Down => "down",
+            },
+            channel_id: l.channel_id.clone(),
+            since: l.since.clone(),
+            events: l.events,
+            reconnects: l.reconnects,
+            last_error: l.last_error.clone(),
+        }
+    }
+}
+
+impl State {
+    pub(super) fn on_link(&mut self, ctx: &Ctx, LinkId(i): LinkId, ev: LinkEvent) {
+        let was_normal = self.overall_normal();
+        let Some(link) = self.links.0.get_mut(i) else {
+            return;
+        };
+        let (state, up) = match ev {
+            LinkEvent::Connecting => (LinkState::Connecting, false),
+            LinkEvent::Up { channel_id } => {
+                if link.was_up {
+                    link.reconnects += 1;
+                }
+                link.was_up = true;
+                link.channel_id = Some(channel_id);
+                (LinkState::Up, true)
+            }
+            LinkEvent::Down { reason } => {
+                link.channel_id = None;
+                link.last_error = Some(reason);
+                (LinkState::Down, false)
+            }
+            LinkEvent::Xsi(_) => return,
+        };
+        ctx.flags.set(i, up);
+        if link.state != state {
+            link.state = state;
+            link.since = crate::time::rfc3339_now();
+            if let Some(poke) = &ctx.status_poke {
+                let _ = poke.try_send(());
+            }
+        }
+        match (was_normal, self.overall_normal()) {
+            (false, true) => {
+                log::info!("an XSP channel is up: system status normal");
+                self.broadcast_status(ctx);
+            }
+            (true, false) => {
+                log::warn!("all XSP channels are down: system status disabled");
+                self.broadcast_status(ctx);
+                self.end_all_monitors(ctx);
+            }
+            _ => {}
+        }
+    }
+
+    fn broadcast_status(&mut self, ctx: &Ctx) {
+        let status = self.system_status();
+        for id in self.sessions.ids() {
+            let ns = self.ns(ctx, id);
+            self.sessions.send_request(id, &build::system_status(ns, status));
+        }
+    }
+
+    /// Server-initiated MonitorStop for every monitor of every session.
+    fn end_all_monitors(&mut self, ctx: &Ctx) {
+        for id in self.sessions.ids() {
+            let ns = self.ns(ctx, id);
+            let Some(session) = self.sessions.get_mut(id) else {
+                continue;
+            };
+            let monitors: Vec<(String, String)> = session
+                .monitors
+                .drain()
+                .map(|(xref, m)| (xref, m.user))
+                .collect();
+            session.by_user.clear();
+            for (xref, user) in monitors {
+                self.sessions.send_request(id, &build::monitor_stop(ns, &xref));
+                self.release_monitor(ctx, id, &xref, &user);
+            }
+        }
+    }
+
+    pub(super) fn on_xsi(&mut self, ctx: &Ctx, LinkId(i): LinkId, ev: XsiEvent) {
+        self.events_in += 1;
+        if let Some(link) = self.links.0.get_mut(i) {
+            link.events += 1;
+        }
+        for ready in self.translator.accept(ev, std::time::Instant::now()) {
+            self.deliver(ctx, ready);
+        }
+    }
+
+    /// One event, deduplicated and in order: update the model, send the
+    /// resulting CSTA events to every session monitoring the target.
+    pub(super) fn deliver(&mut self, ctx: &Ctx, ev: XsiEvent) {
+        let Some(user) = ev.target_id.clone() else {
+            log::debug!("event {} has no targetId; ignored", ev.event_id);
+            return;
+        };
+        if let EventData::SubscriptionTerminated = ev.data {
+            self.subscription_gone(ctx, &user, &ev.subscription_id, "SubscriptionTerminatedEvent");
+            return;
+        }
+        let outs = self.translator.translate(&user, &ev);
+        if let EventData::Subscription { .. } = ev.data {
+            self.snapshot_ready(ctx, &user);
+        }
+        if outs.is_empty() {
+            return;
+        }
+        let monitors: Vec<(ClientId, String)> = match self.devices.get(&user) {
+            Some(d) => d.monitors.clone(),
+            None => return,
+        };
+        for (client, xref) in monitors {
+            let ns = self.ns(ctx, client);
+            let Some(session) = self.sessions.get(client) else {
+                continue;
+            };
+            let Some(monitor) = session.monitors.get(&xref) else {
+                continue;
+            };
+            let device = monitor.device.clone();
+            let filter = monitor.filter.clone();
+            for out in &outs {
+                if filter.suppresses(out.filter_flag()) {
+                    continue;
+                }
+                let xml = out.to_xml(ns, &xref, &device);
+                if self.sessions.send(client, crate::csta::frame::InvokeId::EVENT, &xml) {
+                    self.events_out += 1;
+                    if let Some(s) = self.sessions.get_mut(client) {
+                        s.events_sent += 1;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! The dispatcher: the one thread where CSTA sessions, XSP links and
+//! subscriptions meet.
+//!
+//! It receives every [`Event`] on one inbox, keeps the state (sessions and
+//! their monitors, devices and their subscriptions, link health, counters,
+//! the call model) under one `parking_lot` lock that the status writer also
+//! takes for its snapshots, and answers by queueing frames to the session
+//! writers with `try_send`: a session whose queue is full is cut off, never
+//! waited for. Subscription HTTP runs on worker threads; the dispatcher only
+//! queues jobs for them and consumes their results.
+
+mod devices;
+mod links;
+mod sessions;
+mod snapshot;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{select, tick, Receiver, Sender};
+use parking_lot::Mutex;
+
+use crate::csta::edition::Edition;
+use crate::event::{Event, LinkEvent};
+use crate::status::{StatusDoc, XspStatus};
+use crate::translate::Translator;
+use crate::xsi::known::KnownSubscriptions;
+use crate::xsi::subscriber::{Job, LinkFlags};
+
+pub use devices::Devices;
+pub use links::Links;
+pub use sessions::Sessions;
+
+/// Settings the dispatcher needs, taken from the configuration.
+pub struct DispatcherConfig {
+    pub edition: Edition,
+    pub system_status_on_connect: bool,
+    pub default_domain: Option<String>,
+    pub link_names: Vec<String>,
+}
+
+/// What the dispatcher talks to besides its inbox.
+pub struct Ctx {
+    pub cfg: DispatcherConfig,
+    pub jobs: Sender<Job>,
+    pub known: Arc<KnownSubscriptions>,
+    pub flags: Arc<LinkFlags>,
+    pub status_poke: Option<Sender<()>>,
+}
+
+/// Everything the dispatcher owns.
+pub struct State {
+    pub started: String,
+    pub sessions: Sessions,
+    pub devices: Devices,
+    pub links: Links,
+    pub translator: Translator,
+    pub events_in: u64,
+    pub events_out: u64,
+    snapshots: Vec<snapshot::PendingSnapshot>,
+}
+
+pub struct Dispatcher {
+    ctx: Ctx,
+    state: Arc<Mutex<State>>,
+}
+
+/// How often timers (gap waits, subscription refresh) are looked at.
+const TICK: Duration = Duration::from_millis(50);
+/// Events handled per lock acquisition, so the status writer is not starved.
+const BATCH: usize = 512;
+
+impl Dispatcher {
+    pub fn new(ctx: Ctx) -> Self {
+        let state = State {
+            started: crate::time::rfc3339_now(),
+            sessions: Sessions::default(),
+            devices: Devices::default(),
+            links: Links::new(&ctx.cfg.link_names),
+            translator: Translator::new(),
+            events_in: 0,
+            events_out: 0,
+            snapshots: Vec::new(),
+        };
+        Dispatcher {
+            ctx,
+            state: Arc::new(Mutex::new(state)),
+        }
+    }
+
+    /// A closure producing the status document, for the status writer.
+    pub fn snapshot_fn(&self) -> crate::status::Snapshot {
+        let state = self.state.clone();
+        Arc::new(move || state.lock().status_doc())
+    }
+
+    /// Runs until `stop` fires or every sender of `inbox` is gone.
+    pub fn run(self, inbox: Receiver<Event>, stop: Receiver<()>) {
+        let ticker = tick(TICK);
+        loop {
+            select! {
+                recv(inbox) -> ev => {
+                    let Ok(ev) = ev else { break };
+                    let mut st = self.state.lock();
+                    st.handle(&self.ctx, ev);
+                    for ev in inbox.try_iter().take(BATCH) {
+                        st.handle(&self.ctx, ev);
+                    }
+                    st.flush(&self.ctx);
+                }
+                recv(ticker) -> _ => {
+                    let mut st = self.state.lock();
+                    st.on_tick(&self.ctx, Instant::now());
+                    st.flush(&self.ctx);
+                }
+                recv(stop) -> _ => break,
+            }
+        }
+        log::info!("dispatcher stopped");
+    }
+}
+
+impl State {
+    fn handle(&mut self, ctx: &Ctx, ev: Event) {
+        log::trace!("{ev:?}");
+        match ev {
+            Event::Client(id, ev) => self.on_client(ctx, id, ev),
+            Event::Link(id, LinkEvent::Xsi(xsi)) => self.on_xsi(ctx, id, *xsi),
+            Event::Link(id, ev) => self.on_link(ctx, id, ev),
+            Event::Subscription(result) => self.on_subscription(ctx, result),
+        }
+    }
+
+    fn on_tick(&mut self, ctx: &Ctx, now: Instant) {
+        for ev in self.translator.expire(now) {
+            self.deliver(ctx, ev);
+        }
+        self.refresh_due(ctx, now);
+        self.snapshot_timeouts(ctx, now);
+    }
+
+    /// Sends what was queued while handling and cuts off slow clients.
+    fn flush(&mut self, ctx: &Ctx) {
+        for (id, reason) in self.sessions.take_failed() {
+            self.drop_session(ctx, id, &reason);
+        }
+    }
+
+    pub fn overall_normal(&self) -> bool {
+        self.links.any_up()
+    }
+
+    fn status_doc(&self) -> StatusDoc {
+        StatusDoc {
+            version: env!("CARGO_PKG_VERSION"),
+            pid: std::process::id(),
+            started: self.started.clone(),
+            status: if self.overall_normal() {
+                "normal"
+            } else {
+                "disabled"
+            },
+            xsp: self.links.iter().map(XspStatus::from).collect(),
+            csta: self.sessions.status(),
+            subscriptions: self.devices.active_subscriptions(),
+            events_in: self.events_in,
+            events_out: self.events_out,
+            duplicates_dropped: self.translator.duplicates_dropped(),
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! CSTA sessions as the dispatcher sees them: the table of connected clients
+//! with their monitors, and the handling of each request a client sends.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+
+use crossbeam_channel::{Sender, TrySendError};
+
+use super::{Ctx, State};
+use crate::csta::build::{self, ErrorCategory, SystemStatus};
+use crate::csta::edition::{Edition, APPL_SESSION_NS};
+use crate::csta::frame::{self, InvokeCounter, InvokeId};
+use crate::csta::parse::{Incoming, Message, MonitorFilter};
+use crate::event::{ClientEvent, ClientId, Outbound};
+use crate::status::CstaStatus;
+
+/// Session duration granted to ECMA-354 clients that ask for none.
+const DEFAULT_SESSION_DURATION: u32 = 180;
+
+pub struct Session {
+    pub peer: SocketAddr,
+    outbox: Sender<Outbound>,
+    socket: TcpStream,
+    since: String,
+    /// The client's own edition once it has shown one.
+    pub edition: Option<Edition>,
+    /// SystemStatus has been sent (after the first response, or on connect).
+    status_sent: bool,
+    invoke: InvokeCounter,
+    /// monitorCrossRefID → monitor.
+    pub monitors: HashMap<String, Monitor>,
+    /// user id → monitorCrossRefID, so a second MonitorStart reuses the id.
+    pub by_user: HashMap<String, String>,
+    pub events_sent: u64,
+    app_session: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Monitor {
+    /// BroadWorks user id the device maps to.
+    pub user: String,
+    /// The device as the client wrote it; events use it as deviceID.
+    pub device: String,
+    pub filter: MonitorFilter,
+}
+
+#[derive(Default)]
+pub struct Sessions {
+    map: BTreeMap<ClientId, Session>,
+    /// Sessions whose queue overflowed or vanished, cut off at `flush`.
+    failed: Vec<(ClientId, String)>,
+    next_app_session: u64,
+}
+
+impl Sessions {
+    pub fn get(&self, id: ClientId) -> Option<&Session> {
+        self.map.get(&id)
+    }
+
+    pub fn get_mut(&mut self, id: ClientId) -> Option<&mut Session> {
+        self.map.get_mut(&id)
+    }
+
+    pub fn ids(&self) -> Vec<ClientId> {
+        self.map.keys().copied().collect()
+    }
+
+    pub fn take_failed(&mut self) -> Vec<(ClientId, String)> {
+        std::mem::take(&mut self.failed)
+    }
+
+    pub fn remove(&mut self, id: ClientId) -> Option<Session> {
+        self.map.remove(&id)
+    }
+
+    pub fn status(&self) -> Vec<CstaStatus> {
+        self.map
+            .values()
+            .map(|s| CstaStatus {
+                peer: s.peer.to_string(),
+                monitors: s.monitors.len(),
+                events_sent: s.events_sent,
+                since: s.since.clone(),
+            })
+            .collect()
+    }
+
+    /// Queues `xml` as a frame for `id`. Never blocks: a full queue marks the
+    /// client as too slow.
+    pub fn send(&mut self, id: ClientId, invoke_id: InvokeId, xml: &str) -> bool {
+        let Some(session) = self.map.get_mut(&id) else {
+            return false;
+        };
+        let frame = match frame::encode(invoke_id, xml.as_bytes()) {
+            Ok(frame) => frame,
+            Err(e) => {
+                log::error!("{id} ({}): cannot frame a message: {e}", session.peer);
+                return false;
+            }
+        };
+        match session.outbox.try_send(Outbound::Frame(frame)) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                self.failed
+                    .push((id, "cannot keep up: outbound queue full".into()));
+                false
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                self.failed.push((id, "writer gone".into()));
+                false
+            }
+        }
+    }
+
+    /// Sends a server-initiated request with the session's own invoke ids.
+    pub fn send_request(&mut self, id: ClientId, xml: &str) -> bool {
+        let Some(session) = self.map.get_mut(&id) else {
+            return false;
+        };
+        let invoke_id = session.invoke.next();
+        self.send(id, invoke_id, xml)
+    }
+}
+
+impl Session {
+    fn close_now(&self) {
+        let _ = self.socket.shutdown(Shutdown::Both);
+    }
+}
+
+impl State {
+    pub(super) fn on_client(&mut self, ctx: &Ctx, id: ClientId, ev: ClientEvent) {
+        match ev {
+            ClientEvent::Connected {
+                peer,
+                outbox,
+                socket,
+            } => self.on_connected(ctx, id, peer, outbox, socket),
+            ClientEvent::Request {
+                invoke_id,
+                incoming,
+            } => self.on_request(ctx, id, invoke_id, *incoming),
+            ClientEvent::BadXml { invoke_id, error } => {
+                if let Some(s) = self.sessions.get(id) {
+                    log::warn!("{id} ({}): frame {invoke_id} is not well-formed XML: {error}", s.peer);
+                }
+                let ns = self.ns(ctx, id);
+                let xml = build::error_code(ns, ErrorCategory::Operation, "generic");
+                self.respond(ctx, id, invoke_id, &xml);
+            }
+            ClientEvent::Invalid { invoke_id, error } => {
+                if let Some(s) = self.sessions.get(id) {
+                    log::warn!("{id} ({}): request {invoke_id} rejected: {error}", s.peer);
+                }
+                let ns = self.ns(ctx, id);
+                let xml = build::error_code(ns, ErrorCategory::Operation, "invalidParameterValue");
+                self.respond(ctx, id, invoke_id, &xml);
+            }
+            ClientEvent::Closed { reason } => {
+                if let Some(s) = self.sessions.get(id) {
+                    log::info!("{id} ({}) closed: {reason}", s.peer);
+                }
+                self.forget_session(ctx, id);
+            }
+        }
+    }
+
+    fn on_connected(
+        &mut self,
+        ctx: &Ctx,
+        id: ClientId,
+        peer: SocketAddr,
+        outbox: Sender<Outbound>,
+        socket: TcpStream,
+    ) {
+        let session = Session {
+            peer,
+            outbox,
+            socket,
+            since: crate::time::rfc3339_now(),
+            edition: None,
+            status_sent: false,
+            invoke: InvokeCounter::new(),
+            monitors: HashMap::new(),
+            by_user: HashMap::new(),
+            events_sent: 0,
+            app_session: None,
+        };
+        self.sessions.map.insert(id, session);
+        if ctx.cfg.system_status_on_connect {
+            self.send_system_status(ctx, id);
+        }
+    }
+
+    /// Namespace to use toward `id`: its own edition, else the configured one.
+    pub(super) fn ns(&self, ctx: &Ctx, id: ClientId) -> &'static str {
+        self.sessions
+            .get(id)
+            .and_then(|s| s.edition)
+            .unwrap_or(ctx.cfg.edition)
+            .namespace()
+    }
+
+    pub(super) fn system_status(&self) -> SystemStatus {
+        if self.overall_normal() {
+            SystemStatus::Normal
+        } else {
+            SystemStatus::Disabled
+        }
+    }
+
+    fn send_system_status(&mut self, ctx: &Ctx, id: ClientId) {
+        let ns = self.ns(ctx, id);
+        let status = self.system_status();
+        if let Some(s) = self.sessions.get_mut(id) {
+            s.status_sent = true;
+        }
+        self.sessions
+            .send_request(id, &build::system_status(ns, status));
+    }
+
+    /// Sends a response; the first response of a session is followed by
+    /// SystemStatus (Genesys validates the link with it).
+    pub(super) fn respond(&mut self, ctx: &Ctx, id: ClientId, invoke_id: InvokeId, xml: &str) {
+        self.sessions.send(id, invoke_id, xml);
+        let needs_status = self.sessions.get(id).is_some_and(|s| !s.status_sent);
+        if needs_status {
+            self.send_system_status(ctx, id);
+        }
+    }
+
+    fn on_request(&mut self, ctx: &Ctx, id: ClientId, invoke_id: InvokeId, incoming: Incoming) {
+        let Some(session) = self.sessions.get_mut(id) else {
+            return;
+        };
+        if session.edition.is_none() {
+            session.edition = incoming.edition;
+        }
+        let peer = session.peer;
+        let ns = self.ns(ctx, id);
+        match incoming.message {
+            Message::StartApplicationSession {
+                protocol_versions,
+                requested_duration,
+                ..
+            } => self.start_app_session(ctx, id, invoke_id, &protocol_versions, requested_duration),
+            Message::StopApplicationSession { .. } => {
+                self.respond(ctx, id, invoke_id, &build::stop_application_session_pos_response());
+                if let Some(s) = self.sessions.get(id) {
+                    let _ = s.outbox.try_send(Outbound::Close);
+                }
+            }
+            Message::ResetApplicationSessionTimer {
+                requested_duration, ..
+            } => {
+                let d = requested_duration.unwrap_or(DEFAULT_SESSION_DURATION);
+                let xml = build::reset_application_session_timer_pos_response(d);
+                self.respond(ctx, id, invoke_id, &xml);
+            }
+            Message::SystemRegister { .. } => {
+                let xml = build::system_register_response(ns, &format!("sr{}", id.0));
+                self.respond(ctx, id, invoke_id, &xml);
+            }
+            Message::SystemRegisterCancel { .. } => {
+                self.respond(ctx, id, invoke_id, &build::system_register_cancel_response(ns));
+            }
+            Message::RequestSystemStatus => {
+                let xml = build::request_system_status_response(ns, self.system_status());
+                self.respond(ctx, id, invoke_id, &xml);
+            }
+            Message::SystemStatus { status } => {
+                log::info!("{id} ({peer}) reports system status {status}");
+                self.respond(ctx, id, invoke_id, &build::system_status_response(ns));
+            }
+            Message::MonitorStart { device, filter } => {
+                self.monitor_start(ctx, id, invoke_id, device, filter)
+            }
+            Message::MonitorStop { cross_ref } => self.monitor_stop(ctx, id, invoke_id, &cross_ref),
+            Message::SnapshotDevice { device } => self.snapshot_device(ctx, id, invoke_id, &device),
+            // Acknowledgements of our own SystemStatus / MonitorStop.
+            Message::SystemStatusResponse | Message::MonitorStopResponse => {}
+            Message::ErrorCode { category, value } => {
+                log::warn!("{id} ({peer}) answered request {invoke_id} with error {category}/{value}");
+            }
+            other => {
+                if other.is_request() || matches!(other, Message::Other) {
+                    log::info!(
+                        "{id} ({peer}): {} is not supported, answering serviceNotSupported",
+                        incoming.root
+                    );
+                    let xml =
+                        build::error_code(ns, ErrorCategory::Operation, "serviceNotSupported");
+                    self.respond(ctx, id, invoke_id, &xml);
+                } else {
+                    log::debug!("{id} ({peer}): ignoring unsolicited {}", incoming.root);
+                }
+            }
+        }
+    }
+
+    fn start_app_session(
+        &mut self,
+        ctx: &Ctx,
+        id: ClientId,
+        invoke_id: InvokeId,
+        versions: &[String],
+        duration: Option<u32>,
+    ) {
+        // The first requested CSTA edition we speak wins; else our default.
+        let chosen = versions
+            .iter()
+            .find_map(|v| Edition::from_namespace(v).map(|e| (e, v.clone())));
+        let (edition, version) = match chosen {
+            Some((e, v)) => (e, v),
+            None if versions.is_empty() => (ctx.cfg.edition, ctx.cfg.edition.namespace().into()),
+            None => {
+                let xml = build::start_application_session_neg_response(
+                    "requestedProtocolVersionNotSupported",
+                );
+                self.respond(ctx, id, invoke_id, &xml);
+                return;
+            }
+        };
+        self.sessions.next_app_session += 1;
+        let session_id = format!("bwcsta-{}-{}", std::process::id(), self.sessions.next_app_session);
+        if let Some(s) = self.sessions.get_mut(id) {
+            s.edition = Some(edition);
+            s.app_session = Some(session_id.clone());
+        }
+        let d = duration.unwrap_or(DEFAULT_SESSION_DURATION);
+        let xml = build::start_application_session_pos_response(&session_id, &version, d);
+        debug_assert!(xml.contains(APPL_SESSION_NS));
+        self.respond(ctx, id, invoke_id, &xml);
+    }
+
+    /// Cuts a client off (slow consumer, writer gone): closes its socket and
+    /// releases its monitors at once.
+    pub(super) fn drop_session(&mut self, ctx: &Ctx, id: ClientId, reason: &str) {
+        if let Some(s) = self.sessions.get(id) {
+            log::warn!("{id} ({}) disconnected: {reason}", s.peer);
+            s.close_now();
+        }
+        self.forget_session(ctx, id);
+    }
+
+    fn forget_session(&mut self, ctx: &Ctx, id: ClientId) {
+        if let Some(session) = self.sessions.remove(id) {
+            for (xref, monitor) in session.monitors {
+                self.release_monitor(ctx, id, &xref, &monitor.user);
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! SnapshotDevice, answered from the call model.
+//!
+//! As the Genesys connector does, a snapshot first refreshes the device's
+//! subscription: BroadWorks answers a refresh with a CallSubscriptionEvent
+//! listing the user's calls, which resynchronises the model (clearing calls
+//! BroadWorks no longer has) before the answer is built. If that event does
+//! not come within [`SNAPSHOT_WAIT`], the answer comes from the model as it is.
+
+use std::time::{Duration, Instant};
+
+use super::devices::user_for;
+use super::{Ctx, State};
+use crate::csta::build::{self, ErrorCategory};
+use crate::csta::frame::InvokeId;
+use crate::event::ClientId;
+
+pub const SNAPSHOT_WAIT: Duration = Duration::from_secs(2);
+
+pub struct PendingSnapshot {
+    client: ClientId,
+    invoke_id: InvokeId,
+    user: String,
+    device: String,
+    deadline: Instant,
+}
+
+impl State {
+    pub(super) fn snapshot_device(
+        &mut self,
+        ctx: &Ctx,
+        id: ClientId,
+        invoke_id: InvokeId,
+        device: &str,
+    ) {
+        let device = device.trim().to_owned();
+        let user = user_for(&device, ctx.cfg.default_domain.as_deref());
+        if self.devices.subscription_id(&user).is_none() {
+            let ns = self.ns(ctx, id);
+            let xml = build::error_code(ns, ErrorCategory::Operation, "objectNotKnown");
+            log::info!("{id}: SnapshotDevice of {device}, which is not monitored");
+            self.respond(ctx, id, invoke_id, &xml);
+            return;
+        }
+        self.snapshots.push(PendingSnapshot {
+            client: id,
+            invoke_id,
+            user: user.clone(),
+            device,
+            deadline: Instant::now() + SNAPSHOT_WAIT,
+        });
+        self.refresh_now(ctx, &user);
+    }
+
+    /// The model of `user` was just resynchronised: answer its snapshots.
+    pub(super) fn snapshot_ready(&mut self, ctx: &Ctx, user: &str) {
+        let (ready, rest): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.snapshots).into_iter().partition(|p| p.user == user);
+        self.snapshots = rest;
+        for p in ready {
+            self.answer_snapshot(ctx, p);
+        }
+    }
+
+    pub(super) fn snapshot_timeouts(&mut self, ctx: &Ctx, now: Instant) {
+        let (due, rest): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.snapshots).into_iter().partition(|p| p.deadline <= now);
+        self.snapshots = rest;
+        for p in due {
+            log::debug!("snapshot of {}: no resync event in time; answering from the model", p.user);
+            self.answer_snapshot(ctx, p);
+        }
+    }
+
+    fn answer_snapshot(&mut self, ctx: &Ctx, p: PendingSnapshot) {
+        let items = self.translator.snapshot(&p.user, &p.device);
+        let ns = self.ns(ctx, p.client);
+        let xml = build::snapshot_device_response(ns, &items);
+        self.respond(ctx, p.client, p.invoke_id, &xml);
+    }
+}

@@ -1,0 +1,1000 @@
+//! Sans-IO HTTP/1.1 client pieces: request serialisation, response-head
+//! parsing, a chunked-body decoder and Basic credentials.
+//!
+//! Nothing here touches a socket: callers hand in bytes and get back values
+//! plus the exact number of bytes used, so pipelined responses that share a
+//! buffer are taken apart precisely (see `http::conn` for the I/O).
+//!
+//! Invariants:
+//! - Every size the peer controls is capped: the response head (caller's
+//!   `max_head`), a chunk-size line ([`MAX_CHUNK_LINE`]) and the trailer
+//!   section ([`MAX_TRAILERS`]). Body sizes are capped by the caller, which
+//!   sees the decoded bytes as they arrive.
+//! - Parsers never consume bytes beyond the message part they parse: the
+//!   head parser stops after the blank line, the decoder after the final
+//!   CRLF of the trailer section.
+//! - No input panics; malformed input is a [`WireError`].
+
+use std::fmt;
+
+/// Longest chunk-size line accepted, extensions included.
+pub const MAX_CHUNK_LINE: usize = 1024;
+
+/// Largest trailer section accepted after the last chunk.
+pub const MAX_TRAILERS: usize = 8 * 1024;
+
+/// HTTP/1.1 framing errors. Each one means the connection's framing can no
+/// longer be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WireError {
+    /// The response head did not end within the limit.
+    HeadTooLarge { limit: usize },
+    /// The status line is not `HTTP/1.x NNN reason`.
+    BadStatusLine,
+    /// A header line is malformed (no colon, bad name, obsolete folding).
+    BadHeader,
+    /// A chunk-size line or chunk delimiter is malformed.
+    BadChunk,
+    /// A chunk-size line (with extensions) is longer than the limit.
+    ChunkLineTooLong { limit: usize },
+    /// The trailer section after the last chunk is larger than the limit.
+    TrailersTooLarge { limit: usize },
+    /// Content-Length is not a number, or several disagree.
+    BadContentLength,
+}
+
+impl fmt::Display for WireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WireError::HeadTooLarge { limit } => {
+                write!(f, "HTTP response head exceeds {limit} bytes")
+            }
+            WireError::BadStatusLine => f.write_str("malformed HTTP status line"),
+            WireError::BadHeader => f.write_str("malformed HTTP header line"),
+            WireError::BadChunk => f.write_str("malformed chunked body"),
+            WireError::ChunkLineTooLong { limit } => {
+                write!(f, "chunk-size line exceeds {limit} bytes")
+            }
+            WireError::TrailersTooLarge { limit } => {
+                write!(f, "chunked trailer section exceeds {limit} bytes")
+            }
+            WireError::BadContentLength => f.write_str("invalid Content-Length"),
+        }
+    }
+}
+
+impl std::error::Error for WireError {}
+
+/// Serialises one request. `Content-Length` is always sent (also `0`) so
+/// the server never has to guess where the request ends, and
+/// `Connection: keep-alive` asks for reuse (acks are pipelined on one
+/// connection). CR and LF are removed from header values and the path, so a
+/// value can never inject a header.
+pub fn write_request(
+    out: &mut Vec<u8>,
+    method: &str,
+    path: &str,
+    host: &str,
+    authorization: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+) {
+    push_clean(out, method);
+    out.push(b' ');
+    push_path(out, path);
+    out.extend_from_slice(b" HTTP/1.1\r\nHost: ");
+    push_clean(out, host);
+    out.extend_from_slice(b"\r\nUser-Agent: bwcsta/");
+    out.extend_from_slice(env!("CARGO_PKG_VERSION").as_bytes());
+    if let Some(value) = authorization {
+        out.extend_from_slice(b"\r\nAuthorization: ");
+        push_clean(out, value);
+    }
+    if let Some(value) = content_type {
+        out.extend_from_slice(b"\r\nContent-Type: ");
+        push_clean(out, value);
+    }
+    out.extend_from_slice(b"\r\nContent-Length: ");
+    out.extend_from_slice(body.len().to_string().as_bytes());
+    out.extend_from_slice(b"\r\nConnection: keep-alive\r\n\r\n");
+    out.extend_from_slice(body);
+}
+
+/// Header value bytes without CR, LF and NUL.
+fn push_clean(out: &mut Vec<u8>, value: &str) {
+    out.extend(
+        value
+            .bytes()
+            .filter(|b| !matches!(b, b'\r' | b'\n' | b'\0')),
+    );
+}
+
+/// The request target: control bytes dropped, spaces encoded (a raw space
+/// would end the target early).
+fn push_path(out: &mut Vec<u8>, path: &str) {
+    for b in path.bytes() {
+        match b {
+            b' ' => out.extend_from_slice(b"%20"),
+            b'\r' | b'\n' | b'\0' => {}
+            other => out.push(other),
+        }
+    }
+}
+
+/// How the body of a response is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// Exactly this many bytes.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// Everything until the server closes the connection.
+    UntilClose,
+    /// No body: 1xx, 204 and 304 responses.
+    None,
+}
+
+/// A parsed response status line and headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    pub status: u16,
+    pub reason: String,
+    /// In arrival order; names as sent.
+    pub headers: Vec<(String, String)>,
+    pub body: BodyKind,
+    /// The `x` of `HTTP/1.x`: decides the keep-alive default.
+    pub minor_version: u8,
+}
+
+impl ResponseHead {
+    /// The first header with this name (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the connection may carry another request after this
+    /// response: HTTP/1.1 unless `Connection: close`, HTTP/1.0 only with
+    /// `Connection: keep-alive`, and never when the body runs until close.
+    pub fn keep_alive(&self) -> bool {
+        if self.body == BodyKind::UntilClose {
+            return false;
+        }
+        let has_token = |token: &str| {
+            self.headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
+                .flat_map(|(_, v)| v.split(','))
+                .any(|t| t.trim().eq_ignore_ascii_case(token))
+        };
+        if self.minor_version == 0 {
+            has_token("keep-alive")
+        } else {
+            !has_token("close")
+        }
+    }
+}
+
+/// Parses a response head from the start of `buf`.
+///
+/// Returns `Ok(None)` while the blank line that ends the head has not
+/// arrived, and `Ok(Some((head, consumed)))` with the head's exact length
+/// (the body starts at `buf[consumed..]`). Bare `\n` line ends are accepted.
+pub fn parse_response_head(
+    buf: &[u8],
+    max_head: usize,
+) -> Result<Option<(ResponseHead, usize)>, WireError> {
+    let Some(end) = head_end(buf, max_head) else {
+        if buf.len() > max_head {
+            return Err(WireError::HeadTooLarge { limit: max_head });
+        }
+        return Ok(None);
+    };
+    if end > max_head {
+        return Err(WireError::HeadTooLarge { limit: max_head });
+    }
+    let head = buf.get(..end).ok_or(WireError::BadStatusLine)?;
+    let mut lines = head.split(|b| *b == b'\n').map(strip_cr);
+    let status_line = lines.next().ok_or(WireError::BadStatusLine)?;
+    let (minor_version, status, reason) = parse_status_line(status_line)?;
+    let mut headers = Vec::new();
+    for line in lines.filter(|l| !l.is_empty()) {
+        headers.push(parse_header_line(line)?);
+    }
+    let body = body_kind(status, &headers)?;
+    Ok(Some((
+        ResponseHead {
+            status,
+            reason,
+            headers,
+            body,
+            minor_version,
+        },
+        end,
+    )))
+}
+
+/// Index just past the blank line ending the head, looking no further than
+/// `max_head + 4` bytes (enough to see a terminator that straddles the limit).
+fn head_end(buf: &[u8], max_head: usize) -> Option<usize> {
+    let window = buf.get(..buf.len().min(max_head.saturating_add(4)))?;
+    let mut from = 0;
+    while let Some(offset) = window.get(from..)?.iter().position(|b| *b == b'\n') {
+        let lf = from + offset;
+        match window.get(lf + 1) {
+            Some(b'\n') => return Some(lf + 2),
+            Some(b'\r') if window.get(lf + 2) == Some(&b'\n') => return Some(lf + 3),
+            _ => from = lf + 1,
+        }
+    }
+    None
+}
+
+fn strip_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// `HTTP/1.x NNN reason` → (x, NNN, reason).
+fn parse_status_line(line: &[u8]) -> Result<(u8, u16, String), WireError> {
+    let rest = line
+        .strip_prefix(b"HTTP/1.")
+        .ok_or(WireError::BadStatusLine)?;
+    let (&minor, rest) = rest.split_first().ok_or(WireError::BadStatusLine)?;
+    if !minor.is_ascii_digit() {
+        return Err(WireError::BadStatusLine);
+    }
+    let rest = rest.strip_prefix(b" ").ok_or(WireError::BadStatusLine)?;
+    let digits = rest.get(..3).ok_or(WireError::BadStatusLine)?;
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return Err(WireError::BadStatusLine);
+    }
+    let status = digits
+        .iter()
+        .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+    if status < 100 {
+        return Err(WireError::BadStatusLine);
+    }
+    let reason = match rest.get(3..) {
+        None | Some(b"") => String::new(),
+        Some(tail) => match tail.strip_prefix(b" ") {
+            Some(text) => String::from_utf8_lossy(text).into_owned(),
+            None => return Err(WireError::BadStatusLine),
+        },
+    };
+    Ok((minor - b'0', status, reason))
+}
+
+/// `Name: value` with optional whitespace around the value. A leading space
+/// (obsolete line folding) or space before the colon is rejected, as RFC
+/// 9112 allows, because both have been used for request smuggling.
+fn parse_header_line(line: &[u8]) -> Result<(String, String), WireError> {
+    let colon = line
+        .iter()
+        .position(|b| *b == b':')
+        .ok_or(WireError::BadHeader)?;
+    let name = line.get(..colon).ok_or(WireError::BadHeader)?;
+    if name.is_empty() || !name.iter().all(|b| is_token_byte(*b)) {
+        return Err(WireError::BadHeader);
+    }
+    let value = line.get(colon + 1..).unwrap_or_default().trim_ascii();
+    Ok((
+        String::from_utf8_lossy(name).into_owned(),
+        String::from_utf8_lossy(value).into_owned(),
+    ))
+}
+
+/// RFC 9110 `tchar`.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// RFC 9112 §6.3 for responses to requests other than HEAD and CONNECT.
+fn body_kind(status: u16, headers: &[(String, String)]) -> Result<BodyKind, WireError> {
+    if (100..200).contains(&status) || status == 204 || status == 304 {
+        return Ok(BodyKind::None);
+    }
+    let values = |name: &'static str| {
+        headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    // Transfer-Encoding wins over Content-Length; only a final `chunked`
+    // delimits the body, any other coding runs until close.
+    if let Some(last) = values("transfer-encoding").next_back() {
+        return Ok(if last.eq_ignore_ascii_case("chunked") {
+            BodyKind::Chunked
+        } else {
+            BodyKind::UntilClose
+        });
+    }
+    let mut length = None;
+    for value in values("content-length") {
+        let parsed = parse_content_length(value)?;
+        if length.is_some_and(|known| known != parsed) {
+            return Err(WireError::BadContentLength);
+        }
+        length = Some(parsed);
+    }
+    Ok(length.map_or(BodyKind::UntilClose, BodyKind::Length))
+}
+
+fn parse_content_length(value: &str) -> Result<u64, WireError> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(WireError::BadContentLength);
+    }
+    value.parse().map_err(|_| WireError::BadContentLength)
+}
+
+/// Where the chunked decoder is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChunkState {
+    /// Reading the hex size; `digits` seen so far, `line` bytes so far.
+    Size { size: u64, digits: u8, line: usize },
+    /// After the size: optional whitespace and `;extensions` up to LF.
+    SizeRest { size: u64, line: usize },
+    /// `left` bytes of chunk data to copy.
+    Data { left: u64 },
+    /// Expecting the CR (or bare LF) that ends the chunk data.
+    DataEnd,
+    /// Saw that CR; expecting the LF.
+    DataLf,
+    /// After the last chunk: trailer lines until an empty one. `line` is
+    /// the length of the current line, `total` the whole section so far.
+    Trailer { line: usize, total: usize },
+    /// The body is complete.
+    Done,
+}
+
+/// Incremental decoder for `Transfer-Encoding: chunked`.
+///
+/// Feed it whatever bytes arrived; it appends the payload to `out` and
+/// reports how many input bytes it used. It stops right after the body, so
+/// bytes of a following pipelined response are left to the caller.
+#[derive(Debug, Clone)]
+pub struct ChunkedDecoder {
+    state: ChunkState,
+}
+
+impl Default for ChunkedDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChunkedDecoder {
+    pub fn new() -> Self {
+        ChunkedDecoder {
+            state: ChunkState::Size {
+                size: 0,
+                digits: 0,
+                line: 0,
+            },
+        }
+    }
+
+    /// Whether the terminating zero-size chunk and trailers were seen.
+    pub fn is_done(&self) -> bool {
+        self.state == ChunkState::Done
+    }
+
+    /// Decodes as much of `input` as possible into `out`; returns the number
+    /// of input bytes consumed (all of them unless the body ended).
+    pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<usize, WireError> {
+        let mut pos = 0;
+        while pos < input.len() && !self.is_done() {
+            let rest = input.get(pos..).unwrap_or_default();
+            pos += match self.state {
+                ChunkState::Data { left } => self.copy_data(left, rest, out),
+                _ => {
+                    let byte = rest.first().copied().unwrap_or_default();
+                    self.framing_byte(byte)?;
+                    1
+                }
+            };
+        }
+        Ok(pos)
+    }
+
+    /// Copies up to `left` payload bytes from `rest`.
+    fn copy_data(&mut self, left: u64, rest: &[u8], out: &mut Vec<u8>) -> usize {
+        let take = usize::try_from(left).map_or(rest.len(), |l| l.min(rest.len()));
+        out.extend_from_slice(rest.get(..take).unwrap_or_default());
+        let left = left - take as u64;
+        self.state = if left == 0 {
+            ChunkState::DataEnd
+        } else {
+            ChunkState::Data { left }
+        };
+        take
+    }
+
+    /// Advances over one byte of chunk framing (size lines, delimiters,
+    /// trailers). Framing is a few bytes per chunk, so byte steps are cheap.
+    fn framing_byte(&mut self, byte: u8) -> Result<(), WireError> {
+        self.state = match self.state {
+            ChunkState::Size { size, digits, line } => size_byte(size, digits, line + 1, byte)?,
+            ChunkState::SizeRest { size, line } => size_rest_byte(size, line + 1, byte)?,
+            ChunkState::DataEnd => match byte {
+                b'\r' => ChunkState::DataLf,
+                b'\n' => next_chunk(),
+                _ => return Err(WireError::BadChunk),
+            },
+            ChunkState::DataLf => match byte {
+                b'\n' => next_chunk(),
+                _ => return Err(WireError::BadChunk),
+            },
+            ChunkState::Trailer { line, total } => trailer_byte(line, total + 1, byte)?,
+            ChunkState::Data { .. } | ChunkState::Done => self.state,
+        };
+        Ok(())
+    }
+}
+
+fn next_chunk() -> ChunkState {
+    ChunkState::Size {
+        size: 0,
+        digits: 0,
+        line: 0,
+    }
+}
+
+fn size_byte(size: u64, digits: u8, line: usize, byte: u8) -> Result<ChunkState, WireError> {
+    if line > MAX_CHUNK_LINE {
+        return Err(WireError::ChunkLineTooLong {
+            limit: MAX_CHUNK_LINE,
+        });
+    }
+    if let Some(value) = hex_value(byte) {
+        // 16 hex digits fill a u64; a 17th would overflow.
+        if digits >= 16 {
+            return Err(WireError::BadChunk);
+        }
+        return Ok(ChunkState::Size {
+            size: (size << 4) | u64::from(value),
+            digits: digits + 1,
+            line,
+        });
+    }
+    if digits == 0 {
+        return Err(WireError::BadChunk);
+    }
+    size_rest_byte(size, line, byte)
+}
+
+/// After the size digits: whitespace, `;ext=val` (any printable bytes), CR,
+/// then LF ends the line.
+fn size_rest_byte(size: u64, line: usize, byte: u8) -> Result<ChunkState, WireError> {
+    if line > MAX_CHUNK_LINE {
+        return Err(WireError::ChunkLineTooLong {
+            limit: MAX_CHUNK_LINE,
+        });
+    }
+    match byte {
+        b'\n' if size == 0 => Ok(ChunkState::Trailer { line: 0, total: 0 }),
+        b'\n' => Ok(ChunkState::Data { left: size }),
+        b'\r' | b'\t' | b' '..=b'~' | 0x80..=0xff => Ok(ChunkState::SizeRest { size, line }),
+        _ => Err(WireError::BadChunk),
+    }
+}
+
+fn trailer_byte(line: usize, total: usize, byte: u8) -> Result<ChunkState, WireError> {
+    if total > MAX_TRAILERS {
+        return Err(WireError::TrailersTooLarge {
+            limit: MAX_TRAILERS,
+        });
+    }
+    match byte {
+        // An empty line (only a CR before the LF) ends the body.
+        b'\n' if line == 0 => Ok(ChunkState::Done),
+        b'\n' => Ok(ChunkState::Trailer { line: 0, total }),
+        b'\r' => Ok(ChunkState::Trailer { line, total }),
+        _ => Ok(ChunkState::Trailer {
+            line: line + 1,
+            total,
+        }),
+    }
+}
+
+fn hex_value(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// `Authorization` value for HTTP Basic: `Basic base64(user:password)`.
+pub fn basic_auth(user: &str, password: &str) -> String {
+    let mut credentials = Vec::with_capacity(user.len() + password.len() + 1);
+    credentials.extend_from_slice(user.as_bytes());
+    credentials.push(b':');
+    credentials.extend_from_slice(password.as_bytes());
+    format!("Basic {}", base64(&credentials))
+}
+
+/// Standard base64 (RFC 4648 §4) with padding.
+fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let symbol = |bits: u32| {
+        let index = (bits & 0x3f) as usize;
+        char::from(ALPHABET.get(index).copied().unwrap_or(b'='))
+    };
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for group in input.chunks(3) {
+        let b0 = u32::from(group.first().copied().unwrap_or_default());
+        let b1 = u32::from(group.get(1).copied().unwrap_or_default());
+        let b2 = u32::from(group.get(2).copied().unwrap_or_default());
+        let bits = (b0 << 16) | (b1 << 8) | b2;
+        out.push(symbol(bits >> 18));
+        out.push(symbol(bits >> 12));
+        out.push(if group.len() > 1 {
+            symbol(bits >> 6)
+        } else {
+            '='
+        });
+        out.push(if group.len() > 2 { symbol(bits) } else { '=' });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAX: usize = 8 * 1024;
+
+    fn head(text: &str) -> Result<Option<(ResponseHead, usize)>, WireError> {
+        parse_response_head(text.as_bytes(), MAX)
+    }
+
+    /// Decodes `input` fed in the given pieces; returns the payload, the
+    /// total consumed and whether the body ended.
+    fn dechunk(pieces: &[&[u8]]) -> Result<(Vec<u8>, usize, bool), WireError> {
+        let mut decoder = ChunkedDecoder::new();
+        let mut out = Vec::new();
+        let mut consumed = 0;
+        for piece in pieces {
+            let used = decoder.decode(piece, &mut out)?;
+            assert!(used <= piece.len());
+            consumed += used;
+            if decoder.is_done() {
+                break;
+            }
+            assert_eq!(used, piece.len(), "an unfinished decoder takes everything");
+        }
+        Ok((out, consumed, decoder.is_done()))
+    }
+
+    #[test]
+    fn request_serialisation() {
+        let version = env!("CARGO_PKG_VERSION");
+        let cases: Vec<(Vec<u8>, String)> = vec![
+            (
+                {
+                    let mut out = Vec::new();
+                    write_request(&mut out, "PUT", "/x/heartbeat", "xsp1:8080", None, None, b"");
+                    out
+                },
+                format!("PUT /x/heartbeat HTTP/1.1\r\nHost: xsp1:8080\r\nUser-Agent: bwcsta/{version}\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n"),
+            ),
+            (
+                {
+                    let mut out = b"previous".to_vec();
+                    write_request(
+                        &mut out,
+                        "POST",
+                        "/a b",
+                        "h",
+                        Some("Basic dTpw"),
+                        Some("application/xml; charset=UTF-8"),
+                        b"<x/>",
+                    );
+                    out
+                },
+                format!("previousPOST /a%20b HTTP/1.1\r\nHost: h\r\nUser-Agent: bwcsta/{version}\r\nAuthorization: Basic dTpw\r\nContent-Type: application/xml; charset=UTF-8\r\nContent-Length: 4\r\nConnection: keep-alive\r\n\r\n<x/>"),
+            ),
+            (
+                {
+                    let mut out = Vec::new();
+                    write_request(&mut out, "GET", "/p\r\nX: y", "h\r\nEvil: 1", Some("B\nC"), None, b"");
+                    out
+                },
+                format!("GET /pX:%20y HTTP/1.1\r\nHost: hEvil: 1\r\nUser-Agent: bwcsta/{version}\r\nAuthorization: BC\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n"),
+            ),
+        ];
+        for (bytes, expected) in cases {
+            assert_eq!(String::from_utf8_lossy(&bytes), expected);
+        }
+    }
+
+    #[test]
+    fn response_heads() {
+        let cases: Vec<(&str, u16, &str, BodyKind, bool, usize)> = vec![
+            ("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 200, "OK", BodyKind::Length(5), true, 1),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", 200, "OK", BodyKind::Chunked, true, 1),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 9\r\n\r\n", 200, "OK", BodyKind::Chunked, true, 2),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", 200, "OK", BodyKind::UntilClose, false, 1),
+            ("HTTP/1.1 200 OK\r\n\r\n", 200, "OK", BodyKind::UntilClose, false, 0),
+            ("HTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\n", 204, "No Content", BodyKind::None, true, 1),
+            ("HTTP/1.1 304 Not Modified\r\n\r\n", 304, "Not Modified", BodyKind::None, true, 0),
+            ("HTTP/1.1 100 Continue\r\n\r\n", 100, "Continue", BodyKind::None, true, 0),
+            ("HTTP/1.1 404 \r\nContent-Length: 0\r\n\r\n", 404, "", BodyKind::Length(0), true, 1),
+            ("HTTP/1.1 404\r\nContent-Length: 0\r\n\r\n", 404, "", BodyKind::Length(0), true, 1),
+            ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\n", 200, "OK", BodyKind::Length(3), false, 2),
+            ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nconnection: Upgrade, CLOSE\r\n\r\n", 200, "OK", BodyKind::Length(3), false, 2),
+            ("HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\n", 200, "OK", BodyKind::Length(3), false, 1),
+            ("HTTP/1.0 200 OK\r\nContent-Length: 3\r\nConnection: Keep-Alive\r\n\r\n", 200, "OK", BodyKind::Length(3), true, 2),
+            ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", 200, "OK", BodyKind::Length(3), true, 2),
+            ("HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\n\r\n", 200, "OK", BodyKind::Length(3), true, 1),
+            ("HTTP/1.1 200 OK\nContent-Length: 1\n\n", 200, "OK", BodyKind::Length(1), true, 1),
+            ("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate:Basic realm=\"x\"  \r\nContent-Length: 0\r\n\r\n", 401, "Unauthorized", BodyKind::Length(0), true, 2),
+            ("HTTP/1.1 500 Internal Server Error\r\nX-Empty:\r\nContent-Length: 18446744073709551615\r\n\r\n", 500, "Internal Server Error", BodyKind::Length(u64::MAX), true, 2),
+        ];
+        for (text, status, reason, body, keep_alive, header_count) in cases {
+            let parsed = head(text);
+            let Ok(Some((parsed, used))) = parsed else {
+                panic!("{text:?}: {parsed:?}");
+            };
+            assert_eq!(
+                (parsed.status, parsed.reason.as_str()),
+                (status, reason),
+                "{text:?}"
+            );
+            assert_eq!(parsed.body, body, "{text:?}");
+            assert_eq!(parsed.keep_alive(), keep_alive, "{text:?}");
+            assert_eq!(parsed.headers.len(), header_count, "{text:?}");
+            let head_len = text
+                .find("\r\n\r\n")
+                .map(|i| i + 4)
+                .or_else(|| text.find("\n\n").map(|i| i + 2));
+            assert_eq!(Some(used), head_len, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn header_lookup_is_case_insensitive() {
+        let text = "HTTP/1.1 200 OK\r\nContent-Type: text/xml;charset=UTF-8\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\n\r\n";
+        let Ok(Some((parsed, _))) = head(text) else {
+            panic!();
+        };
+        let cases = [
+            ("content-type", Some("text/xml;charset=UTF-8")),
+            ("CONTENT-TYPE", Some("text/xml;charset=UTF-8")),
+            ("Set-Cookie", Some("a=1")),
+            ("Content-Length", None),
+        ];
+        for (name, value) in cases {
+            assert_eq!(parsed.header(name), value, "{name}");
+        }
+    }
+
+    #[test]
+    fn bad_heads() {
+        let cases: &[(&str, WireError)] = &[
+            ("HTTP/2 200 OK\r\n\r\n", WireError::BadStatusLine),
+            ("HTTP/1.1 20 OK\r\n\r\n", WireError::BadStatusLine),
+            ("HTTP/1.1 2000 OK\r\n\r\n", WireError::BadStatusLine),
+            ("HTTP/1.1 099 X\r\n\r\n", WireError::BadStatusLine),
+            ("HTTP/1.1  200 OK\r\n\r\n", WireError::BadStatusLine),
+            ("HTTP/1.x 200 OK\r\n\r\n", WireError::BadStatusLine),
+            ("ICY 200 OK\r\n\r\n", WireError::BadStatusLine),
+            ("\r\n\r\n", WireError::BadStatusLine),
+            ("HTTP/1.1 200 OK\r\nNoColon\r\n\r\n", WireError::BadHeader),
+            (
+                "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
+                WireError::BadHeader,
+            ),
+            ("HTTP/1.1 200 OK\r\nName : x\r\n\r\n", WireError::BadHeader),
+            ("HTTP/1.1 200 OK\r\n: x\r\n\r\n", WireError::BadHeader),
+            (
+                "HTTP/1.1 200 OK\r\nA: b\r\n folded\r\n\r\n",
+                WireError::BadHeader,
+            ),
+            (
+                "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+                WireError::BadContentLength,
+            ),
+            (
+                "HTTP/1.1 200 OK\r\nContent-Length: +1\r\n\r\n",
+                WireError::BadContentLength,
+            ),
+            (
+                "HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n",
+                WireError::BadContentLength,
+            ),
+            (
+                "HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551616\r\n\r\n",
+                WireError::BadContentLength,
+            ),
+            (
+                "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+                WireError::BadContentLength,
+            ),
+            (
+                "HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\n",
+                WireError::BadContentLength,
+            ),
+        ];
+        for (text, err) in cases {
+            assert_eq!(head(text).map(|_| ()), Err(*err), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn head_size_limit() {
+        let text = "HTTP/1.1 200 OK\r\nA: b\r\n\r\n"; // 25 bytes
+        let cases: &[(usize, usize, Result<bool, WireError>)] = &[
+            // (limit, bytes offered, Ok(complete) or error)
+            (25, 25, Ok(true)),
+            (24, 25, Err(WireError::HeadTooLarge { limit: 24 })),
+            (24, 24, Ok(false)),
+            (10, 11, Err(WireError::HeadTooLarge { limit: 10 })),
+            (10, 10, Ok(false)),
+            (0, 1, Err(WireError::HeadTooLarge { limit: 0 })),
+        ];
+        for (limit, offered, expected) in cases {
+            let parsed = parse_response_head(&text.as_bytes()[..*offered], *limit);
+            assert_eq!(
+                parsed.map(|h| h.is_some()),
+                *expected,
+                "limit {limit} offered {offered}"
+            );
+        }
+    }
+
+    /// Every proper prefix of a valid head is "need more"; the whole head
+    /// parses and the consumed count stops before the body.
+    #[test]
+    fn response_split_at_every_byte() {
+        let text = "HTTP/1.1 200 OK\r\nTrackingID: NA_7ea1ccb3\r\nContent-Type: text/xml;charset=UTF-8\r\nTransfer-Encoding: chunked\r\nKeep-Alive: timeout=4\r\nConnection: keep-alive\r\n\r\nb5\r\n";
+        let bytes = text.as_bytes();
+        let head_len = text.find("\r\n\r\n").unwrap_or(0) + 4;
+        for cut in 0..head_len {
+            assert_eq!(
+                parse_response_head(&bytes[..cut], MAX),
+                Ok(None),
+                "cut {cut}"
+            );
+        }
+        for cut in head_len..=bytes.len() {
+            let parsed = parse_response_head(&bytes[..cut], MAX);
+            let Ok(Some((parsed, used))) = parsed else {
+                panic!("cut {cut}: {parsed:?}");
+            };
+            assert_eq!(used, head_len);
+            assert_eq!(parsed.body, BodyKind::Chunked);
+            assert_eq!(parsed.header("keep-alive"), Some("timeout=4"));
+        }
+    }
+
+    #[test]
+    fn chunked_bodies() {
+        let cases: &[(&str, &str)] = &[
+            ("0\r\n\r\n", ""),
+            ("5\r\nhello\r\n0\r\n\r\n", "hello"),
+            ("5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", "hello world"),
+            ("A\r\n0123456789\r\n0\r\n\r\n", "0123456789"),
+            ("a\r\n0123456789\r\n0\r\n\r\n", "0123456789"),
+            ("005\r\nhello\r\n000\r\n\r\n", "hello"),
+            ("5;name=value;x\r\nhello\r\n0;last\r\n\r\n", "hello"),
+            ("5 ; ext\r\nhello\r\n0\r\n\r\n", "hello"),
+            (
+                "5\r\nhello\r\n0\r\nExpires: never\r\nX-A: b\r\n\r\n",
+                "hello",
+            ),
+            ("5\nhello\n0\n\n", "hello"),
+            ("3\r\n\r\n\n\r\n0\r\n\r\n", "\r\n\n"),
+        ];
+        for (input, payload) in cases {
+            let bytes = input.as_bytes();
+            assert_eq!(
+                dechunk(&[bytes]),
+                Ok((payload.as_bytes().to_vec(), bytes.len(), true)),
+                "{input:?}"
+            );
+            for cut in 0..=bytes.len() {
+                let (left, right) = bytes.split_at(cut);
+                assert_eq!(
+                    dechunk(&[left, right]),
+                    Ok((payload.as_bytes().to_vec(), bytes.len(), true)),
+                    "{input:?} cut {cut}"
+                );
+            }
+            let single: Vec<&[u8]> = bytes.chunks(1).collect();
+            assert_eq!(
+                dechunk(&single),
+                Ok((payload.as_bytes().to_vec(), bytes.len(), true)),
+                "{input:?} byte by byte"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_chunks() {
+        let long_ext = format!("5;{}\r\nhello\r\n0\r\n\r\n", "x".repeat(MAX_CHUNK_LINE));
+        let long_trailer = format!("0\r\nX: {}\r\n\r\n", "y".repeat(MAX_TRAILERS));
+        let zeros = format!("{}5\r\nhello\r\n", "0".repeat(MAX_CHUNK_LINE + 1));
+        let cases: Vec<(String, WireError)> = vec![
+            ("\r\n".into(), WireError::BadChunk),
+            ("x\r\n".into(), WireError::BadChunk),
+            (";x\r\n".into(), WireError::BadChunk),
+            ("-1\r\n".into(), WireError::BadChunk),
+            ("5\r\nhelloX".into(), WireError::BadChunk),
+            ("5\r\nhello\rX".into(), WireError::BadChunk),
+            ("5\x00\r\n".into(), WireError::BadChunk),
+            ("10000000000000000\r\n".into(), WireError::BadChunk),
+            (
+                long_ext,
+                WireError::ChunkLineTooLong {
+                    limit: MAX_CHUNK_LINE,
+                },
+            ),
+            (zeros, WireError::BadChunk),
+            (
+                long_trailer,
+                WireError::TrailersTooLarge {
+                    limit: MAX_TRAILERS,
+                },
+            ),
+        ];
+        for (input, err) in cases {
+            assert_eq!(
+                dechunk(&[input.as_bytes()]).map(|_| ()),
+                Err(err),
+                "{input:?}"
+            );
+        }
+        // Sixteen hex digits still fit in a u64.
+        let mut decoder = ChunkedDecoder::new();
+        let mut out = Vec::new();
+        assert_eq!(decoder.decode(b"ffffffffffffffff\r\nabc", &mut out), Ok(21));
+        assert_eq!(out, b"abc");
+        assert!(!decoder.is_done());
+    }
+
+    /// A size has at most 16 hex digits (leading zeros included), so it
+    /// always fits in a u64.
+    #[test]
+    fn size_digits_are_limited_to_sixteen() {
+        let cases: &[(&str, Result<bool, WireError>)] = &[
+            ("0000000000000005\r\nhello\r\n0\r\n\r\n", Ok(true)),
+            (
+                "00000000000000005\r\nhello\r\n0\r\n\r\n",
+                Err(WireError::BadChunk),
+            ),
+            ("000000000000000\r\n\r\n", Ok(true)),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(
+                dechunk(&[input.as_bytes()]).map(|(_, _, done)| done),
+                *expected,
+                "{input:?}"
+            );
+        }
+    }
+
+    /// The first chunk of the real wire trace: size `b5` carries the
+    /// 181-byte channel-add response; the next chunk starts a new document.
+    #[test]
+    fn wire_trace_chunk_sizes() {
+        let path = format!(
+            "{}/../shared/xsi-samples/ChannelAddResponse-kimwinther.xml",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let channel = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let event = br#"<?xml version="1.0" encoding="UTF-8"?><ChannelHeartBeat xmlns="http://schema.broadsoft.com/xsi"/>"#;
+        let mut stream = b"b5\r\n".to_vec();
+        stream.extend_from_slice(&channel);
+        stream.extend_from_slice(b"\r\n61\r\n");
+        stream.extend_from_slice(event);
+        stream.extend_from_slice(b"\r\n");
+        assert_eq!(event.len(), 0x61);
+        let expected = [channel.as_slice(), event.as_slice()].concat();
+        for cut in 0..=stream.len() {
+            let (left, right) = stream.split_at(cut);
+            let mut decoder = ChunkedDecoder::new();
+            let mut out = Vec::new();
+            assert_eq!(decoder.decode(left, &mut out), Ok(left.len()));
+            assert_eq!(decoder.decode(right, &mut out), Ok(right.len()));
+            assert_eq!(out, expected, "cut {cut}");
+            assert!(!decoder.is_done(), "the channel stream never ends");
+        }
+    }
+
+    /// Three responses back to back in one buffer: each parse consumes
+    /// exactly its own bytes.
+    #[test]
+    fn pipelined_responses_in_one_buffer() {
+        let buffer = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n\
+HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n\
+HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnopeHTTP/1.1 2";
+        let mut pos = 0;
+        let mut seen = Vec::new();
+        while let Ok(Some((parsed, used))) = parse_response_head(&buffer[pos..], MAX) {
+            pos += used;
+            let body = match parsed.body {
+                BodyKind::Length(n) => {
+                    let n = n as usize;
+                    let body = buffer[pos..pos + n].to_vec();
+                    pos += n;
+                    body
+                }
+                BodyKind::Chunked => {
+                    let mut decoder = ChunkedDecoder::new();
+                    let mut out = Vec::new();
+                    pos += decoder.decode(&buffer[pos..], &mut out).unwrap_or(0);
+                    assert!(decoder.is_done());
+                    out
+                }
+                other => panic!("{other:?}"),
+            };
+            seen.push((parsed.status, body));
+        }
+        assert_eq!(
+            seen,
+            vec![
+                (200, b"".to_vec()),
+                (200, b"abc".to_vec()),
+                (404, b"nope".to_vec())
+            ]
+        );
+        assert_eq!(&buffer[pos..], b"HTTP/1.1 2");
+    }
+
+    #[test]
+    fn base64_rfc4648_vectors() {
+        let vectors = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (input, encoded) in vectors {
+            assert_eq!(base64(input.as_bytes()), encoded, "{input}");
+        }
+        assert_eq!(base64(&[0xff, 0xfe, 0xfd]), "//79");
+        assert_eq!(base64(&[0xfb, 0xff]), "+/8=");
+    }
+
+    #[test]
+    fn basic_auth_values() {
+        let cases = [
+            (
+                "Aladdin",
+                "open sesame",
+                "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+            ),
+            ("cti@example.net", "", "Basic Y3RpQGV4YW1wbGUubmV0Og=="),
+            ("u", "p:w", "Basic dTpwOnc="),
+            ("ü", "é", "Basic w7w6w6k="),
+        ];
+        for (user, password, value) in cases {
+            assert_eq!(basic_auth(user, password), value);
+        }
+    }
+
+    #[test]
+    fn errors_display() {
+        let cases = [
+            (WireError::HeadTooLarge { limit: 9 }, "exceeds 9 bytes"),
+            (WireError::BadStatusLine, "status line"),
+            (WireError::BadHeader, "header"),
+            (WireError::BadChunk, "chunked"),
+            (WireError::ChunkLineTooLong { limit: 3 }, "exceeds 3"),
+            (WireError::TrailersTooLarge { limit: 4 }, "exceeds 4"),
+            (WireError::BadContentLength, "Content-Length"),
+        ];
+        for (err, text) in cases {
+            assert!(err.to_string().contains(text), "{err}");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! bwcsta — a CSTA Connector for BroadSoft/Cisco BroadWorks with hot-standby
+//! redundancy.
+//!
+//! Layering (arrows point at what a module may use):
+//! - protocol modules, sans-IO, knowing nothing of each other:
+//!   [`csta::frame`], [`csta::parse`], [`csta::build`] (ECMA-323 over TCP),
+//!   [`xsi::splitter`], [`xsi::parse`], [`xsi::body`] (Xsi-Events),
+//!   [`http::wire`] (HTTP/1.1 pieces);
+//! - thread modules owning sockets: [`csta::server`], [`csta::session`],
+//!   [`xsi::link`], [`xsi::control`], [`xsi::subscriber`], [`status`];
+//! - [`translate`]: Xsi call events → CSTA events, and the call model;
+//! - [`dispatcher`]: the one place where everything meets, used by `main`.
+
+pub mod config;
+pub mod csta;
+pub mod dispatcher;
+pub mod event;
+pub mod http;
+pub mod logging;
+pub mod pidfile;
+pub mod signals;
+pub mod status;
+pub mod thread;
+pub mod time;
+pub mod translate;
+pub mod xsi;

@@ -1,0 +1,274 @@
+//! `bwcsta` — command line, start-up and orderly shutdown.
+//!
+//! ```text
+//! bwcsta --config FILE           run until SIGINT/SIGTERM, then stop cleanly (exit 0)
+//! bwcsta --config FILE --check   validate the configuration (exit 0 or 2)
+//! bwcsta --version
+//! ```
+//! Exit codes: 0 clean stop, 2 bad usage or configuration, 1 runtime failure.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, select, unbounded};
+
+use bwcsta::config::Config;
+use bwcsta::csta::edition::Edition;
+use bwcsta::csta::server::{Listener, ListenerConfig};
+use bwcsta::dispatcher::{Ctx, Dispatcher, DispatcherConfig};
+use bwcsta::event::{Event, LinkId};
+use bwcsta::pidfile::PidFile;
+use bwcsta::status::StatusWriter;
+use bwcsta::xsi::known::KnownSubscriptions;
+use bwcsta::xsi::link::LinkHandle;
+use bwcsta::xsi::settings::XsiSettings;
+use bwcsta::xsi::subscriber::{self, LinkFlags, Subscriber};
+use bwcsta::{logging, signals, thread};
+
+const USAGE: &str = "\
+usage: bwcsta --config FILE [--check]
+       bwcsta --version
+       bwcsta --help
+
+  --config FILE   configuration file (JSON)
+  --check         validate the configuration, print \"config OK\" or each problem, and exit
+  --version       print the version
+";
+
+/// Everything stops within this long after SIGTERM.
+const SHUTDOWN_BUDGET: Duration = Duration::from_millis(1500);
+/// Messages waiting for the dispatcher; a full inbox slows the XSP readers
+/// (TCP back-pressure) rather than growing memory.
+const INBOX: usize = 64 * 1024;
+
+enum Command {
+    Run(PathBuf),
+    Check(PathBuf),
+    Version,
+    Help,
+}
+
+fn parse_args(args: impl Iterator<Item = std::ffi::OsString>) -> Result<Command, String> {
+    let mut config = None;
+    let mut check = false;
+    let mut args = args;
+    while let Some(arg) = args.next() {
+        match arg.to_str() {
+            Some("--config") | Some("-c") => {
+                let v = args.next().ok_or("--config needs a file name")?;
+                config = Some(PathBuf::from(v));
+            }
+            Some(s) if s.starts_with("--config=") => {
+                config = Some(PathBuf::from(&s["--config=".len()..]));
+            }
+            Some("--check") => check = true,
+            Some("--version") | Some("-V") => return Ok(Command::Version),
+            Some("--help") | Some("-h") => return Ok(Command::Help),
+            _ => return Err(format!("unknown argument {}", arg.to_string_lossy())),
+        }
+    }
+    let config = config.ok_or("--config FILE is required")?;
+    Ok(if check {
+        Command::Check(config)
+    } else {
+        Command::Run(config)
+    })
+}
+
+fn main() -> ExitCode {
+    let command = match parse_args(std::env::args_os().skip(1)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("bwcsta: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::Version => {
+            println!("bwcsta {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Command::Help => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Command::Check(path) => match Config::load(&path) {
+            Ok(_) => {
+                println!("config OK");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                report_config_error(&path, &e);
+                ExitCode::from(2)
+            }
+        },
+        Command::Run(path) => {
+            let config = match Config::load(&path) {
+                Ok(c) => c,
+                Err(e) => {
+                    report_config_error(&path, &e);
+                    return ExitCode::from(2);
+                }
+            };
+            match run(config) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    log::error!("{e}");
+                    eprintln!("bwcsta: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}
+
+fn report_config_error(path: &std::path::Path, e: &bwcsta::config::ConfigError) {
+    for p in &e.problems {
+        eprintln!("bwcsta: {}: {p}", path.display());
+    }
+}
+
+/// The service: start everything, wait for a stop signal, stop everything.
+fn run(config: Config) -> Result<(), String> {
+    logging::init(&config.log)?;
+    install_panic_hook();
+    let stop_signal = signals::install()?;
+    let _pid = match &config.pid_file {
+        Some(path) => Some(PidFile::create(path).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    log::info!(
+        "bwcsta {} starting (pid {}), {} XSP(s)",
+        env!("CARGO_PKG_VERSION"),
+        std::process::id(),
+        config.xsi.servers.len()
+    );
+
+    let settings = Arc::new(XsiSettings::from_config(&config)?);
+    let known = Arc::new(KnownSubscriptions::new());
+    let flags = Arc::new(LinkFlags::new(settings.servers.len()));
+    let (inbox_tx, inbox) = bounded::<Event>(INBOX);
+    let (jobs_tx, jobs) = unbounded();
+    let (dispatch_stop_tx, dispatch_stop) = bounded::<()>(0);
+
+    let edition = Edition::from_name(&config.csta.edition).unwrap_or(Edition::Ed3);
+    let (status_poke_tx, status_poke) = bounded::<()>(1);
+    let dispatcher = Dispatcher::new(Ctx {
+        cfg: DispatcherConfig {
+            edition,
+            system_status_on_connect: config.csta.system_status_on_connect,
+            default_domain: config.xsi.default_domain.clone(),
+            link_names: settings.servers.iter().map(|s| s.0.clone()).collect(),
+        },
+        jobs: jobs_tx,
+        known: known.clone(),
+        flags: flags.clone(),
+        status_poke: Some(status_poke_tx),
+    });
+    let status = match &config.status_file {
+        Some(path) => Some(
+            StatusWriter::start(
+                path.clone(),
+                config.status_interval,
+                dispatcher.snapshot_fn(),
+                status_poke,
+            )
+            .map_err(|e| format!("cannot start status writer: {e}"))?,
+        ),
+        None => None,
+    };
+    let dispatch_thread = thread::spawn("dispatcher", move || {
+        dispatcher.run(inbox, dispatch_stop)
+    })
+    .map_err(|e| format!("cannot start dispatcher: {e}"))?;
+
+    let listener = Listener::start(
+        ListenerConfig {
+            listen: config.csta.listen,
+            allow: config.csta.allow.clone(),
+            max_sessions: config.csta.max_sessions,
+            idle_timeout: config.csta.idle_timeout,
+        },
+        inbox_tx.clone(),
+    )?;
+    let subscriber = Subscriber::start(settings.clone(), flags.clone(), jobs, inbox_tx.clone())
+        .map_err(|e| format!("cannot start subscription workers: {e}"))?;
+    let mut links = Vec::new();
+    for i in 0..settings.servers.len() {
+        let link = LinkHandle::start(LinkId(i), settings.clone(), inbox_tx.clone(), known.clone())
+            .map_err(|e| format!("cannot start link thread: {e}"))?;
+        links.push(link);
+    }
+    drop(inbox_tx);
+    log::info!("bwcsta running");
+
+    // Wait for SIGINT/SIGTERM (or a dead dispatcher, which is fatal).
+    let watchdog = crossbeam_channel::tick(Duration::from_millis(500));
+    loop {
+        select! {
+            recv(stop_signal) -> _ => break,
+            recv(watchdog) -> _ => if dispatch_thread.is_finished() {
+                return Err("dispatcher thread ended unexpectedly".into());
+            },
+        }
+    }
+    log::info!("stop requested: shutting down");
+    let deadline = Instant::now() + SHUTDOWN_BUDGET;
+
+    // CSTA first, so clients see the connection close promptly.
+    listener.stop(deadline);
+    // Channels: delete them (each link in parallel), then the threads end.
+    for link in &mut links {
+        link.begin_stop();
+    }
+    for link in links {
+        link.finish_stop(deadline);
+    }
+    drop(dispatch_stop_tx);
+    dispatch_thread.join_deadline(deadline);
+    // The dispatcher dropped the job sender: workers drain and end.
+    subscriber.join_deadline(deadline);
+    let ids = known.ids();
+    if !ids.is_empty() {
+        subscriber::delete_all(&settings, &flags, &ids, deadline);
+    }
+    if let Some(status) = status {
+        status.stop(deadline);
+    }
+    log::info!("bwcsta stopped");
+    Ok(())
+}
+
+/// Panics are logged with the thread name (the default hook only prints to
+/// stderr, which an init script discards).
+fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let name = std::thread::current().name().unwrap_or("?").to_owned();
+        log::error!("thread {name} panicked: {info}");
+        default(info);
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Result<Command, String> {
+        parse_args(list.iter().map(std::ffi::OsString::from))
+    }
+
+    #[test]
+    fn command_lines() {
+        assert!(matches!(args(&["--version"]), Ok(Command::Version)));
+        assert!(matches!(args(&["--help"]), Ok(Command::Help)));
+        assert!(matches!(args(&["--config", "a.json"]), Ok(Command::Run(p)) if p == PathBuf::from("a.json")));
+        assert!(matches!(args(&["--config=a.json", "--check"]), Ok(Command::Check(_))));
+        assert!(matches!(args(&["--check", "--config", "a.json"]), Ok(Command::Check(_))));
+        for bad in [&[][..], &["--config"], &["--check"], &["--bogus"], &["a.json"]] {
+            assert!(args(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! The call model: what the connector knows of every call of every
+//! monitored user.
+//!
+//! A BroadWorks `callId` identifies one party's leg (a CSTA connection); the
+//! `extTrackingId` is shared by the legs of one call and is the CSTA callID.
+//! A party keeps the CSTA callID it was last reported with, which can differ
+//! from its current extTrackingId when a conference joined it into another
+//! call. Later events (transfer, conference, release, resync) are
+//! translated with what the model remembers; SnapshotDevice answers from it.
+
+use std::collections::HashMap;
+
+use crate::xsi::parse::CallState;
+
+use super::out::Dev;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Party {
+    /// BroadWorks callId of this user's leg.
+    pub leg: String,
+    /// CSTA callID reported for this leg.
+    pub csta_call: String,
+    pub state: CallState,
+    pub remote: Dev,
+    pub originator: bool,
+    /// Joined into another CSTA call by a conference: keeps `csta_call`
+    /// even though BroadWorks still reports the leg's own extTrackingId.
+    pub joined: bool,
+}
+
+#[derive(Default)]
+pub struct CallModel {
+    /// user id → leg callId → party.
+    users: HashMap<String, HashMap<String, Party>>,
+}
+
+impl CallModel {
+    pub fn get(&self, user: &str, leg: &str) -> Option<&Party> {
+        self.users.get(user)?.get(leg)
+    }
+
+    pub fn get_mut(&mut self, user: &str, leg: &str) -> Option<&mut Party> {
+        self.users.get_mut(user)?.get_mut(leg)
+    }
+
+    pub fn insert(&mut self, user: &str, party: Party) {
+        self.users
+            .entry(user.to_owned())
+            .or_default()
+            .insert(party.leg.clone(), party);
+    }
+
+    pub fn remove(&mut self, user: &str, leg: &str) -> Option<Party> {
+        let legs = self.users.get_mut(user)?;
+        let p = legs.remove(leg);
+        if legs.is_empty() {
+            self.users.remove(user);
+        }
+        p
+    }
+
+    pub fn parties(&self, user: &str) -> Vec<Party> {
+        let mut v: Vec<Party> = self
+            .users
+            .get(user)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default();
+        v.sort_by(|a, b| a.leg.cmp(&b.leg));
+        v
+    }
+
+    pub fn forget_user(&mut self, user: &str) {
+        self.users.remove(user);
+    }
+
+    /// Number of parties across all users.
+    pub fn len(&self) -> usize {
+        self.users.values().map(HashMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// CSTA `localConnectionInfo` for a BroadWorks call state.
+pub fn local_state(state: &CallState) -> &'static str {
+    match state {
+        CallState::Alerting => "alerting",
+        CallState::Active | CallState::RemoteHeld => "connected",
+        CallState::Held => "hold",
+        CallState::Released | CallState::Detached | CallState::Idle => "null",
+        CallState::Other(_) => "connected",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn party(leg: &str, call: &str) -> Party {
+        Party {
+            leg: leg.into(),
+            csta_call: call.into(),
+            state: CallState::Alerting,
+            remote: Dev::Remote("2002".into()),
+            originator: true,
+            joined: false,
+        }
+    }
+
+    #[test]
+    fn insert_get_remove() {
+        let mut m = CallModel::default();
+        m.insert("u", party("l1", "c1"));
+        m.insert("u", party("l2", "c2"));
+        m.insert("v", party("l3", "c1"));
+        assert_eq!(m.len(), 3);
+        assert_eq!(m.get("u", "l2").map(|p| p.csta_call.as_str()), Some("c2"));
+        assert_eq!(m.parties("u").len(), 2);
+        assert!(m.remove("u", "l1").is_some());
+        assert!(m.remove("u", "l1").is_none());
+        m.forget_user("v");
+        assert_eq!(m.len(), 1);
+    }
+
+    #[test]
+    fn states() {
+        let cases = [
+            (CallState::Alerting, "alerting"),
+            (CallState::Active, "connected"),
+            (CallState::Held, "hold"),
+            (CallState::RemoteHeld, "connected"),
+            (CallState::Released, "null"),
+        ];
+        for (s, want) in cases {
+            assert_eq!(local_state(&s), want);
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! Xsi-Events request paths and XML bodies.
+//!
+//! Paths are relative to a server's base URL (the caller adds any context
+//! prefix). Only channel creation uses the `/com.broadsoft.async` streaming
+//! prefix; every other request goes, without it, to the XSP that holds the
+//! channel.
+//!
+//! Invariants:
+//! - Every identifier put into a path is encoded as one path segment
+//!   ([`encode_segment`]): a `/`, `?`, `#`, `;` or `%` in a user id or a
+//!   server-assigned id can never change which resource is addressed.
+//! - Every body is a complete document: the UTF-8 XML declaration, then the
+//!   root in the BroadSoft namespace, children in schema order (the XSP
+//!   validates order), every value escaped with [`escape`].
+
+use std::fmt::Write as _;
+
+/// Namespace of every Xsi body.
+pub const XSI_NAMESPACE: &str = "http://schema.broadsoft.com/xsi";
+
+const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+
+/// Channel creation (POST); the response is the endless event stream.
+pub const CHANNEL_PATH: &str = "/com.broadsoft.async/com.broadsoft.xsi-events/v2.0/channel";
+
+/// Event acknowledgements (POST).
+pub const EVENT_RESPONSE_PATH: &str = "/com.broadsoft.xsi-events/v2.0/channel/eventresponse";
+
+const EVENTS_BASE: &str = "/com.broadsoft.xsi-events/v2.0";
+
+/// Heartbeat for a channel (PUT, no body).
+pub fn heartbeat_path(channel_id: &str) -> String {
+    format!("{}/heartbeat", channel_path(channel_id))
+}
+
+/// A channel: renew (PUT) and delete (DELETE).
+pub fn channel_path(channel_id: &str) -> String {
+    format!("{EVENTS_BASE}/channel/{}", encode_segment(channel_id))
+}
+
+/// Subscription creation for a user (POST). The user id keeps its `@`.
+pub fn user_subscription_path(user_id: &str) -> String {
+    format!("{EVENTS_BASE}/user/{}", encode_segment(user_id))
+}
+
+/// An existing subscription: refresh (PUT) and delete (DELETE).
+pub fn subscription_path(subscription_id: &str) -> String {
+    format!(
+        "{EVENTS_BASE}/subscription/{}",
+        encode_segment(subscription_id)
+    )
+}
+
+/// `<Channel>` for channel creation. Priority 1 and weight 100 on every
+/// channel: all channels of the set are equal, so BroadWorks balances
+/// events across them.
+pub fn channel_add_body(channel_set_id: &str, expires: u32, application_id: &str) -> String {
+    document(
+        "Channel",
+        &[
+            ("channelSetId", channel_set_id),
+            ("priority", "1"),
+            ("weight", "100"),
+            ("expires", &expires.to_string()),
+            ("applicationId", application_id),
+        ],
+    )
+}
+
+/// `<Channel>` for a channel renewal: `expires` is the only field that can
+/// change.
+pub fn channel_update_body(expires: u32) -> String {
+    document("Channel", &[("expires", &expires.to_string())])
+}
+
+/// `<EventResponse>` acknowledging one event.
+pub fn event_response_body(event_id: &str, status: u16, reason: &str) -> String {
+    document(
+        "EventResponse",
+        &[
+            ("eventID", event_id),
+            ("statusCode", &status.to_string()),
+            ("reason", reason),
+        ],
+    )
+}
+
+/// `<Subscription>` for subscription creation, in schema order: event,
+/// expires, channelSetId, applicationId.
+pub fn subscription_body(
+    event_package: &str,
+    expires: u32,
+    channel_set_id: &str,
+    application_id: &str,
+) -> String {
+    document(
+        "Subscription",
+        &[
+            ("event", event_package),
+            ("expires", &expires.to_string()),
+            ("channelSetId", channel_set_id),
+            ("applicationId", application_id),
+        ],
+    )
+}
+
+/// `<Subscription>` for a subscription refresh.
+pub fn subscription_update_body(expires: u32) -> String {
+    document("Subscription", &[("expires", &expires.to_string())])
+}
+
+/// Escapes text for element content and attribute values. Characters that
+/// XML 1.0 does not allow at all (C0 controls other than tab, CR and LF,
+/// U+FFFE, U+FFFF) are dropped: no escape can carry them, and keeping them
+/// would make the whole body unparsable.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    push_escaped(&mut out, text);
+    out
+}
+
+/// Percent-encodes `segment` for use as exactly one path segment.
+///
+/// Kept as they are: RFC 3986 unreserved characters and `@` (user ids are
+/// `user@domain`). Everything else, `+` and the other sub-delimiters
+/// included, is encoded byte by byte: servlet containers treat `;` as a
+/// parameter separator and some decode `+` as a space, and an encoded octet
+/// always decodes to itself. `.` and `..` alone are encoded too so they are
+/// not taken as dot-segments.
+pub fn encode_segment(segment: &str) -> String {
+    if segment == "." || segment == ".." {
+        return segment.replace('.', "%2E");
+    }
+    let mut out = String::with_capacity(segment.len());
+    for &byte in segment.as_bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'@') {
+            out.push(char::from(byte));
+        } else {
+            // Writing into a String cannot fail.
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+fn push_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {}
+            other => out.push(other),
+        }
+    }
+}
+
+/// `<root xmlns=…><name>value</name>…</root>` with the declaration.
+fn document(root: &str, children: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(128);
+    out.push_str(DECLARATION);
+    let _ = write!(out, "<{root} xmlns=\"{XSI_NAMESPACE}\">");
+    for (name, value) in children {
+        let _ = write!(out, "<{name}>");
+        push_escaped(&mut out, value);
+        let _ = write!(out, "</{name}>");
+    }
+    let _ = write!(out, "</{root}>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sxd_document::dom::Element;
+
+    /// Parses `body` back and returns the root's local name, namespace and
+    /// `(child name, text)` pairs in document order.
+    fn read_back(body: &str) -> (String, String, Vec<(String, String)>) {
+        assert!(body.starts_with(DECLARATION), "{body}");
+        let package = sxd_document::parser::parse(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+        let document = package.as_document();
+        let root: Element = document
+            .root()
+            .children()
+            .into_iter()
+            .find_map(|c| c.element())
+            .unwrap_or_else(|| panic!("no root: {body}"));
+        let children = root
+            .children()
+            .into_iter()
+            .filter_map(|c| c.element())
+            .map(|child| {
+                assert_eq!(child.name().namespace_uri(), Some(XSI_NAMESPACE));
+                let text: String = child
+                    .children()
+                    .into_iter()
+                    .filter_map(|c| c.text().map(|t| t.text().to_owned()))
+                    .collect();
+                (child.name().local_part().to_owned(), text)
+            })
+            .collect();
+        (
+            root.name().local_part().to_owned(),
+            root.name().namespace_uri().unwrap_or_default().to_owned(),
+            children,
+        )
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    const ODD: &str = "a&b<c>d\"e'f ü 😀";
+
+    #[test]
+    fn bodies_parse_back_to_their_values() {
+        // (body, root name, children in order)
+        type Case = (String, &'static str, Vec<(String, String)>);
+        let cases: Vec<Case> = vec![
+            (
+                channel_add_body("bwcsta-set", 3600, "GenesysConnector"),
+                "Channel",
+                pairs(&[
+                    ("channelSetId", "bwcsta-set"),
+                    ("priority", "1"),
+                    ("weight", "100"),
+                    ("expires", "3600"),
+                    ("applicationId", "GenesysConnector"),
+                ]),
+            ),
+            (
+                channel_add_body(ODD, 0, ODD),
+                "Channel",
+                pairs(&[
+                    ("channelSetId", ODD),
+                    ("priority", "1"),
+                    ("weight", "100"),
+                    ("expires", "0"),
+                    ("applicationId", ODD),
+                ]),
+            ),
+            (
+                channel_update_body(u32::MAX),
+                "Channel",
+                pairs(&[("expires", "4294967295")]),
+            ),
+            (
+                event_response_body("2a4dc940-5165-4a39-9f0d-ad9481259337", 200, "OK"),
+                "EventResponse",
+                pairs(&[
+                    ("eventID", "2a4dc940-5165-4a39-9f0d-ad9481259337"),
+                    ("statusCode", "200"),
+                    ("reason", "OK"),
+                ]),
+            ),
+            (
+                event_response_body(ODD, 481, "Unknown subscription <x>"),
+                "EventResponse",
+                pairs(&[
+                    ("eventID", ODD),
+                    ("statusCode", "481"),
+                    ("reason", "Unknown subscription <x>"),
+                ]),
+            ),
+            (
+                subscription_body("Advanced Call", 3600, "bwcsta-set", "GenesysConnector"),
+                "Subscription",
+                pairs(&[
+                    ("event", "Advanced Call"),
+                    ("expires", "3600"),
+                    ("channelSetId", "bwcsta-set"),
+                    ("applicationId", "GenesysConnector"),
+                ]),
+            ),
+            (
+                subscription_update_body(7200),
+                "Subscription",
+                pairs(&[("expires", "7200")]),
+            ),
+        ];
+        for (body, root, children) in cases {
+            let (name, namespace, read) = read_back(&body);
+            assert_eq!(name, root, "{body}");
+            assert_eq!(namespace, XSI_NAMESPACE, "{body}");
+            assert_eq!(read, children, "{body}");
+        }
+    }
+
+    #[test]
+    fn channel_add_body_is_compact() {
+        assert_eq!(
+            channel_add_body("s", 3600, "app"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Channel xmlns=\"http://schema.broadsoft.com/xsi\">\
+             <channelSetId>s</channelSetId><priority>1</priority><weight>100</weight>\
+             <expires>3600</expires><applicationId>app</applicationId></Channel>"
+        );
+    }
+
+    #[test]
+    fn escape_table() {
+        let cases = [
+            ("", ""),
+            ("plain", "plain"),
+            ("a&b", "a&amp;b"),
+            ("<x>", "&lt;x&gt;"),
+            ("\"'", "&quot;&apos;"),
+            ("&amp;", "&amp;amp;"),
+            ("ü😀", "ü😀"),
+            ("a\u{0}b\u{1b}c\u{fffe}", "abc"),
+            ("\t\r\n", "\t\r\n"),
+        ];
+        for (text, escaped) in cases {
+            assert_eq!(escape(text), escaped, "{text}");
+        }
+    }
+
+    #[test]
+    fn paths() {
+        let cases: Vec<(String, &str)> = vec![
+            (CHANNEL_PATH.to_owned(), "/com.broadsoft.async/com.broadsoft.xsi-events/v2.0/channel"),
+            (EVENT_RESPONSE_PATH.to_owned(), "/com.broadsoft.xsi-events/v2.0/channel/eventresponse"),
+            (
+                heartbeat_path("64eddc79-b707-4827-aacd-487fb5cb8427"),
+                "/com.broadsoft.xsi-events/v2.0/channel/64eddc79-b707-4827-aacd-487fb5cb8427/heartbeat",
+            ),
+            (
+                channel_path("64eddc79-b707-4827-aacd-487fb5cb8427"),
+                "/com.broadsoft.xsi-events/v2.0/channel/64eddc79-b707-4827-aacd-487fb5cb8427",
+            ),
+            (channel_path("a/b"), "/com.broadsoft.xsi-events/v2.0/channel/a%2Fb"),
+            (
+                user_subscription_path("2001@example.net"),
+                "/com.broadsoft.xsi-events/v2.0/user/2001@example.net",
+            ),
+            (
+                user_subscription_path("adminCTI@broadsoft.com@broadsoft.com"),
+                "/com.broadsoft.xsi-events/v2.0/user/adminCTI@broadsoft.com@broadsoft.com",
+            ),
+            (
+                user_subscription_path("+49 30/1?x#y;z%"),
+                "/com.broadsoft.xsi-events/v2.0/user/%2B49%2030%2F1%3Fx%23y%3Bz%25",
+            ),
+            (user_subscription_path("ü"), "/com.broadsoft.xsi-events/v2.0/user/%C3%BC"),
+            (user_subscription_path(".."), "/com.broadsoft.xsi-events/v2.0/user/%2E%2E"),
+            (user_subscription_path("a..b"), "/com.broadsoft.xsi-events/v2.0/user/a..b"),
+            (
+                subscription_path("98ed3939-c113-419c-8012-092556b85c66"),
+                "/com.broadsoft.xsi-events/v2.0/subscription/98ed3939-c113-419c-8012-092556b85c66",
+            ),
+            (subscription_path("a b"), "/com.broadsoft.xsi-events/v2.0/subscription/a%20b"),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(path, expected);
+        }
+    }
+
+    #[test]
+    fn encode_segment_keeps_only_safe_bytes() {
+        let cases = [
+            ("", ""),
+            ("AZaz09-._~@", "AZaz09-._~@"),
+            (".", "%2E"),
+            ("..", "%2E%2E"),
+            ("...", "..."),
+            ("!$&'()*+,;=:", "%21%24%26%27%28%29%2A%2B%2C%3B%3D%3A"),
+            ("\r\n", "%0D%0A"),
+        ];
+        for (segment, encoded) in cases {
+            assert_eq!(encode_segment(segment), encoded, "{segment:?}");
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! The control thread of one open channel: everything that must go to the
+//! XSP holding the channel, on ordinary requests beside the stream.
+//!
+//! - EventResponse for every event, sent as soon as the link thread hands it
+//!   over (never behind CSTA clients). Acks queued together go out
+//!   pipelined on one keep-alive connection — one write, then the responses
+//!   in order — because a round trip per event cannot reach tens of
+//!   thousands of events per second.
+//! - Heartbeat `PUT` every `heartbeat_interval`; anything but 200 kills the
+//!   channel (the stream socket is shut down so the link thread notices).
+//! - Channel renewal before the granted expiry.
+//! - `DELETE` of the channel when the connector shuts down.
+//!
+//! All of it goes to the peer address of the stream socket, not to the
+//! server name, which may resolve to another XSP behind a load balancer.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{after, bounded, never, select, tick, Receiver, Sender};
+
+use crate::event::LinkId;
+use crate::http::conn::{Conn, HttpError};
+use crate::http::wire::{write_request, ResponseHead};
+use crate::thread::{self, Handle};
+use crate::xsi::body;
+use crate::xsi::link::LinkShared;
+use crate::xsi::parse::{parse_doc, XsiDoc};
+use crate::xsi::settings::XsiSettings;
+
+/// One acknowledgement to send.
+pub struct Ack {
+    pub event_id: String,
+    pub status: u16,
+}
+
+/// Acks waiting to be sent; a full queue slows the stream reader down (TCP
+/// back-pressure to the XSP), which is the right place to wait.
+const ACK_QUEUE: usize = 16 * 1024;
+/// Acks pipelined in one write.
+const MAX_BATCH: usize = 256;
+const MAX_HEAD: usize = 16 * 1024;
+const MAX_BODY: usize = 64 * 1024;
+
+/// Owns the control thread; dropping the ack sender (first field) ends it.
+pub struct Control {
+    acks: Sender<Ack>,
+    thread: Handle,
+}
+
+impl Control {
+    pub fn start(
+        link: LinkId,
+        settings: Arc<XsiSettings>,
+        peer: SocketAddr,
+        channel_id: String,
+        granted_expires: u32,
+        shared: Arc<LinkShared>,
+        stopped: Receiver<()>,
+    ) -> std::io::Result<Control> {
+        let (acks, queue) = bounded(ACK_QUEUE);
+        let name = settings.server_name(link.0).to_owned();
+        let mut worker = Worker {
+            name: name.clone(),
+            link,
+            settings,
+            peer,
+            channel_id,
+            shared,
+            conn: None,
+            buf: Vec::with_capacity(64 * 1024),
+        };
+        let thread = thread::spawn(format!("xsp-{name}-ctl"), move || {
+            worker.run(&queue, stopped, granted_expires)
+        })?;
+        Ok(Control { acks, thread })
+    }
+
+    pub fn ack(&self, ack: Ack) {
+        // Only fails when the control thread is gone, i.e. the channel is
+        // closing; BroadWorks re-sends unacknowledged events elsewhere.
+        let _ = self.acks.send(ack);
+    }
+
+    /// Sends the acks still queued, then stops the thread.
+    pub fn stop(self) {
+        let Control { acks, thread } = self;
+        drop(acks);
+        drop(thread);
+    }
+}
+
+struct Worker {
+    name: String,
+    link: LinkId,
+    settings: Arc<XsiSettings>,
+    peer: SocketAddr,
+    channel_id: String,
+    shared: Arc<LinkShared>,
+    conn: Option<Conn>,
+    buf: Vec<u8>,
+}
+
+/// Renew when a quarter of the lifetime (at most five minutes) is left.
+fn renew_delay(granted: u32) -> Duration {
+    let granted = Duration::from_secs(u64::from(granted.max(1)));
+    granted - (granted / 4).min(Duration::from_secs(300))
+}
+
+impl Worker {
+    fn run(&mut self, queue: &Receiver<Ack>, stopped: Receiver<()>, granted: u32) {
+        let heartbeat = tick(self.settings.heartbeat_interval);
+        let mut renew = after(renew_delay(granted));
+        let mut stopped = stopped;
+        let mut deleted = false;
+        loop {
+            select! {
+                recv(queue) -> ack => {
+                    let Ok(first) = ack else { break };
+                    let mut batch = vec![first];
+                    batch.extend(queue.try_iter().take(MAX_BATCH - 1));
+                    self.send_acks(&batch);
+                }
+                recv(heartbeat) -> _ => if !deleted { self.heartbeat() },
+                recv(renew) -> _ => {
+                    let granted = self.renew().unwrap_or(granted);
+                    renew = after(renew_delay(granted));
+                }
+                recv(stopped) -> _ => {
+                    // Shutdown: delete the channel; keep acking until the
+                    // link thread lets go of us.
+                    stopped = never();
+                    renew = never();
+                    deleted = true;
+                    self.delete();
+                }
+            }
+        }
+    }
+
+    fn connection(&mut self) -> Result<&mut Conn, HttpError> {
+        if self.conn.is_none() {
+            let s = &self.settings;
+            let Some((_, target)) = s.servers.get(self.link.0) else {
+                return Err(HttpError::Closed);
+            };
+            let conn = Conn::connect(
+                target,
+                Some(self.peer),
+                s.tls_connector.as_ref(),
+                s.request_timeout,
+                s.request_timeout,
+            )?;
+            self.conn = Some(conn);
+        }
+        self.conn.as_mut().ok_or(HttpError::Closed)
+    }
+
+    fn write(&mut self, method: &str, path: &str, body: Option<&str>) {
+        let Some((_, target)) = self.settings.servers.get(self.link.0) else {
+            return;
+        };
+        write_request(
+            &mut self.buf,
+            method,
+            &format!("{}{}", target.base_path, path),
+            &target.host_header(),
+            Some(&self.settings.authorization()),
+            body.map(|_| "application/xml; charset=UTF-8"),
+            body.unwrap_or("").as_bytes(),
+        );
+    }
+
+    /// Sends `batch` pipelined; retries once on a fresh connection.
+    fn send_acks(&mut self, batch: &[Ack]) {
+        self.buf.clear();
+        for ack in batch {
+            let reason = if ack.status == 200 { "OK" } else { "Unknown subscription" };
+            let b = body::event_response_body(&ack.event_id, ack.status, reason);
+            self.write("POST", body::EVENT_RESPONSE_PATH, Some(&b));
+        }
+        for attempt in 0..2 {
+            match self.pipeline(batch.len()) {
+                Ok(bad) => {
+                    if bad > 0 {
+                        log::warn!(
+                            "{}: {bad} of {} event acknowledgements were refused",
+                            self.name,
+                            batch.len()
+                        );
+                    }
+                    return;
+                }
+                Err(e) => {
+                    self.conn = None;
+                    if attempt == 1 {
+                        log::warn!(
+                            "{}: could not acknowledge {} events ({e}); BroadWorks will re-send them",
+                            self.name,
+                            batch.len()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes the buffered requests, reads `n` responses; returns how many
+    /// were not 2xx.
+    fn pipeline(&mut self, n: usize) -> Result<usize, HttpError> {
+        let buf = std::mem::take(&mut self.buf);
+        let result = (|| {
+            let conn = self.connection()?;
+            conn.send(&buf)?;
+            let mut bad = 0;
+            for _ in 0..n {
+                let head = conn.read_head(MAX_HEAD)?;
+                conn.read_body(&head, MAX_BODY)?;
+                if !(200..300).contains(&head.status) {
+                    bad += 1;
+                }
+                if !head.keep_alive() {
+                    return Err(HttpError::Closed);
+                }
+            }
+            Ok(bad)
+        })();
+        self.buf = buf;
+        result
+    }
+
+    fn round_trip(&mut self, method: &str, path: &str, body: Option<&str>) -> Result<(ResponseHead, Vec<u8>), HttpError> {
+        self.buf.clear();
+        self.write(method, path, body);
+        let buf = std::mem::take(&mut self.buf);
+        let result = (|| {
+            let conn = self.connection()?;
+            conn.send(&buf)?;
+            let head = conn.read_head(MAX_HEAD)?;
+            let body = conn.read_body(&head, MAX_BODY)?;
+            Ok((head, body))
+        })();
+        self.buf = buf;
+        if result.is_err() {
+            self.conn = None;
+        }
+        result
+    }
+
+    fn heartbeat(&mut self) {
+        let path = body::heartbeat_path(&self.channel_id);
+        let reason = match self.round_trip("PUT", &path, None) {
+            Ok((head, _)) if head.status == 200 => return,
+            Ok((head, _)) => format!("heartbeat answered HTTP {}", head.status),
+            Err(e) => format!("heartbeat failed: {e}"),
+        };
+        self.shared.kill(reason);
+    }
+
+    /// Renews the channel; returns the granted expiry.
+    fn renew(&mut self) -> Option<u32> {
+        let path = body::channel_path(&self.channel_id);
+        let b = body::channel_update_body(self.settings.channel_expires);
+        match self.round_trip("PUT", &path, Some(&b)) {
+            Ok((head, body)) if head.status == 200 => {
+                let granted = match parse_doc(&body) {
+                    Ok(XsiDoc::Channel { expires, .. }) => expires,
+                    _ => None,
+                };
+                log::info!("{}: channel {} renewed", self.name, self.channel_id);
+                Some(granted.unwrap_or(self.settings.channel_expires))
+            }
+            Ok((head, _)) => {
+                log::warn!("{}: channel renewal answered HTTP {}", self.name, head.status);
+                None
+            }
+            Err(e) => {
+                log::warn!("{}: channel renewal failed: {e}", self.name);
+                None
+            }
+        }
+    }
+
+    fn delete(&mut self) {
+        let path = body::channel_path(&self.channel_id);
+        let started = Instant::now();
+        match self.round_trip("DELETE", &path, None) {
+            Ok((head, _)) => log::info!(
+                "{}: channel {} deleted (HTTP {}, {} ms)",
+                self.name,
+                self.channel_id,
+                head.status,
+                started.elapsed().as_millis()
+            ),
+            Err(e) => log::warn!("{}: DELETE channel {} failed: {e}", self.name, self.channel_id),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renew_before_expiry() {
+        let cases = [(3600, 3_300_000), (86400, 86_100_000), (400, 300_000), (1, 750)];
+        for (granted, want_ms) in cases {
+            let d = renew_delay(granted);
+            assert_eq!(d.as_millis(), want_ms, "granted {granted}");
+        }
+    }
+}

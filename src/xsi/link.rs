@@ -1,0 +1,441 @@
+//! One XSP link: the thread that owns that XSP's event channel.
+//!
+//! Loop: open the channel (`POST …/channel`, a never-ending chunked
+//! response), report it up with its channel id, read the stream and split it
+//! into documents, parse each event here (not in the dispatcher: parsing is
+//! the expensive part), hand the acknowledgement to the channel's control
+//! thread at once and the event to the dispatcher. Any failure — EOF, an I/O
+//! error, an HTTP error status, `ChannelTerminatedEvent`, no data for three
+//! heartbeat intervals (a socket read timeout, so a stalled XSP cannot keep
+//! the thread blocked), a failed heartbeat — ends the channel; the link is
+//! reported down once with the reason and reopened after an exponential
+//! backoff with jitter. Other links are not touched.
+
+use std::net::{Shutdown, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
+use parking_lot::Mutex;
+
+use crate::event::{Event, LinkEvent, LinkId};
+use crate::http::conn::{Conn, HttpError};
+use crate::http::wire::{write_request, BodyKind, ChunkedDecoder};
+use crate::thread::{self, Handle};
+use crate::xsi::body;
+use crate::xsi::control::{Ack, Control};
+use crate::xsi::known::KnownSubscriptions;
+use crate::xsi::parse::{parse_doc, XsiDoc};
+use crate::xsi::settings::XsiSettings;
+use crate::xsi::splitter::DocSplitter;
+
+/// Largest document accepted on a channel stream.
+pub const MAX_DOC: usize = 1024 * 1024;
+/// Largest response head accepted.
+const MAX_HEAD: usize = 64 * 1024;
+
+/// State shared between the link thread, its control thread and the handle.
+pub struct LinkShared {
+    pub stopping: AtomicBool,
+    /// The stream socket, to unblock a read from another thread.
+    socket: Mutex<Option<TcpStream>>,
+    /// Why the control thread killed the channel (heartbeat failure).
+    kill_reason: Mutex<Option<String>>,
+}
+
+impl LinkShared {
+    /// Ends the current channel: the blocked stream read fails at once.
+    pub fn kill(&self, reason: String) {
+        *self.kill_reason.lock() = Some(reason);
+        if let Some(s) = self.socket.lock().as_ref() {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+/// Owns a link thread. Field order: the stop sender is dropped first.
+pub struct LinkHandle {
+    stop: Sender<()>,
+    shared: Arc<LinkShared>,
+    thread: Handle,
+}
+
+impl LinkHandle {
+    pub fn start(
+        link: LinkId,
+        settings: Arc<XsiSettings>,
+        inbox: Sender<Event>,
+        known: Arc<KnownSubscriptions>,
+    ) -> std::io::Result<LinkHandle> {
+        let (stop, stopped) = bounded::<()>(0);
+        let shared = Arc::new(LinkShared {
+            stopping: AtomicBool::new(false),
+            socket: Mutex::new(None),
+            kill_reason: Mutex::new(None),
+        });
+        let name = settings.server_name(link.0).to_owned();
+        let runner = Runner {
+            link,
+            name: name.clone(),
+            settings,
+            inbox,
+            known,
+            shared: shared.clone(),
+            stopped,
+        };
+        let thread = thread::spawn(format!("xsp-{name}"), move || runner.run())?;
+        Ok(LinkHandle {
+            stop,
+            shared,
+            thread,
+        })
+    }
+
+    /// Asks the link to delete its channel and stop; returns at once.
+    pub fn begin_stop(&self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Waits for the link until `deadline`, cutting the stream off if the
+    /// XSP has not ended it by then.
+    pub fn finish_stop(self, deadline: Instant) {
+        let LinkHandle {
+            stop,
+            shared,
+            thread,
+        } = self;
+        drop(stop); // wakes a backoff wait and the control thread
+        let grace = deadline
+            .saturating_duration_since(Instant::now())
+            .saturating_sub(Duration::from_millis(200));
+        let cut = Instant::now() + grace;
+        while !thread.is_finished() && Instant::now() < cut {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        shared.kill("shutdown".into());
+        thread.join_deadline(deadline);
+    }
+}
+
+struct Runner {
+    link: LinkId,
+    name: String,
+    settings: Arc<XsiSettings>,
+    inbox: Sender<Event>,
+    known: Arc<KnownSubscriptions>,
+    shared: Arc<LinkShared>,
+    stopped: Receiver<()>,
+}
+
+enum End {
+    /// We are shutting down.
+    Stopped,
+    /// The channel was up and is gone.
+    Lost(String),
+    /// It never came up.
+    Failed(String),
+}
+
+impl Runner {
+    fn stopping(&self) -> bool {
+        self.shared.stopping.load(Ordering::SeqCst)
+    }
+
+    fn send(&self, ev: LinkEvent) -> bool {
+        self.inbox.send(Event::Link(self.link, ev)).is_ok()
+    }
+
+    fn run(self) {
+        let mut backoff = self.settings.reconnect_initial;
+        let mut last_failure: Option<String> = None;
+        let mut seed = jitter_seed(self.link.0);
+        loop {
+            if self.stopping() || !self.send(LinkEvent::Connecting) {
+                break;
+            }
+            match self.channel() {
+                End::Stopped => break,
+                End::Lost(reason) => {
+                    log::warn!("{}: channel lost: {reason}", self.name);
+                    backoff = self.settings.reconnect_initial;
+                    last_failure = None;
+                    if !self.send(LinkEvent::Down { reason }) {
+                        break;
+                    }
+                }
+                End::Failed(reason) => {
+                    // One line per distinct failure, not one per retry.
+                    if last_failure.as_deref() != Some(reason.as_str()) {
+                        log::warn!("{}: cannot open channel: {reason}", self.name);
+                    }
+                    last_failure = Some(reason.clone());
+                    if !self.send(LinkEvent::Down { reason }) {
+                        break;
+                    }
+                }
+            }
+            if self.stopping() {
+                break;
+            }
+            let wait = with_jitter(backoff, &mut seed);
+            log::debug!("{}: reconnecting in {:?}", self.name, wait);
+            match self.stopped.recv_timeout(wait) {
+                Err(RecvTimeoutError::Timeout) => {}
+                _ => break,
+            }
+            backoff = (backoff * 2).min(self.settings.reconnect_max);
+        }
+        log::info!("{}: link stopped", self.name);
+    }
+
+    /// Opens one channel and reads it until it ends.
+    fn channel(&self) -> End {
+        let s = &self.settings;
+        let Some((_, target)) = s.servers.get(self.link.0) else {
+            return End::Stopped;
+        };
+        let mut conn = match Conn::connect(
+            target,
+            None,
+            s.tls_connector.as_ref(),
+            s.request_timeout,
+            s.request_timeout,
+        ) {
+            Ok(c) => c,
+            Err(e) => return End::Failed(e.to_string()),
+        };
+        let body = body::channel_add_body(&s.channel_set_id, s.channel_expires, &s.application_id);
+        let mut req = Vec::new();
+        write_request(
+            &mut req,
+            "POST",
+            &format!("{}{}", target.base_path, body::CHANNEL_PATH),
+            &target.host_header(),
+            Some(&s.authorization()),
+            Some("application/xml; charset=UTF-8"),
+            body.as_bytes(),
+        );
+        if let Err(e) = conn.send(&req) {
+            return End::Failed(format!("sending channel request: {e}"));
+        }
+        let head = match conn.read_head(MAX_HEAD) {
+            Ok(h) => h,
+            Err(e) => return End::Failed(format!("channel response: {e}")),
+        };
+        if head.status != 200 {
+            return End::Failed(format!("channel request answered HTTP {}", head.status));
+        }
+        if !matches!(head.body, BodyKind::Chunked) {
+            return End::Failed("channel response is not a chunked stream".into());
+        }
+        // No data for three heartbeat intervals = dead channel.
+        let idle = s.heartbeat_interval * 3;
+        if let Err(e) = conn.set_read_timeout(idle) {
+            return End::Failed(format!("socket: {e}"));
+        }
+        match conn.shutdown_handle() {
+            Ok(sock) => *self.shared.socket.lock() = Some(sock),
+            Err(e) => return End::Failed(format!("socket: {e}")),
+        }
+        *self.shared.kill_reason.lock() = None;
+        let end = self.stream(&mut conn, idle);
+        *self.shared.socket.lock() = None;
+        end
+    }
+
+    fn stream(&self, conn: &mut Conn, idle: Duration) -> End {
+        let mut decoder = ChunkedDecoder::new();
+        let mut splitter = DocSplitter::new(MAX_DOC);
+        let mut bytes = Vec::with_capacity(64 * 1024);
+        let mut control: Option<Control> = None;
+        let end = loop {
+            bytes.clear();
+            match conn.read_stream_chunk(&mut decoder, &mut bytes) {
+                Ok(0) => break self.ended(&control, "stream closed by the XSP".into()),
+                Ok(_) => {}
+                Err(HttpError::TimedOut) => {
+                    break self.ended(
+                        &control,
+                        format!("no data for {:.1}s (3 heartbeat intervals)", idle.as_secs_f64()),
+                    )
+                }
+                Err(e) => break self.ended(&control, format!("stream read: {e}")),
+            }
+            splitter.push(&bytes);
+            let mut result = None;
+            loop {
+                match splitter.next_doc() {
+                    Ok(Some(doc)) => {
+                        if let Some(end) = self.document(&doc, conn, &mut control) {
+                            result = Some(end);
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        result = Some(self.ended(&control, format!("stream framing: {e}")));
+                        break;
+                    }
+                }
+            }
+            if let Some(end) = result {
+                break end;
+            }
+        };
+        if let Some(control) = control {
+            control.stop();
+        }
+        end
+    }
+
+    /// The channel ended with `reason` (or because we are stopping).
+    fn ended(&self, control: &Option<Control>, reason: String) -> End {
+        if self.stopping() {
+            return End::Stopped;
+        }
+        let reason = self.shared.kill_reason.lock().take().unwrap_or(reason);
+        if control.is_some() {
+            End::Lost(reason)
+        } else {
+            End::Failed(reason)
+        }
+    }
+
+    /// Handles one document; Some(end) when the channel is over.
+    fn document(&self, doc: &[u8], conn: &Conn, control: &mut Option<Control>) -> Option<End> {
+        let parsed = match parse_doc(doc) {
+            Ok(p) => p,
+            Err(e) => {
+                log::warn!("{}: unparsable document on the channel ({e}); skipped", self.name);
+                return None;
+            }
+        };
+        match parsed {
+            XsiDoc::Channel {
+                channel_id,
+                expires,
+            } => {
+                if control.is_some() {
+                    return None; // a renewal echo; nothing to do
+                }
+                log::info!("{}: channel {channel_id} up", self.name);
+                let granted = expires.unwrap_or(self.settings.channel_expires);
+                match Control::start(
+                    self.link,
+                    self.settings.clone(),
+                    conn.peer_addr(),
+                    channel_id.clone(),
+                    granted,
+                    self.shared.clone(),
+                    self.stopped.clone(),
+                ) {
+                    Ok(c) => *control = Some(c),
+                    Err(e) => return Some(End::Failed(format!("control thread: {e}"))),
+                }
+                if !self.send(LinkEvent::Up { channel_id }) {
+                    return Some(End::Stopped);
+                }
+                None
+            }
+            XsiDoc::Heartbeat => None,
+            XsiDoc::Event(ev) => {
+                let Some(ctl) = control.as_ref() else {
+                    log::warn!("{}: event before the channel document; ignored", self.name);
+                    return None;
+                };
+                let known = self
+                    .known
+                    .accepts(&ev.subscription_id, ev.target_id.as_deref());
+                let status = if known { 200 } else { 481 };
+                ctl.ack(Ack {
+                    event_id: ev.event_id.clone(),
+                    status,
+                });
+                if !known {
+                    log::info!(
+                        "{}: event of unknown subscription {} acknowledged with 481",
+                        self.name,
+                        ev.subscription_id
+                    );
+                    return None;
+                }
+                if !self.send(LinkEvent::Xsi(Box::new(ev))) {
+                    return Some(End::Stopped);
+                }
+                None
+            }
+            XsiDoc::ChannelTerminated { reason, .. } => {
+                if self.stopping() {
+                    return Some(End::Stopped);
+                }
+                if reason == "DuplicateChannelSet" {
+                    log::error!(
+                        "{}: channel terminated with DuplicateChannelSet: another connector uses \
+                         the same user and application_id ({}); give each instance its own",
+                        self.name,
+                        self.settings.application_id
+                    );
+                }
+                Some(self.ended(control, format!("ChannelTerminatedEvent ({reason})")))
+            }
+            XsiDoc::ErrorEvent { code, message } => {
+                log::warn!(
+                    "{}: ErrorEvent on the channel: {} {}",
+                    self.name,
+                    code.unwrap_or_default(),
+                    message.unwrap_or_default()
+                );
+                None
+            }
+            other => {
+                log::debug!("{}: ignoring {:?} on the channel", self.name, doc_kind(&other));
+                None
+            }
+        }
+    }
+}
+
+fn doc_kind(doc: &XsiDoc) -> &'static str {
+    match doc {
+        XsiDoc::Subscription { .. } => "Subscription",
+        XsiDoc::ErrorInfo { .. } => "ErrorInfo",
+        XsiDoc::Other(_) => "unknown document",
+        _ => "document",
+    }
+}
+
+fn jitter_seed(link: usize) -> u64 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    t ^ ((link as u64 + 1) * 0x9E37_79B9_7F4A_7C15)
+}
+
+/// `base` plus up to 25 % random extra, so links (and several connectors)
+/// do not retry in lock-step.
+pub fn with_jitter(base: Duration, seed: &mut u64) -> Duration {
+    // xorshift64
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    let frac = (*seed % 1000) as f64 / 4000.0;
+    base + base.mul_f64(frac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_a_quarter() {
+        let mut seed = 12345;
+        for ms in [10u64, 1000, 30_000] {
+            let base = Duration::from_millis(ms);
+            for _ in 0..200 {
+                let d = with_jitter(base, &mut seed);
+                assert!(d >= base && d <= base + base / 4, "{d:?} for {base:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The Xsi side's view of the configuration, resolved once at start-up:
+//! server targets, credentials (kept out of Debug output), timers and TLS.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::{Config, Secret};
+use crate::http::conn::{Target, TlsSettings};
+use crate::http::wire::basic_auth;
+
+#[derive(Clone)]
+pub struct XsiSettings {
+    pub servers: Vec<(String, Target)>,
+    pub username: String,
+    password: Secret,
+    pub application_id: String,
+    pub channel_set_id: String,
+    pub event_package: String,
+    pub channel_expires: u32,
+    pub subscription_expires: u32,
+    pub heartbeat_interval: Duration,
+    pub reconnect_initial: Duration,
+    pub reconnect_max: Duration,
+    pub request_timeout: Duration,
+    pub tls: TlsSettings,
+    /// Built once; None when no server uses https.
+    pub tls_connector: Option<native_tls::TlsConnector>,
+}
+
+impl std::fmt::Debug for XsiSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("XsiSettings")
+            .field("servers", &self.servers.iter().map(|s| &s.0).collect::<Vec<_>>())
+            .field("username", &self.username)
+            .field("password", &"***")
+            .field("channel_set_id", &self.channel_set_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn whole_secs(d: Duration) -> u32 {
+    u32::try_from(d.as_secs().max(1)).unwrap_or(u32::MAX)
+}
+
+impl XsiSettings {
+    pub fn from_config(cfg: &Config) -> Result<Self, String> {
+        let x = &cfg.xsi;
+        let mut servers = Vec::new();
+        for s in &x.servers {
+            let target = Target::parse_url(&s.url)
+                .map_err(|e| format!("xsi server {}: {e}", s.name))?;
+            servers.push((s.name.clone(), target));
+        }
+        let ca_pem = match &x.tls.ca_file {
+            Some(path) => Some(
+                std::fs::read(path)
+                    .map_err(|e| format!("cannot read xsi.tls.ca_file {}: {e}", path.display()))?,
+            ),
+            None => None,
+        };
+        let tls = TlsSettings {
+            ca_pem,
+            accept_invalid_certs: x.tls.accept_invalid_certs,
+        };
+        let tls_connector = if servers.iter().any(|(_, t)| t.https) {
+            Some(tls.connector().map_err(|e| format!("TLS set-up: {e}"))?)
+        } else {
+            None
+        };
+        Ok(XsiSettings {
+            servers,
+            username: x.username.clone(),
+            password: x.password.clone(),
+            application_id: x.application_id.clone(),
+            channel_set_id: x.channel_set_id.clone(),
+            event_package: x.event_package.clone(),
+            channel_expires: whole_secs(x.channel_expires),
+            subscription_expires: whole_secs(x.subscription_expires),
+            heartbeat_interval: x.heartbeat_interval,
+            reconnect_initial: x.reconnect_initial,
+            reconnect_max: x.reconnect_max,
+            request_timeout: x.request_timeout,
+            tls,
+            tls_connector,
+        })
+    }
+
+    /// `Authorization` header value.
+    pub fn authorization(&self) -> String {
+        basic_auth(&self.username, self.password.expose())
+    }
+
+    pub fn server_name(&self, i: usize) -> &str {
+        self.servers.get(i).map_or("?", |s| s.0.as_str())
+    }
+
+    pub fn url(&self, i: usize, path: &str) -> Option<String> {
+        self.servers.get(i).map(|(_, t)| t.url(path))
+    }
+
+    /// The ureq agent for subscription and action requests.
+    pub fn agent(&self) -> ureq::Agent {
+        self.agent_with_timeout(self.request_timeout)
+    }
+
+    pub fn agent_with_timeout(&self, timeout: Duration) -> ureq::Agent {
+        use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+        let mut tls = TlsConfig::builder()
+            .provider(TlsProvider::NativeTls)
+            .disable_verification(self.tls.accept_invalid_certs);
+        if let Some(pem) = &self.tls.ca_pem {
+            let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(pem)
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            tls = tls.root_certs(RootCerts::Specific(Arc::new(certs)));
+        } else {
+            tls = tls.root_certs(RootCerts::PlatformVerifier);
+        }
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout.max(Duration::from_millis(1))))
+            .http_status_as_error(false)
+            .user_agent(concat!("bwcsta/", env!("CARGO_PKG_VERSION")))
+            .tls_config(tls.build())
+            .build();
+        ureq::Agent::new_with_config(config)
+    }
+}

@@ -1,0 +1,785 @@
+//! Sans-IO splitter that cuts the de-chunked Xsi-Events channel stream into
+//! complete XML documents.
+//!
+//! The event channel is one endless HTTP body holding a sequence of XML
+//! documents (`<Channel>`, `<ChannelHeartBeat/>`, `<xsi:Event>` …). BroadWorks
+//! writes one document per chunk today, but nothing guarantees it: a document
+//! may span several reads and one read may carry several documents, so we cut
+//! on document boundaries, never on chunk or read boundaries.
+//!
+//! The splitter is a small XML *tokenizer*, not a parser: it only tracks what
+//! is needed to find the end of the top-level element (tags, their quoted
+//! attribute values, comments, processing instructions, CDATA sections and
+//! DOCTYPE declarations). Well-formedness is left to the real parser that
+//! receives each document.
+//!
+//! Invariants:
+//! - `start <= doc_start <= scan <= buf.len()` (when a document has begun):
+//!   bytes before `start` are consumed, bytes from `scan` on are not yet
+//!   tokenized. The tokenizer state survives between pushes, so each byte is
+//!   examined once (apart from a short look-behind at terminators), whatever
+//!   the push sizes.
+//! - A returned document starts at the first `<` of its prolog (leading
+//!   whitespace between documents is dropped) and ends with the `>` that closes
+//!   its root element.
+//! - No document longer than `max_doc` bytes is ever returned or buffered
+//!   beyond `max_doc` plus one push; after an error the splitter is broken and
+//!   returns that error forever.
+
+use std::fmt;
+
+/// Why the stream cannot be split any further. After either error the
+/// stream is out of sync and the connection has to be dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitError {
+    /// A document grew beyond the configured limit.
+    TooLarge {
+        /// The per-document limit in bytes.
+        limit: usize,
+    },
+    /// A non-whitespace byte outside any element (text before or between
+    /// documents, a stray end tag, CDATA outside the root).
+    Garbage(u8),
+}
+
+impl fmt::Display for SplitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SplitError::TooLarge { limit } => {
+                write!(f, "XML document on the event stream exceeds {limit} bytes")
+            }
+            SplitError::Garbage(byte) => write!(
+                f,
+                "unexpected byte 0x{byte:02x} outside any XML element on the event stream"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SplitError {}
+
+/// Where the tokenizer is. Positions are absolute indices into `buf`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Outside the root element: before it (prolog) or between documents.
+    /// Only whitespace and markup may appear.
+    Outside,
+    /// Inside the root element, in character data: looking for the next `<`.
+    Content,
+    /// Saw `<` at `at`; waiting for enough bytes to know what markup it opens.
+    Open { at: usize },
+    /// Inside a start tag (or an empty-element tag). `quote` is the open
+    /// attribute-value quote, or 0 outside a value.
+    StartTag { quote: u8 },
+    /// Inside an end tag, looking for `>`.
+    EndTag,
+    /// Processing instruction whose target starts at `body`: ends at `?>`.
+    Pi { body: usize },
+    /// Comment whose text starts at `body`: ends at `-->`.
+    Comment { body: usize },
+    /// CDATA section whose text starts at `body`: ends at `]]>`.
+    CData { body: usize },
+    /// `<!DOCTYPE …>` or another `<!` declaration: ends at the first `>`
+    /// outside quotes and outside the `[ … ]` internal subset.
+    Decl { quote: u8, brackets: u32 },
+}
+
+/// Result of one tokenizer step.
+enum Step {
+    /// Keep going with the bytes that are left.
+    Continue,
+    /// The buffer is exhausted; wait for the next push.
+    NeedMore,
+    /// The root element closed; the document ends just before this index.
+    Complete(usize),
+}
+
+/// Splits a byte stream into complete XML documents (see the module doc).
+pub struct DocSplitter {
+    buf: Vec<u8>,
+    /// First byte not yet handed out or discarded.
+    start: usize,
+    /// First byte not yet tokenized.
+    scan: usize,
+    /// First byte of the document being assembled, once its first `<` is seen.
+    doc_start: Option<usize>,
+    mode: Mode,
+    /// Open elements of the current document.
+    depth: usize,
+    max_doc: usize,
+    broken: Option<SplitError>,
+}
+
+/// Sizes and state only: the buffer may hold a large partial document.
+impl fmt::Debug for DocSplitter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DocSplitter")
+            .field("buffered", &self.buffered())
+            .field("mode", &self.mode)
+            .field("depth", &self.depth)
+            .field("max_doc", &self.max_doc)
+            .field("broken", &self.broken)
+            .finish()
+    }
+}
+
+const COMMENT_OPEN: &[u8] = b"<!--";
+const CDATA_OPEN: &[u8] = b"<![CDATA[";
+
+impl DocSplitter {
+    /// A splitter that rejects documents longer than `max_doc` bytes.
+    pub fn new(max_doc: usize) -> Self {
+        DocSplitter {
+            buf: Vec::new(),
+            start: 0,
+            scan: 0,
+            doc_start: None,
+            mode: Mode::Outside,
+            depth: 0,
+            max_doc,
+            broken: None,
+        }
+    }
+
+    /// Appends bytes read from the stream. Call [`next_doc`](Self::next_doc)
+    /// until it returns `Ok(None)` after every push, otherwise the buffer
+    /// grows with the pushes.
+    pub fn push(&mut self, bytes: &[u8]) {
+        if self.broken.is_some() {
+            return;
+        }
+        self.compact();
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Returns the next complete document, `Ok(None)` when more bytes are
+    /// needed, or the error that broke the stream.
+    pub fn next_doc(&mut self) -> Result<Option<Vec<u8>>, SplitError> {
+        if let Some(err) = self.broken {
+            return Err(err);
+        }
+        match self.run() {
+            Ok(Some(end)) => self.take_doc(end),
+            Ok(None) => self.check_pending_size().map(|()| None),
+            Err(err) => Err(self.fail(err)),
+        }
+    }
+
+    /// Bytes pushed but not yet returned in a document (partial document and
+    /// not-yet-skipped whitespace).
+    pub fn buffered(&self) -> usize {
+        self.buf.len().saturating_sub(self.start)
+    }
+
+    fn fail(&mut self, err: SplitError) -> SplitError {
+        self.broken = Some(err);
+        // The rest of the stream is meaningless now; free the memory.
+        self.buf = Vec::new();
+        self.start = 0;
+        self.scan = 0;
+        self.doc_start = None;
+        err
+    }
+
+    /// Cuts the finished document `doc_start..end` and resets for the next.
+    fn take_doc(&mut self, end: usize) -> Result<Option<Vec<u8>>, SplitError> {
+        let begin = self.doc_start.take().unwrap_or(self.start);
+        if end.saturating_sub(begin) > self.max_doc {
+            return Err(self.fail(SplitError::TooLarge {
+                limit: self.max_doc,
+            }));
+        }
+        let doc = self.buf.get(begin..end).map(<[u8]>::to_vec);
+        self.start = end;
+        self.scan = end;
+        self.mode = Mode::Outside;
+        self.depth = 0;
+        // `begin..end` lies inside the buffer by the module invariants; an
+        // empty result would mean a bug, reported as "need more" rather than
+        // a panic.
+        Ok(doc)
+    }
+
+    /// A document still being assembled must not outgrow the limit.
+    fn check_pending_size(&mut self) -> Result<(), SplitError> {
+        match self.doc_start {
+            Some(begin) if self.buf.len().saturating_sub(begin) > self.max_doc => {
+                Err(self.fail(SplitError::TooLarge {
+                    limit: self.max_doc,
+                }))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Drops consumed bytes from the front of the buffer. Done lazily (only
+    /// when at least half the buffer is dead) so the copying stays amortised
+    /// O(1) per byte.
+    fn compact(&mut self) {
+        if self.start == 0 {
+            return;
+        }
+        if self.start >= self.buf.len() {
+            self.buf.clear();
+        } else if self.start >= self.buf.len() / 2 {
+            self.buf.drain(..self.start);
+        } else {
+            return;
+        }
+        let shift = self.start;
+        self.start = 0;
+        self.scan = self.scan.saturating_sub(shift);
+        self.doc_start = self.doc_start.map(|p| p.saturating_sub(shift));
+        self.mode = match self.mode {
+            Mode::Open { at } => Mode::Open {
+                at: at.saturating_sub(shift),
+            },
+            Mode::Pi { body } => Mode::Pi {
+                body: body.saturating_sub(shift),
+            },
+            Mode::Comment { body } => Mode::Comment {
+                body: body.saturating_sub(shift),
+            },
+            Mode::CData { body } => Mode::CData {
+                body: body.saturating_sub(shift),
+            },
+            other => other,
+        };
+    }
+
+    /// Runs the tokenizer over the unscanned bytes until a document completes
+    /// or the buffer runs out.
+    fn run(&mut self) -> Result<Option<usize>, SplitError> {
+        loop {
+            let step = match self.mode {
+                Mode::Outside => self.step_outside()?,
+                Mode::Content => self.step_content(),
+                Mode::Open { at } => self.step_open(at)?,
+                Mode::StartTag { quote } => self.step_start_tag(quote),
+                Mode::EndTag => self.step_end_tag(),
+                Mode::Pi { body } => self.step_terminated(b"?>", body),
+                Mode::Comment { body } => self.step_terminated(b"-->", body),
+                Mode::CData { body } => self.step_terminated(b"]]>", body),
+                Mode::Decl { quote, brackets } => self.step_decl(quote, brackets),
+            };
+            match step {
+                Step::Continue => {}
+                Step::NeedMore => return Ok(None),
+                Step::Complete(end) => return Ok(Some(end)),
+            }
+        }
+    }
+
+    fn unscanned(&self) -> &[u8] {
+        self.buf.get(self.scan..).unwrap_or(&[])
+    }
+
+    /// Prolog or between documents: skip whitespace, anything else must be `<`.
+    fn step_outside(&mut self) -> Result<Step, SplitError> {
+        let Some(offset) = self.unscanned().iter().position(|b| !is_xml_space(*b)) else {
+            self.scan = self.buf.len();
+            if self.doc_start.is_none() {
+                // Whitespace between documents belongs to nobody: drop it.
+                self.start = self.scan;
+            }
+            return Ok(Step::NeedMore);
+        };
+        let at = self.scan + offset;
+        match self.buf.get(at) {
+            Some(b'<') => {
+                if self.doc_start.is_none() {
+                    self.doc_start = Some(at);
+                    self.start = at;
+                }
+                self.mode = Mode::Open { at };
+                self.scan = at + 1;
+                Ok(Step::Continue)
+            }
+            Some(other) => Err(SplitError::Garbage(*other)),
+            None => Ok(Step::NeedMore),
+        }
+    }
+
+    /// Character data inside the root: jump to the next `<`.
+    fn step_content(&mut self) -> Step {
+        match self.unscanned().iter().position(|b| *b == b'<') {
+            Some(offset) => {
+                let at = self.scan + offset;
+                self.mode = Mode::Open { at };
+                self.scan = at + 1;
+                Step::Continue
+            }
+            None => {
+                self.scan = self.buf.len();
+                Step::NeedMore
+            }
+        }
+    }
+
+    /// Decides what the `<` at `at` opens. `<!--` and `<![CDATA[` need up to
+    /// nine bytes of look-ahead, which may not have arrived yet.
+    fn step_open(&mut self, at: usize) -> Result<Step, SplitError> {
+        let head = self.buf.get(at..).unwrap_or(&[]);
+        let Some(&second) = head.get(1) else {
+            return Ok(Step::NeedMore);
+        };
+        let outside = self.depth == 0;
+        self.mode = match second {
+            b'?' => Mode::Pi { body: at + 2 },
+            b'/' if outside => return Err(SplitError::Garbage(b'/')),
+            b'/' => Mode::EndTag,
+            b'!' => match classify_bang(head) {
+                None => return Ok(Step::NeedMore),
+                Some(Bang::Comment) => Mode::Comment {
+                    body: at + COMMENT_OPEN.len(),
+                },
+                Some(Bang::CData) if outside => return Err(SplitError::Garbage(b'!')),
+                Some(Bang::CData) => Mode::CData {
+                    body: at + CDATA_OPEN.len(),
+                },
+                Some(Bang::Decl) => Mode::Decl {
+                    quote: 0,
+                    brackets: 0,
+                },
+            },
+            _ => Mode::StartTag { quote: 0 },
+        };
+        self.scan = at + 2;
+        Ok(Step::Continue)
+    }
+
+    /// Start tag: find the `>` that is not inside a quoted attribute value.
+    fn step_start_tag(&mut self, mut quote: u8) -> Step {
+        let rest = self.unscanned();
+        let mut found = None;
+        for (offset, &b) in rest.iter().enumerate() {
+            if quote != 0 {
+                if b == quote {
+                    quote = 0;
+                }
+            } else if b == b'"' || b == b'\'' {
+                quote = b;
+            } else if b == b'>' {
+                found = Some(offset);
+                break;
+            }
+        }
+        let Some(offset) = found else {
+            self.scan = self.buf.len();
+            self.mode = Mode::StartTag { quote };
+            return Step::NeedMore;
+        };
+        let gt = self.scan + offset;
+        self.scan = gt + 1;
+        // `/>` ends an empty element; the `/` cannot be inside a quote
+        // because the quote would have to close right before the `>`.
+        let empty = gt > 0 && self.buf.get(gt - 1) == Some(&b'/');
+        if empty {
+            self.after_markup(true)
+        } else {
+            self.depth += 1;
+            self.mode = Mode::Content;
+            Step::Continue
+        }
+    }
+
+    /// End tag: no quotes possible, the first `>` closes it.
+    fn step_end_tag(&mut self) -> Step {
+        match self.unscanned().iter().position(|b| *b == b'>') {
+            Some(offset) => {
+                self.scan += offset + 1;
+                self.depth = self.depth.saturating_sub(1);
+                self.after_markup(true)
+            }
+            None => {
+                self.scan = self.buf.len();
+                Step::NeedMore
+            }
+        }
+    }
+
+    /// Comment, PI or CDATA: ends at `terminator`, whose last byte is `>`.
+    /// The terminator must lie entirely after `body` (so `<!-->` is not a
+    /// whole comment). Only `>` is searched for; the look-behind reaches
+    /// bytes that stay buffered because they belong to the current document.
+    fn step_terminated(&mut self, terminator: &[u8], body: usize) -> Step {
+        let lead = terminator.len() - 1;
+        loop {
+            let Some(offset) = self.unscanned().iter().position(|b| *b == b'>') else {
+                self.scan = self.buf.len();
+                return Step::NeedMore;
+            };
+            let gt = self.scan + offset;
+            self.scan = gt + 1;
+            let closes = gt >= body + lead
+                && self
+                    .buf
+                    .get(gt - lead..=gt)
+                    .is_some_and(|t| t == terminator);
+            if closes {
+                return self.after_markup(false);
+            }
+        }
+    }
+
+    /// `<!DOCTYPE …>`: quotes and the internal subset may contain `>`.
+    fn step_decl(&mut self, mut quote: u8, mut brackets: u32) -> Step {
+        let rest = self.unscanned();
+        let mut found = None;
+        for (offset, &b) in rest.iter().enumerate() {
+            if quote != 0 {
+                if b == quote {
+                    quote = 0;
+                }
+                continue;
+            }
+            match b {
+                b'"' | b'\'' => quote = b,
+                b'[' => brackets += 1,
+                b']' => brackets = brackets.saturating_sub(1),
+                b'>' if brackets == 0 => {
+                    found = Some(offset);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        match found {
+            Some(offset) => {
+                self.scan += offset + 1;
+                self.after_markup(false)
+            }
+            None => {
+                self.scan = self.buf.len();
+                self.mode = Mode::Decl { quote, brackets };
+                Step::NeedMore
+            }
+        }
+    }
+
+    /// After a piece of markup closed: back to content, or the document is
+    /// complete when `element` (a tag, not a comment, PI or declaration)
+    /// closed at depth 0, i.e. the root element just ended.
+    fn after_markup(&mut self, element: bool) -> Step {
+        if self.depth > 0 {
+            self.mode = Mode::Content;
+            return Step::Continue;
+        }
+        self.mode = Mode::Outside;
+        if element {
+            Step::Complete(self.scan)
+        } else {
+            Step::Continue
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bang {
+    Comment,
+    CData,
+    Decl,
+}
+
+/// Classifies markup starting with `<!`, or `None` when the bytes so far
+/// are a proper prefix of `<!--` or `<![CDATA[` and more must arrive.
+fn classify_bang(head: &[u8]) -> Option<Bang> {
+    if head.starts_with(COMMENT_OPEN) {
+        return Some(Bang::Comment);
+    }
+    if head.starts_with(CDATA_OPEN) {
+        return Some(Bang::CData);
+    }
+    let is_prefix_of = |open: &[u8]| head.len() < open.len() && open.starts_with(head);
+    if is_prefix_of(COMMENT_OPEN) || is_prefix_of(CDATA_OPEN) {
+        return None;
+    }
+    Some(Bang::Decl)
+}
+
+/// XML `S` production: space, tab, CR, LF.
+fn is_xml_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEARTBEAT: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><ChannelHeartBeat xmlns=\"http://schema.broadsoft.com/xsi\"/>";
+    const LIMIT: usize = 64 * 1024;
+
+    fn sample(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/../shared/xsi-samples/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+    }
+
+    /// Pushes `pieces` one after the other, draining after each push.
+    fn split_pieces(limit: usize, pieces: &[&[u8]]) -> (Vec<Vec<u8>>, Option<SplitError>) {
+        let mut splitter = DocSplitter::new(limit);
+        let mut docs = Vec::new();
+        for piece in pieces {
+            splitter.push(piece);
+            loop {
+                match splitter.next_doc() {
+                    Ok(Some(doc)) => docs.push(doc),
+                    Ok(None) => break,
+                    Err(err) => return (docs, Some(err)),
+                }
+            }
+        }
+        (docs, None)
+    }
+
+    fn split_all(input: &[u8]) -> (Vec<Vec<u8>>, Option<SplitError>) {
+        split_pieces(LIMIT, &[input])
+    }
+
+    fn strs(docs: &[Vec<u8>]) -> Vec<String> {
+        docs.iter()
+            .map(|d| String::from_utf8_lossy(d).into_owned())
+            .collect()
+    }
+
+    /// Every input is split into exactly the expected documents, whole and
+    /// split at every byte boundary and fed byte by byte.
+    #[test]
+    fn splits_table_at_every_boundary() {
+        let cases: &[(&str, &[&str])] = &[
+            ("<a/>", &["<a/>"]),
+            ("<a></a>", &["<a></a>"]),
+            ("<a>text</a><b/>", &["<a>text</a>", "<b/>"]),
+            ("  \r\n\t<a/>\n\n<b x='1'/>  ", &["<a/>", "<b x='1'/>"]),
+            (
+                "<?xml version=\"1.0\"?><r/>",
+                &["<?xml version=\"1.0\"?><r/>"],
+            ),
+            (
+                "<?xml version=\"1.0\"?>\n<r>x</r>",
+                &["<?xml version=\"1.0\"?>\n<r>x</r>"],
+            ),
+            (
+                "<?xml version=\"1.0\"?><r/><?xml version=\"1.0\"?>\n<s/>",
+                &[
+                    "<?xml version=\"1.0\"?><r/>",
+                    "<?xml version=\"1.0\"?>\n<s/>",
+                ],
+            ),
+            ("<a><a><a/></a></a><b/>", &["<a><a><a/></a></a>", "<b/>"]),
+            ("<a x=\"></a>\"/><b/>", &["<a x=\"></a>\"/>", "<b/>"]),
+            ("<a x='/>'></a>", &["<a x='/>'></a>"]),
+            ("<a x='\"' y=\"'>\"/>", &["<a x='\"' y=\"'>\"/>"]),
+            ("<a><!-- </a> --></a>", &["<a><!-- </a> --></a>"]),
+            ("<a><!----></a>", &["<a><!----></a>"]),
+            ("<a><!-- -> --- --></a>", &["<a><!-- -> --- --></a>"]),
+            ("<!-- prolog <x> --><a/>", &["<!-- prolog <x> --><a/>"]),
+            ("<a><![CDATA[</a>]]></a>", &["<a><![CDATA[</a>]]></a>"]),
+            ("<a><![CDATA[]]]]></a>", &["<a><![CDATA[]]]]></a>"]),
+            ("<a><![CDATA[>]>]]></a>", &["<a><![CDATA[>]>]]></a>"]),
+            ("<a><?pi </a> ?></a>", &["<a><?pi </a> ?></a>"]),
+            ("<?pi > ? >?><a/>", &["<?pi > ? >?><a/>"]),
+            ("<?pi ?>\n<a/>", &["<?pi ?>\n<a/>"]),
+            (
+                "<!DOCTYPE a [<!ENTITY e \"]>\">]><a/>",
+                &["<!DOCTYPE a [<!ENTITY e \"]>\">]><a/>"],
+            ),
+            ("<a>1 &lt; 2 &gt; 0</a>", &["<a>1 &lt; 2 &gt; 0</a>"]),
+            ("<a\n  b = \"c\"\n/>", &["<a\n  b = \"c\"\n/>"]),
+            (
+                "<x:a xmlns:x=\"u\"><x:b/></x:a>",
+                &["<x:a xmlns:x=\"u\"><x:b/></x:a>"],
+            ),
+        ];
+        for (input, expected) in cases {
+            let bytes = input.as_bytes();
+            let (whole, err) = split_all(bytes);
+            assert_eq!(err, None, "input {input:?}");
+            assert_eq!(strs(&whole), *expected, "whole input {input:?}");
+            for cut in 0..=bytes.len() {
+                let (left, right) = bytes.split_at(cut);
+                let (docs, err) = split_pieces(LIMIT, &[left, right]);
+                assert_eq!(err, None, "input {input:?} cut at {cut}");
+                assert_eq!(strs(&docs), *expected, "input {input:?} cut at {cut}");
+            }
+            let single: Vec<&[u8]> = bytes.chunks(1).collect();
+            let (docs, _) = split_pieces(LIMIT, &single);
+            assert_eq!(strs(&docs), *expected, "byte by byte {input:?}");
+        }
+    }
+
+    #[test]
+    fn incomplete_documents_wait_for_more() {
+        let cases: &[(&str, usize)] = &[
+            ("", 0),
+            ("   ", 0),
+            ("<", 1),
+            ("<a", 2),
+            ("<a>", 3),
+            ("<a x='>", 7),
+            ("<a><b/>", 7),
+            ("<a><!-- --", 10),
+            ("<a><!-->", 8),
+            ("<a><![CDATA[ ]]", 15),
+            ("<a><![CDAT", 10),
+            ("<?xml ?", 7),
+            ("<?xml version=\"1.0\"?>", 21),
+            ("<r/>  <a", 2),
+            ("<r/>\n", 0),
+        ];
+        for (input, buffered) in cases {
+            let mut splitter = DocSplitter::new(LIMIT);
+            splitter.push(input.as_bytes());
+            while let Ok(Some(_)) = splitter.next_doc() {}
+            assert_eq!(splitter.next_doc(), Ok(None), "input {input:?}");
+            assert_eq!(splitter.buffered(), *buffered, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn heartbeat_split_at_every_byte_between_events() {
+        let event = sample("CallSubscriptionEvent-kimwinther.xml");
+        let stream = [HEARTBEAT, event.as_slice(), HEARTBEAT].concat();
+        for cut in 0..=stream.len() {
+            let (left, right) = stream.split_at(cut);
+            let (docs, err) = split_pieces(LIMIT, &[left, right]);
+            assert_eq!(err, None, "cut at {cut}");
+            assert_eq!(
+                docs,
+                vec![HEARTBEAT.to_vec(), event.clone(), HEARTBEAT.to_vec()]
+            );
+        }
+    }
+
+    /// The real samples, concatenated as a channel would deliver them (the
+    /// pretty-printed ones keep their indentation and trailing newline).
+    #[test]
+    fn real_samples_concatenated() {
+        let names = [
+            "ChannelAddResponse-kimwinther.xml",
+            "CallSubscriptionEvent-kimwinther.xml",
+            "CallAnsweredEvent-httpContact-laravelbroadsoft.xml",
+            "AgentStateEvent-httpContact-laravelbroadsoft.xml",
+            "SubscriptionResponse-kimwinther.xml",
+            "SubscriptionRequest-kimwinther.xml",
+        ];
+        let files: Vec<Vec<u8>> = names.iter().map(|n| sample(n)).collect();
+        let mut stream = Vec::new();
+        for file in &files {
+            stream.extend_from_slice(file);
+            stream.extend_from_slice(HEARTBEAT);
+        }
+        let mut expected = Vec::new();
+        for file in &files {
+            expected.push(file.trim_ascii().to_vec());
+            expected.push(HEARTBEAT.to_vec());
+        }
+        for piece in [1, 2, 3, 7, 181, 500, 4096, stream.len()] {
+            let pieces: Vec<&[u8]> = stream.chunks(piece).collect();
+            let (docs, err) = split_pieces(LIMIT, &pieces);
+            assert_eq!(err, None, "pieces of {piece}");
+            assert_eq!(docs, expected, "pieces of {piece}");
+        }
+        // The channel-add response is exactly the 181-byte first chunk.
+        assert_eq!(files[0].len(), 0xb5);
+    }
+
+    #[test]
+    fn oversize_documents_are_rejected() {
+        // (limit, input, documents before the error)
+        let cases: &[(usize, &str, usize)] = &[
+            (4, "<ab/>", 0),
+            (5, "<ab/><abc/>", 1),
+            (8, "<a>123456789", 0),
+            (8, "<a><!-- long comment", 0),
+            (8, "<?xml version=\"1.0\"?>", 0),
+            (10, "<a/>  <b x='12345678'/>", 1),
+        ];
+        for (limit, input, good) in cases {
+            let (_, unlimited) = split_all(input.as_bytes());
+            assert_eq!(unlimited, None, "input {input:?} under the big limit");
+            let (docs, err) = split_pieces(*limit, &[input.as_bytes()]);
+            assert_eq!(docs.len(), *good, "input {input:?}");
+            assert_eq!(
+                err,
+                Some(SplitError::TooLarge { limit: *limit }),
+                "input {input:?}"
+            );
+        }
+        // Exactly at the limit is fine.
+        let (docs, err) = split_pieces(4, &[b"<a/>", b"<b/>"]);
+        assert_eq!((docs.len(), err), (2, None));
+    }
+
+    #[test]
+    fn oversize_is_detected_while_the_document_grows() {
+        let mut splitter = DocSplitter::new(100);
+        splitter.push(b"<a>");
+        for _ in 0..9 {
+            splitter.push(b"0123456789");
+            assert_eq!(splitter.next_doc(), Ok(None));
+        }
+        splitter.push(b"0123456789");
+        assert_eq!(
+            splitter.next_doc(),
+            Err(SplitError::TooLarge { limit: 100 })
+        );
+        // Broken for good: later input is ignored and the error repeats.
+        splitter.push(b"</a><b/>");
+        assert_eq!(
+            splitter.next_doc(),
+            Err(SplitError::TooLarge { limit: 100 })
+        );
+        assert_eq!(splitter.buffered(), 0);
+    }
+
+    #[test]
+    fn garbage_outside_elements_breaks_the_stream() {
+        // (input, offending byte, documents before the error)
+        let cases: &[(&str, u8, usize)] = &[
+            ("x<a/>", b'x', 0),
+            ("<a/>x", b'x', 1),
+            ("<a/>\n0\r\n", b'0', 1),
+            ("</a>", b'/', 0),
+            ("<a/></a>", b'/', 1),
+            ("<![CDATA[x]]><a/>", b'!', 0),
+            ("\u{feff}<a/>", 0xef, 0),
+            ("<?xml version=\"1.0\"?>text<a/>", b't', 0),
+        ];
+        for (input, byte, good) in cases {
+            let (docs, err) = split_all(input.as_bytes());
+            assert_eq!(docs.len(), *good, "input {input:?}");
+            assert_eq!(err, Some(SplitError::Garbage(*byte)), "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn consumed_bytes_are_released() {
+        let mut splitter = DocSplitter::new(LIMIT);
+        for round in 0..1000 {
+            splitter.push(HEARTBEAT);
+            splitter.push(b"\r\n");
+            assert_eq!(
+                splitter.next_doc(),
+                Ok(Some(HEARTBEAT.to_vec())),
+                "round {round}"
+            );
+            assert_eq!(splitter.next_doc(), Ok(None));
+            assert_eq!(splitter.buffered(), 0);
+        }
+        assert!(splitter.buf.capacity() < 4 * HEARTBEAT.len());
+    }
+
+    #[test]
+    fn errors_display_their_cause() {
+        let cases = [
+            (SplitError::TooLarge { limit: 10 }, "exceeds 10 bytes"),
+            (SplitError::Garbage(b'x'), "0x78"),
+        ];
+        for (err, text) in cases {
+            assert!(err.to_string().contains(text), "{err}");
+        }
+    }
+}

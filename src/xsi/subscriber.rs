@@ -1,0 +1,396 @@
+//! Subscription HTTP off the dispatcher thread.
+//!
+//! The dispatcher queues [`Job`]s (create, refresh, delete) on an unbounded
+//! channel; a small pool of worker threads runs them with ureq against the
+//! XSPs and reports [`SubscriptionResult`]s back to the dispatcher's inbox.
+//! Subscriptions belong to the channel set, not to a channel, so any XSP will
+//! do: a worker tries the servers whose channel is up first, starting at a
+//! rotating index to spread the load, then the others.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::event::{Event, SubscriptionError, SubscriptionResult};
+use crate::thread::{self, Handle};
+use crate::xsi::body;
+use crate::xsi::parse::{parse_doc, XsiDoc};
+use crate::xsi::settings::XsiSettings;
+
+pub enum Job {
+    Create {
+        user: String,
+    },
+    Refresh {
+        user: String,
+        subscription_id: String,
+    },
+    Delete {
+        subscription_id: String,
+    },
+}
+
+/// Which XSPs currently have a channel up, set by the dispatcher.
+pub struct LinkFlags {
+    up: Vec<AtomicBool>,
+    next: AtomicUsize,
+}
+
+impl LinkFlags {
+    pub fn new(n: usize) -> Self {
+        LinkFlags {
+            up: (0..n).map(|_| AtomicBool::new(false)).collect(),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn set(&self, i: usize, up: bool) {
+        if let Some(flag) = self.up.get(i) {
+            flag.store(up, Ordering::Relaxed);
+        }
+    }
+
+    /// Server indices to try: up ones first (rotating), then the rest.
+    pub fn order(&self) -> Vec<usize> {
+        let n = self.up.len();
+        if n == 0 {
+            return Vec::new();
+        }
+        let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
+        let rotated = (0..n).map(|k| (start + k) % n);
+        let (mut up, down): (Vec<usize>, Vec<usize>) =
+            rotated.partition(|&i| self.up[i].load(Ordering::Relaxed));
+        up.extend(down);
+        up
+    }
+}
+
+/// Body size accepted from a subscription response.
+const MAX_BODY: u64 = 64 * 1024;
+/// Worker threads: subscriptions are created in bursts when a T-Server
+/// starts monitoring hundreds of agents; a few requests in flight help.
+pub const WORKERS: usize = 4;
+
+/// The worker pool. Dropping it (after the job sender is gone) joins the
+/// workers.
+pub struct Subscriber {
+    threads: Vec<Handle>,
+}
+
+impl Subscriber {
+    pub fn start(
+        settings: Arc<XsiSettings>,
+        flags: Arc<LinkFlags>,
+        jobs: Receiver<Job>,
+        inbox: Sender<Event>,
+    ) -> std::io::Result<Subscriber> {
+        let agent = settings.agent();
+        let mut threads = Vec::new();
+        for n in 0..WORKERS {
+            let worker = Worker {
+                settings: settings.clone(),
+                flags: flags.clone(),
+                agent: agent.clone(),
+            };
+            let jobs = jobs.clone();
+            let inbox = inbox.clone();
+            threads.push(thread::spawn(format!("xsi-sub-{n}"), move || {
+                for job in jobs {
+                    let result = worker.run(job);
+                    if inbox.send(Event::Subscription(result)).is_err() {
+                        break;
+                    }
+                }
+            })?);
+        }
+        Ok(Subscriber { threads })
+    }
+
+    pub fn join_deadline(self, deadline: Instant) {
+        for t in self.threads {
+            t.join_deadline(deadline);
+        }
+    }
+}
+
+/// Deletes subscriptions directly, with a deadline, at shutdown (the
+/// dispatcher is gone by then).
+pub fn delete_all(settings: &XsiSettings, flags: &LinkFlags, ids: &[String], deadline: Instant) {
+    let worker = Worker {
+        settings: Arc::new(settings.clone()),
+        flags: Arc::new(LinkFlags::new(0)),
+        agent: settings.agent_with_timeout(deadline.saturating_duration_since(Instant::now())),
+    };
+    let order = flags.order();
+    for id in ids {
+        if Instant::now() >= deadline {
+            log::warn!("shutdown deadline: {} subscriptions left to BroadWorks", ids.len());
+            return;
+        }
+        let path = body::subscription_path(id);
+        for &i in &order {
+            match worker.request(i, "DELETE", &path, None) {
+                Ok((200..=299 | 404, _)) => {
+                    log::info!("subscription {id} deleted");
+                    break;
+                }
+                Ok((status, _)) => log::warn!("DELETE subscription {id}: HTTP {status}"),
+                Err(e) => log::warn!("DELETE subscription {id}: {e}"),
+            }
+        }
+    }
+}
+
+struct Worker {
+    settings: Arc<XsiSettings>,
+    flags: Arc<LinkFlags>,
+    agent: ureq::Agent,
+}
+
+enum Outcome {
+    Done(u16, String),
+    /// Transport failure or 5xx: worth trying another XSP.
+    Retry(String),
+}
+
+impl Worker {
+    fn run(&self, job: Job) -> SubscriptionResult {
+        match job {
+            Job::Create { user } => self.create(user),
+            Job::Refresh {
+                user,
+                subscription_id,
+            } => self.refresh(user, subscription_id),
+            Job::Delete { subscription_id } => self.delete(subscription_id),
+        }
+    }
+
+    fn create(&self, user: String) -> SubscriptionResult {
+        let s = &self.settings;
+        let body = body::subscription_body(
+            &s.event_package,
+            s.subscription_expires,
+            &s.channel_set_id,
+            &s.application_id,
+        );
+        let path = body::user_subscription_path(&user);
+        match self.first_answer("POST", &path, Some(&body)) {
+            Ok((200..=299, text)) => match parse_doc(text.as_bytes()) {
+                Ok(XsiDoc::Subscription {
+                    subscription_id,
+                    expires,
+                }) => SubscriptionResult::Created {
+                    user,
+                    subscription_id,
+                    expires: granted(expires, s.subscription_expires),
+                },
+                _ => SubscriptionResult::Failed {
+                    user,
+                    error: SubscriptionError::Unavailable {
+                        detail: "subscription response without subscriptionId".into(),
+                    },
+                },
+            },
+            Ok((status, text)) => SubscriptionResult::Failed {
+                user,
+                error: SubscriptionError::Rejected {
+                    status,
+                    detail: error_summary(&text),
+                },
+            },
+            Err(detail) => SubscriptionResult::Failed {
+                user,
+                error: SubscriptionError::Unavailable { detail },
+            },
+        }
+    }
+
+    fn refresh(&self, user: String, subscription_id: String) -> SubscriptionResult {
+        let s = &self.settings;
+        let body = body::subscription_update_body(s.subscription_expires);
+        let path = body::subscription_path(&subscription_id);
+        match self.first_answer("PUT", &path, Some(&body)) {
+            Ok((200..=299, text)) => {
+                let expires = match parse_doc(text.as_bytes()) {
+                    Ok(XsiDoc::Subscription { expires, .. }) => expires,
+                    _ => None,
+                };
+                SubscriptionResult::Refreshed {
+                    user,
+                    subscription_id,
+                    expires: granted(expires, s.subscription_expires),
+                }
+            }
+            Ok((404, _)) => SubscriptionResult::Gone {
+                user,
+                subscription_id,
+            },
+            Ok((status, text)) => {
+                log::warn!(
+                    "refresh of subscription {subscription_id} ({user}) answered {status}: {}",
+                    error_summary(&text)
+                );
+                SubscriptionResult::RefreshFailed {
+                    user,
+                    subscription_id,
+                }
+            }
+            Err(detail) => {
+                log::warn!("refresh of subscription {subscription_id} ({user}) failed: {detail}");
+                SubscriptionResult::RefreshFailed {
+                    user,
+                    subscription_id,
+                }
+            }
+        }
+    }
+
+    fn delete(&self, subscription_id: String) -> SubscriptionResult {
+        let path = body::subscription_path(&subscription_id);
+        match self.first_answer("DELETE", &path, None) {
+            Ok((200..=299 | 404, _)) => {}
+            Ok((status, text)) => log::warn!(
+                "DELETE subscription {subscription_id} answered {status}: {}",
+                error_summary(&text)
+            ),
+            Err(detail) => log::warn!("DELETE subscription {subscription_id} failed: {detail}"),
+        }
+        SubscriptionResult::Deleted { subscription_id }
+    }
+
+    /// Tries the XSPs in order until one gives an answer that is not a
+    /// server-side failure. Err carries the last failure.
+    fn first_answer(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> Result<(u16, String), String> {
+        let mut last = "no XSP configured".to_owned();
+        for i in self.flags.order() {
+            match self.request(i, method, path, body) {
+                Ok(answer) => return Ok(answer),
+                Err(detail) => {
+                    let name = self.settings.server_name(i);
+                    log::debug!("{method} {path} on {name}: {detail}");
+                    last = format!("{name}: {detail}");
+                }
+            }
+        }
+        Err(last)
+    }
+
+    /// One request. 5xx and transport errors are Err (try another XSP).
+    fn request(
+        &self,
+        server: usize,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> Result<(u16, String), String> {
+        match self.request_once(server, method, path, body) {
+            Outcome::Done(status, text) => Ok((status, text)),
+            Outcome::Retry(detail) => Err(detail),
+        }
+    }
+
+    fn request_once(&self, server: usize, method: &str, path: &str, body: Option<&str>) -> Outcome {
+        let Some(url) = self.settings.url(server, path) else {
+            return Outcome::Retry("no such server".into());
+        };
+        let auth = self.settings.authorization();
+        let result = match (method, body) {
+            ("POST", Some(b)) => self
+                .agent
+                .post(&url)
+                .header("Authorization", auth.as_str())
+                .header("Content-Type", "application/xml; charset=UTF-8")
+                .send(b),
+            ("PUT", Some(b)) => self
+                .agent
+                .put(&url)
+                .header("Authorization", auth.as_str())
+                .header("Content-Type", "application/xml; charset=UTF-8")
+                .send(b),
+            ("DELETE", _) => self
+                .agent
+                .delete(&url)
+                .header("Authorization", auth.as_str())
+                .call(),
+            _ => return Outcome::Retry(format!("unsupported request {method}")),
+        };
+        let mut response = match result {
+            Ok(r) => r,
+            Err(e) => return Outcome::Retry(e.to_string()),
+        };
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_string()
+            .unwrap_or_default();
+        if status >= 500 || status == 401 || status == 429 {
+            if status == 401 {
+                log::error!(
+                    "XSP {} refused the credentials of {} (401)",
+                    self.settings.server_name(server),
+                    self.settings.username
+                );
+            }
+            return Outcome::Retry(format!("HTTP {status}"));
+        }
+        Outcome::Done(status, text)
+    }
+}
+
+fn granted(expires: Option<u32>, asked: u32) -> Duration {
+    Duration::from_secs(u64::from(expires.unwrap_or(asked).max(1)))
+}
+
+/// Short text for logs from an ErrorInfo body (or the status alone).
+fn error_summary(text: &str) -> String {
+    match parse_doc(text.as_bytes()) {
+        Ok(XsiDoc::ErrorInfo {
+            summary,
+            error_code,
+        }) => format!(
+            "{} (errorCode {})",
+            summary.unwrap_or_default(),
+            error_code.unwrap_or_default()
+        ),
+        _ => "no ErrorInfo body".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_puts_up_links_first_and_rotates() {
+        let flags = LinkFlags::new(3);
+        flags.set(2, true);
+        for _ in 0..5 {
+            let order = flags.order();
+            assert_eq!(order[0], 2);
+            let mut sorted = order.clone();
+            sorted.sort();
+            assert_eq!(sorted, vec![0, 1, 2]);
+        }
+        flags.set(0, true);
+        let firsts: std::collections::HashSet<usize> =
+            (0..6).map(|_| flags.order()[0]).collect();
+        assert_eq!(firsts, [0, 2].into_iter().collect(), "both up links get turns");
+        assert!(LinkFlags::new(0).order().is_empty());
+    }
+
+    #[test]
+    fn granted_expiry() {
+        assert_eq!(granted(Some(86400), 3600), Duration::from_secs(86400));
+        assert_eq!(granted(None, 3600), Duration::from_secs(3600));
+        assert_eq!(granted(Some(0), 3600), Duration::from_secs(1));
+    }
+}
