@@ -167,6 +167,15 @@ fn run(config: Config) -> Result<(), String> {
         flags: flags.clone(),
         status_poke: Some(status_poke_tx),
     });
+    let listener = Listener::start(
+        ListenerConfig {
+            listen: config.csta.listen,
+            allow: config.csta.allow.clone(),
+            max_sessions: config.csta.max_sessions,
+            idle_timeout: config.csta.idle_timeout,
+        },
+        inbox_tx.clone(),
+    )?;
     let status = match &config.status_file {
         Some(path) => Some(
             StatusWriter::start(
@@ -179,20 +188,12 @@ fn run(config: Config) -> Result<(), String> {
         ),
         None => None,
     };
-    let dispatch_thread = thread::spawn("dispatcher", move || {
-        dispatcher.run(inbox, dispatch_stop)
-    })
-    .map_err(|e| format!("cannot start dispatcher: {e}"))?;
+    let dispatch = DispatchHandle {
+        stop: dispatch_stop_tx,
+        thread: thread::spawn("dispatcher", move || dispatcher.run(inbox, dispatch_stop))
+            .map_err(|e| format!("cannot start dispatcher: {e}"))?,
+    };
 
-    let listener = Listener::start(
-        ListenerConfig {
-            listen: config.csta.listen,
-            allow: config.csta.allow.clone(),
-            max_sessions: config.csta.max_sessions,
-            idle_timeout: config.csta.idle_timeout,
-        },
-        inbox_tx.clone(),
-    )?;
     let subscriber = Subscriber::start(settings.clone(), flags.clone(), jobs, inbox_tx.clone())
         .map_err(|e| format!("cannot start subscription workers: {e}"))?;
     let mut links = Vec::new();
@@ -209,7 +210,7 @@ fn run(config: Config) -> Result<(), String> {
     loop {
         select! {
             recv(stop_signal) -> _ => break,
-            recv(watchdog) -> _ => if dispatch_thread.is_finished() {
+            recv(watchdog) -> _ => if dispatch.thread.is_finished() {
                 return Err("dispatcher thread ended unexpectedly".into());
             },
         }
@@ -226,8 +227,9 @@ fn run(config: Config) -> Result<(), String> {
     for link in links {
         link.finish_stop(deadline);
     }
-    drop(dispatch_stop_tx);
-    dispatch_thread.join_deadline(deadline);
+    let DispatchHandle { stop, thread } = dispatch;
+    drop(stop);
+    thread.join_deadline(deadline);
     // The dispatcher dropped the job sender: workers drain and end.
     subscriber.join_deadline(deadline);
     let ids = known.ids();
@@ -239,6 +241,13 @@ fn run(config: Config) -> Result<(), String> {
     }
     log::info!("bwcsta stopped");
     Ok(())
+}
+
+/// The dispatcher thread and its stop signal. Field order matters: on an
+/// early return the sender is dropped first, so the join cannot hang.
+struct DispatchHandle {
+    stop: crossbeam_channel::Sender<()>,
+    thread: thread::Handle,
 }
 
 /// Panics are logged with the thread name (the default hook only prints to

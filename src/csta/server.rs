@@ -32,7 +32,7 @@ pub struct Listener {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     sessions: Arc<Mutex<BTreeMap<ClientId, SessionThreads>>>,
-    thread: Handle,
+    thread: Option<Handle>,
 }
 
 impl Listener {
@@ -59,7 +59,7 @@ impl Listener {
             addr,
             stop,
             sessions,
-            thread,
+            thread: Some(thread),
         })
     }
 
@@ -68,8 +68,14 @@ impl Listener {
     }
 
     /// Stops accepting, closes every client, joins all threads by `deadline`.
-    pub fn stop(self, deadline: Instant) {
-        self.stop.store(true, Ordering::SeqCst);
+    pub fn stop(mut self, deadline: Instant) {
+        self.shutdown(deadline);
+    }
+
+    fn shutdown(&mut self, deadline: Instant) {
+        if self.stop.swap(true, Ordering::SeqCst) {
+            return;
+        }
         // Wake the blocking accept().
         let wake = match self.addr {
             SocketAddr::V4(a) if a.ip().is_unspecified() => {
@@ -81,7 +87,9 @@ impl Listener {
             other => other,
         };
         let _ = TcpStream::connect_timeout(&wake, Duration::from_millis(500));
-        self.thread.join_deadline(deadline);
+        if let Some(thread) = self.thread.take() {
+            thread.join_deadline(deadline);
+        }
         let sessions = std::mem::take(&mut *self.sessions.lock());
         for s in sessions.values() {
             s.close();
@@ -89,6 +97,14 @@ impl Listener {
         for (_, s) in sessions {
             s.join_deadline(deadline);
         }
+    }
+}
+
+impl Drop for Listener {
+    /// An early return during start-up must not leave the accept thread
+    /// blocked (its handle joins on drop).
+    fn drop(&mut self) {
+        self.shutdown(Instant::now() + Duration::from_secs(1));
     }
 }
 
