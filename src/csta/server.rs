@@ -145,7 +145,8 @@ impl Acceptor {
         }
         let mut sessions = self.sessions.lock();
         sessions.retain(|_, s| !s.is_finished());
-        if sessions.len() >= self.cfg.max_sessions {
+        let live = sessions.values().filter(|s| !s.is_closed()).count();
+        if live >= self.cfg.max_sessions {
             log::warn!(
                 "refused CSTA connection from {peer}: csta.max_sessions ({}) reached",
                 self.cfg.max_sessions

@@ -41,6 +41,12 @@ impl SessionThreads {
         self.reader.is_finished() && self.writer.is_finished()
     }
 
+    /// The connection is gone (the reader ended); the writer may still be
+    /// draining. Such a session no longer counts against max_sessions.
+    pub fn is_closed(&self) -> bool {
+        self.reader.is_finished()
+    }
+
     pub fn close(&self) {
         let _ = self.socket.shutdown(Shutdown::Both);
     }
