@@ -31,6 +31,10 @@ pub fn init(cfg: &LogConfig) -> Result<(), String> {
         .set_target_level(LevelFilter::Error)
         .set_target_padding(TargetPadding::Off)
         .set_location_level(LevelFilter::Off)
+        // ureq's debug lines are per request (thousands per second under
+        // load) and say nothing an operator needs; our own lines name the XSP.
+        .add_filter_ignore_str("ureq")
+        .add_filter_ignore_str("ureq_proto")
         .build();
     let mut loggers: Vec<Box<dyn SharedLogger>> = Vec::new();
     match &cfg.file {

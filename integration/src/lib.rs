@@ -3,5 +3,5 @@
 //! them ([`support`]).
 
 pub mod client;
-// pub mod sim; (pending)
+pub mod sim;
 pub mod support;

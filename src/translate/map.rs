@@ -114,6 +114,7 @@ fn new_party(call: &Call) -> Party {
         remote: remote_device(&call.remote_party),
         originator: !matches!(call.personality, Personality::Terminator),
         joined: false,
+        answered: false,
     }
 }
 
@@ -128,6 +129,7 @@ fn upsert(model: &mut CallModel, user: &str, call: &Call) -> (Option<Party>, Par
             now.joined = true;
         }
         now.originator = b.originator;
+        now.answered = b.answered;
     }
     model.insert(user, now.clone());
     (before, now)
@@ -183,8 +185,12 @@ fn call_event(model: &mut CallModel, user: &str, kind: CallEventKind, call: &Cal
                 .state("alerting", cause)]
         }
         K::Answered => {
-            let (_, p) = upsert(model, user, call);
-            let ev = if p.originator {
+            let (before, p) = upsert(model, user, call);
+            let answered_before = before.is_some_and(|b| b.answered);
+            if let Some(party) = model.get_mut(user, &call.call_id) {
+                party.answered = true;
+            }
+            let ev = if p.originator || answered_before {
                 CstaEvent::new(Kind::Established, remote_conn(&p))
                     .device("answeringDevice", p.remote.clone())
                     .device("callingDevice", Dev::Local)

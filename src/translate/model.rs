@@ -26,6 +26,9 @@ pub struct Party {
     /// Joined into another CSTA call by a conference: keeps `csta_call`
     /// even though BroadWorks still reports the leg's own extTrackingId.
     pub joined: bool,
+    /// Answered once already: a second CallAnsweredEvent (after a blind
+    /// transfer) means the new remote party answered.
+    pub answered: bool,
 }
 
 #[derive(Default)]
@@ -106,6 +109,7 @@ mod tests {
             remote: Dev::Remote("2002".into()),
             originator: true,
             joined: false,
+            answered: false,
         }
     }
 

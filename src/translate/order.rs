@@ -44,6 +44,7 @@ pub struct Sequencer {
     gap_wait: Duration,
     pub gaps_skipped: u64,
     pub late_dropped: u64,
+    last_gap_log: Option<Instant>,
 }
 
 impl Sequencer {
@@ -53,6 +54,7 @@ impl Sequencer {
             gap_wait,
             gaps_skipped: 0,
             late_dropped: 0,
+            last_gap_log: None,
         }
     }
 
@@ -75,7 +77,7 @@ impl Sequencer {
         }
         if ahead(stream.next, seq) > SEQ_MAX / 2 {
             self.late_dropped += 1;
-            log::warn!(
+            log::debug!(
                 "subscription {}: event {} (sequence {seq}) arrived after its gap was skipped \
                  (expecting {}); dropped",
                 ev.subscription_id,
@@ -100,11 +102,18 @@ impl Sequencer {
                 continue;
             };
             if now.duration_since(oldest) >= self.gap_wait {
-                log::warn!(
-                    "subscription {sub}: event(s) from sequence {} never arrived within {:?}; going on",
-                    stream.next,
-                    self.gap_wait
-                );
+                // One line per second at most: a lossy burst must not
+                // flood the log.
+                if self.last_gap_log.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1)) {
+                    log::warn!(
+                        "subscription {sub}: event(s) from sequence {} never arrived within {:?}; \
+                         going on ({} gaps skipped so far)",
+                        stream.next,
+                        self.gap_wait,
+                        self.gaps_skipped + 1
+                    );
+                    self.last_gap_log = Some(now);
+                }
                 self.gaps_skipped += 1;
                 skip_gap(stream, &mut ready);
             }

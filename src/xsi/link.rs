@@ -409,7 +409,7 @@ fn jitter_seed(link: usize) -> u64 {
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    t ^ ((link as u64 + 1) * 0x9E37_79B9_7F4A_7C15)
+    t ^ (link as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1
 }
 
 /// `base` plus up to 25 % random extra, so links (and several connectors)

@@ -1,0 +1,842 @@
+//! A small call model that turns call operations into Xsi event payloads.
+//!
+//! Parties are DNs (`2001`); the user id of a DN is `<dn>@<domain>`. Every operation changes the
+//! model and returns the events it causes as [`Emit`]s: the DN whose subscriptions get the event
+//! and the whole `<xsi:eventData xsi1:type="xsi:…Event">…</xsi:eventData>` element. The caller
+//! (the BroadWorks state) wraps each one in a `SubscriptionEvent` envelope per subscription.
+//! Nothing here does I/O or reads the clock: times come in as epoch milliseconds.
+//!
+//! The `call` object follows the digest (§4.3): children in schema order, `callhalf-<n>:0` call
+//! ids distinct per leg, `<n>:1` external tracking ids shared by the legs of one call.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+
+use super::xml::escape_into;
+
+/// One event for the subscriptions of one DN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Emit {
+    pub dn: String,
+    /// The whole `xsi:eventData` element.
+    pub data: String,
+}
+
+impl Emit {
+    /// The `xsi1:type` of the payload (`CallReceivedEvent`), for logs and tests.
+    #[cfg(test)]
+    pub(crate) fn kind(&self) -> &str {
+        let start = self.data.find("xsi:eventData xsi1:type=\"xsi:").map_or(0, |i| i + 29);
+        let rest = &self.data[start..];
+        &rest[..rest.find('"').unwrap_or(0)]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Personality {
+    Originator,
+    Terminator,
+    ClickToDial,
+}
+
+impl Personality {
+    fn as_str(self) -> &'static str {
+        match self {
+            Personality::Originator => "Originator",
+            Personality::Terminator => "Terminator",
+            Personality::ClickToDial => "Click-to-Dial",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LegState {
+    Alerting,
+    Active,
+    Held,
+    RemoteHeld,
+    Detached,
+    Released,
+}
+
+impl LegState {
+    fn as_str(self) -> &'static str {
+        match self {
+            LegState::Alerting => "Alerting",
+            LegState::Active => "Active",
+            LegState::Held => "Held",
+            LegState::RemoteHeld => "Remote Held",
+            LegState::Detached => "Detached",
+            LegState::Released => "Released",
+        }
+    }
+}
+
+/// One user's half of a call.
+#[derive(Debug, Clone)]
+pub(crate) struct Leg {
+    pub dn: String,
+    /// The `n` of `callhalf-<n>:0`.
+    pub half: u64,
+    /// The `n` of the extTrackingId `<n>:1`.
+    pub ext: u64,
+    pub personality: Personality,
+    pub state: LegState,
+    /// DN of the remote party.
+    pub remote: String,
+    pub release_cause: Option<&'static str>,
+    pub releasing: Option<&'static str>,
+    /// `redirections/redirection`: (party DN, reason).
+    pub redirection: Option<(String, &'static str)>,
+    /// `redirect`: (address DN, reason, time).
+    pub redirect: Option<(String, &'static str, u64)>,
+    pub allow_answer: bool,
+    pub start: u64,
+    pub answer: Option<u64>,
+    pub held: Option<u64>,
+    pub release: Option<u64>,
+}
+
+impl Leg {
+    fn new(dn: &str, half: u64, ext: u64, personality: Personality, remote: &str, now: u64) -> Leg {
+        Leg {
+            dn: dn.to_string(),
+            half,
+            ext,
+            personality,
+            state: LegState::Alerting,
+            remote: remote.to_string(),
+            release_cause: None,
+            releasing: None,
+            redirection: None,
+            redirect: None,
+            allow_answer: personality != Personality::Originator,
+            start: now,
+            answer: None,
+            held: None,
+            release: None,
+        }
+    }
+
+    fn release(&mut self, releasing: &'static str, now: u64) {
+        self.state = LegState::Released;
+        self.releasing = Some(releasing);
+        self.release = Some(now);
+        self.allow_answer = false;
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Call {
+    legs: Vec<Leg>,
+}
+
+/// Where a DN's flood cycle stands (see [`CallModel::flood_event`]).
+#[derive(Debug, Default)]
+pub(crate) struct FloodCycle {
+    leg: Option<Leg>,
+    step: u8,
+}
+
+/// The calls of every DN, and their hook state.
+#[derive(Debug)]
+pub(crate) struct CallModel {
+    domain: String,
+    next_call: u64,
+    next_half: u64,
+    calls: BTreeMap<u64, Call>,
+    off_hook: HashSet<String>,
+    /// Conference controller DN → the call halves (of that DN) in the conference.
+    conferences: HashMap<String, Vec<u64>>,
+}
+
+/// Wraps a payload body into `<xsi:eventData xsi1:type="xsi:KIND">…</xsi:eventData>`.
+fn event_data(kind: &str, body: impl FnOnce(&mut String)) -> String {
+    let mut out = String::with_capacity(900);
+    out.push_str("<xsi:eventData xsi1:type=\"xsi:");
+    out.push_str(kind);
+    out.push_str("\">");
+    body(&mut out);
+    out.push_str("</xsi:eventData>");
+    out
+}
+
+fn push_elem(out: &mut String, name: &str, text: &str) {
+    let _ = write!(out, "<xsi:{name}>");
+    escape_into(out, text);
+    let _ = write!(out, "</xsi:{name}>");
+}
+
+fn push_num(out: &mut String, name: &str, n: u64) {
+    let _ = write!(out, "<xsi:{name}>{n}</xsi:{name}>");
+}
+
+/// Appends `<xsi:remoteParty>` for an internal user with DN `dn`.
+fn render_party(out: &mut String, dn: &str, domain: &str) {
+    out.push_str("<xsi:remoteParty><xsi:name>User ");
+    escape_into(out, dn);
+    out.push_str("</xsi:name><xsi:address>tel:");
+    escape_into(out, dn);
+    out.push_str("</xsi:address><xsi:userId>");
+    escape_into(out, &user_id(dn, domain));
+    out.push_str("</xsi:userId><xsi:userDN countryCode=\"1\">tel:+1555");
+    escape_into(out, dn);
+    out.push_str(";ext=");
+    escape_into(out, dn);
+    out.push_str("</xsi:userDN><xsi:callType>Group</xsi:callType></xsi:remoteParty>");
+}
+
+/// Appends one `<xsi:call>` element.
+pub(crate) fn render_call(out: &mut String, leg: &Leg, domain: &str) {
+    let _ = write!(
+        out,
+        "<xsi:call><xsi:callId>callhalf-{}:0</xsi:callId><xsi:extTrackingId>{}:1</xsi:extTrackingId>",
+        leg.half, leg.ext
+    );
+    push_elem(out, "personality", leg.personality.as_str());
+    push_elem(out, "state", leg.state.as_str());
+    if let Some(cause) = leg.release_cause {
+        let _ = write!(out, "<xsi:releaseCause><xsi:internalReleaseCause>{cause}</xsi:internalReleaseCause></xsi:releaseCause>");
+    }
+    if let Some(party) = leg.releasing {
+        push_elem(out, "releasingParty", party);
+    }
+    render_party(out, &leg.remote, domain);
+    if let Some((party, reason)) = &leg.redirection {
+        out.push_str("<xsi:redirections><xsi:redirection><xsi:party>tel:");
+        escape_into(out, party);
+        let _ = write!(out, "</xsi:party><xsi:reason>{reason}</xsi:reason></xsi:redirection></xsi:redirections>");
+    }
+    if let Some((address, reason, time)) = &leg.redirect {
+        out.push_str("<xsi:redirect><xsi:address>tel:");
+        escape_into(out, address);
+        let _ = write!(out, "</xsi:address><xsi:reason>{reason}</xsi:reason><xsi:redirectTime>{time}</xsi:redirectTime></xsi:redirect>");
+    }
+    if leg.answer.is_some() {
+        out.push_str("<xsi:endpoint xsi1:type=\"xsi:AccessEndpoint\"><xsi:addressOfRecord>");
+        escape_into(out, &user_id(&leg.dn, domain));
+        out.push_str("</xsi:addressOfRecord></xsi:endpoint>");
+    }
+    if leg.allow_answer && leg.state == LegState::Alerting {
+        out.push_str("<xsi:allowAnswer/>");
+    }
+    if leg.state == LegState::Held {
+        out.push_str("<xsi:allowRetrieve/>");
+    }
+    push_num(out, "startTime", leg.start);
+    for (name, time) in [("answerTime", leg.answer), ("heldTime", leg.held), ("releaseTime", leg.release)] {
+        if let Some(t) = time {
+            push_num(out, name, t);
+        }
+    }
+    out.push_str("</xsi:call>");
+}
+
+/// `<dn>@<domain>`, or `dn` itself when it already holds an `@`.
+pub(crate) fn user_id(dn: &str, domain: &str) -> String {
+    if dn.contains('@') {
+        dn.to_string()
+    } else {
+        format!("{dn}@{domain}")
+    }
+}
+
+/// The DN of a user id: the part before `@<domain>`, or the whole id for other domains.
+pub(crate) fn dn_of<'a>(user_id: &'a str, domain: &str) -> &'a str {
+    match user_id.strip_suffix(domain).and_then(|rest| rest.strip_suffix('@')) {
+        Some(dn) if !dn.is_empty() => dn,
+        _ => user_id,
+    }
+}
+
+fn hook_event(off: bool) -> String {
+    event_data("HookStatusEvent", |o| {
+        o.push_str(if off { "<xsi:hookStatus>Off-Hook</xsi:hookStatus>" } else { "<xsi:hookStatus>On-Hook</xsi:hookStatus>" })
+    })
+}
+
+fn conference_data(kind: &str, state: &str, halves: &[u64]) -> String {
+    event_data(kind, |o| {
+        let _ = write!(o, "<xsi:conference><xsi:state>{state}</xsi:state><xsi:conferenceParticipantList>");
+        for h in halves {
+            let _ = write!(o, "<xsi:conferenceParticipant><xsi:callId>callhalf-{h}:0</xsi:callId></xsi:conferenceParticipant>");
+        }
+        o.push_str("</xsi:conferenceParticipantList></xsi:conference>");
+    })
+}
+
+fn go_off_hook(off_hook: &mut HashSet<String>, dn: &str, emits: &mut Vec<Emit>) {
+    if off_hook.insert(dn.to_string()) {
+        emits.push(Emit { dn: dn.to_string(), data: hook_event(true) });
+    }
+}
+
+impl CallModel {
+    pub(crate) fn new(domain: &str) -> CallModel {
+        CallModel {
+            domain: domain.to_string(),
+            next_call: 1,
+            next_half: 1001,
+            calls: BTreeMap::new(),
+            off_hook: HashSet::new(),
+            conferences: HashMap::new(),
+        }
+    }
+
+    fn new_call_number(&mut self) -> u64 {
+        let n = self.next_call;
+        self.next_call += 1;
+        n
+    }
+
+    fn new_half(&mut self) -> u64 {
+        let n = self.next_half;
+        self.next_half += 1;
+        n
+    }
+
+    fn call_event(&self, kind: &str, leg: &Leg) -> Emit {
+        Emit { dn: leg.dn.clone(), data: event_data(kind, |o| render_call(o, leg, &self.domain)) }
+    }
+
+    fn has_legs(&self, dn: &str) -> bool {
+        self.calls.values().any(|c| c.legs.iter().any(|l| l.dn == dn))
+    }
+
+    /// Sends On-Hook to each of `dns` that is off-hook and has no call left.
+    fn on_hook_if_idle(&mut self, dns: &[String], emits: &mut Vec<Emit>) {
+        for dn in dns {
+            if !self.has_legs(dn) && self.off_hook.remove(dn) {
+                emits.push(Emit { dn: dn.clone(), data: hook_event(false) });
+            }
+        }
+    }
+
+    /// Drops released halves from conferences; a conference left with fewer than two
+    /// participants is released.
+    fn prune_conferences(&mut self, gone: &[u64], emits: &mut Vec<Emit>) {
+        let mut ended = Vec::new();
+        for (dn, halves) in self.conferences.iter_mut() {
+            if halves.iter().any(|h| gone.contains(h)) {
+                halves.retain(|h| !gone.contains(h));
+                if halves.len() < 2 {
+                    ended.push((dn.clone(), std::mem::take(halves)));
+                }
+            }
+        }
+        for (dn, halves) in ended {
+            self.conferences.remove(&dn);
+            emits.push(Emit { dn, data: conference_data("ConferenceReleasedEvent", "Released", &halves) });
+        }
+    }
+
+    /// `from` dials `to`.
+    pub(crate) fn call(&mut self, from: &str, to: &str, now: u64) -> (u64, Vec<Emit>) {
+        let n = self.new_call_number();
+        let a = Leg::new(from, self.new_half(), n, Personality::Originator, to, now);
+        let b = Leg::new(to, self.new_half(), n, Personality::Terminator, from, now);
+        let mut emits = Vec::new();
+        go_off_hook(&mut self.off_hook, from, &mut emits);
+        emits.push(self.call_event("CallOriginatedEvent", &a));
+        emits.push(self.call_event("CallReceivedEvent", &b));
+        self.calls.insert(n, Call { legs: vec![a, b] });
+        (n, emits)
+    }
+
+    /// Click-to-dial from `from` to `to`: only `from`'s device is rung.
+    pub(crate) fn click_to_dial(&mut self, from: &str, to: &str, now: u64) -> (u64, Vec<Emit>) {
+        let n = self.new_call_number();
+        let a = Leg::new(from, self.new_half(), n, Personality::ClickToDial, to, now);
+        let emits = vec![self.call_event("CallOriginatingEvent", &a)];
+        self.calls.insert(n, Call { legs: vec![a] });
+        (n, emits)
+    }
+
+    /// Answers the ringing leg of call `n`: the click-to-dial leg, else the alerting terminator.
+    pub(crate) fn answer(&mut self, n: u64, now: u64) -> Vec<Emit> {
+        let mut emits = Vec::new();
+        let Some(call) = self.calls.get(&n) else { return emits };
+        let mut call = call.clone();
+        if let Some(i) = call.legs.iter().position(|l| l.personality == Personality::ClickToDial && l.state == LegState::Alerting) {
+            let leg = &mut call.legs[i];
+            leg.personality = Personality::Originator;
+            leg.allow_answer = false;
+            let (from, to) = (leg.dn.clone(), leg.remote.clone());
+            go_off_hook(&mut self.off_hook, &from, &mut emits);
+            emits.push(self.call_event("CallOriginatedEvent", &call.legs[i]));
+            let b = Leg::new(&to, self.new_half(), call.legs[i].ext, Personality::Terminator, &from, now);
+            emits.push(self.call_event("CallReceivedEvent", &b));
+            call.legs.push(b);
+        } else if let Some(t) = call.legs.iter().position(|l| l.personality == Personality::Terminator && l.state == LegState::Alerting) {
+            let dn = call.legs[t].dn.clone();
+            go_off_hook(&mut self.off_hook, &dn, &mut emits);
+            let order = std::iter::once(t).chain((0..call.legs.len()).filter(|&i| i != t));
+            for i in order.collect::<Vec<_>>() {
+                let leg = &mut call.legs[i];
+                if i == t || leg.state == LegState::Alerting {
+                    leg.state = LegState::Active;
+                    leg.allow_answer = false;
+                    leg.answer = leg.answer.or(Some(now));
+                    emits.push(self.call_event("CallAnsweredEvent", &call.legs[i]));
+                }
+            }
+        }
+        self.calls.insert(n, call);
+        emits
+    }
+
+    /// `by` puts call `n` on hold.
+    pub(crate) fn hold(&mut self, n: u64, by: &str, now: u64) -> Vec<Emit> {
+        let mut emits = Vec::new();
+        let Some(mut call) = self.calls.remove(&n) else { return emits };
+        if let Some(i) = call.legs.iter().position(|l| l.dn == by && l.state == LegState::Active) {
+            call.legs[i].state = LegState::Held;
+            call.legs[i].held = Some(now);
+            emits.push(self.call_event("CallHeldEvent", &call.legs[i]));
+            for j in (0..call.legs.len()).filter(|&j| j != i) {
+                if call.legs[j].state == LegState::Active {
+                    call.legs[j].state = LegState::RemoteHeld;
+                    call.legs[j].held = Some(now);
+                    emits.push(self.call_event("CallHeldEvent", &call.legs[j]));
+                }
+            }
+        }
+        self.calls.insert(n, call);
+        emits
+    }
+
+    /// `by` retrieves call `n` from hold.
+    pub(crate) fn retrieve(&mut self, n: u64, by: &str) -> Vec<Emit> {
+        let mut emits = Vec::new();
+        let Some(mut call) = self.calls.remove(&n) else { return emits };
+        if let Some(i) = call.legs.iter().position(|l| l.dn == by && l.state == LegState::Held) {
+            call.legs[i].state = LegState::Active;
+            call.legs[i].held = None;
+            emits.push(self.call_event("CallRetrievedEvent", &call.legs[i]));
+            for j in (0..call.legs.len()).filter(|&j| j != i) {
+                if call.legs[j].state == LegState::RemoteHeld {
+                    call.legs[j].state = LegState::Active;
+                    call.legs[j].held = None;
+                    emits.push(self.call_event("CallRetrievedEvent", &call.legs[j]));
+                }
+            }
+        }
+        self.calls.insert(n, call);
+        emits
+    }
+
+    /// `by` blind-transfers call `n` to `to` (a deflection when `by`'s leg is still ringing).
+    pub(crate) fn blind_transfer(&mut self, n: u64, by: &str, to: &str, now: u64) -> Vec<Emit> {
+        let mut emits = Vec::new();
+        let Some(mut call) = self.calls.remove(&n) else { return emits };
+        let Some(i) = call.legs.iter().position(|l| l.dn == by) else {
+            self.calls.insert(n, call);
+            return emits;
+        };
+        let mut gone = call.legs.remove(i);
+        let reason = if gone.state == LegState::Alerting { "deflection" } else { "transfer" };
+        gone.state = LegState::Detached;
+        gone.allow_answer = false;
+        gone.redirect = Some((to.to_string(), reason, now));
+        emits.push(Emit {
+            dn: gone.dn.clone(),
+            data: event_data("CallRedirectedEvent", |o| {
+                o.push_str("<xsi:calls>");
+                render_call(o, &gone, &self.domain);
+                o.push_str("</xsi:calls>");
+            }),
+        });
+        gone.release("localRelease", now);
+        emits.push(self.call_event("CallReleasedEvent", &gone));
+        let mut transferred = gone.remote.clone();
+        for (k, leg) in call.legs.iter_mut().enumerate() {
+            leg.remote = to.to_string();
+            leg.state = LegState::Alerting;
+            leg.held = None;
+            if k == 0 {
+                transferred = leg.dn.clone();
+            }
+        }
+        for leg in &call.legs {
+            emits.push(self.call_event("CallTransferredEvent", leg));
+        }
+        let mut target = Leg::new(to, self.new_half(), n, Personality::Terminator, &transferred, now);
+        target.redirection = Some((by.to_string(), reason));
+        emits.push(self.call_event("CallReceivedEvent", &target));
+        call.legs.push(target);
+        self.calls.insert(n, call);
+        self.prune_conferences(&[gone.half], &mut emits);
+        self.on_hook_if_idle(&[by.to_string()], &mut emits);
+        emits
+    }
+
+    /// `by`, in both calls, joins the other party of `held` with the other party of `active`.
+    pub(crate) fn consult_transfer(&mut self, held: u64, active: u64, by: &str, now: u64) -> Vec<Emit> {
+        let mut emits = Vec::new();
+        let ok = held != active
+            && [held, active].iter().all(|n| {
+                self.calls.get(n).is_some_and(|c| c.legs.iter().any(|l| l.dn == by) && c.legs.iter().any(|l| l.dn != by))
+            });
+        if !ok {
+            return emits;
+        }
+        let (Some(mut h), Some(mut a)) = (self.calls.remove(&held), self.calls.remove(&active)) else { return emits };
+        let hb = h.legs.iter().position(|l| l.dn == by).unwrap_or(0);
+        let mut by_held = h.legs.remove(hb);
+        let ab = a.legs.iter().position(|l| l.dn == by).unwrap_or(0);
+        let mut by_active = a.legs.remove(ab);
+        let (x, y) = (&mut h.legs[0], &mut a.legs[0]);
+        x.remote = y.dn.clone();
+        x.ext = active;
+        x.held = None;
+        x.state = if y.state == LegState::Alerting { LegState::Alerting } else { LegState::Active };
+        y.remote = x.dn.clone();
+        if y.state == LegState::RemoteHeld {
+            y.state = LegState::Active;
+            y.held = None;
+        }
+        emits.push(self.call_event("CallTransferredEvent", &h.legs[0]));
+        emits.push(self.call_event("CallTransferredEvent", &a.legs[0]));
+        by_held.release("localRelease", now);
+        by_active.release("localRelease", now);
+        emits.push(self.call_event("CallReleasedEvent", &by_held));
+        emits.push(self.call_event("CallReleasedEvent", &by_active));
+        a.legs.insert(0, h.legs.remove(0));
+        // Any further parties of the held call would be orphans of a two-party model; drop them.
+        self.calls.insert(active, a);
+        self.prune_conferences(&[by_held.half, by_active.half], &mut emits);
+        self.on_hook_if_idle(&[by.to_string()], &mut emits);
+        emits
+    }
+
+    /// `by`, in both calls, joins them into a three-way conference.
+    pub(crate) fn conference(&mut self, a: u64, b: u64, by: &str) -> Vec<Emit> {
+        let mut halves = Vec::new();
+        for n in [a, b] {
+            let Some(call) = self.calls.get_mut(&n) else { return Vec::new() };
+            let Some(leg) = call.legs.iter().find(|l| l.dn == by) else { return Vec::new() };
+            halves.push(leg.half);
+        }
+        if a == b {
+            return Vec::new();
+        }
+        // The controller's legs are talking again; the digest reports no per-call event here.
+        for n in [a, b] {
+            if let Some(call) = self.calls.get_mut(&n) {
+                for leg in &mut call.legs {
+                    if matches!(leg.state, LegState::Held | LegState::RemoteHeld) {
+                        leg.state = LegState::Active;
+                        leg.held = None;
+                    }
+                }
+            }
+        }
+        let data = conference_data("ConferenceStartedEvent", "Active", &halves);
+        self.conferences.insert(by.to_string(), halves);
+        vec![Emit { dn: by.to_string(), data }]
+    }
+
+    /// Releases call `n`; `by` is the releasing party (any other value: all remote).
+    pub(crate) fn release(&mut self, n: u64, by: &str, now: u64) -> Vec<Emit> {
+        let mut emits = Vec::new();
+        let Some(mut call) = self.calls.remove(&n) else { return emits };
+        call.legs.sort_by_key(|l| l.dn != by);
+        let mut parties = Vec::new();
+        let mut halves = Vec::new();
+        for leg in &mut call.legs {
+            leg.release(if leg.dn == by { "localRelease" } else { "remoteRelease" }, now);
+        }
+        for leg in &call.legs {
+            emits.push(self.call_event("CallReleasedEvent", leg));
+            parties.push(leg.dn.clone());
+            halves.push(leg.half);
+        }
+        self.prune_conferences(&halves, &mut emits);
+        self.on_hook_if_idle(&parties, &mut emits);
+        emits
+    }
+
+    /// `from` calls `to`, who is busy.
+    pub(crate) fn busy(&mut self, from: &str, to: &str, now: u64) -> (u64, Vec<Emit>) {
+        let n = self.new_call_number();
+        let mut leg = Leg::new(from, self.new_half(), n, Personality::Originator, to, now);
+        let mut emits = Vec::new();
+        go_off_hook(&mut self.off_hook, from, &mut emits);
+        emits.push(self.call_event("CallOriginatedEvent", &leg));
+        leg.state = LegState::Active;
+        leg.release_cause = Some("Busy");
+        emits.push(self.call_event("CallReleasingEvent", &leg));
+        leg.release("remoteRelease", now);
+        emits.push(self.call_event("CallReleasedEvent", &leg));
+        self.on_hook_if_idle(&[from.to_string()], &mut emits);
+        (n, emits)
+    }
+
+    /// Application-server failover for `dn`: its legs are forgotten, then a snapshot is sent.
+    pub(crate) fn as_failover(&mut self, dn: &str) -> Vec<Emit> {
+        for call in self.calls.values_mut() {
+            call.legs.retain(|l| l.dn != dn);
+        }
+        self.calls.retain(|_, c| !c.legs.is_empty());
+        self.conferences.remove(dn);
+        self.off_hook.remove(dn);
+        vec![Emit { dn: dn.to_string(), data: self.snapshot(dn) }]
+    }
+
+    /// The `CallSubscriptionEvent` payload for `dn`: its calls, conference and hook status.
+    pub(crate) fn snapshot(&self, dn: &str) -> String {
+        event_data("CallSubscriptionEvent", |o| {
+            let legs: Vec<&Leg> = self.calls.values().flat_map(|c| c.legs.iter()).filter(|l| l.dn == dn).collect();
+            if !legs.is_empty() {
+                o.push_str("<xsi:calls>");
+                for leg in legs {
+                    render_call(o, leg, &self.domain);
+                }
+                o.push_str("</xsi:calls>");
+            }
+            if let Some(halves) = self.conferences.get(dn) {
+                let conf = conference_data("X", "Active", halves);
+                let start = conf.find("<xsi:conference>").unwrap_or(0);
+                let end = conf.rfind("</xsi:eventData>").unwrap_or(conf.len());
+                o.push_str(&conf[start..end]);
+            }
+            let status = if self.off_hook.contains(dn) { "Off-Hook" } else { "On-Hook" };
+            let _ = write!(o, "<xsi:hookStatus>{status}</xsi:hookStatus>");
+        })
+    }
+
+    /// The next payload of `dn`'s flood cycle (CallReceived, CallAnswered, CallHeld,
+    /// CallRetrieved, CallReleased on a fresh call each time), written into `out`. The model's
+    /// calls are not touched; only fresh ids are taken.
+    pub(crate) fn flood_event(&mut self, cycle: &mut FloodCycle, dn: &str, now: u64, out: &mut String) {
+        out.clear();
+        if cycle.leg.is_none() || cycle.step >= 5 {
+            let n = self.new_call_number();
+            let half = self.new_half();
+            let remote = format!("7{:03}", n % 1000);
+            cycle.leg = Some(Leg::new(dn, half, n, Personality::Terminator, &remote, now));
+            cycle.step = 0;
+        }
+        let Some(leg) = cycle.leg.as_mut() else { return };
+        let kind = match cycle.step {
+            0 => "CallReceivedEvent",
+            1 => {
+                leg.state = LegState::Active;
+                leg.allow_answer = false;
+                leg.answer = Some(now);
+                "CallAnsweredEvent"
+            }
+            2 => {
+                leg.state = LegState::Held;
+                leg.held = Some(now);
+                "CallHeldEvent"
+            }
+            3 => {
+                leg.state = LegState::Active;
+                leg.held = None;
+                "CallRetrievedEvent"
+            }
+            _ => {
+                leg.release("remoteRelease", now);
+                "CallReleasedEvent"
+            }
+        };
+        cycle.step += 1;
+        let _ = write!(out, "<xsi:eventData xsi1:type=\"xsi:{kind}\">");
+        render_call(out, leg, &self.domain);
+        out.push_str("</xsi:eventData>");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::xml::element_text;
+
+    fn kinds(emits: &[Emit]) -> Vec<(String, String)> {
+        emits.iter().map(|e| (e.dn.clone(), e.kind().to_string())).collect()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    fn text<'a>(emit: &'a Emit, name: &str) -> String {
+        element_text(&emit.data, name).unwrap_or_default().into_owned()
+    }
+
+    /// Each step: an operation on a fresh model's history and the (dn, event type) it emits.
+    #[test]
+    fn operations_emit_the_documented_sequences() {
+        type Op = fn(&mut CallModel, &mut Vec<u64>) -> Vec<Emit>;
+        let scenarios: &[(&str, &[(Op, &[(&str, &str)])])] = &[
+            (
+                "basic call",
+                &[
+                    (|m, ids| { let (n, e) = m.call("2001", "2002", 1); ids.push(n); e }, &[("2001", "HookStatusEvent"), ("2001", "CallOriginatedEvent"), ("2002", "CallReceivedEvent")]),
+                    (|m, ids| m.answer(ids[0], 2), &[("2002", "HookStatusEvent"), ("2002", "CallAnsweredEvent"), ("2001", "CallAnsweredEvent")]),
+                    (|m, ids| m.hold(ids[0], "2001", 3), &[("2001", "CallHeldEvent"), ("2002", "CallHeldEvent")]),
+                    (|m, ids| m.retrieve(ids[0], "2001"), &[("2001", "CallRetrievedEvent"), ("2002", "CallRetrievedEvent")]),
+                    (|m, ids| m.release(ids[0], "2002", 4), &[("2002", "CallReleasedEvent"), ("2001", "CallReleasedEvent"), ("2002", "HookStatusEvent"), ("2001", "HookStatusEvent")]),
+                ],
+            ),
+            (
+                "click to dial",
+                &[
+                    (|m, ids| { let (n, e) = m.click_to_dial("2001", "2002", 1); ids.push(n); e }, &[("2001", "CallOriginatingEvent")]),
+                    (|m, ids| m.answer(ids[0], 2), &[("2001", "HookStatusEvent"), ("2001", "CallOriginatedEvent"), ("2002", "CallReceivedEvent")]),
+                    (|m, ids| m.answer(ids[0], 3), &[("2002", "HookStatusEvent"), ("2002", "CallAnsweredEvent"), ("2001", "CallAnsweredEvent")]),
+                ],
+            ),
+            (
+                "blind transfer",
+                &[
+                    (|m, ids| { let (n, e) = m.call("2001", "2002", 1); ids.push(n); e }, &[("2001", "HookStatusEvent"), ("2001", "CallOriginatedEvent"), ("2002", "CallReceivedEvent")]),
+                    (|m, ids| m.answer(ids[0], 2), &[("2002", "HookStatusEvent"), ("2002", "CallAnsweredEvent"), ("2001", "CallAnsweredEvent")]),
+                    (|m, ids| m.blind_transfer(ids[0], "2002", "2003", 3), &[("2002", "CallRedirectedEvent"), ("2002", "CallReleasedEvent"), ("2001", "CallTransferredEvent"), ("2003", "CallReceivedEvent"), ("2002", "HookStatusEvent")]),
+                    (|m, ids| m.answer(ids[0], 4), &[("2003", "HookStatusEvent"), ("2003", "CallAnsweredEvent"), ("2001", "CallAnsweredEvent")]),
+                ],
+            ),
+            (
+                "consult transfer and conference",
+                &[
+                    (|m, ids| { let (n, e) = m.call("2002", "2001", 1); ids.push(n); e }, &[("2002", "HookStatusEvent"), ("2002", "CallOriginatedEvent"), ("2001", "CallReceivedEvent")]),
+                    (|m, ids| m.answer(ids[0], 2), &[("2001", "HookStatusEvent"), ("2001", "CallAnsweredEvent"), ("2002", "CallAnsweredEvent")]),
+                    (|m, ids| m.hold(ids[0], "2001", 3), &[("2001", "CallHeldEvent"), ("2002", "CallHeldEvent")]),
+                    (|m, ids| { let (n, e) = m.call("2001", "2003", 4); ids.push(n); e }, &[("2001", "CallOriginatedEvent"), ("2003", "CallReceivedEvent")]),
+                    (|m, ids| m.answer(ids[1], 5), &[("2003", "HookStatusEvent"), ("2003", "CallAnsweredEvent"), ("2001", "CallAnsweredEvent")]),
+                    (|m, ids| m.conference(ids[0], ids[1], "2001"), &[("2001", "ConferenceStartedEvent")]),
+                    (|m, ids| m.consult_transfer(ids[0], ids[1], "2001", 6), &[("2002", "CallTransferredEvent"), ("2003", "CallTransferredEvent"), ("2001", "CallReleasedEvent"), ("2001", "CallReleasedEvent"), ("2001", "ConferenceReleasedEvent"), ("2001", "HookStatusEvent")]),
+                    (|m, ids| m.release(ids[1], "2003", 7), &[("2003", "CallReleasedEvent"), ("2002", "CallReleasedEvent"), ("2003", "HookStatusEvent"), ("2002", "HookStatusEvent")]),
+                    (|m, ids| m.release(ids[0], "2001", 8), &[]),
+                ],
+            ),
+            (
+                "busy and failover",
+                &[
+                    (|m, _| m.busy("2001", "2002", 1).1, &[("2001", "HookStatusEvent"), ("2001", "CallOriginatedEvent"), ("2001", "CallReleasingEvent"), ("2001", "CallReleasedEvent"), ("2001", "HookStatusEvent")]),
+                    (|m, ids| { let (n, e) = m.call("2001", "2002", 1); ids.push(n); e }, &[("2001", "HookStatusEvent"), ("2001", "CallOriginatedEvent"), ("2002", "CallReceivedEvent")]),
+                    (|m, _| m.as_failover("2001"), &[("2001", "CallSubscriptionEvent")]),
+                    (|m, ids| m.answer(ids[0], 2), &[("2002", "HookStatusEvent"), ("2002", "CallAnsweredEvent")]),
+                ],
+            ),
+            (
+                "invalid operations are ignored",
+                &[
+                    (|m, _| m.answer(99, 1), &[]),
+                    (|m, _| m.hold(99, "2001", 1), &[]),
+                    (|m, ids| { let (n, e) = m.call("2001", "2002", 1); ids.push(n); e }, &[("2001", "HookStatusEvent"), ("2001", "CallOriginatedEvent"), ("2002", "CallReceivedEvent")]),
+                    (|m, ids| m.hold(ids[0], "2001", 2), &[]),
+                    (|m, ids| m.retrieve(ids[0], "2001"), &[]),
+                    (|m, ids| m.blind_transfer(ids[0], "9999", "2003", 2), &[]),
+                    (|m, ids| m.consult_transfer(ids[0], ids[0], "2001", 2), &[]),
+                    (|m, ids| m.conference(ids[0], 77, "2001"), &[]),
+                ],
+            ),
+        ];
+        for (name, steps) in scenarios {
+            let mut model = CallModel::new("example.net");
+            let mut ids = Vec::new();
+            for (i, (op, expected)) in steps.iter().enumerate() {
+                let emits = op(&mut model, &mut ids);
+                assert_eq!(kinds(&emits), pairs(expected), "{name}, step {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn call_objects_carry_the_documented_fields() {
+        let mut m = CallModel::new("example.net");
+        let (n, e) = m.call("2001", "2002", 1000);
+        let (orig, recv) = (&e[1], &e[2]);
+        assert_eq!(text(orig, "extTrackingId"), format!("{n}:1"));
+        assert_eq!(text(recv, "extTrackingId"), format!("{n}:1"));
+        assert_ne!(text(orig, "callId"), text(recv, "callId"));
+        assert!(text(orig, "callId").starts_with("callhalf-"));
+        assert_eq!((text(orig, "personality"), text(orig, "state")), ("Originator".into(), "Alerting".into()));
+        assert_eq!((text(orig, "address"), text(orig, "userId")), ("tel:2002".into(), "2002@example.net".into()));
+        assert_eq!(text(orig, "callType"), "Group");
+        assert_eq!((text(recv, "personality"), text(recv, "address")), ("Terminator".into(), "tel:2001".into()));
+        assert!(recv.data.contains("<xsi:userDN countryCode=\"1\">tel:+15552001;ext=2001</xsi:userDN>"));
+        assert!(recv.data.contains("<xsi:allowAnswer/>") && !orig.data.contains("<xsi:allowAnswer/>"));
+        assert!(!recv.data.contains("endpoint"));
+        let answered = m.answer(n, 2000);
+        assert!(answered[1].data.contains("<xsi:endpoint xsi1:type=\"xsi:AccessEndpoint\"><xsi:addressOfRecord>2002@example.net"));
+        assert_eq!(text(&answered[1], "answerTime"), "2000");
+        let held = m.hold(n, "2001", 3000);
+        assert!(held[0].data.contains("<xsi:allowRetrieve/>") && text(&held[0], "heldTime") == "3000");
+        assert_eq!(text(&held[1], "state"), "Remote Held");
+        let rel = m.release(n, "2001", 4000);
+        assert_eq!((text(&rel[0], "releasingParty"), text(&rel[0], "releaseTime")), ("localRelease".into(), "4000".into()));
+        assert_eq!(text(&rel[1], "releasingParty"), "remoteRelease");
+        let (_, busy) = m.busy("2001", "2002", 5000);
+        assert_eq!(text(&busy[2], "internalReleaseCause"), "Busy");
+        // Blind transfer details.
+        let (n, _) = m.call("2001", "2002", 1);
+        m.answer(n, 2);
+        let t = m.blind_transfer(n, "2002", "2003", 3);
+        assert!(t[0].data.contains("<xsi:calls><xsi:call>") && text(&t[0], "state") == "Detached");
+        assert!(t[0].data.contains("<xsi:redirect><xsi:address>tel:2003</xsi:address><xsi:reason>transfer</xsi:reason>"));
+        assert_eq!((text(&t[2], "address"), text(&t[2], "state")), ("tel:2003".into(), "Alerting".into()));
+        assert_eq!(text(&t[2], "extTrackingId"), format!("{n}:1"));
+        assert!(t[3].data.contains("<xsi:redirections><xsi:redirection><xsi:party>tel:2002</xsi:party><xsi:reason>transfer</xsi:reason>"));
+        assert_eq!(text(&t[3], "address"), "tel:2001");
+        let again = m.answer(n, 9);
+        assert_eq!(text(&again[2], "answerTime"), "2", "answerTime stays the first answer");
+    }
+
+    #[test]
+    fn consult_transfer_keeps_the_active_tracking_id_and_snapshots_list_calls() {
+        let mut m = CallModel::new("example.net");
+        let (x, _) = m.call("2002", "2001", 1);
+        m.answer(x, 2);
+        m.hold(x, "2001", 3);
+        let (y, _) = m.call("2001", "2003", 4);
+        m.answer(y, 5);
+        let snap = m.snapshot("2001");
+        assert_eq!(snap.matches("<xsi:call>").count(), 2);
+        assert!(snap.contains("<xsi:calls>") && snap.ends_with("<xsi:hookStatus>Off-Hook</xsi:hookStatus></xsi:eventData>"));
+        let e = m.consult_transfer(x, y, "2001", 6);
+        assert_eq!((text(&e[0], "extTrackingId"), text(&e[0], "address")), (format!("{y}:1"), "tel:2003".into()));
+        assert_eq!((text(&e[1], "extTrackingId"), text(&e[1], "address")), (format!("{y}:1"), "tel:2002".into()));
+        assert_eq!(m.snapshot("2001"), "<xsi:eventData xsi1:type=\"xsi:CallSubscriptionEvent\"><xsi:hookStatus>On-Hook</xsi:hookStatus></xsi:eventData>");
+        assert!(m.snapshot("2002").contains(&format!("<xsi:extTrackingId>{y}:1")));
+        let conf = {
+            let (a, _) = m.call("2004", "2005", 1);
+            let (b, _) = m.call("2004", "2006", 1);
+            m.conference(a, b, "2004")
+        };
+        assert_eq!(conf[0].data.matches("<xsi:conferenceParticipant><xsi:callId>callhalf-").count(), 2);
+        assert!(conf[0].data.contains("<xsi:conference><xsi:state>Active</xsi:state><xsi:conferenceParticipantList>"));
+        assert!(m.snapshot("2004").contains("<xsi:conference>"));
+    }
+
+    #[test]
+    fn ids_map_between_dns_and_user_ids() {
+        for (dn, user) in [("2001", "2001@example.net"), ("a@other.org", "a@other.org")] {
+            assert_eq!(user_id(dn, "example.net"), user);
+            assert_eq!(dn_of(user, "example.net"), dn);
+        }
+        assert_eq!(dn_of("@example.net", "example.net"), "@example.net");
+        assert_eq!(dn_of("x@example.netx", "example.net"), "x@example.netx");
+    }
+
+    #[test]
+    fn flood_cycles_through_five_event_types_on_fresh_calls() {
+        let mut m = CallModel::new("example.net");
+        let mut cycle = FloodCycle::default();
+        let mut out = String::new();
+        let mut seen = Vec::new();
+        let mut ext = HashSet::new();
+        for i in 0..10 {
+            m.flood_event(&mut cycle, "2001", 1_700_000_000_000 + i, &mut out);
+            let emit = Emit { dn: "2001".into(), data: out.clone() };
+            seen.push(emit.kind().to_string());
+            ext.insert(text(&emit, "extTrackingId"));
+        }
+        let cycle_kinds = ["CallReceivedEvent", "CallAnsweredEvent", "CallHeldEvent", "CallRetrievedEvent", "CallReleasedEvent"];
+        assert_eq!(seen, cycle_kinds.iter().chain(cycle_kinds.iter()).map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(ext.len(), 2);
+        assert!(m.snapshot("2001").contains("On-Hook"));
+    }
+}

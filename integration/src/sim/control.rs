@@ -1,0 +1,190 @@
+//! The control API: plain HTTP/1.1 with JSON replies, for the `xsp-sim` binary and demos.
+//!
+//! Commands are `POST /sim/<command>?key=value…` (a form-encoded body works too; GET is
+//! accepted as well). `GET /sim/stats` returns the stats JSON. Errors are
+//! `{"error": "..."}` with status 400 (404 for an unknown command).
+//!
+//! | command | parameters | reply |
+//! |---|---|---|
+//! | `call`, `click_to_dial`, `busy` | `from`, `to` | `{"call": N}` |
+//! | `answer` | `call` | `{"ok": true}` |
+//! | `hold`, `retrieve`, `release` | `call`, `by` | |
+//! | `transfer` | `call`, `by`, `to` | |
+//! | `consult_transfer` | `held`, `active`, `by` | |
+//! | `conference` | `a`, `b`, `by` | |
+//! | `as_failover` | `dn` | |
+//! | `delivery` | `mode` = `normal`, `duplicate`, `swap` | |
+//! | `chunking` | `mode` = `one`, `split`, `coalesce` | |
+//! | `fault/close` | `xsp` | `{"closed": n}` |
+//! | `fault/terminate` | `xsp`, `reason` | `{"terminated": n}` |
+//! | `fault/stall`, `fault/down` | `xsp`, `on` (1/0) | |
+//! | `fault/status` | `xsp`, `code`, `count` | |
+//! | `flood` | `dns` (comma-separated), `count` | |
+//!
+//! A call operation that does not apply (unknown call, party not in the call, wrong state)
+//! answers 400.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::http::{query_pairs, HttpError, Request};
+use super::hub::Hub;
+use super::server::{Outcome, Reply, Service};
+use super::{CallId, Chunking, Delivery};
+
+const JSON: Option<&str> = Some("application/json");
+
+fn json_reply(status: u16, value: &Value) -> Reply {
+    Reply::new(status, JSON, value.to_string())
+}
+
+type Failure = (u16, String);
+
+fn bad(text: impl Into<String>) -> Failure {
+    (400, text.into())
+}
+
+/// The parameters of one command.
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn text(&self, key: &str) -> Result<&str, Failure> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| bad(format!("missing parameter {key}")))
+    }
+
+    fn number(&self, key: &str) -> Result<u64, Failure> {
+        let text = self.text(key)?;
+        text.trim().parse().map_err(|_| bad(format!("parameter {key} is not a number: {text}")))
+    }
+
+    fn call(&self, key: &str) -> Result<CallId, Failure> {
+        self.number(key).map(CallId)
+    }
+
+    fn flag(&self, key: &str) -> Result<bool, Failure> {
+        match self.text(key)?.to_ascii_lowercase().as_str() {
+            "1" | "true" | "on" | "yes" => Ok(true),
+            "0" | "false" | "off" | "no" => Ok(false),
+            other => Err(bad(format!("parameter {key} must be 1 or 0, not {other}"))),
+        }
+    }
+}
+
+/// The control API handler.
+pub(crate) struct ControlService {
+    pub hub: Arc<Hub>,
+}
+
+impl Service for ControlService {
+    fn handle(&self, req: &Request<'_>) -> Outcome {
+        Outcome::Reply(match self.command(req) {
+            Ok(value) => json_reply(200, &value),
+            Err((status, text)) => json_reply(status, &json!({ "error": text })),
+        })
+    }
+
+    fn bad_request(&self, err: &HttpError) -> Reply {
+        json_reply(err.status(), &json!({ "error": err.text() }))
+    }
+}
+
+fn applied(did: bool) -> Result<Value, Failure> {
+    if did {
+        Ok(json!({ "ok": true }))
+    } else {
+        Err(bad("operation not applicable (unknown call, party not in the call, or wrong state)"))
+    }
+}
+
+impl ControlService {
+    fn xsp(&self, p: &Params) -> Result<usize, Failure> {
+        let n = p.number("xsp")?;
+        match usize::try_from(n) {
+            Ok(i) if i < self.hub.xsps.len() => Ok(i),
+            _ => Err(bad(format!("no xsp {n} (there are {})", self.hub.xsps.len()))),
+        }
+    }
+
+    fn command(&self, req: &Request<'_>) -> Result<Value, Failure> {
+        let mut pairs = query_pairs(req.query());
+        if !req.body.is_empty() {
+            pairs.extend(query_pairs(req.body_text().trim()));
+        }
+        let p = Params(pairs);
+        let hub = &self.hub;
+        let command = req.path().strip_prefix("/sim/").unwrap_or("");
+        if !matches!(req.method, "GET" | "POST") {
+            return Err((405, format!("method {} not allowed", req.method)));
+        }
+        match command {
+            "stats" => Ok(hub.op_stats().to_json()),
+            "call" => Ok(json!({ "call": hub.op_call(p.text("from")?, p.text("to")?).0 })),
+            "click_to_dial" => Ok(json!({ "call": hub.op_click_to_dial(p.text("from")?, p.text("to")?).0 })),
+            "busy" => Ok(json!({ "call": hub.op_busy(p.text("from")?, p.text("to")?).0 })),
+            "answer" => applied(hub.op_answer(p.call("call")?)),
+            "hold" => applied(hub.op_hold(p.call("call")?, p.text("by")?)),
+            "retrieve" => applied(hub.op_retrieve(p.call("call")?, p.text("by")?)),
+            "release" => applied(hub.op_release(p.call("call")?, p.text("by")?)),
+            "transfer" => applied(hub.op_blind_transfer(p.call("call")?, p.text("by")?, p.text("to")?)),
+            "consult_transfer" => applied(hub.op_consult_transfer(p.call("held")?, p.call("active")?, p.text("by")?)),
+            "conference" => applied(hub.op_conference(p.call("a")?, p.call("b")?, p.text("by")?)),
+            "as_failover" => applied(hub.op_as_failover(p.text("dn")?)),
+            "delivery" => {
+                let mode = match p.text("mode")? {
+                    "normal" => Delivery::Normal,
+                    "duplicate" => Delivery::Duplicate,
+                    "swap" => Delivery::SwapPairs,
+                    other => return Err(bad(format!("unknown delivery mode {other} (normal, duplicate, swap)"))),
+                };
+                hub.op_set_delivery(mode);
+                Ok(json!({ "ok": true }))
+            }
+            "chunking" => {
+                let mode = match p.text("mode")? {
+                    "one" => Chunking::OnePerDoc,
+                    "split" => Chunking::Split,
+                    "coalesce" => Chunking::Coalesce,
+                    other => return Err(bad(format!("unknown chunking mode {other} (one, split, coalesce)"))),
+                };
+                hub.op_set_chunking(mode);
+                Ok(json!({ "ok": true }))
+            }
+            "fault/close" => Ok(json!({ "closed": hub.op_close_channels(self.xsp(&p)?) })),
+            "fault/terminate" => {
+                let xsp = self.xsp(&p)?;
+                Ok(json!({ "terminated": hub.op_terminate_channels(xsp, p.text("reason")?) }))
+            }
+            "fault/stall" => {
+                hub.op_stall(self.xsp(&p)?, p.flag("on")?);
+                Ok(json!({ "ok": true }))
+            }
+            "fault/down" => {
+                hub.op_down(self.xsp(&p)?, p.flag("on")?);
+                Ok(json!({ "ok": true }))
+            }
+            "fault/status" => {
+                let xsp = self.xsp(&p)?;
+                let code = p.number("code")?;
+                let code = u16::try_from(code).ok().filter(|c| (100..=999).contains(c)).ok_or_else(|| bad(format!("bad status code {code}")))?;
+                let count = u32::try_from(p.number("count")?).map_err(|_| bad("count too large"))?;
+                hub.op_fail_requests(xsp, code, count);
+                Ok(json!({ "ok": true }))
+            }
+            "flood" => {
+                let dns: Vec<&str> = p.text("dns")?.split(',').map(str::trim).filter(|d| !d.is_empty()).collect();
+                if dns.is_empty() {
+                    return Err(bad("dns is empty"));
+                }
+                hub.op_flood(&dns, p.number("count")?);
+                Ok(json!({ "ok": true }))
+            }
+            _ => Err((404, format!("unknown command {}", req.path()))),
+        }
+    }
+}

@@ -1,0 +1,377 @@
+//! An XSP simulator: a stand-in for Cisco/BroadSoft BroadWorks Xsi-Events servers, for tests
+//! and demos.
+//!
+//! [`Simulator::start`] binds one HTTP listener per configured XSP. All of them front one shared
+//! "BroadWorks": channel sets, channels (owned by the XSP that received their POST),
+//! subscriptions and unacknowledged events, following `docs/xsi-protocol.md` (§2 channels,
+//! stream framing, heartbeats, acknowledgements and channel sets; §3 subscriptions; §4 events).
+//! A small call model ([`Simulator::call`], [`Simulator::answer`], …) produces the events;
+//! delivery shaping and fault injection exercise a client's recovery paths; [`Simulator::stats`]
+//! shows what happened. Dropping the simulator stops every thread and closes every socket.
+//!
+//! Module map: `http` (request parsing, response writing), `server` (listener and connection
+//! loops), `xsp` (the Xsi-Events endpoints), `stream` (channel stream writers), `state` (the
+//! shared BroadWorks), `calls` (the call model), `control` (the JSON control API), `flood`
+//! (load producer), `ops` (operations shared by this API and the control API), `hub` (what all
+//! threads share), `stats`, `ids`, `xml`.
+//!
+//! ```no_run
+//! use bwcsta_integration::sim::{SimConfig, Simulator};
+//! use std::time::Duration;
+//!
+//! let sim = Simulator::start(SimConfig::default()).unwrap();
+//! let urls = sim.xsp_urls(); // hand these to the client under test
+//! # let _ = urls;
+//! sim.wait_for(Duration::from_secs(5), |s| s.active_subscriptions().count() == 2);
+//! let call = sim.call("2001", "2002");
+//! sim.answer(call);
+//! sim.release(call, "2002");
+//! ```
+
+mod calls;
+mod control;
+mod flood;
+mod http;
+mod hub;
+mod ids;
+mod ops;
+mod server;
+mod state;
+mod stats;
+mod stream;
+mod xml;
+mod xsp;
+
+#[cfg(test)]
+mod testclient;
+
+use std::fmt;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{RecvTimeoutError, Sender};
+use parking_lot::{Condvar, Mutex};
+
+pub use stats::{ChannelInfo, RequestRecord, SimStats, SubscriptionInfo};
+
+use hub::{Hub, Owner, XspFlags};
+
+/// A log sink for notable events (channel opened/closed, subscription created/deleted, fault
+/// injected). The `xsp-sim` binary prints them.
+pub type LogFn = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Simulator configuration.
+#[derive(Clone)]
+pub struct SimConfig {
+    /// Name and bind address of each XSP; port 0 picks a free port.
+    pub xsps: Vec<(String, SocketAddr)>,
+    /// Basic-auth credentials required on every XSP request; the username is also the
+    /// subscription owner (`xsi:userId` in events).
+    pub username: String,
+    pub password: String,
+    /// DN `2001` is user `2001@<domain>`.
+    pub domain: String,
+    /// Channel expires granted; `None` grants what was asked, at least 3600.
+    pub channel_expires: Option<u32>,
+    /// An unacknowledged event is re-sent on another live channel of its set after this.
+    pub ack_timeout: Duration,
+    /// A channel without a heartbeat PUT for this long is closed.
+    pub event_timeout: Option<Duration>,
+    /// Where the control API listens, if anywhere.
+    pub control: Option<SocketAddr>,
+    /// Where notable events are logged, if anywhere.
+    pub log: Option<LogFn>,
+}
+
+impl Default for SimConfig {
+    /// Two XSPs on ephemeral loopback ports, `cti@example.net` / `secret`, domain
+    /// `example.net`, ack timeout 2 s, no event timeout, no control API.
+    fn default() -> SimConfig {
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        SimConfig {
+            xsps: vec![("xsp1".to_string(), loopback), ("xsp2".to_string(), loopback)],
+            username: "cti@example.net".to_string(),
+            password: "secret".to_string(),
+            domain: "example.net".to_string(),
+            channel_expires: None,
+            ack_timeout: Duration::from_secs(2),
+            event_timeout: None,
+            control: None,
+            log: None,
+        }
+    }
+}
+
+impl fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("xsps", &self.xsps)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("domain", &self.domain)
+            .field("channel_expires", &self.channel_expires)
+            .field("ack_timeout", &self.ack_timeout)
+            .field("event_timeout", &self.event_timeout)
+            .field("control", &self.control)
+            .field("log", &self.log.as_ref().map(|_| "<fn>"))
+            .finish()
+    }
+}
+
+/// A call of the call model; its number is the `n` of the extTrackingId `<n>:1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallId(pub u64);
+
+/// How events are spread over the channels of a set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Each event once, round-robin over the live channels.
+    Normal,
+    /// Each event on two different live channels, with the same eventID.
+    Duplicate,
+    /// Every two consecutive events of a subscription are sent in swapped order, on
+    /// different channels (a lone event goes out after 200 ms).
+    SwapPairs,
+}
+
+/// How documents are cut into HTTP chunks on the channel streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Chunking {
+    /// One document per chunk, as BroadWorks does.
+    OnePerDoc = 0,
+    /// Each document as 2-3 chunks, each flushed separately.
+    Split = 1,
+    /// Every document queued at the moment in one chunk.
+    Coalesce = 2,
+}
+
+impl Chunking {
+    fn from_u8(v: u8) -> Chunking {
+        match v {
+            1 => Chunking::Split,
+            2 => Chunking::Coalesce,
+            _ => Chunking::OnePerDoc,
+        }
+    }
+}
+
+/// A running simulator; see the module documentation.
+pub struct Simulator {
+    hub: Arc<Hub>,
+    control: Option<SocketAddr>,
+    /// Dropping it stops the housekeeping thread.
+    stop: Option<Sender<()>>,
+}
+
+impl Simulator {
+    /// Binds every listener and starts the threads.
+    pub fn start(cfg: SimConfig) -> std::io::Result<Simulator> {
+        let mut flags = Vec::new();
+        let mut listeners = Vec::new();
+        for (name, addr) in &cfg.xsps {
+            let listener = TcpListener::bind(addr)?;
+            let bound = listener.local_addr()?;
+            flags.push(XspFlags {
+                name: name.clone(),
+                addr: bound,
+                down: Mutex::new(false),
+                down_changed: Condvar::new(),
+                stalled: Default::default(),
+                fail: Mutex::new((0, 0)),
+            });
+            listeners.push((listener, bound));
+        }
+        let control_listener = match cfg.control {
+            Some(addr) => Some(TcpListener::bind(addr)?),
+            None => None,
+        };
+        let control = match &control_listener {
+            Some(l) => Some(l.local_addr()?),
+            None => None,
+        };
+        let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
+        let hub = Arc::new(Hub::new(cfg, flags));
+        // From here on, dropping `sim` cleans up whatever was started.
+        let sim = Simulator { hub: hub.clone(), control, stop: Some(stop_tx) };
+        for (i, (listener, addr)) in listeners.into_iter().enumerate() {
+            let service: Arc<dyn server::Service> = Arc::new(xsp::XspService { hub: hub.clone(), xsp: i });
+            let hub2 = hub.clone();
+            hub.spawn(format!("xsp{i}-accept"), move || {
+                server::run_listener(hub2, Owner::Xsp(i), listener, addr, service, format!("xsp{i}"))
+            })?;
+            let name = &hub.xsps[i].name;
+            hub.log(|| format!("{name} listening on http://{}", server::reachable(addr)));
+        }
+        if let (Some(listener), Some(addr)) = (control_listener, control) {
+            let service: Arc<dyn server::Service> = Arc::new(control::ControlService { hub: hub.clone() });
+            let hub2 = hub.clone();
+            hub.spawn("sim-control".to_string(), move || {
+                server::run_listener(hub2, Owner::Control, listener, addr, service, "sim-control".to_string())
+            })?;
+            hub.log(|| format!("control on {addr}"));
+        }
+        let hub2 = hub.clone();
+        hub.spawn("sim-housekeeper".to_string(), move || loop {
+            match stop_rx.recv_timeout(Duration::from_millis(50)) {
+                Err(RecvTimeoutError::Timeout) => hub2.state.lock().tick(),
+                _ => return,
+            }
+        })?;
+        Ok(sim)
+    }
+
+    /// `http://IP:PORT` of each XSP, in configuration order.
+    pub fn xsp_urls(&self) -> Vec<String> {
+        self.hub.xsps.iter().map(|x| format!("http://{}", server::reachable(x.addr))).collect()
+    }
+
+    /// The bound address of the control API.
+    pub fn control_addr(&self) -> Option<SocketAddr> {
+        self.control
+    }
+
+    /// `from` dials `to`: `from` gets HookStatus Off-Hook and CallOriginated, `to` gets
+    /// CallReceived (Alerting, allowAnswer).
+    pub fn call(&self, from: &str, to: &str) -> CallId {
+        self.hub.op_call(from, to)
+    }
+
+    /// Click-to-dial: `from` gets CallOriginating (Click-to-Dial, Alerting). [`answer`] then
+    /// makes it CallOriginated and rings `to`; a second [`answer`] answers `to`.
+    ///
+    /// [`answer`]: Simulator::answer
+    pub fn click_to_dial(&self, from: &str, to: &str) -> CallId {
+        self.hub.op_click_to_dial(from, to)
+    }
+
+    /// Answers the ringing leg: CallAnswered to it (after HookStatus Off-Hook) and to every
+    /// other alerting leg.
+    pub fn answer(&self, call: CallId) {
+        self.hub.op_answer(call);
+    }
+
+    /// `by` holds: CallHeld (Held) to `by`, CallHeld (Remote Held) to the other party.
+    pub fn hold(&self, call: CallId, by: &str) {
+        self.hub.op_hold(call, by);
+    }
+
+    /// `by` retrieves: CallRetrieved to both parties.
+    pub fn retrieve(&self, call: CallId, by: &str) {
+        self.hub.op_retrieve(call, by);
+    }
+
+    /// `by` blind-transfers to `to`: CallRedirected + CallReleased to `by`, CallTransferred to
+    /// the other party, CallReceived (with redirections) to `to`.
+    pub fn blind_transfer(&self, call: CallId, by: &str, to: &str) {
+        self.hub.op_blind_transfer(call, by, to);
+    }
+
+    /// `by`, a party of both calls, joins their other parties; the merged call keeps
+    /// `active`'s id and extTrackingId.
+    pub fn consult_transfer(&self, held: CallId, active: CallId, by: &str) {
+        self.hub.op_consult_transfer(held, active, by);
+    }
+
+    /// `by`, a party of both calls, starts a conference: ConferenceStarted to `by` only.
+    pub fn conference(&self, a: CallId, b: CallId, by: &str) {
+        self.hub.op_conference(a, b, by);
+    }
+
+    /// Releases the call: CallReleased (local for `by`, remote for the others), then HookStatus
+    /// On-Hook for parties left without calls.
+    pub fn release(&self, call: CallId, by: &str) {
+        self.hub.op_release(call, by);
+    }
+
+    /// `from` calls busy `to`: CallOriginated, CallReleasing (Busy), CallReleased to `from`.
+    pub fn busy(&self, from: &str, to: &str) -> CallId {
+        self.hub.op_busy(from, to)
+    }
+
+    /// Application-server failover: `dn`'s calls are forgotten and an unsolicited
+    /// CallSubscriptionEvent (no calls, On-Hook) is sent.
+    pub fn as_failover(&self, dn: &str) {
+        self.hub.op_as_failover(dn);
+    }
+
+    pub fn set_delivery(&self, mode: Delivery) {
+        self.hub.op_set_delivery(mode);
+    }
+
+    pub fn set_chunking(&self, mode: Chunking) {
+        self.hub.op_set_chunking(mode);
+    }
+
+    /// Closes the streaming sockets of XSP `xsp` abruptly (no terminating chunk).
+    pub fn close_channels(&self, xsp: usize) {
+        self.hub.op_close_channels(xsp);
+    }
+
+    /// Sends ChannelTerminatedEvent with `reason` on XSP `xsp`'s streams, then ends them.
+    pub fn terminate_channels(&self, xsp: usize, reason: &str) {
+        self.hub.op_terminate_channels(xsp, reason);
+    }
+
+    /// While on, XSP `xsp`'s streams write nothing (requests are still answered).
+    pub fn stall(&self, xsp: usize, on: bool) {
+        self.hub.op_stall(xsp, on);
+    }
+
+    /// The next `count` requests to XSP `xsp` (any path) get `status` with an ErrorInfo body.
+    pub fn fail_requests(&self, xsp: usize, status: u16, count: u32) {
+        self.hub.op_fail_requests(xsp, status, count);
+    }
+
+    /// While on, XSP `xsp` refuses connections (its listener is closed) and its existing
+    /// connections, streams included, are closed.
+    pub fn down(&self, xsp: usize, on: bool) {
+        self.hub.op_down(xsp, on);
+    }
+
+    /// A consistent snapshot of channels, subscriptions, counters and recent requests.
+    pub fn stats(&self) -> SimStats {
+        self.hub.op_stats()
+    }
+
+    /// Polls [`Simulator::stats`] every few milliseconds until `pred` holds (true) or `timeout`
+    /// passes (false).
+    pub fn wait_for(&self, timeout: Duration, pred: impl Fn(&SimStats) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if pred(&self.stats()) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            std::thread::sleep((deadline - now).min(Duration::from_millis(5)));
+        }
+    }
+
+    /// Starts a background producer of `count` call events (CallReceived, CallAnswered,
+    /// CallHeld, CallRetrieved, CallReleased on fresh calls, about 1.3 KB each) spread over
+    /// `dns`' subscriptions; returns at once. Progress: `stats().flood_sent`.
+    pub fn flood(&self, dns: &[&str], count: u64) {
+        self.hub.op_flood(dns, count);
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.hub.begin_shutdown();
+        self.stop.take();
+        for flags in &self.hub.xsps {
+            if !*flags.down.lock() {
+                server::poke(flags.addr);
+            }
+        }
+        if let Some(addr) = self.control {
+            server::poke(addr);
+        }
+        self.hub.join_all();
+    }
+}
+

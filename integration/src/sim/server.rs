@@ -1,0 +1,215 @@
+//! The blocking listener and connection loops shared by the XSP and control servers.
+//!
+//! A listener thread accepts connections and starts one named thread per connection. The
+//! connection thread reads into a buffer, answers every complete request found there in order
+//! (pipelined requests batch their responses into one write), and either keeps going, closes, or
+//! hands the socket to a streaming body (the event channel). An XSP listener honours the XSP's
+//! `down` flag by closing its listening socket and binding it again when the flag clears.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::http::{parse_request, write_response, HttpError, Parsed, Request};
+use super::hub::{Hub, Owner};
+
+/// An idle keep-alive connection is closed after this long.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// Read timeout of request connections (bounds how late a shutdown is noticed).
+const READ_TICK: Duration = Duration::from_millis(250);
+
+/// A response with a `Content-Length` body.
+pub(crate) struct Reply {
+    pub status: u16,
+    pub content_type: Option<&'static str>,
+    pub headers: &'static [(&'static str, &'static str)],
+    pub body: Vec<u8>,
+    /// Runs after the response bytes have been written.
+    pub after: Option<Box<dyn FnOnce()>>,
+}
+
+impl Reply {
+    pub(crate) fn new(status: u16, content_type: Option<&'static str>, body: impl Into<Vec<u8>>) -> Reply {
+        Reply { status, content_type, headers: &[], body: body.into(), after: None }
+    }
+
+    pub(crate) fn empty(status: u16) -> Reply {
+        Reply::new(status, None, Vec::new())
+    }
+
+    pub(crate) fn then(mut self, after: impl FnOnce() + 'static) -> Reply {
+        self.after = Some(Box::new(after));
+        self
+    }
+}
+
+/// What a handler does with a request.
+pub(crate) enum Outcome {
+    Reply(Reply),
+    /// The connection becomes a streaming response: the closure owns the socket from here on
+    /// (earlier pipelined responses have been written).
+    Stream(Box<dyn FnOnce(TcpStream)>),
+}
+
+/// A request handler for one listener.
+pub(crate) trait Service: Send + Sync + 'static {
+    fn handle(&self, req: &Request<'_>) -> Outcome;
+    /// The answer to an unparsable request (the connection is closed after it).
+    fn bad_request(&self, err: &HttpError) -> Reply;
+}
+
+fn flush(stream: &mut TcpStream, out: &mut Vec<u8>) -> std::io::Result<()> {
+    if !out.is_empty() {
+        stream.write_all(out)?;
+        out.clear();
+    }
+    Ok(())
+}
+
+/// Serves one connection until it closes, fails, idles out, or becomes a stream.
+pub(crate) fn serve(hub: &Hub, mut stream: TcpStream, service: &dyn Service) {
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_read_timeout(Some(READ_TICK));
+    let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
+    let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut last_activity = Instant::now();
+    let mut continued = false;
+    loop {
+        let mut used = 0;
+        loop {
+            match parse_request(&buf[used..]) {
+                Ok(Parsed::Complete(req, n)) => {
+                    used += n;
+                    continued = false;
+                    let keep = req.keep_alive();
+                    match service.handle(&req) {
+                        Outcome::Reply(reply) => {
+                            write_response(&mut out, reply.status, reply.content_type, reply.headers, &reply.body, !keep);
+                            if reply.after.is_some() || !keep {
+                                if flush(&mut stream, &mut out).is_err() {
+                                    return;
+                                }
+                            }
+                            if let Some(after) = reply.after {
+                                after();
+                            }
+                            if !keep {
+                                return;
+                            }
+                        }
+                        Outcome::Stream(run) => {
+                            if flush(&mut stream, &mut out).is_ok() {
+                                run(stream);
+                            }
+                            return;
+                        }
+                    }
+                }
+                Ok(Parsed::Partial { expect_continue }) => {
+                    if expect_continue && !continued {
+                        out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                        continued = true;
+                    }
+                    break;
+                }
+                Err(err) => {
+                    let reply = service.bad_request(&err);
+                    write_response(&mut out, reply.status, reply.content_type, reply.headers, &reply.body, true);
+                    let _ = flush(&mut stream, &mut out);
+                    return;
+                }
+            }
+        }
+        buf.drain(..used);
+        if flush(&mut stream, &mut out).is_err() {
+            return;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) => return,
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                last_activity = Instant::now();
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {
+                if hub.is_shutting_down() || last_activity.elapsed() > IDLE_TIMEOUT {
+                    return;
+                }
+            }
+            Err(_) => return,
+        }
+    }
+}
+
+/// The address to connect to in order to reach a listener bound to `addr`.
+pub(crate) fn reachable(addr: SocketAddr) -> SocketAddr {
+    let mut target = addr;
+    if addr.ip().is_unspecified() {
+        target.set_ip(match addr {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    target
+}
+
+/// Wakes a listener blocked in `accept` by connecting to it.
+pub(crate) fn poke(addr: SocketAddr) {
+    let _ = TcpStream::connect_timeout(&reachable(addr), Duration::from_millis(500));
+}
+
+fn is_down(hub: &Hub, owner: Owner) -> bool {
+    match owner {
+        Owner::Xsp(i) => *hub.xsps[i].down.lock(),
+        Owner::Control => false,
+    }
+}
+
+/// Accepts connections on `listener` (bound to `addr`) until shutdown; see the module docs.
+pub(crate) fn run_listener(hub: Arc<Hub>, owner: Owner, listener: TcpListener, addr: SocketAddr, service: Arc<dyn Service>, prefix: String) {
+    let mut listener = Some(listener);
+    loop {
+        if hub.is_shutting_down() {
+            return;
+        }
+        if let Owner::Xsp(i) = owner {
+            let flags = &hub.xsps[i];
+            let mut down = flags.down.lock();
+            if *down {
+                listener = None;
+                while *down && !hub.is_shutting_down() {
+                    flags.down_changed.wait_for(&mut down, Duration::from_millis(100));
+                }
+                continue;
+            }
+        }
+        let Some(l) = listener.as_ref() else {
+            match TcpListener::bind(addr) {
+                Ok(l) => listener = Some(l),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+            continue;
+        };
+        match l.accept() {
+            Ok((stream, _)) => {
+                if hub.is_shutting_down() {
+                    return;
+                }
+                if is_down(&hub, owner) {
+                    continue;
+                }
+                let Some(id) = hub.register_socket(owner, &stream) else { continue };
+                let (hub2, service2) = (hub.clone(), service.clone());
+                let spawned = hub.spawn(format!("{prefix}-conn-{id}"), move || {
+                    serve(&hub2, stream, &*service2);
+                    hub2.unregister_socket(id);
+                });
+                if spawned.is_err() {
+                    hub.unregister_socket(id);
+                }
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! What the simulator reports: a snapshot of channels, subscriptions, acknowledgements and
+//! requests, plus its JSON form for the control API.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+/// One channel, open or closed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelInfo {
+    pub id: String,
+    /// Index of the owning XSP.
+    pub xsp: usize,
+    pub channel_set_id: String,
+    pub application_id: String,
+    pub open: bool,
+    /// Granted expires (seconds), after the latest renewal.
+    pub expires: u32,
+    /// Heartbeat PUTs accepted.
+    pub heartbeats: u64,
+    /// Event documents written on the stream (re-sends included).
+    pub events_sent: u64,
+    /// EventResponses for events last sent on this channel.
+    pub acks: u64,
+    pub deleted_explicitly: bool,
+    /// Why it was closed (`ExplicitDelete`, `connection lost`, a fault…); `None` while open.
+    pub close_reason: Option<String>,
+}
+
+/// One subscription, active or not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubscriptionInfo {
+    pub id: String,
+    /// The target user.
+    pub user_id: String,
+    /// The event package (`Advanced Call`).
+    pub event: String,
+    pub channel_set_id: String,
+    pub application_id: String,
+    pub expires: u32,
+    pub active: bool,
+    pub refreshes: u64,
+    /// Sequence number of its latest event (0 before the first).
+    pub last_sequence: u32,
+}
+
+/// One request received by an XSP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestRecord {
+    pub xsp: usize,
+    /// `GET`, `PUT`, `POST`, `DELETE`, … (`OTHER` for unusual methods).
+    pub method: &'static str,
+    /// The request target as sent (path and query).
+    pub path: Arc<str>,
+    pub status: u16,
+}
+
+/// A consistent snapshot of the simulator (see `Simulator::stats`).
+#[derive(Clone, Debug, Default)]
+pub struct SimStats {
+    /// Every channel ever created, in creation order.
+    pub channels: Vec<ChannelInfo>,
+    /// Every subscription ever created, in creation order.
+    pub subscriptions: Vec<SubscriptionInfo>,
+    /// EventResponses by statusCode (0 for a missing or garbled code).
+    pub acks_by_status: BTreeMap<u16, u64>,
+    /// EventResponses received on an XSP that does not own the channel the event was sent on.
+    pub acks_wrong_xsp: u64,
+    /// Events sent and not yet acknowledged.
+    pub unacked: usize,
+    /// Events sent again (ack timeout, EventResponse 404/500).
+    pub events_resent: u64,
+    /// Event documents generated (one per subscription per event).
+    pub events_generated: u64,
+    /// Events dropped: set queue overflow while no channel was live, unacked-table overflow.
+    pub events_dropped: u64,
+    /// Flood iterations done.
+    pub flood_sent: u64,
+    /// Channels closed for lack of heartbeats (`event_timeout`).
+    pub channels_timed_out: u64,
+    /// The latest requests (at most 10 000), oldest first.
+    pub requests: Vec<RequestRecord>,
+}
+
+impl SimStats {
+    /// Open channels.
+    pub fn open_channels(&self) -> impl Iterator<Item = &ChannelInfo> {
+        self.channels.iter().filter(|c| c.open)
+    }
+
+    /// Active subscriptions.
+    pub fn active_subscriptions(&self) -> impl Iterator<Item = &SubscriptionInfo> {
+        self.subscriptions.iter().filter(|s| s.active)
+    }
+
+    /// Acknowledgements with status 200.
+    pub fn acked(&self) -> u64 {
+        self.acks_by_status.get(&200).copied().unwrap_or(0)
+    }
+
+    /// Event documents written over all channels.
+    pub fn events_sent(&self) -> u64 {
+        self.channels.iter().map(|c| c.events_sent).sum()
+    }
+
+    /// The JSON form used by the control API.
+    pub fn to_json(&self) -> Value {
+        let channels: Vec<Value> = self
+            .channels
+            .iter()
+            .map(|c| {
+                json!({
+                    "id": c.id, "xsp": c.xsp, "channel_set_id": c.channel_set_id,
+                    "application_id": c.application_id, "open": c.open, "expires": c.expires,
+                    "heartbeats": c.heartbeats, "events_sent": c.events_sent, "acks": c.acks,
+                    "deleted_explicitly": c.deleted_explicitly, "close_reason": c.close_reason,
+                })
+            })
+            .collect();
+        let subscriptions: Vec<Value> = self
+            .subscriptions
+            .iter()
+            .map(|s| {
+                json!({
+                    "id": s.id, "user_id": s.user_id, "event": s.event,
+                    "channel_set_id": s.channel_set_id, "application_id": s.application_id,
+                    "expires": s.expires, "active": s.active, "refreshes": s.refreshes,
+                    "last_sequence": s.last_sequence,
+                })
+            })
+            .collect();
+        let acks: serde_json::Map<String, Value> = self.acks_by_status.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        let requests: Vec<Value> = self
+            .requests
+            .iter()
+            .map(|r| json!({ "xsp": r.xsp, "method": r.method, "path": &*r.path, "status": r.status }))
+            .collect();
+        json!({
+            "channels": channels,
+            "subscriptions": subscriptions,
+            "acks_by_status": acks,
+            "acks_wrong_xsp": self.acks_wrong_xsp,
+            "unacked": self.unacked,
+            "events_resent": self.events_resent,
+            "events_generated": self.events_generated,
+            "events_dropped": self.events_dropped,
+            "flood_sent": self.flood_sent,
+            "channels_timed_out": self.channels_timed_out,
+            "requests": requests,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_has_every_field() {
+        let stats = SimStats {
+            channels: vec![ChannelInfo {
+                id: "c".into(),
+                xsp: 1,
+                channel_set_id: "s".into(),
+                application_id: "a".into(),
+                open: true,
+                expires: 3600,
+                heartbeats: 2,
+                events_sent: 3,
+                acks: 3,
+                deleted_explicitly: false,
+                close_reason: None,
+            }],
+            acks_by_status: BTreeMap::from([(200, 3)]),
+            requests: vec![RequestRecord { xsp: 1, method: "PUT", path: Arc::from("/x"), status: 200 }],
+            ..SimStats::default()
+        };
+        let v = stats.to_json();
+        for (pointer, want) in [
+            ("/channels/0/xsp", json!(1)),
+            ("/channels/0/events_sent", json!(3)),
+            ("/channels/0/close_reason", Value::Null),
+            ("/acks_by_status/200", json!(3)),
+            ("/requests/0/path", json!("/x")),
+            ("/unacked", json!(0)),
+            ("/flood_sent", json!(0)),
+        ] {
+            assert_eq!(v.pointer(pointer), Some(&want), "{pointer}");
+        }
+        assert_eq!((stats.acked(), stats.events_sent(), stats.open_channels().count()), (3, 3, 1));
+    }
+}

@@ -1,0 +1,89 @@
+//! Shared set-up for the end-to-end tests: a simulator with two XSPs and
+//! bwcsta configured against it.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use bwcsta::csta::edition::Edition;
+use bwcsta::csta::parse::{EventInfo, Message};
+use bwcsta_integration::client::{CstaClient, Received};
+use bwcsta_integration::sim::{SimConfig, Simulator};
+use bwcsta_integration::support::{free_port, test_config, Bwcsta, TempDir};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_bwcsta");
+pub const T: Duration = Duration::from_secs(10);
+
+pub struct Rig {
+    pub sim: Simulator,
+    pub bw: Bwcsta,
+    pub config: serde_json::Value,
+}
+
+pub fn sim() -> Simulator {
+    Simulator::start(SimConfig {
+        ack_timeout: Duration::from_secs(5),
+        ..SimConfig::default()
+    })
+    .expect("simulator")
+}
+
+/// Simulator + bwcsta with both links up.
+pub fn rig(tag: &str, tweak: impl FnOnce(&mut serde_json::Value)) -> Rig {
+    let sim = sim();
+    let dir = TempDir::new(tag);
+    let mut config = test_config(dir.path(), free_port(), &sim.xsp_urls());
+    tweak(&mut config);
+    let bw = Bwcsta::start(BIN.as_ref(), dir, &config);
+    assert!(bw.wait_listening(T), "{}", bw.log());
+    assert!(bw.wait_links_up(2, T), "links not up: {}", bw.log());
+    Rig { sim, bw, config }
+}
+
+pub fn client(rig: &Rig, device: &str) -> (CstaClient, String) {
+    let mut c = CstaClient::connect(rig.bw.csta, Edition::Ed3).expect("connect");
+    let xref = c
+        .monitor_start(device, T)
+        .expect("io")
+        .unwrap_or_else(|e| panic!("MonitorStart {device}: {e}"));
+    (c, xref)
+}
+
+pub fn event(r: &Received) -> Option<&EventInfo> {
+    match &r.message {
+        Message::Event(e) => Some(e),
+        _ => None,
+    }
+}
+
+/// Waits for the next event named `name`; panics with what came instead.
+pub fn expect_event(c: &mut CstaClient, name: &str) -> EventInfo {
+    let r = c
+        .wait_for(T, |r| event(r).is_some_and(|e| e.name == name))
+        .expect("io");
+    match r.and_then(|r| event(&r).cloned()) {
+        Some(e) => e,
+        None => {
+            let got: Vec<String> = c.take_queued().iter().map(|r| r.root.clone()).collect();
+            panic!("no {name}; received {got:?}")
+        }
+    }
+}
+
+/// Every event received within `quiet` of silence.
+pub fn drain_events(c: &mut CstaClient, quiet: Duration) -> Vec<EventInfo> {
+    let mut out: Vec<EventInfo> = c.take_queued().iter().filter_map(|r| event(r).cloned()).collect();
+    while let Ok(Some(r)) = c.recv(quiet) {
+        if let Some(e) = event(&r) {
+            out.push(e.clone());
+        }
+    }
+    out
+}
+
+pub fn device<'a>(e: &'a EventInfo, field: &str) -> Option<&'a str> {
+    e.devices
+        .iter()
+        .find(|(n, _)| n == field)
+        .and_then(|(_, v)| v.as_deref())
+}
