@@ -55,16 +55,28 @@ pub enum ClientEvent {
         incoming: Box<Incoming>,
     },
     /// A frame whose payload is not a well-formed XML document.
-    BadXml { invoke_id: InvokeId, error: String },
+    BadXml {
+        invoke_id: InvokeId,
+        error: String,
+    },
     /// A known request with a missing or invalid mandatory element.
-    Invalid { invoke_id: InvokeId, error: String },
-    Closed { reason: String },
+    Invalid {
+        invoke_id: InvokeId,
+        error: String,
+    },
+    Closed {
+        reason: String,
+    },
 }
 
 pub enum LinkEvent {
     Connecting,
-    Up { channel_id: String },
-    Down { reason: String },
+    Up {
+        channel_id: String,
+    },
+    Down {
+        reason: String,
+    },
     /// A parsed Xsi event, already acknowledged to the XSP.
     Xsi(Box<XsiEvent>),
 }
@@ -82,11 +94,22 @@ pub enum SubscriptionResult {
         expires: Duration,
     },
     /// The refresh failed for another reason; retried later.
-    RefreshFailed { user: String, subscription_id: String },
+    RefreshFailed {
+        user: String,
+        subscription_id: String,
+    },
     /// The XSP does not know the subscription any more (404 on refresh).
-    Gone { user: String, subscription_id: String },
-    Deleted { subscription_id: String },
-    Failed { user: String, error: SubscriptionError },
+    Gone {
+        user: String,
+        subscription_id: String,
+    },
+    Deleted {
+        subscription_id: String,
+    },
+    Failed {
+        user: String,
+        error: SubscriptionError,
+    },
 }
 
 /// Why a subscription could not be created; decides the CSTA error.
@@ -116,7 +139,10 @@ impl fmt::Debug for Event {
             Event::Client(id, ev) => {
                 let what = match ev {
                     ClientEvent::Connected { peer, .. } => format!("connected from {peer}"),
-                    ClientEvent::Request { invoke_id, incoming } => {
+                    ClientEvent::Request {
+                        invoke_id,
+                        incoming,
+                    } => {
                         format!("{} #{invoke_id}", incoming.root)
                     }
                     ClientEvent::BadXml { invoke_id, .. } => format!("bad XML #{invoke_id}"),
@@ -135,7 +161,9 @@ impl fmt::Debug for Event {
                 write!(f, "link#{i} {what}")
             }
             Event::Subscription(r) => match r {
-                SubscriptionResult::Created { user, .. } => write!(f, "subscription created {user}"),
+                SubscriptionResult::Created { user, .. } => {
+                    write!(f, "subscription created {user}")
+                }
                 SubscriptionResult::Refreshed { user, .. } => {
                     write!(f, "subscription refreshed {user}")
                 }

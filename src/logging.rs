@@ -223,7 +223,12 @@ mod tests {
         let fresh = std::fs::read_to_string(&path).unwrap();
         assert!(fresh.contains("reopened after SIGHUP"), "{fresh}");
         assert!(fresh.ends_with("000000000\n"));
-        assert_eq!(std::fs::read_to_string(dir.join("moved.log")).unwrap().len(), 10);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("moved.log"))
+                .unwrap()
+                .len(),
+            10
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

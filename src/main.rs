@@ -273,10 +273,24 @@ mod tests {
     fn command_lines() {
         assert!(matches!(args(&["--version"]), Ok(Command::Version)));
         assert!(matches!(args(&["--help"]), Ok(Command::Help)));
-        assert!(matches!(args(&["--config", "a.json"]), Ok(Command::Run(p)) if p == PathBuf::from("a.json")));
-        assert!(matches!(args(&["--config=a.json", "--check"]), Ok(Command::Check(_))));
-        assert!(matches!(args(&["--check", "--config", "a.json"]), Ok(Command::Check(_))));
-        for bad in [&[][..], &["--config"], &["--check"], &["--bogus"], &["a.json"]] {
+        assert!(
+            matches!(args(&["--config", "a.json"]), Ok(Command::Run(p)) if p == std::path::Path::new("a.json"))
+        );
+        assert!(matches!(
+            args(&["--config=a.json", "--check"]),
+            Ok(Command::Check(_))
+        ));
+        assert!(matches!(
+            args(&["--check", "--config", "a.json"]),
+            Ok(Command::Check(_))
+        ));
+        for bad in [
+            &[][..],
+            &["--config"],
+            &["--check"],
+            &["--bogus"],
+            &["a.json"],
+        ] {
             assert!(args(bad).is_err(), "{bad:?}");
         }
     }

@@ -20,8 +20,14 @@ pub struct PidFile {
 #[derive(Debug)]
 pub enum PidFileError {
     /// Another live process holds the file.
-    Running { path: PathBuf, pid: u32 },
-    Io { path: PathBuf, source: io::Error },
+    Running {
+        path: PathBuf,
+        pid: u32,
+    },
+    Io {
+        path: PathBuf,
+        source: io::Error,
+    },
 }
 
 impl std::fmt::Display for PidFileError {

@@ -192,7 +192,15 @@ mod tests {
             assert!(v.get(key).is_some(), "missing {key}");
         }
         let xsp = &v["xsp"][0];
-        for key in ["name", "state", "channel_id", "since", "events", "reconnects", "last_error"] {
+        for key in [
+            "name",
+            "state",
+            "channel_id",
+            "since",
+            "events",
+            "reconnects",
+            "last_error",
+        ] {
             assert!(xsp.get(key).is_some(), "missing xsp.{key}");
         }
         assert!(xsp["last_error"].is_null());

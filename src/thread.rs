@@ -128,7 +128,10 @@ mod tests {
         .unwrap();
         drop(stop_tx);
         drop(h);
-        assert!(seen_rx.try_recv().is_ok(), "thread finished before drop returned");
+        assert!(
+            seen_rx.try_recv().is_ok(),
+            "thread finished before drop returned"
+        );
     }
 
     #[test]

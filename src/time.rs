@@ -51,7 +51,11 @@ mod tests {
             (4_102_444_799, "2099-12-31T23:59:59Z"),
         ];
         for &(secs, want) in cases {
-            assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(secs)), want, "{secs}");
+            assert_eq!(
+                rfc3339(UNIX_EPOCH + Duration::from_secs(secs)),
+                want,
+                "{secs}"
+            );
         }
     }
 }

@@ -116,9 +116,19 @@ impl CstaClient {
                 .set_read_timeout(Some((deadline - now).max(Duration::from_millis(1))))?;
             let mut buf = [0u8; 65536];
             match self.stream.read(&mut buf) {
-                Ok(0) => return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "server closed")),
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "server closed",
+                    ))
+                }
                 Ok(n) => self.decoder.push(&buf[..n]),
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
                     return Ok(None)
                 }
                 Err(e) => return Err(e),
@@ -160,7 +170,11 @@ impl CstaClient {
     }
 
     /// MonitorStart; returns the monitorCrossRefID or the error text.
-    pub fn monitor_start(&mut self, device: &str, timeout: Duration) -> io::Result<Result<String, String>> {
+    pub fn monitor_start(
+        &mut self,
+        device: &str,
+        timeout: Duration,
+    ) -> io::Result<Result<String, String>> {
         let id = self.request(&monitor_start_xml(self.ns, device))?;
         let r = self.response(id, timeout)?;
         Ok(match r.message {
@@ -266,7 +280,11 @@ pub fn describe(r: &Received) -> String {
                 .iter()
                 .map(|i| format!("{}:{}", i.call_id, i.local_call_state))
                 .collect();
-            format!("SnapshotDeviceResponse [{}] (#{})", calls.join(" "), r.invoke_id)
+            format!(
+                "SnapshotDeviceResponse [{}] (#{})",
+                calls.join(" "),
+                r.invoke_id
+            )
         }
         _ => format!("{} (#{})", r.root, r.invoke_id),
     }

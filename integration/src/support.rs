@@ -101,7 +101,8 @@ impl Bwcsta {
             .and_then(|s| s.parse::<SocketAddr>().ok())
             .expect("csta.listen in test config");
         let path = dir.path().join("bwcsta.json");
-        std::fs::write(&path, serde_json::to_vec_pretty(config).expect("json")).expect("write config");
+        std::fs::write(&path, serde_json::to_vec_pretty(config).expect("json"))
+            .expect("write config");
         let stderr = std::fs::File::create(dir.path().join("stderr.txt")).expect("stderr file");
         let child = Command::new(bin)
             .arg("--config")

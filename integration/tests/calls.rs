@@ -22,13 +22,21 @@ fn full_call_seen_by_two_clients_monitoring_the_two_ends() {
     assert_eq!(o.cross_ref.as_deref(), Some(xa.as_str()));
     assert_eq!(device(&o, "callingDevice"), Some("2001"));
     assert_eq!(device(&o, "calledDevice"), Some("2002"));
-    let call_id = o.connection.as_ref().and_then(|(_, c)| c.call_id.clone()).unwrap();
+    let call_id = o
+        .connection
+        .as_ref()
+        .and_then(|(_, c)| c.call_id.clone())
+        .unwrap();
     let d = expect_event(&mut b, "DeliveredEvent");
     assert_eq!(d.cross_ref.as_deref(), Some(xb.as_str()));
     assert_eq!(device(&d, "alertingDevice"), Some("2002"));
     assert_eq!(device(&d, "callingDevice"), Some("2001"));
     assert_eq!(d.local_connection_info.as_deref(), Some("alerting"));
-    assert_eq!(d.connection.as_ref().and_then(|(_, c)| c.call_id.clone()), Some(call_id.clone()), "one CSTA callID for both ends");
+    assert_eq!(
+        d.connection.as_ref().and_then(|(_, c)| c.call_id.clone()),
+        Some(call_id.clone()),
+        "one CSTA callID for both ends"
+    );
 
     sim.answer(call);
     let ea = expect_event(&mut a, "EstablishedEvent");
@@ -88,8 +96,21 @@ fn duplicates_across_channels_are_delivered_once() {
         .map(|e| e.name)
         .collect();
     names.push("ConnectionClearedEvent".into());
-    assert_eq!(names, ["OriginatedEvent", "EstablishedEvent", "ConnectionClearedEvent"], "each once");
-    assert!(rig.bw.wait_status(T, |s| s["duplicates_dropped"].as_u64() >= Some(3)), "{:?}", rig.bw.status());
+    assert_eq!(
+        names,
+        [
+            "OriginatedEvent",
+            "EstablishedEvent",
+            "ConnectionClearedEvent"
+        ],
+        "each once"
+    );
+    assert!(
+        rig.bw
+            .wait_status(T, |s| s["duplicates_dropped"].as_u64() >= Some(3)),
+        "{:?}",
+        rig.bw.status()
+    );
 }
 
 #[test]
@@ -125,7 +146,14 @@ fn swapped_events_across_channels_are_put_back_in_order() {
             }
         }
     }
-    assert_eq!(order, ["OriginatedEvent", "EstablishedEvent", "ConnectionClearedEvent"]);
+    assert_eq!(
+        order,
+        [
+            "OriginatedEvent",
+            "EstablishedEvent",
+            "ConnectionClearedEvent"
+        ]
+    );
 }
 
 #[test]
@@ -150,7 +178,10 @@ fn as_failover_clears_calls_broadworks_no_longer_has() {
     assert_eq!(cc.cause.as_deref(), Some("switchingFunctionTerminated"));
     let id = a.request(&snapshot_device_xml(a.ns(), "2001")).unwrap();
     let r = a.response(id, T).unwrap();
-    assert!(matches!(&r.message, Message::SnapshotDeviceResponse { items } if items.is_empty()), "{r:?}");
+    assert!(
+        matches!(&r.message, Message::SnapshotDeviceResponse { items } if items.is_empty()),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -161,25 +192,36 @@ fn shared_subscription_and_monitor_lifecycle() {
     assert_ne!(xa, xb, "cross-refs unique in the process");
     // Same device twice on one session: same id.
     assert_eq!(a.monitor_start("2001", T).unwrap(), Ok(xa.clone()));
-    assert!(rig.sim.wait_for(T, |s| s.active_subscriptions().count() == 1));
+    assert!(rig
+        .sim
+        .wait_for(T, |s| s.active_subscriptions().count() == 1));
     rig.sim.call("2001", "2002");
     let ea = expect_event(&mut a, "OriginatedEvent");
     let eb = expect_event(&mut b, "OriginatedEvent");
     assert_eq!(ea.cross_ref.as_deref(), Some(xa.as_str()));
     assert_eq!(eb.cross_ref.as_deref(), Some(xb.as_str()));
     // Stopping one monitor keeps the subscription; the last one deletes it.
-    let id = a.request(&bwcsta_integration::client::monitor_stop_xml(a.ns(), &xa)).unwrap();
-    assert!(matches!(a.response(id, T).unwrap().message, Message::MonitorStopResponse));
+    let id = a
+        .request(&bwcsta_integration::client::monitor_stop_xml(a.ns(), &xa))
+        .unwrap();
+    assert!(matches!(
+        a.response(id, T).unwrap().message,
+        Message::MonitorStopResponse
+    ));
     assert_eq!(rig.sim.stats().active_subscriptions().count(), 1);
     drop(b);
-    assert!(rig.sim.wait_for(T, |s| s.active_subscriptions().count() == 0));
+    assert!(rig
+        .sim
+        .wait_for(T, |s| s.active_subscriptions().count() == 0));
 }
 
 #[test]
 fn client_that_stops_reading_is_cut_off_and_the_other_keeps_receiving() {
     let rig = rig("call-slow", |_| {});
     let (slow, _) = client(&rig, "2001");
-    slow.stream().set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    slow.stream()
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
     let (mut fast, _) = client(&rig, "2001");
     rig.sim.flood(&["2001"], 80_000);
     let mut got = 0u64;
@@ -189,7 +231,10 @@ fn client_that_stops_reading_is_cut_off_and_the_other_keeps_receiving() {
             got += 1;
         }
     }
-    assert!(rig.bw.log().contains("cannot keep up"), "slow client not cut off");
+    assert!(
+        rig.bw.log().contains("cannot keep up"),
+        "slow client not cut off"
+    );
     // The fast client goes on receiving afterwards.
     let before = got;
     let until = std::time::Instant::now() + Duration::from_secs(5);

@@ -70,8 +70,11 @@ fn check_accepts_good_files() {
     let o = run(&["--config", demo, "--check"]);
     assert_eq!(o.status.code(), Some(0), "demo.json: {}", text(&o));
     let example: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/conf/bwcsta.example.json"))
-            .unwrap(),
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/conf/bwcsta.example.json"
+        ))
+        .unwrap(),
     )
     .unwrap();
     let mut example = example;
@@ -128,7 +131,10 @@ fn password_is_never_printed() {
         let out = text(&o);
         assert_eq!(o.status.code(), Some(2), "{bad}: {out}");
         assert!(out.contains("xsi.password"), "{out}");
-        assert!(!out.contains("Sup3rSecret!") && !out.contains("12345"), "leak: {out}");
+        assert!(
+            !out.contains("Sup3rSecret!") && !out.contains("12345"),
+            "leak: {out}"
+        );
     }
     // Both password and password_file.
     let mut cfg = minimal();

@@ -21,12 +21,18 @@ fn sigterm_stops_cleanly_within_two_seconds_and_removes_pid_file() {
     assert!(b.wait_listening(Duration::from_secs(10)), "{}", b.log());
     let pid_path = b.path("bwcsta.pid");
     assert!(wait_until(Duration::from_secs(5), || pid_path.exists()));
-    let pid: u32 = std::fs::read_to_string(&pid_path).unwrap().trim().parse().unwrap();
+    let pid: u32 = std::fs::read_to_string(&pid_path)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert_eq!(pid, b.pid());
     // The status file shows the link down and overall disabled.
-    assert!(b.wait_status(Duration::from_secs(5), |s| s["status"] == "disabled"
-        && s["pid"] == pid
-        && s["xsp"][0]["name"] == "xsp1"));
+    assert!(
+        b.wait_status(Duration::from_secs(5), |s| s["status"] == "disabled"
+            && s["pid"] == pid
+            && s["xsp"][0]["name"] == "xsp1")
+    );
 
     let (status, took) = b.terminate(Duration::from_secs(5)).expect("stopped");
     assert_eq!(status.code(), Some(0), "{}", b.log());
@@ -58,7 +64,10 @@ fn live_pid_file_refuses_a_second_instance() {
     assert_eq!(status.code(), Some(1));
     assert!(second.log().contains("already running"), "{}", second.log());
     assert!(first.is_running());
-    assert!(first.path("bwcsta.pid").exists(), "first keeps its pid file");
+    assert!(
+        first.path("bwcsta.pid").exists(),
+        "first keeps its pid file"
+    );
 }
 
 #[test]
@@ -71,6 +80,10 @@ fn busy_port_is_a_runtime_failure() {
     assert!(wait_until(Duration::from_secs(5), || !b.is_running()));
     let (status, _) = b.terminate(Duration::from_secs(1)).expect("exited");
     assert_eq!(status.code(), Some(1), "{}", b.log());
-    assert!(b.log().contains(&format!("127.0.0.1:{port}")), "{}", b.log());
+    assert!(
+        b.log().contains(&format!("127.0.0.1:{port}")),
+        "{}",
+        b.log()
+    );
     assert!(!b.path("bwcsta.pid").exists(), "pid file not left behind");
 }

@@ -12,15 +12,30 @@ use common::*;
 fn both_channels_open_in_one_set_heartbeats_flow_and_shutdown_deletes_them() {
     let mut rig = rig("xsi-basic", |_| {});
     let sim = &rig.sim;
-    assert!(sim.wait_for(T, |s| {
-        let open: Vec<_> = s.open_channels().collect();
-        open.len() == 2
-            && open.iter().all(|c| c.channel_set_id == "bwcsta-test-set" && c.heartbeats >= 2)
-            && open.iter().map(|c| c.xsp).collect::<std::collections::BTreeSet<_>>().len() == 2
-    }), "{:?}", sim.stats().channels);
+    assert!(
+        sim.wait_for(T, |s| {
+            let open: Vec<_> = s.open_channels().collect();
+            open.len() == 2
+                && open
+                    .iter()
+                    .all(|c| c.channel_set_id == "bwcsta-test-set" && c.heartbeats >= 2)
+                && open
+                    .iter()
+                    .map(|c| c.xsp)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len()
+                    == 2
+        }),
+        "{:?}",
+        sim.stats().channels
+    );
     // Heartbeats went to the XSP that holds each channel.
     let stats = sim.stats();
-    for r in stats.requests.iter().filter(|r| r.path.ends_with("/heartbeat")) {
+    for r in stats
+        .requests
+        .iter()
+        .filter(|r| r.path.ends_with("/heartbeat"))
+    {
         assert_eq!(r.status, 200, "{r:?}");
     }
     let status = rig.bw.status().unwrap();
@@ -29,7 +44,16 @@ fn both_channels_open_in_one_set_heartbeats_flow_and_shutdown_deletes_them() {
     assert_eq!(exit.code(), Some(0));
     assert!(took < Duration::from_secs(2), "{took:?}");
     let stats = rig.sim.stats();
-    assert_eq!(stats.channels.iter().filter(|c| c.deleted_explicitly).count(), 2, "{:?}", stats.channels);
+    assert_eq!(
+        stats
+            .channels
+            .iter()
+            .filter(|c| c.deleted_explicitly)
+            .count(),
+        2,
+        "{:?}",
+        stats.channels
+    );
 }
 
 #[test]
@@ -40,14 +64,26 @@ fn every_event_is_acknowledged_on_the_owning_xsp() {
     let call = rig.sim.call("2001", "2002");
     rig.sim.answer(call);
     rig.sim.release(call, "2001");
-    assert!(rig.sim.wait_for(T, |s| s.events_generated >= 8 && s.unacked == 0
-        && s.acks_by_status.get(&200).copied().unwrap_or(0) >= s.events_generated),
-        "{:?}", rig.sim.stats().acks_by_status);
+    assert!(
+        rig.sim.wait_for(T, |s| s.events_generated >= 8
+            && s.unacked == 0
+            && s.acks_by_status.get(&200).copied().unwrap_or(0) >= s.events_generated),
+        "{:?}",
+        rig.sim.stats().acks_by_status
+    );
     let s = rig.sim.stats();
     assert_eq!(s.acks_wrong_xsp, 0);
     assert_eq!(s.events_resent, 0);
     // Events were spread over both channels.
-    assert!(s.channels.iter().filter(|c| c.open && c.events_sent > 0).count() == 2, "{:?}", s.channels);
+    assert!(
+        s.channels
+            .iter()
+            .filter(|c| c.open && c.events_sent > 0)
+            .count()
+            == 2,
+        "{:?}",
+        s.channels
+    );
 }
 
 #[test]
@@ -55,10 +91,17 @@ fn closed_channel_is_reopened_while_the_other_carries_on() {
     let rig = rig("xsi-reopen", |_| {});
     let (mut a, _) = client(&rig, "2001");
     rig.sim.close_channels(0);
-    assert!(rig.sim.wait_for(T, |s| s.channels.iter().filter(|c| c.xsp == 0).count() >= 2
-        && s.open_channels().count() == 2), "{:?}", rig.sim.stats().channels);
-    assert!(rig.bw.wait_status(T, |s| s["xsp"][0]["reconnects"].as_u64() >= Some(1)
-        && s["xsp"][0]["state"] == "up"));
+    assert!(
+        rig.sim
+            .wait_for(T, |s| s.channels.iter().filter(|c| c.xsp == 0).count() >= 2
+                && s.open_channels().count() == 2),
+        "{:?}",
+        rig.sim.stats().channels
+    );
+    assert!(rig
+        .bw
+        .wait_status(T, |s| s["xsp"][0]["reconnects"].as_u64() >= Some(1)
+            && s["xsp"][0]["state"] == "up"));
     // The client never saw the system go down and still gets events.
     rig.sim.call("2001", "2002");
     expect_event(&mut a, "OriginatedEvent");
@@ -70,9 +113,17 @@ fn closed_channel_is_reopened_while_the_other_carries_on() {
 fn stalled_stream_is_detected_and_recovered() {
     let rig = rig("xsi-stall", |_| {});
     rig.sim.stall(1, true);
-    assert!(rig.bw.wait_status(T, |s| s["xsp"][1]["state"] != "up"), "{}", rig.bw.log());
+    assert!(
+        rig.bw.wait_status(T, |s| s["xsp"][1]["state"] != "up"),
+        "{}",
+        rig.bw.log()
+    );
     assert!(rig.bw.log().contains("no data for"), "{}", rig.bw.log());
-    assert_eq!(rig.bw.status().unwrap()["status"], "normal", "one link still up");
+    assert_eq!(
+        rig.bw.status().unwrap()["status"],
+        "normal",
+        "one link still up"
+    );
     rig.sim.stall(1, false);
     assert!(rig.bw.wait_links_up(2, T), "{}", rig.bw.log());
 }
@@ -84,16 +135,26 @@ fn all_links_down_disables_and_stops_monitors_then_normal_again() {
     rig.sim.down(0, true);
     rig.sim.down(1, true);
     let s = a
-        .wait_for(T, |r| matches!(&r.message, Message::SystemStatus { status } if status == "disabled"))
+        .wait_for(
+            T,
+            |r| matches!(&r.message, Message::SystemStatus { status } if status == "disabled"),
+        )
         .unwrap();
     assert!(s.is_some(), "SystemStatus disabled");
-    let stop = a.wait_for(T, |r| matches!(&r.message, Message::MonitorStop { .. })).unwrap();
-    assert!(matches!(stop.map(|r| r.message), Some(Message::MonitorStop { cross_ref }) if cross_ref == xref));
+    let stop = a
+        .wait_for(T, |r| matches!(&r.message, Message::MonitorStop { .. }))
+        .unwrap();
+    assert!(
+        matches!(stop.map(|r| r.message), Some(Message::MonitorStop { cross_ref }) if cross_ref == xref)
+    );
     assert!(rig.bw.wait_status(T, |s| s["status"] == "disabled"));
     rig.sim.down(0, false);
     rig.sim.down(1, false);
     let s = a
-        .wait_for(T, |r| matches!(&r.message, Message::SystemStatus { status } if status == "normal"))
+        .wait_for(
+            T,
+            |r| matches!(&r.message, Message::SystemStatus { status } if status == "normal"),
+        )
         .unwrap();
     assert!(s.is_some(), "SystemStatus normal again");
     // Monitors can be started again.
@@ -108,7 +169,11 @@ fn leftover_subscription_from_a_previous_run_is_answered_481() {
     {
         let first = Bwcsta::start(BIN.as_ref(), dir, &cfg);
         assert!(first.wait_links_up(2, T));
-        let mut c = bwcsta_integration::client::CstaClient::connect(first.csta, bwcsta::csta::edition::Edition::Ed3).unwrap();
+        let mut c = bwcsta_integration::client::CstaClient::connect(
+            first.csta,
+            bwcsta::csta::edition::Edition::Ed3,
+        )
+        .unwrap();
         assert!(c.monitor_start("2001", T).unwrap().is_ok());
         // Dropped: killed with SIGKILL, its subscription stays behind.
     }
@@ -119,7 +184,11 @@ fn leftover_subscription_from_a_previous_run_is_answered_481() {
     let second = Bwcsta::start(BIN.as_ref(), dir, &cfg2);
     assert!(second.wait_links_up(2, T));
     sim.call("2001", "2002");
-    assert!(sim.wait_for(T, |s| s.acks_by_status.get(&481).is_some()
-        && s.active_subscriptions().count() == 0), "{:?}", sim.stats().acks_by_status);
+    assert!(
+        sim.wait_for(T, |s| s.acks_by_status.contains_key(&481)
+            && s.active_subscriptions().count() == 0),
+        "{:?}",
+        sim.stats().acks_by_status
+    );
     assert!(wait_until(T, || second.log().contains("481")));
 }

@@ -190,6 +190,9 @@ mod tests {
         for (peer, want) in cases {
             assert_eq!(allowed(&nets, peer.parse().unwrap()), want, "{peer}");
         }
-        assert!(allowed(&[], "192.0.2.1:1".parse().unwrap()), "empty = everyone");
+        assert!(
+            allowed(&[], "192.0.2.1:1".parse().unwrap()),
+            "empty = everyone"
+        );
     }
 }

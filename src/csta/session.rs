@@ -16,6 +16,8 @@
 
 use std::io::{BufWriter, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, Sender};
@@ -32,6 +34,9 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct SessionThreads {
     socket: TcpStream,
+    /// Cleared by the reader as soon as the connection is gone, before it
+    /// tells the dispatcher.
+    open: Arc<AtomicBool>,
     reader: Handle,
     writer: Handle,
 }
@@ -44,7 +49,7 @@ impl SessionThreads {
     /// The connection is gone (the reader ended); the writer may still be
     /// draining. Such a session no longer counts against max_sessions.
     pub fn is_closed(&self) -> bool {
-        self.reader.is_finished()
+        !self.open.load(Ordering::SeqCst)
     }
 
     pub fn close(&self) {
@@ -83,13 +88,17 @@ pub fn start(
     let writer = thread::spawn(format!("csta-wr-{}", id.0), move || {
         write_loop(id, peer, write_half, &queue)
     })?;
+    let open = Arc::new(AtomicBool::new(true));
+    let open_flag = open.clone();
     let reader = thread::spawn(format!("csta-rd-{}", id.0), move || {
         let reason = read_loop(id, peer, read_half, idle_timeout, &inbox);
         let _ = stream.shutdown(Shutdown::Both);
+        open_flag.store(false, Ordering::SeqCst);
         let _ = inbox.send(Event::Client(id, ClientEvent::Closed { reason }));
     })?;
     Ok(SessionThreads {
         socket: control,
+        open,
         reader,
         writer,
     })

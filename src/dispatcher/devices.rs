@@ -34,7 +34,11 @@ pub struct Device {
 enum Sub {
     /// Creation in flight; MonitorStarts waiting for its outcome.
     Creating { waiters: Vec<Waiter> },
-    Active { id: String, refresh_at: Instant, refreshing: bool },
+    Active {
+        id: String,
+        refresh_at: Instant,
+        refreshing: bool,
+    },
 }
 
 struct Waiter {
@@ -167,19 +171,32 @@ impl State {
         }
     }
 
-    pub(super) fn monitor_stop(&mut self, ctx: &Ctx, id: ClientId, invoke_id: InvokeId, xref: &str) {
+    pub(super) fn monitor_stop(
+        &mut self,
+        ctx: &Ctx,
+        id: ClientId,
+        invoke_id: InvokeId,
+        xref: &str,
+    ) {
         let ns = self.ns(ctx, id);
         let Some(session) = self.sessions.get_mut(id) else {
             return;
         };
         let Some(monitor) = session.monitors.remove(xref) else {
-            log::info!("{id} ({}): MonitorStop of unknown monitorCrossRefID {xref}", session.peer);
+            log::info!(
+                "{id} ({}): MonitorStop of unknown monitorCrossRefID {xref}",
+                session.peer
+            );
             let xml = build::error_code(ns, ErrorCategory::Operation, "invalidMonitorCrossRefID");
             self.respond(ctx, id, invoke_id, &xml);
             return;
         };
         session.by_user.remove(&monitor.user);
-        log::info!("{id} ({}) stops monitoring {} ({xref})", session.peer, monitor.device);
+        log::info!(
+            "{id} ({}) stops monitoring {} ({xref})",
+            session.peer,
+            monitor.device
+        );
         self.release_monitor(ctx, id, xref, &monitor.user);
         self.respond(ctx, id, invoke_id, &build::monitor_stop_response(ns));
     }
@@ -202,7 +219,12 @@ impl State {
                 ctx.known.forget(&sub_id);
                 self.devices.map.remove(user);
                 self.translator.forget_user(user);
-                self.queue_job(ctx, Job::Delete { subscription_id: sub_id });
+                self.queue_job(
+                    ctx,
+                    Job::Delete {
+                        subscription_id: sub_id,
+                    },
+                );
             }
             // Deleted when the creation reports back with nobody waiting.
             Sub::Creating { .. } => {}
@@ -216,14 +238,21 @@ impl State {
                 subscription_id,
                 expires,
             } => self.subscription_created(ctx, user, subscription_id, expires),
-            SubscriptionResult::Failed { user, error } => self.subscription_failed(ctx, user, error),
+            SubscriptionResult::Failed { user, error } => {
+                self.subscription_failed(ctx, user, error)
+            }
             SubscriptionResult::Refreshed {
                 user,
                 subscription_id,
                 expires,
             } => {
                 if let Some(Device {
-                    sub: Sub::Active { id, refresh_at: at, refreshing },
+                    sub:
+                        Sub::Active {
+                            id,
+                            refresh_at: at,
+                            refreshing,
+                        },
                     ..
                 }) = self.devices.map.get_mut(&user)
                 {
@@ -238,7 +267,12 @@ impl State {
                 subscription_id,
             } => {
                 if let Some(Device {
-                    sub: Sub::Active { id, refresh_at: at, refreshing },
+                    sub:
+                        Sub::Active {
+                            id,
+                            refresh_at: at,
+                            refreshing,
+                        },
                     ..
                 }) = self.devices.map.get_mut(&user)
                 {
@@ -271,10 +305,18 @@ impl State {
             // Every monitor stopped while the creation was in flight.
             ctx.known.forget(&sub_id);
             self.devices.map.remove(&user);
-            self.queue_job(ctx, Job::Delete { subscription_id: sub_id });
+            self.queue_job(
+                ctx,
+                Job::Delete {
+                    subscription_id: sub_id,
+                },
+            );
             return;
         }
-        log::info!("subscription {sub_id} for {user} active ({}s)", expires.as_secs());
+        log::info!(
+            "subscription {sub_id} for {user} active ({}s)",
+            expires.as_secs()
+        );
         device.sub = Sub::Active {
             id: sub_id,
             refresh_at: refresh_at(expires),
@@ -295,9 +337,10 @@ impl State {
         log::warn!("cannot subscribe to {user}: {error}");
         let (category, value) = match error {
             SubscriptionError::Rejected { .. } => (ErrorCategory::Operation, "invalidDeviceID"),
-            SubscriptionError::Unavailable { .. } => {
-                (ErrorCategory::SystemResourceAvailability, "resourceOutOfService")
-            }
+            SubscriptionError::Unavailable { .. } => (
+                ErrorCategory::SystemResourceAvailability,
+                "resourceOutOfService",
+            ),
         };
         let waiting: Vec<(ClientId, InvokeId)> = match &device.sub {
             Sub::Creating { waiters } => waiters.iter().map(|w| (w.client, w.invoke_id)).collect(),
@@ -311,7 +354,12 @@ impl State {
         }
         for (client, invoke_id) in waiting {
             let ns = self.ns(ctx, client);
-            self.respond(ctx, client, invoke_id, &build::error_code(ns, category, value));
+            self.respond(
+                ctx,
+                client,
+                invoke_id,
+                &build::error_code(ns, category, value),
+            );
         }
     }
 
@@ -326,7 +374,9 @@ impl State {
         }
         log::warn!("subscription {sub_id} for {user} ended ({why}); creating a new one");
         ctx.known.forget(sub_id);
-        device.sub = Sub::Creating { waiters: Vec::new() };
+        device.sub = Sub::Creating {
+            waiters: Vec::new(),
+        };
         ctx.known.begin_create(user);
         self.queue_job(
             ctx,

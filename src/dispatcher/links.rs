@@ -130,7 +130,8 @@ impl State {
         let status = self.system_status();
         for id in self.sessions.ids() {
             let ns = self.ns(ctx, id);
-            self.sessions.send_request(id, &build::system_status(ns, status));
+            self.sessions
+                .send_request(id, &build::system_status(ns, status));
         }
     }
 
@@ -148,7 +149,8 @@ impl State {
                 .collect();
             session.by_user.clear();
             for (xref, user) in monitors {
-                self.sessions.send_request(id, &build::monitor_stop(ns, &xref));
+                self.sessions
+                    .send_request(id, &build::monitor_stop(ns, &xref));
                 self.release_monitor(ctx, id, &xref, &user);
             }
         }
@@ -172,7 +174,12 @@ impl State {
             return;
         };
         if let EventData::SubscriptionTerminated = ev.data {
-            self.subscription_gone(ctx, &user, &ev.subscription_id, "SubscriptionTerminatedEvent");
+            self.subscription_gone(
+                ctx,
+                &user,
+                &ev.subscription_id,
+                "SubscriptionTerminatedEvent",
+            );
             return;
         }
         let outs = self.translator.translate(&user, &ev);
@@ -201,7 +208,10 @@ impl State {
                     continue;
                 }
                 let xml = out.to_xml(ns, &xref, &device);
-                if self.sessions.send(client, crate::csta::frame::InvokeId::EVENT, &xml) {
+                if self
+                    .sessions
+                    .send(client, crate::csta::frame::InvokeId::EVENT, &xml)
+                {
                     self.events_out += 1;
                     if let Some(s) = self.sessions.get_mut(client) {
                         s.events_sent += 1;

@@ -142,7 +142,10 @@ impl State {
             } => self.on_request(ctx, id, invoke_id, *incoming),
             ClientEvent::BadXml { invoke_id, error } => {
                 if let Some(s) = self.sessions.get(id) {
-                    log::warn!("{id} ({}): frame {invoke_id} is not well-formed XML: {error}", s.peer);
+                    log::warn!(
+                        "{id} ({}): frame {invoke_id} is not well-formed XML: {error}",
+                        s.peer
+                    );
                 }
                 let ns = self.ns(ctx, id);
                 let xml = build::error_code(ns, ErrorCategory::Operation, "generic");
@@ -245,7 +248,12 @@ impl State {
                 ..
             } => self.start_app_session(ctx, id, invoke_id, &protocol_versions, requested_duration),
             Message::StopApplicationSession { .. } => {
-                self.respond(ctx, id, invoke_id, &build::stop_application_session_pos_response());
+                self.respond(
+                    ctx,
+                    id,
+                    invoke_id,
+                    &build::stop_application_session_pos_response(),
+                );
                 if let Some(s) = self.sessions.get(id) {
                     let _ = s.outbox.try_send(Outbound::Close);
                 }
@@ -262,7 +270,12 @@ impl State {
                 self.respond(ctx, id, invoke_id, &xml);
             }
             Message::SystemRegisterCancel { .. } => {
-                self.respond(ctx, id, invoke_id, &build::system_register_cancel_response(ns));
+                self.respond(
+                    ctx,
+                    id,
+                    invoke_id,
+                    &build::system_register_cancel_response(ns),
+                );
             }
             Message::RequestSystemStatus => {
                 let xml = build::request_system_status_response(ns, self.system_status());
@@ -280,7 +293,9 @@ impl State {
             // Acknowledgements of our own SystemStatus / MonitorStop.
             Message::SystemStatusResponse | Message::MonitorStopResponse => {}
             Message::ErrorCode { category, value } => {
-                log::warn!("{id} ({peer}) answered request {invoke_id} with error {category}/{value}");
+                log::warn!(
+                    "{id} ({peer}) answered request {invoke_id} with error {category}/{value}"
+                );
             }
             other => {
                 if other.is_request() || matches!(other, Message::Other) {
@@ -322,7 +337,11 @@ impl State {
             }
         };
         self.sessions.next_app_session += 1;
-        let session_id = format!("bwcsta-{}-{}", std::process::id(), self.sessions.next_app_session);
+        let session_id = format!(
+            "bwcsta-{}-{}",
+            std::process::id(),
+            self.sessions.next_app_session
+        );
         if let Some(s) = self.sessions.get_mut(id) {
             s.edition = Some(edition);
             s.app_session = Some(session_id.clone());

@@ -53,8 +53,9 @@ impl State {
 
     /// The model of `user` was just resynchronised: answer its snapshots.
     pub(super) fn snapshot_ready(&mut self, ctx: &Ctx, user: &str) {
-        let (ready, rest): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.snapshots).into_iter().partition(|p| p.user == user);
+        let (ready, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.snapshots)
+            .into_iter()
+            .partition(|p| p.user == user);
         self.snapshots = rest;
         for p in ready {
             self.answer_snapshot(ctx, p);
@@ -62,11 +63,15 @@ impl State {
     }
 
     pub(super) fn snapshot_timeouts(&mut self, ctx: &Ctx, now: Instant) {
-        let (due, rest): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.snapshots).into_iter().partition(|p| p.deadline <= now);
+        let (due, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.snapshots)
+            .into_iter()
+            .partition(|p| p.deadline <= now);
         self.snapshots = rest;
         for p in due {
-            log::debug!("snapshot of {}: no resync event in time; answering from the model", p.user);
+            log::debug!(
+                "snapshot of {}: no resync event in time; answering from the model",
+                p.user
+            );
             self.answer_snapshot(ctx, p);
         }
     }

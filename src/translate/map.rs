@@ -51,7 +51,8 @@ pub fn number_of(uri: &str) -> Option<String> {
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 /// CSTA cause for a BroadWorks internal release cause.
@@ -83,9 +84,7 @@ pub fn redirect_cause(reason: Option<&str>) -> &'static str {
         Some("deflection") => "redirected",
         Some("call-center") | Some("hunt-group") | Some("route-point") => "distributed",
         Some("unavailable") | Some("out-of-service") => "callForward",
-        Some("time-of-day") | Some("follow-me") | Some("away") | Some("voicemail") => {
-            "callForward"
-        }
+        Some("time-of-day") | Some("follow-me") | Some("away") | Some("voicemail") => "callForward",
         _ => "redirected",
     }
 }
@@ -99,7 +98,9 @@ pub fn translate(model: &mut CallModel, user: &str, data: &EventData) -> Vec<Cst
             .filter_map(|c| redirected(model, user, c))
             .collect(),
         EventData::Subscription { calls, .. } => resync(model, user, calls),
-        EventData::Conference { kind, conference } => conference_event(model, user, *kind, conference),
+        EventData::Conference { kind, conference } => {
+            conference_event(model, user, *kind, conference)
+        }
         EventData::HookStatus { .. }
         | EventData::SubscriptionTerminated
         | EventData::Unknown { .. } => Vec::new(),
@@ -135,7 +136,12 @@ fn upsert(model: &mut CallModel, user: &str, call: &Call) -> (Option<Party>, Par
     (before, now)
 }
 
-fn call_event(model: &mut CallModel, user: &str, kind: CallEventKind, call: &Call) -> Vec<CstaEvent> {
+fn call_event(
+    model: &mut CallModel,
+    user: &str,
+    kind: CallEventKind,
+    call: &Call,
+) -> Vec<CstaEvent> {
     use CallEventKind as K;
     match kind {
         K::Originating | K::Collecting => {
@@ -220,7 +226,11 @@ fn call_event(model: &mut CallModel, user: &str, kind: CallEventKind, call: &Cal
         }
         K::Retrieved | K::ParkRetrieved => {
             let (before, p) = upsert(model, user, call);
-            let cause = if kind == K::ParkRetrieved { "park" } else { "normal" };
+            let cause = if kind == K::ParkRetrieved {
+                "park"
+            } else {
+                "normal"
+            };
             let remote_held = before.is_some_and(|b| matches!(b.state, CallState::RemoteHeld));
             let ev = if remote_held {
                 CstaEvent::new(Kind::Retrieved, remote_conn(&p))
@@ -365,7 +375,14 @@ fn call_event(model: &mut CallModel, user: &str, kind: CallEventKind, call: &Cal
                 Some(b) if b.remote == p.remote => Vec::new(),
                 _ => vec![CstaEvent::new(Kind::CallInformation, local(&p))
                     .device("device", Dev::Local)
-                    .device("callingDevice", if p.originator { Dev::Local } else { p.remote.clone() })],
+                    .device(
+                        "callingDevice",
+                        if p.originator {
+                            Dev::Local
+                        } else {
+                            p.remote.clone()
+                        },
+                    )],
             }
         }
     }
@@ -394,7 +411,10 @@ fn redirected(model: &mut CallModel, user: &str, call: &Call) -> Option<CstaEven
             .device("callingDevice", calling)
             .device("calledDevice", called)
             .redirection(Redirection::NotRequired)
-            .state("null", redirect_cause(redirect.and_then(|r| r.reason.as_deref()))),
+            .state(
+                "null",
+                redirect_cause(redirect.and_then(|r| r.reason.as_deref())),
+            ),
     )
 }
 

@@ -104,7 +104,10 @@ impl Sequencer {
             if now.duration_since(oldest) >= self.gap_wait {
                 // One line per second at most: a lossy burst must not
                 // flood the log.
-                if self.last_gap_log.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1)) {
+                if self
+                    .last_gap_log
+                    .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
+                {
                     log::warn!(
                         "subscription {sub}: event(s) from sequence {} never arrived within {:?}; \
                          going on ({} gaps skipped so far)",

@@ -165,7 +165,12 @@ impl CstaEvent {
         let mut w = XmlWriter::new();
         w.root(self.kind.element(), ns);
         w.leaf("monitorCrossRefID", cross_ref);
-        write_conn(&mut w, self.kind.connection_element(), &self.connection, local);
+        write_conn(
+            &mut w,
+            self.kind.connection_element(),
+            &self.connection,
+            local,
+        );
         if let Some(sec) = &self.secondary {
             write_conn(&mut w, "secondaryOldCall", sec, local);
         }

@@ -176,7 +176,11 @@ impl Worker {
     fn send_acks(&mut self, batch: &[Ack]) {
         self.buf.clear();
         for ack in batch {
-            let reason = if ack.status == 200 { "OK" } else { "Unknown subscription" };
+            let reason = if ack.status == 200 {
+                "OK"
+            } else {
+                "Unknown subscription"
+            };
             let b = body::event_response_body(&ack.event_id, ack.status, reason);
             self.write("POST", body::EVENT_RESPONSE_PATH, Some(&b));
         }
@@ -230,7 +234,12 @@ impl Worker {
         result
     }
 
-    fn round_trip(&mut self, method: &str, path: &str, body: Option<&str>) -> Result<(ResponseHead, Vec<u8>), HttpError> {
+    fn round_trip(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> Result<(ResponseHead, Vec<u8>), HttpError> {
         self.buf.clear();
         self.write(method, path, body);
         let buf = std::mem::take(&mut self.buf);
@@ -272,7 +281,11 @@ impl Worker {
                 Some(granted.unwrap_or(self.settings.channel_expires))
             }
             Ok((head, _)) => {
-                log::warn!("{}: channel renewal answered HTTP {}", self.name, head.status);
+                log::warn!(
+                    "{}: channel renewal answered HTTP {}",
+                    self.name,
+                    head.status
+                );
                 None
             }
             Err(e) => {
@@ -293,7 +306,11 @@ impl Worker {
                 head.status,
                 started.elapsed().as_millis()
             ),
-            Err(e) => log::warn!("{}: DELETE channel {} failed: {e}", self.name, self.channel_id),
+            Err(e) => log::warn!(
+                "{}: DELETE channel {} failed: {e}",
+                self.name,
+                self.channel_id
+            ),
         }
     }
 }
@@ -304,7 +321,12 @@ mod tests {
 
     #[test]
     fn renew_before_expiry() {
-        let cases = [(3600, 3_300_000), (86400, 86_100_000), (400, 300_000), (1, 750)];
+        let cases = [
+            (3600, 3_300_000),
+            (86400, 86_100_000),
+            (400, 300_000),
+            (1, 750),
+        ];
         for (granted, want_ms) in cases {
             let d = renew_delay(granted);
             assert_eq!(d.as_millis(), want_ms, "granted {granted}");

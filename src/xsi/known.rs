@@ -32,12 +32,16 @@ impl KnownSubscriptions {
     /// Should an event of `subscription_id` for `target` be accepted (200)?
     pub fn accepts(&self, subscription_id: &str, target: Option<&str>) -> bool {
         let inner = self.inner.read();
-        inner.ids.contains(subscription_id)
-            || target.is_some_and(|t| inner.pending.contains_key(t))
+        inner.ids.contains(subscription_id) || target.is_some_and(|t| inner.pending.contains_key(t))
     }
 
     pub fn begin_create(&self, user: &str) {
-        *self.inner.write().pending.entry(user.to_owned()).or_insert(0) += 1;
+        *self
+            .inner
+            .write()
+            .pending
+            .entry(user.to_owned())
+            .or_insert(0) += 1;
     }
 
     /// The creation for `user` finished; `id` is set when it succeeded.

@@ -257,7 +257,10 @@ impl Runner {
                 Err(HttpError::TimedOut) => {
                     break self.ended(
                         &control,
-                        format!("no data for {:.1}s (3 heartbeat intervals)", idle.as_secs_f64()),
+                        format!(
+                            "no data for {:.1}s (3 heartbeat intervals)",
+                            idle.as_secs_f64()
+                        ),
                     )
                 }
                 Err(e) => break self.ended(&control, format!("stream read: {e}")),
@@ -307,7 +310,10 @@ impl Runner {
         let parsed = match parse_doc(doc) {
             Ok(p) => p,
             Err(e) => {
-                log::warn!("{}: unparsable document on the channel ({e}); skipped", self.name);
+                log::warn!(
+                    "{}: unparsable document on the channel ({e}); skipped",
+                    self.name
+                );
                 return None;
             }
         };
@@ -389,7 +395,11 @@ impl Runner {
                 None
             }
             other => {
-                log::debug!("{}: ignoring {:?} on the channel", self.name, doc_kind(&other));
+                log::debug!(
+                    "{}: ignoring {:?} on the channel",
+                    self.name,
+                    doc_kind(&other)
+                );
                 None
             }
         }

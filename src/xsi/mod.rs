@@ -5,10 +5,10 @@
 //! - [`parse`] turns one document into typed values;
 //! - [`body`] builds request paths and XML bodies.
 pub mod body;
-pub mod parse;
-pub mod splitter;
 pub mod control;
 pub mod known;
 pub mod link;
+pub mod parse;
 pub mod settings;
+pub mod splitter;
 pub mod subscriber;

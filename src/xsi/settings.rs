@@ -30,7 +30,10 @@ pub struct XsiSettings {
 impl std::fmt::Debug for XsiSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("XsiSettings")
-            .field("servers", &self.servers.iter().map(|s| &s.0).collect::<Vec<_>>())
+            .field(
+                "servers",
+                &self.servers.iter().map(|s| &s.0).collect::<Vec<_>>(),
+            )
             .field("username", &self.username)
             .field("password", &"***")
             .field("channel_set_id", &self.channel_set_id)
@@ -47,8 +50,8 @@ impl XsiSettings {
         let x = &cfg.xsi;
         let mut servers = Vec::new();
         for s in &x.servers {
-            let target = Target::parse_url(&s.url)
-                .map_err(|e| format!("xsi server {}: {e}", s.name))?;
+            let target =
+                Target::parse_url(&s.url).map_err(|e| format!("xsi server {}: {e}", s.name))?;
             servers.push((s.name.clone(), target));
         }
         let ca_pem = match &x.tls.ca_file {

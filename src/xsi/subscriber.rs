@@ -126,7 +126,10 @@ pub fn delete_all(settings: &XsiSettings, flags: &LinkFlags, ids: &[String], dea
     let order = flags.order();
     for id in ids {
         if Instant::now() >= deadline {
-            log::warn!("shutdown deadline: {} subscriptions left to BroadWorks", ids.len());
+            log::warn!(
+                "shutdown deadline: {} subscriptions left to BroadWorks",
+                ids.len()
+            );
             return;
         }
         let path = body::subscription_path(id);
@@ -381,9 +384,12 @@ mod tests {
             assert_eq!(sorted, vec![0, 1, 2]);
         }
         flags.set(0, true);
-        let firsts: std::collections::HashSet<usize> =
-            (0..6).map(|_| flags.order()[0]).collect();
-        assert_eq!(firsts, [0, 2].into_iter().collect(), "both up links get turns");
+        let firsts: std::collections::HashSet<usize> = (0..6).map(|_| flags.order()[0]).collect();
+        assert_eq!(
+            firsts,
+            [0, 2].into_iter().collect(),
+            "both up links get turns"
+        );
         assert!(LinkFlags::new(0).order().is_empty());
     }
 

@@ -140,7 +140,11 @@ fn run(args: &Args) -> std::io::Result<()> {
     }
     if args.stats {
         let secs = first_event.map_or(0.0, |t| t.elapsed().as_secs_f64());
-        let rate = if secs > 0.0 { events as f64 / secs } else { 0.0 };
+        let rate = if secs > 0.0 {
+            events as f64 / secs
+        } else {
+            0.0
+        };
         println!("events {events} in {secs:.3}s = {rate:.0} events/s");
     }
     Ok(())

@@ -26,7 +26,10 @@ impl Emit {
     /// The `xsi1:type` of the payload (`CallReceivedEvent`), for logs and tests.
     #[cfg(test)]
     pub(crate) fn kind(&self) -> &str {
-        let start = self.data.find("xsi:eventData xsi1:type=\"xsi:").map_or(0, |i| i + 29);
+        let start = self
+            .data
+            .find("xsi:eventData xsi1:type=\"xsi:")
+            .map_or(0, |i| i + 29);
         let rest = &self.data[start..];
         &rest[..rest.find('"').unwrap_or(0)]
     }
@@ -205,7 +208,10 @@ pub(crate) fn render_call(out: &mut String, leg: &Leg, domain: &str) {
     if let Some((party, reason)) = &leg.redirection {
         out.push_str("<xsi:redirections><xsi:redirection><xsi:party>tel:");
         escape_into(out, party);
-        let _ = write!(out, "</xsi:party><xsi:reason>{reason}</xsi:reason></xsi:redirection></xsi:redirections>");
+        let _ = write!(
+            out,
+            "</xsi:party><xsi:reason>{reason}</xsi:reason></xsi:redirection></xsi:redirections>"
+        );
     }
     if let Some((address, reason, time)) = &leg.redirect {
         out.push_str("<xsi:redirect><xsi:address>tel:");
@@ -224,7 +230,11 @@ pub(crate) fn render_call(out: &mut String, leg: &Leg, domain: &str) {
         out.push_str("<xsi:allowRetrieve/>");
     }
     push_num(out, "startTime", leg.start);
-    for (name, time) in [("answerTime", leg.answer), ("heldTime", leg.held), ("releaseTime", leg.release)] {
+    for (name, time) in [
+        ("answerTime", leg.answer),
+        ("heldTime", leg.held),
+        ("releaseTime", leg.release),
+    ] {
         if let Some(t) = time {
             push_num(out, name, t);
         }
@@ -243,7 +253,10 @@ pub(crate) fn user_id(dn: &str, domain: &str) -> String {
 
 /// The DN of a user id: the part before `@<domain>`, or the whole id for other domains.
 pub(crate) fn dn_of<'a>(user_id: &'a str, domain: &str) -> &'a str {
-    match user_id.strip_suffix(domain).and_then(|rest| rest.strip_suffix('@')) {
+    match user_id
+        .strip_suffix(domain)
+        .and_then(|rest| rest.strip_suffix('@'))
+    {
         Some(dn) if !dn.is_empty() => dn,
         _ => user_id,
     }
@@ -251,13 +264,20 @@ pub(crate) fn dn_of<'a>(user_id: &'a str, domain: &str) -> &'a str {
 
 fn hook_event(off: bool) -> String {
     event_data("HookStatusEvent", |o| {
-        o.push_str(if off { "<xsi:hookStatus>Off-Hook</xsi:hookStatus>" } else { "<xsi:hookStatus>On-Hook</xsi:hookStatus>" })
+        o.push_str(if off {
+            "<xsi:hookStatus>Off-Hook</xsi:hookStatus>"
+        } else {
+            "<xsi:hookStatus>On-Hook</xsi:hookStatus>"
+        })
     })
 }
 
 fn conference_data(kind: &str, state: &str, halves: &[u64]) -> String {
     event_data(kind, |o| {
-        let _ = write!(o, "<xsi:conference><xsi:state>{state}</xsi:state><xsi:conferenceParticipantList>");
+        let _ = write!(
+            o,
+            "<xsi:conference><xsi:state>{state}</xsi:state><xsi:conferenceParticipantList>"
+        );
         for h in halves {
             let _ = write!(o, "<xsi:conferenceParticipant><xsi:callId>callhalf-{h}:0</xsi:callId></xsi:conferenceParticipant>");
         }
@@ -267,7 +287,10 @@ fn conference_data(kind: &str, state: &str, halves: &[u64]) -> String {
 
 fn go_off_hook(off_hook: &mut HashSet<String>, dn: &str, emits: &mut Vec<Emit>) {
     if off_hook.insert(dn.to_string()) {
-        emits.push(Emit { dn: dn.to_string(), data: hook_event(true) });
+        emits.push(Emit {
+            dn: dn.to_string(),
+            data: hook_event(true),
+        });
     }
 }
 
@@ -296,18 +319,26 @@ impl CallModel {
     }
 
     fn call_event(&self, kind: &str, leg: &Leg) -> Emit {
-        Emit { dn: leg.dn.clone(), data: event_data(kind, |o| render_call(o, leg, &self.domain)) }
+        Emit {
+            dn: leg.dn.clone(),
+            data: event_data(kind, |o| render_call(o, leg, &self.domain)),
+        }
     }
 
     fn has_legs(&self, dn: &str) -> bool {
-        self.calls.values().any(|c| c.legs.iter().any(|l| l.dn == dn))
+        self.calls
+            .values()
+            .any(|c| c.legs.iter().any(|l| l.dn == dn))
     }
 
     /// Sends On-Hook to each of `dns` that is off-hook and has no call left.
     fn on_hook_if_idle(&mut self, dns: &[String], emits: &mut Vec<Emit>) {
         for dn in dns {
             if !self.has_legs(dn) && self.off_hook.remove(dn) {
-                emits.push(Emit { dn: dn.clone(), data: hook_event(false) });
+                emits.push(Emit {
+                    dn: dn.clone(),
+                    data: hook_event(false),
+                });
             }
         }
     }
@@ -326,7 +357,10 @@ impl CallModel {
         }
         for (dn, halves) in ended {
             self.conferences.remove(&dn);
-            emits.push(Emit { dn, data: conference_data("ConferenceReleasedEvent", "Released", &halves) });
+            emits.push(Emit {
+                dn,
+                data: conference_data("ConferenceReleasedEvent", "Released", &halves),
+            });
         }
     }
 
@@ -355,19 +389,34 @@ impl CallModel {
     /// Answers the ringing leg of call `n`: the click-to-dial leg, else the alerting terminator.
     pub(crate) fn answer(&mut self, n: u64, now: u64) -> Vec<Emit> {
         let mut emits = Vec::new();
-        let Some(call) = self.calls.get(&n) else { return emits };
+        let Some(call) = self.calls.get(&n) else {
+            return emits;
+        };
         let mut call = call.clone();
-        if let Some(i) = call.legs.iter().position(|l| l.personality == Personality::ClickToDial && l.state == LegState::Alerting) {
+        if let Some(i) = call.legs.iter().position(|l| {
+            l.personality == Personality::ClickToDial && l.state == LegState::Alerting
+        }) {
             let leg = &mut call.legs[i];
             leg.personality = Personality::Originator;
             leg.allow_answer = false;
             let (from, to) = (leg.dn.clone(), leg.remote.clone());
             go_off_hook(&mut self.off_hook, &from, &mut emits);
             emits.push(self.call_event("CallOriginatedEvent", &call.legs[i]));
-            let b = Leg::new(&to, self.new_half(), call.legs[i].ext, Personality::Terminator, &from, now);
+            let b = Leg::new(
+                &to,
+                self.new_half(),
+                call.legs[i].ext,
+                Personality::Terminator,
+                &from,
+                now,
+            );
             emits.push(self.call_event("CallReceivedEvent", &b));
             call.legs.push(b);
-        } else if let Some(t) = call.legs.iter().position(|l| l.personality == Personality::Terminator && l.state == LegState::Alerting) {
+        } else if let Some(t) = call
+            .legs
+            .iter()
+            .position(|l| l.personality == Personality::Terminator && l.state == LegState::Alerting)
+        {
             let dn = call.legs[t].dn.clone();
             go_off_hook(&mut self.off_hook, &dn, &mut emits);
             let order = std::iter::once(t).chain((0..call.legs.len()).filter(|&i| i != t));
@@ -388,8 +437,14 @@ impl CallModel {
     /// `by` puts call `n` on hold.
     pub(crate) fn hold(&mut self, n: u64, by: &str, now: u64) -> Vec<Emit> {
         let mut emits = Vec::new();
-        let Some(mut call) = self.calls.remove(&n) else { return emits };
-        if let Some(i) = call.legs.iter().position(|l| l.dn == by && l.state == LegState::Active) {
+        let Some(mut call) = self.calls.remove(&n) else {
+            return emits;
+        };
+        if let Some(i) = call
+            .legs
+            .iter()
+            .position(|l| l.dn == by && l.state == LegState::Active)
+        {
             call.legs[i].state = LegState::Held;
             call.legs[i].held = Some(now);
             emits.push(self.call_event("CallHeldEvent", &call.legs[i]));
@@ -408,8 +463,14 @@ impl CallModel {
     /// `by` retrieves call `n` from hold.
     pub(crate) fn retrieve(&mut self, n: u64, by: &str) -> Vec<Emit> {
         let mut emits = Vec::new();
-        let Some(mut call) = self.calls.remove(&n) else { return emits };
-        if let Some(i) = call.legs.iter().position(|l| l.dn == by && l.state == LegState::Held) {
+        let Some(mut call) = self.calls.remove(&n) else {
+            return emits;
+        };
+        if let Some(i) = call
+            .legs
+            .iter()
+            .position(|l| l.dn == by && l.state == LegState::Held)
+        {
             call.legs[i].state = LegState::Active;
             call.legs[i].held = None;
             emits.push(self.call_event("CallRetrievedEvent", &call.legs[i]));
@@ -428,13 +489,19 @@ impl CallModel {
     /// `by` blind-transfers call `n` to `to` (a deflection when `by`'s leg is still ringing).
     pub(crate) fn blind_transfer(&mut self, n: u64, by: &str, to: &str, now: u64) -> Vec<Emit> {
         let mut emits = Vec::new();
-        let Some(mut call) = self.calls.remove(&n) else { return emits };
+        let Some(mut call) = self.calls.remove(&n) else {
+            return emits;
+        };
         let Some(i) = call.legs.iter().position(|l| l.dn == by) else {
             self.calls.insert(n, call);
             return emits;
         };
         let mut gone = call.legs.remove(i);
-        let reason = if gone.state == LegState::Alerting { "deflection" } else { "transfer" };
+        let reason = if gone.state == LegState::Alerting {
+            "deflection"
+        } else {
+            "transfer"
+        };
         gone.state = LegState::Detached;
         gone.allow_answer = false;
         gone.redirect = Some((to.to_string(), reason, now));
@@ -460,7 +527,14 @@ impl CallModel {
         for leg in &call.legs {
             emits.push(self.call_event("CallTransferredEvent", leg));
         }
-        let mut target = Leg::new(to, self.new_half(), n, Personality::Terminator, &transferred, now);
+        let mut target = Leg::new(
+            to,
+            self.new_half(),
+            n,
+            Personality::Terminator,
+            &transferred,
+            now,
+        );
         target.redirection = Some((by.to_string(), reason));
         emits.push(self.call_event("CallReceivedEvent", &target));
         call.legs.push(target);
@@ -471,16 +545,27 @@ impl CallModel {
     }
 
     /// `by`, in both calls, joins the other party of `held` with the other party of `active`.
-    pub(crate) fn consult_transfer(&mut self, held: u64, active: u64, by: &str, now: u64) -> Vec<Emit> {
+    pub(crate) fn consult_transfer(
+        &mut self,
+        held: u64,
+        active: u64,
+        by: &str,
+        now: u64,
+    ) -> Vec<Emit> {
         let mut emits = Vec::new();
         let ok = held != active
             && [held, active].iter().all(|n| {
-                self.calls.get(n).is_some_and(|c| c.legs.iter().any(|l| l.dn == by) && c.legs.iter().any(|l| l.dn != by))
+                self.calls.get(n).is_some_and(|c| {
+                    c.legs.iter().any(|l| l.dn == by) && c.legs.iter().any(|l| l.dn != by)
+                })
             });
         if !ok {
             return emits;
         }
-        let (Some(mut h), Some(mut a)) = (self.calls.remove(&held), self.calls.remove(&active)) else { return emits };
+        let (Some(mut h), Some(mut a)) = (self.calls.remove(&held), self.calls.remove(&active))
+        else {
+            return emits;
+        };
         let hb = h.legs.iter().position(|l| l.dn == by).unwrap_or(0);
         let mut by_held = h.legs.remove(hb);
         let ab = a.legs.iter().position(|l| l.dn == by).unwrap_or(0);
@@ -489,7 +574,11 @@ impl CallModel {
         x.remote = y.dn.clone();
         x.ext = active;
         x.held = None;
-        x.state = if y.state == LegState::Alerting { LegState::Alerting } else { LegState::Active };
+        x.state = if y.state == LegState::Alerting {
+            LegState::Alerting
+        } else {
+            LegState::Active
+        };
         y.remote = x.dn.clone();
         if y.state == LegState::RemoteHeld {
             y.state = LegState::Active;
@@ -513,8 +602,12 @@ impl CallModel {
     pub(crate) fn conference(&mut self, a: u64, b: u64, by: &str) -> Vec<Emit> {
         let mut halves = Vec::new();
         for n in [a, b] {
-            let Some(call) = self.calls.get_mut(&n) else { return Vec::new() };
-            let Some(leg) = call.legs.iter().find(|l| l.dn == by) else { return Vec::new() };
+            let Some(call) = self.calls.get_mut(&n) else {
+                return Vec::new();
+            };
+            let Some(leg) = call.legs.iter().find(|l| l.dn == by) else {
+                return Vec::new();
+            };
             halves.push(leg.half);
         }
         if a == b {
@@ -533,18 +626,30 @@ impl CallModel {
         }
         let data = conference_data("ConferenceStartedEvent", "Active", &halves);
         self.conferences.insert(by.to_string(), halves);
-        vec![Emit { dn: by.to_string(), data }]
+        vec![Emit {
+            dn: by.to_string(),
+            data,
+        }]
     }
 
     /// Releases call `n`; `by` is the releasing party (any other value: all remote).
     pub(crate) fn release(&mut self, n: u64, by: &str, now: u64) -> Vec<Emit> {
         let mut emits = Vec::new();
-        let Some(mut call) = self.calls.remove(&n) else { return emits };
+        let Some(mut call) = self.calls.remove(&n) else {
+            return emits;
+        };
         call.legs.sort_by_key(|l| l.dn != by);
         let mut parties = Vec::new();
         let mut halves = Vec::new();
         for leg in &mut call.legs {
-            leg.release(if leg.dn == by { "localRelease" } else { "remoteRelease" }, now);
+            leg.release(
+                if leg.dn == by {
+                    "localRelease"
+                } else {
+                    "remoteRelease"
+                },
+                now,
+            );
         }
         for leg in &call.legs {
             emits.push(self.call_event("CallReleasedEvent", leg));
@@ -580,13 +685,21 @@ impl CallModel {
         self.calls.retain(|_, c| !c.legs.is_empty());
         self.conferences.remove(dn);
         self.off_hook.remove(dn);
-        vec![Emit { dn: dn.to_string(), data: self.snapshot(dn) }]
+        vec![Emit {
+            dn: dn.to_string(),
+            data: self.snapshot(dn),
+        }]
     }
 
     /// The `CallSubscriptionEvent` payload for `dn`: its calls, conference and hook status.
     pub(crate) fn snapshot(&self, dn: &str) -> String {
         event_data("CallSubscriptionEvent", |o| {
-            let legs: Vec<&Leg> = self.calls.values().flat_map(|c| c.legs.iter()).filter(|l| l.dn == dn).collect();
+            let legs: Vec<&Leg> = self
+                .calls
+                .values()
+                .flat_map(|c| c.legs.iter())
+                .filter(|l| l.dn == dn)
+                .collect();
             if !legs.is_empty() {
                 o.push_str("<xsi:calls>");
                 for leg in legs {
@@ -600,7 +713,11 @@ impl CallModel {
                 let end = conf.rfind("</xsi:eventData>").unwrap_or(conf.len());
                 o.push_str(&conf[start..end]);
             }
-            let status = if self.off_hook.contains(dn) { "Off-Hook" } else { "On-Hook" };
+            let status = if self.off_hook.contains(dn) {
+                "Off-Hook"
+            } else {
+                "On-Hook"
+            };
             let _ = write!(o, "<xsi:hookStatus>{status}</xsi:hookStatus>");
         })
     }
@@ -608,7 +725,13 @@ impl CallModel {
     /// The next payload of `dn`'s flood cycle (CallReceived, CallAnswered, CallHeld,
     /// CallRetrieved, CallReleased on a fresh call each time), written into `out`. The model's
     /// calls are not touched; only fresh ids are taken.
-    pub(crate) fn flood_event(&mut self, cycle: &mut FloodCycle, dn: &str, now: u64, out: &mut String) {
+    pub(crate) fn flood_event(
+        &mut self,
+        cycle: &mut FloodCycle,
+        dn: &str,
+        now: u64,
+        out: &mut String,
+    ) {
         out.clear();
         if cycle.leg.is_none() || cycle.step >= 5 {
             let n = self.new_call_number();
@@ -617,7 +740,9 @@ impl CallModel {
             cycle.leg = Some(Leg::new(dn, half, n, Personality::Terminator, &remote, now));
             cycle.step = 0;
         }
-        let Some(leg) = cycle.leg.as_mut() else { return };
+        let Some(leg) = cycle.leg.as_mut() else {
+            return;
+        };
         let kind = match cycle.step {
             0 => "CallReceivedEvent",
             1 => {
@@ -654,70 +779,253 @@ mod tests {
     use crate::sim::xml::element_text;
 
     fn kinds(emits: &[Emit]) -> Vec<(String, String)> {
-        emits.iter().map(|e| (e.dn.clone(), e.kind().to_string())).collect()
+        emits
+            .iter()
+            .map(|e| (e.dn.clone(), e.kind().to_string()))
+            .collect()
     }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
-    fn text<'a>(emit: &'a Emit, name: &str) -> String {
-        element_text(&emit.data, name).unwrap_or_default().into_owned()
+    fn text(emit: &Emit, name: &str) -> String {
+        element_text(&emit.data, name)
+            .unwrap_or_default()
+            .into_owned()
     }
 
     /// Each step: an operation on a fresh model's history and the (dn, event type) it emits.
     #[test]
     fn operations_emit_the_documented_sequences() {
         type Op = fn(&mut CallModel, &mut Vec<u64>) -> Vec<Emit>;
-        let scenarios: &[(&str, &[(Op, &[(&str, &str)])])] = &[
+        type Step = (Op, &'static [(&'static str, &'static str)]);
+        let scenarios: &[(&str, &[Step])] = &[
             (
                 "basic call",
                 &[
-                    (|m, ids| { let (n, e) = m.call("2001", "2002", 1); ids.push(n); e }, &[("2001", "HookStatusEvent"), ("2001", "CallOriginatedEvent"), ("2002", "CallReceivedEvent")]),
-                    (|m, ids| m.answer(ids[0], 2), &[("2002", "HookStatusEvent"), ("2002", "CallAnsweredEvent"), ("2001", "CallAnsweredEvent")]),
-                    (|m, ids| m.hold(ids[0], "2001", 3), &[("2001", "CallHeldEvent"), ("2002", "CallHeldEvent")]),
-                    (|m, ids| m.retrieve(ids[0], "2001"), &[("2001", "CallRetrievedEvent"), ("2002", "CallRetrievedEvent")]),
-                    (|m, ids| m.release(ids[0], "2002", 4), &[("2002", "CallReleasedEvent"), ("2001", "CallReleasedEvent"), ("2002", "HookStatusEvent"), ("2001", "HookStatusEvent")]),
+                    (
+                        |m, ids| {
+                            let (n, e) = m.call("2001", "2002", 1);
+                            ids.push(n);
+                            e
+                        },
+                        &[
+                            ("2001", "HookStatusEvent"),
+                            ("2001", "CallOriginatedEvent"),
+                            ("2002", "CallReceivedEvent"),
+                        ],
+                    ),
+                    (
+                        |m, ids| m.answer(ids[0], 2),
+                        &[
+                            ("2002", "HookStatusEvent"),
+                            ("2002", "CallAnsweredEvent"),
+                            ("2001", "CallAnsweredEvent"),
+                        ],
+                    ),
+                    (
+                        |m, ids| m.hold(ids[0], "2001", 3),
+                        &[("2001", "CallHeldEvent"), ("2002", "CallHeldEvent")],
+                    ),
+                    (
+                        |m, ids| m.retrieve(ids[0], "2001"),
+                        &[
+                            ("2001", "CallRetrievedEvent"),
+                            ("2002", "CallRetrievedEvent"),
+                        ],
+                    ),
+                    (
+                        |m, ids| m.release(ids[0], "2002", 4),
+                        &[
+                            ("2002", "CallReleasedEvent"),
+                            ("2001", "CallReleasedEvent"),
+                            ("2002", "HookStatusEvent"),
+                            ("2001", "HookStatusEvent"),
+                        ],
+                    ),
                 ],
             ),
             (
                 "click to dial",
                 &[
-                    (|m, ids| { let (n, e) = m.click_to_dial("2001", "2002", 1); ids.push(n); e }, &[("2001", "CallOriginatingEvent")]),
-                    (|m, ids| m.answer(ids[0], 2), &[("2001", "HookStatusEvent"), ("2001", "CallOriginatedEvent"), ("2002", "CallReceivedEvent")]),
-                    (|m, ids| m.answer(ids[0], 3), &[("2002", "HookStatusEvent"), ("2002", "CallAnsweredEvent"), ("2001", "CallAnsweredEvent")]),
+                    (
+                        |m, ids| {
+                            let (n, e) = m.click_to_dial("2001", "2002", 1);
+                            ids.push(n);
+                            e
+                        },
+                        &[("2001", "CallOriginatingEvent")],
+                    ),
+                    (
+                        |m, ids| m.answer(ids[0], 2),
+                        &[
+                            ("2001", "HookStatusEvent"),
+                            ("2001", "CallOriginatedEvent"),
+                            ("2002", "CallReceivedEvent"),
+                        ],
+                    ),
+                    (
+                        |m, ids| m.answer(ids[0], 3),
+                        &[
+                            ("2002", "HookStatusEvent"),
+                            ("2002", "CallAnsweredEvent"),
+                            ("2001", "CallAnsweredEvent"),
+                        ],
+                    ),
                 ],
             ),
             (
                 "blind transfer",
                 &[
-                    (|m, ids| { let (n, e) = m.call("2001", "2002", 1); ids.push(n); e }, &[("2001", "HookStatusEvent"), ("2001", "CallOriginatedEvent"), ("2002", "CallReceivedEvent")]),
-                    (|m, ids| m.answer(ids[0], 2), &[("2002", "HookStatusEvent"), ("2002", "CallAnsweredEvent"), ("2001", "CallAnsweredEvent")]),
-                    (|m, ids| m.blind_transfer(ids[0], "2002", "2003", 3), &[("2002", "CallRedirectedEvent"), ("2002", "CallReleasedEvent"), ("2001", "CallTransferredEvent"), ("2003", "CallReceivedEvent"), ("2002", "HookStatusEvent")]),
-                    (|m, ids| m.answer(ids[0], 4), &[("2003", "HookStatusEvent"), ("2003", "CallAnsweredEvent"), ("2001", "CallAnsweredEvent")]),
+                    (
+                        |m, ids| {
+                            let (n, e) = m.call("2001", "2002", 1);
+                            ids.push(n);
+                            e
+                        },
+                        &[
+                            ("2001", "HookStatusEvent"),
+                            ("2001", "CallOriginatedEvent"),
+                            ("2002", "CallReceivedEvent"),
+                        ],
+                    ),
+                    (
+                        |m, ids| m.answer(ids[0], 2),
+                        &[
+                            ("2002", "HookStatusEvent"),
+                            ("2002", "CallAnsweredEvent"),
+                            ("2001", "CallAnsweredEvent"),
+                        ],
+                    ),
+                    (
+                        |m, ids| m.blind_transfer(ids[0], "2002", "2003", 3),
+                        &[
+                            ("2002", "CallRedirectedEvent"),
+                            ("2002", "CallReleasedEvent"),
+                            ("2001", "CallTransferredEvent"),
+                            ("2003", "CallReceivedEvent"),
+                            ("2002", "HookStatusEvent"),
+                        ],
+                    ),
+                    (
+                        |m, ids| m.answer(ids[0], 4),
+                        &[
+                            ("2003", "HookStatusEvent"),
+                            ("2003", "CallAnsweredEvent"),
+                            ("2001", "CallAnsweredEvent"),
+                        ],
+                    ),
                 ],
             ),
             (
                 "consult transfer and conference",
                 &[
-                    (|m, ids| { let (n, e) = m.call("2002", "2001", 1); ids.push(n); e }, &[("2002", "HookStatusEvent"), ("2002", "CallOriginatedEvent"), ("2001", "CallReceivedEvent")]),
-                    (|m, ids| m.answer(ids[0], 2), &[("2001", "HookStatusEvent"), ("2001", "CallAnsweredEvent"), ("2002", "CallAnsweredEvent")]),
-                    (|m, ids| m.hold(ids[0], "2001", 3), &[("2001", "CallHeldEvent"), ("2002", "CallHeldEvent")]),
-                    (|m, ids| { let (n, e) = m.call("2001", "2003", 4); ids.push(n); e }, &[("2001", "CallOriginatedEvent"), ("2003", "CallReceivedEvent")]),
-                    (|m, ids| m.answer(ids[1], 5), &[("2003", "HookStatusEvent"), ("2003", "CallAnsweredEvent"), ("2001", "CallAnsweredEvent")]),
-                    (|m, ids| m.conference(ids[0], ids[1], "2001"), &[("2001", "ConferenceStartedEvent")]),
-                    (|m, ids| m.consult_transfer(ids[0], ids[1], "2001", 6), &[("2002", "CallTransferredEvent"), ("2003", "CallTransferredEvent"), ("2001", "CallReleasedEvent"), ("2001", "CallReleasedEvent"), ("2001", "ConferenceReleasedEvent"), ("2001", "HookStatusEvent")]),
-                    (|m, ids| m.release(ids[1], "2003", 7), &[("2003", "CallReleasedEvent"), ("2002", "CallReleasedEvent"), ("2003", "HookStatusEvent"), ("2002", "HookStatusEvent")]),
+                    (
+                        |m, ids| {
+                            let (n, e) = m.call("2002", "2001", 1);
+                            ids.push(n);
+                            e
+                        },
+                        &[
+                            ("2002", "HookStatusEvent"),
+                            ("2002", "CallOriginatedEvent"),
+                            ("2001", "CallReceivedEvent"),
+                        ],
+                    ),
+                    (
+                        |m, ids| m.answer(ids[0], 2),
+                        &[
+                            ("2001", "HookStatusEvent"),
+                            ("2001", "CallAnsweredEvent"),
+                            ("2002", "CallAnsweredEvent"),
+                        ],
+                    ),
+                    (
+                        |m, ids| m.hold(ids[0], "2001", 3),
+                        &[("2001", "CallHeldEvent"), ("2002", "CallHeldEvent")],
+                    ),
+                    (
+                        |m, ids| {
+                            let (n, e) = m.call("2001", "2003", 4);
+                            ids.push(n);
+                            e
+                        },
+                        &[
+                            ("2001", "CallOriginatedEvent"),
+                            ("2003", "CallReceivedEvent"),
+                        ],
+                    ),
+                    (
+                        |m, ids| m.answer(ids[1], 5),
+                        &[
+                            ("2003", "HookStatusEvent"),
+                            ("2003", "CallAnsweredEvent"),
+                            ("2001", "CallAnsweredEvent"),
+                        ],
+                    ),
+                    (
+                        |m, ids| m.conference(ids[0], ids[1], "2001"),
+                        &[("2001", "ConferenceStartedEvent")],
+                    ),
+                    (
+                        |m, ids| m.consult_transfer(ids[0], ids[1], "2001", 6),
+                        &[
+                            ("2002", "CallTransferredEvent"),
+                            ("2003", "CallTransferredEvent"),
+                            ("2001", "CallReleasedEvent"),
+                            ("2001", "CallReleasedEvent"),
+                            ("2001", "ConferenceReleasedEvent"),
+                            ("2001", "HookStatusEvent"),
+                        ],
+                    ),
+                    (
+                        |m, ids| m.release(ids[1], "2003", 7),
+                        &[
+                            ("2003", "CallReleasedEvent"),
+                            ("2002", "CallReleasedEvent"),
+                            ("2003", "HookStatusEvent"),
+                            ("2002", "HookStatusEvent"),
+                        ],
+                    ),
                     (|m, ids| m.release(ids[0], "2001", 8), &[]),
                 ],
             ),
             (
                 "busy and failover",
                 &[
-                    (|m, _| m.busy("2001", "2002", 1).1, &[("2001", "HookStatusEvent"), ("2001", "CallOriginatedEvent"), ("2001", "CallReleasingEvent"), ("2001", "CallReleasedEvent"), ("2001", "HookStatusEvent")]),
-                    (|m, ids| { let (n, e) = m.call("2001", "2002", 1); ids.push(n); e }, &[("2001", "HookStatusEvent"), ("2001", "CallOriginatedEvent"), ("2002", "CallReceivedEvent")]),
-                    (|m, _| m.as_failover("2001"), &[("2001", "CallSubscriptionEvent")]),
-                    (|m, ids| m.answer(ids[0], 2), &[("2002", "HookStatusEvent"), ("2002", "CallAnsweredEvent")]),
+                    (
+                        |m, _| m.busy("2001", "2002", 1).1,
+                        &[
+                            ("2001", "HookStatusEvent"),
+                            ("2001", "CallOriginatedEvent"),
+                            ("2001", "CallReleasingEvent"),
+                            ("2001", "CallReleasedEvent"),
+                            ("2001", "HookStatusEvent"),
+                        ],
+                    ),
+                    (
+                        |m, ids| {
+                            let (n, e) = m.call("2001", "2002", 1);
+                            ids.push(n);
+                            e
+                        },
+                        &[
+                            ("2001", "HookStatusEvent"),
+                            ("2001", "CallOriginatedEvent"),
+                            ("2002", "CallReceivedEvent"),
+                        ],
+                    ),
+                    (
+                        |m, _| m.as_failover("2001"),
+                        &[("2001", "CallSubscriptionEvent")],
+                    ),
+                    (
+                        |m, ids| m.answer(ids[0], 2),
+                        &[("2002", "HookStatusEvent"), ("2002", "CallAnsweredEvent")],
+                    ),
                 ],
             ),
             (
@@ -725,7 +1033,18 @@ mod tests {
                 &[
                     (|m, _| m.answer(99, 1), &[]),
                     (|m, _| m.hold(99, "2001", 1), &[]),
-                    (|m, ids| { let (n, e) = m.call("2001", "2002", 1); ids.push(n); e }, &[("2001", "HookStatusEvent"), ("2001", "CallOriginatedEvent"), ("2002", "CallReceivedEvent")]),
+                    (
+                        |m, ids| {
+                            let (n, e) = m.call("2001", "2002", 1);
+                            ids.push(n);
+                            e
+                        },
+                        &[
+                            ("2001", "HookStatusEvent"),
+                            ("2001", "CallOriginatedEvent"),
+                            ("2002", "CallReceivedEvent"),
+                        ],
+                    ),
                     (|m, ids| m.hold(ids[0], "2001", 2), &[]),
                     (|m, ids| m.retrieve(ids[0], "2001"), &[]),
                     (|m, ids| m.blind_transfer(ids[0], "9999", "2003", 2), &[]),
@@ -753,21 +1072,44 @@ mod tests {
         assert_eq!(text(recv, "extTrackingId"), format!("{n}:1"));
         assert_ne!(text(orig, "callId"), text(recv, "callId"));
         assert!(text(orig, "callId").starts_with("callhalf-"));
-        assert_eq!((text(orig, "personality"), text(orig, "state")), ("Originator".into(), "Alerting".into()));
-        assert_eq!((text(orig, "address"), text(orig, "userId")), ("tel:2002".into(), "2002@example.net".into()));
+        assert_eq!(
+            (text(orig, "personality"), text(orig, "state")),
+            ("Originator".into(), "Alerting".into())
+        );
+        assert_eq!(
+            (text(orig, "address"), text(orig, "userId")),
+            ("tel:2002".into(), "2002@example.net".into())
+        );
         assert_eq!(text(orig, "callType"), "Group");
-        assert_eq!((text(recv, "personality"), text(recv, "address")), ("Terminator".into(), "tel:2001".into()));
-        assert!(recv.data.contains("<xsi:userDN countryCode=\"1\">tel:+15552001;ext=2001</xsi:userDN>"));
-        assert!(recv.data.contains("<xsi:allowAnswer/>") && !orig.data.contains("<xsi:allowAnswer/>"));
+        assert_eq!(
+            (text(recv, "personality"), text(recv, "address")),
+            ("Terminator".into(), "tel:2001".into())
+        );
+        assert!(recv
+            .data
+            .contains("<xsi:userDN countryCode=\"1\">tel:+15552001;ext=2001</xsi:userDN>"));
+        assert!(
+            recv.data.contains("<xsi:allowAnswer/>") && !orig.data.contains("<xsi:allowAnswer/>")
+        );
         assert!(!recv.data.contains("endpoint"));
         let answered = m.answer(n, 2000);
-        assert!(answered[1].data.contains("<xsi:endpoint xsi1:type=\"xsi:AccessEndpoint\"><xsi:addressOfRecord>2002@example.net"));
+        assert!(answered[1].data.contains(
+            "<xsi:endpoint xsi1:type=\"xsi:AccessEndpoint\"><xsi:addressOfRecord>2002@example.net"
+        ));
         assert_eq!(text(&answered[1], "answerTime"), "2000");
         let held = m.hold(n, "2001", 3000);
-        assert!(held[0].data.contains("<xsi:allowRetrieve/>") && text(&held[0], "heldTime") == "3000");
+        assert!(
+            held[0].data.contains("<xsi:allowRetrieve/>") && text(&held[0], "heldTime") == "3000"
+        );
         assert_eq!(text(&held[1], "state"), "Remote Held");
         let rel = m.release(n, "2001", 4000);
-        assert_eq!((text(&rel[0], "releasingParty"), text(&rel[0], "releaseTime")), ("localRelease".into(), "4000".into()));
+        assert_eq!(
+            (
+                text(&rel[0], "releasingParty"),
+                text(&rel[0], "releaseTime")
+            ),
+            ("localRelease".into(), "4000".into())
+        );
         assert_eq!(text(&rel[1], "releasingParty"), "remoteRelease");
         let (_, busy) = m.busy("2001", "2002", 5000);
         assert_eq!(text(&busy[2], "internalReleaseCause"), "Busy");
@@ -776,13 +1118,22 @@ mod tests {
         m.answer(n, 2);
         let t = m.blind_transfer(n, "2002", "2003", 3);
         assert!(t[0].data.contains("<xsi:calls><xsi:call>") && text(&t[0], "state") == "Detached");
-        assert!(t[0].data.contains("<xsi:redirect><xsi:address>tel:2003</xsi:address><xsi:reason>transfer</xsi:reason>"));
-        assert_eq!((text(&t[2], "address"), text(&t[2], "state")), ("tel:2003".into(), "Alerting".into()));
+        assert!(t[0].data.contains(
+            "<xsi:redirect><xsi:address>tel:2003</xsi:address><xsi:reason>transfer</xsi:reason>"
+        ));
+        assert_eq!(
+            (text(&t[2], "address"), text(&t[2], "state")),
+            ("tel:2003".into(), "Alerting".into())
+        );
         assert_eq!(text(&t[2], "extTrackingId"), format!("{n}:1"));
         assert!(t[3].data.contains("<xsi:redirections><xsi:redirection><xsi:party>tel:2002</xsi:party><xsi:reason>transfer</xsi:reason>"));
         assert_eq!(text(&t[3], "address"), "tel:2001");
         let again = m.answer(n, 9);
-        assert_eq!(text(&again[2], "answerTime"), "2", "answerTime stays the first answer");
+        assert_eq!(
+            text(&again[2], "answerTime"),
+            "2",
+            "answerTime stays the first answer"
+        );
     }
 
     #[test]
@@ -795,19 +1146,38 @@ mod tests {
         m.answer(y, 5);
         let snap = m.snapshot("2001");
         assert_eq!(snap.matches("<xsi:call>").count(), 2);
-        assert!(snap.contains("<xsi:calls>") && snap.ends_with("<xsi:hookStatus>Off-Hook</xsi:hookStatus></xsi:eventData>"));
+        assert!(
+            snap.contains("<xsi:calls>")
+                && snap.ends_with("<xsi:hookStatus>Off-Hook</xsi:hookStatus></xsi:eventData>")
+        );
         let e = m.consult_transfer(x, y, "2001", 6);
-        assert_eq!((text(&e[0], "extTrackingId"), text(&e[0], "address")), (format!("{y}:1"), "tel:2003".into()));
-        assert_eq!((text(&e[1], "extTrackingId"), text(&e[1], "address")), (format!("{y}:1"), "tel:2002".into()));
+        assert_eq!(
+            (text(&e[0], "extTrackingId"), text(&e[0], "address")),
+            (format!("{y}:1"), "tel:2003".into())
+        );
+        assert_eq!(
+            (text(&e[1], "extTrackingId"), text(&e[1], "address")),
+            (format!("{y}:1"), "tel:2002".into())
+        );
         assert_eq!(m.snapshot("2001"), "<xsi:eventData xsi1:type=\"xsi:CallSubscriptionEvent\"><xsi:hookStatus>On-Hook</xsi:hookStatus></xsi:eventData>");
-        assert!(m.snapshot("2002").contains(&format!("<xsi:extTrackingId>{y}:1")));
+        assert!(m
+            .snapshot("2002")
+            .contains(&format!("<xsi:extTrackingId>{y}:1")));
         let conf = {
             let (a, _) = m.call("2004", "2005", 1);
             let (b, _) = m.call("2004", "2006", 1);
             m.conference(a, b, "2004")
         };
-        assert_eq!(conf[0].data.matches("<xsi:conferenceParticipant><xsi:callId>callhalf-").count(), 2);
-        assert!(conf[0].data.contains("<xsi:conference><xsi:state>Active</xsi:state><xsi:conferenceParticipantList>"));
+        assert_eq!(
+            conf[0]
+                .data
+                .matches("<xsi:conferenceParticipant><xsi:callId>callhalf-")
+                .count(),
+            2
+        );
+        assert!(conf[0].data.contains(
+            "<xsi:conference><xsi:state>Active</xsi:state><xsi:conferenceParticipantList>"
+        ));
         assert!(m.snapshot("2004").contains("<xsi:conference>"));
     }
 
@@ -830,12 +1200,28 @@ mod tests {
         let mut ext = HashSet::new();
         for i in 0..10 {
             m.flood_event(&mut cycle, "2001", 1_700_000_000_000 + i, &mut out);
-            let emit = Emit { dn: "2001".into(), data: out.clone() };
+            let emit = Emit {
+                dn: "2001".into(),
+                data: out.clone(),
+            };
             seen.push(emit.kind().to_string());
             ext.insert(text(&emit, "extTrackingId"));
         }
-        let cycle_kinds = ["CallReceivedEvent", "CallAnsweredEvent", "CallHeldEvent", "CallRetrievedEvent", "CallReleasedEvent"];
-        assert_eq!(seen, cycle_kinds.iter().chain(cycle_kinds.iter()).map(|s| s.to_string()).collect::<Vec<_>>());
+        let cycle_kinds = [
+            "CallReceivedEvent",
+            "CallAnsweredEvent",
+            "CallHeldEvent",
+            "CallRetrievedEvent",
+            "CallReleasedEvent",
+        ];
+        assert_eq!(
+            seen,
+            cycle_kinds
+                .iter()
+                .chain(cycle_kinds.iter())
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+        );
         assert_eq!(ext.len(), 2);
         assert!(m.snapshot("2001").contains("On-Hook"));
     }

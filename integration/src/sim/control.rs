@@ -60,7 +60,9 @@ impl Params {
 
     fn number(&self, key: &str) -> Result<u64, Failure> {
         let text = self.text(key)?;
-        text.trim().parse().map_err(|_| bad(format!("parameter {key} is not a number: {text}")))
+        text.trim()
+            .parse()
+            .map_err(|_| bad(format!("parameter {key} is not a number: {text}")))
     }
 
     fn call(&self, key: &str) -> Result<CallId, Failure> {
@@ -98,7 +100,9 @@ fn applied(did: bool) -> Result<Value, Failure> {
     if did {
         Ok(json!({ "ok": true }))
     } else {
-        Err(bad("operation not applicable (unknown call, party not in the call, or wrong state)"))
+        Err(bad(
+            "operation not applicable (unknown call, party not in the call, or wrong state)",
+        ))
     }
 }
 
@@ -107,7 +111,10 @@ impl ControlService {
         let n = p.number("xsp")?;
         match usize::try_from(n) {
             Ok(i) if i < self.hub.xsps.len() => Ok(i),
-            _ => Err(bad(format!("no xsp {n} (there are {})", self.hub.xsps.len()))),
+            _ => Err(bad(format!(
+                "no xsp {n} (there are {})",
+                self.hub.xsps.len()
+            ))),
         }
     }
 
@@ -125,14 +132,20 @@ impl ControlService {
         match command {
             "stats" => Ok(hub.op_stats().to_json()),
             "call" => Ok(json!({ "call": hub.op_call(p.text("from")?, p.text("to")?).0 })),
-            "click_to_dial" => Ok(json!({ "call": hub.op_click_to_dial(p.text("from")?, p.text("to")?).0 })),
+            "click_to_dial" => {
+                Ok(json!({ "call": hub.op_click_to_dial(p.text("from")?, p.text("to")?).0 }))
+            }
             "busy" => Ok(json!({ "call": hub.op_busy(p.text("from")?, p.text("to")?).0 })),
             "answer" => applied(hub.op_answer(p.call("call")?)),
             "hold" => applied(hub.op_hold(p.call("call")?, p.text("by")?)),
             "retrieve" => applied(hub.op_retrieve(p.call("call")?, p.text("by")?)),
             "release" => applied(hub.op_release(p.call("call")?, p.text("by")?)),
-            "transfer" => applied(hub.op_blind_transfer(p.call("call")?, p.text("by")?, p.text("to")?)),
-            "consult_transfer" => applied(hub.op_consult_transfer(p.call("held")?, p.call("active")?, p.text("by")?)),
+            "transfer" => {
+                applied(hub.op_blind_transfer(p.call("call")?, p.text("by")?, p.text("to")?))
+            }
+            "consult_transfer" => {
+                applied(hub.op_consult_transfer(p.call("held")?, p.call("active")?, p.text("by")?))
+            }
             "conference" => applied(hub.op_conference(p.call("a")?, p.call("b")?, p.text("by")?)),
             "as_failover" => applied(hub.op_as_failover(p.text("dn")?)),
             "delivery" => {
@@ -140,7 +153,11 @@ impl ControlService {
                     "normal" => Delivery::Normal,
                     "duplicate" => Delivery::Duplicate,
                     "swap" => Delivery::SwapPairs,
-                    other => return Err(bad(format!("unknown delivery mode {other} (normal, duplicate, swap)"))),
+                    other => {
+                        return Err(bad(format!(
+                            "unknown delivery mode {other} (normal, duplicate, swap)"
+                        )))
+                    }
                 };
                 hub.op_set_delivery(mode);
                 Ok(json!({ "ok": true }))
@@ -150,7 +167,11 @@ impl ControlService {
                     "one" => Chunking::OnePerDoc,
                     "split" => Chunking::Split,
                     "coalesce" => Chunking::Coalesce,
-                    other => return Err(bad(format!("unknown chunking mode {other} (one, split, coalesce)"))),
+                    other => {
+                        return Err(bad(format!(
+                            "unknown chunking mode {other} (one, split, coalesce)"
+                        )))
+                    }
                 };
                 hub.op_set_chunking(mode);
                 Ok(json!({ "ok": true }))
@@ -171,13 +192,22 @@ impl ControlService {
             "fault/status" => {
                 let xsp = self.xsp(&p)?;
                 let code = p.number("code")?;
-                let code = u16::try_from(code).ok().filter(|c| (100..=999).contains(c)).ok_or_else(|| bad(format!("bad status code {code}")))?;
-                let count = u32::try_from(p.number("count")?).map_err(|_| bad("count too large"))?;
+                let code = u16::try_from(code)
+                    .ok()
+                    .filter(|c| (100..=999).contains(c))
+                    .ok_or_else(|| bad(format!("bad status code {code}")))?;
+                let count =
+                    u32::try_from(p.number("count")?).map_err(|_| bad("count too large"))?;
                 hub.op_fail_requests(xsp, code, count);
                 Ok(json!({ "ok": true }))
             }
             "flood" => {
-                let dns: Vec<&str> = p.text("dns")?.split(',').map(str::trim).filter(|d| !d.is_empty()).collect();
+                let dns: Vec<&str> = p
+                    .text("dns")?
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .collect();
                 if dns.is_empty() {
                     return Err(bad("dns is empty"));
                 }

@@ -103,7 +103,9 @@ pub(crate) enum Parsed<'a> {
 }
 
 fn has_token(value: &str, token: &str) -> bool {
-    value.split(',').any(|t| t.trim().eq_ignore_ascii_case(token))
+    value
+        .split(',')
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
 fn header_in<'a>(headers: &'a str, name: &str) -> Option<&'a str> {
@@ -142,7 +144,11 @@ pub(crate) fn parse_request(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
         match buf[skip] {
             b'\n' => skip += 1,
             b'\r' if buf.get(skip + 1) == Some(&b'\n') => skip += 2,
-            b'\r' if skip + 1 == buf.len() => return Ok(Parsed::Partial { expect_continue: false }),
+            b'\r' if skip + 1 == buf.len() => {
+                return Ok(Parsed::Partial {
+                    expect_continue: false,
+                })
+            }
             _ => break,
         }
     }
@@ -151,17 +157,21 @@ pub(crate) fn parse_request(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
         if data.len() > MAX_HEAD {
             return Err(HttpError::HeadTooLarge);
         }
-        return Ok(Parsed::Partial { expect_continue: false });
+        return Ok(Parsed::Partial {
+            expect_continue: false,
+        });
     };
     if head_len > MAX_HEAD {
         return Err(HttpError::HeadTooLarge);
     }
-    let head = std::str::from_utf8(&data[..line_end]).map_err(|_| HttpError::Bad("request head is not UTF-8"))?;
+    let head = std::str::from_utf8(&data[..line_end])
+        .map_err(|_| HttpError::Bad("request head is not UTF-8"))?;
     let head = head.strip_suffix('\r').unwrap_or(head);
     let (request_line, headers) = head.split_once('\n').unwrap_or((head, ""));
     let request_line = request_line.strip_suffix('\r').unwrap_or(request_line);
     let mut parts = request_line.split(' ');
-    let (Some(method), Some(target), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(HttpError::Bad("malformed request line"));
     };
@@ -178,7 +188,7 @@ pub(crate) fn parse_request(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
     };
     let mut content_length: Option<usize> = None;
     let mut chunked = false;
-    for line in headers.split('\n') {
+    for line in headers.split('\n').filter(|l| !l.is_empty()) {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.starts_with([' ', '\t']) {
             return Err(HttpError::Bad("obsolete header line folding"));
@@ -195,7 +205,11 @@ pub(crate) fn parse_request(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
                 return Err(HttpError::Bad("bad Content-Length"));
             }
             // More than 7 digits is above MAX_BODY whatever the digits are; avoids overflow.
-            let n = if value.trim_start_matches('0').len() > 7 { usize::MAX } else { value.parse().unwrap_or(usize::MAX) };
+            let n = if value.trim_start_matches('0').len() > 7 {
+                usize::MAX
+            } else {
+                value.parse().unwrap_or(usize::MAX)
+            };
             if content_length.is_some_and(|old| old != n) {
                 return Err(HttpError::Bad("conflicting Content-Length headers"));
             }
@@ -208,7 +222,8 @@ pub(crate) fn parse_request(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
             chunked = true;
         }
     }
-    let expect_continue = header_in(headers, "Expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
+    let expect_continue =
+        header_in(headers, "Expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
     let body_start = skip + head_len;
     let (body, used) = if chunked {
         if content_length.is_some() {
@@ -226,9 +241,21 @@ pub(crate) fn parse_request(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
         if buf.len() - body_start < n {
             return Ok(Parsed::Partial { expect_continue });
         }
-        (Cow::Borrowed(&buf[body_start..body_start + n]), body_start + n)
+        (
+            Cow::Borrowed(&buf[body_start..body_start + n]),
+            body_start + n,
+        )
     };
-    Ok(Parsed::Complete(Request { method, target, http10, headers, body }, used))
+    Ok(Parsed::Complete(
+        Request {
+            method,
+            target,
+            http10,
+            headers,
+            body,
+        },
+        used,
+    ))
 }
 
 /// Decodes a chunked body at the start of `buf`: `Some((body, bytes used))`, or `None` when
@@ -246,11 +273,14 @@ fn decode_chunked(buf: &[u8]) -> Result<Option<(Vec<u8>, usize)>, HttpError> {
         let line = &buf[pos..pos + p];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let size_text = line.split(|&b| b == b';').next().unwrap_or(b"");
-        let size_text = std::str::from_utf8(size_text).map_err(|_| HttpError::Bad("bad chunk size"))?.trim();
+        let size_text = std::str::from_utf8(size_text)
+            .map_err(|_| HttpError::Bad("bad chunk size"))?
+            .trim();
         if size_text.is_empty() || size_text.len() > 8 {
             return Err(HttpError::Bad("bad chunk size"));
         }
-        let size = usize::from_str_radix(size_text, 16).map_err(|_| HttpError::Bad("bad chunk size"))?;
+        let size =
+            usize::from_str_radix(size_text, 16).map_err(|_| HttpError::Bad("bad chunk size"))?;
         pos += p + 1;
         if size == 0 {
             // Trailer section, ended by an empty line.
@@ -389,7 +419,9 @@ pub(crate) fn base64_encode(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for group in data.chunks(3) {
-        let n = (group[0] as u32) << 16 | (*group.get(1).unwrap_or(&0) as u32) << 8 | *group.get(2).unwrap_or(&0) as u32;
+        let n = (group[0] as u32) << 16
+            | (*group.get(1).unwrap_or(&0) as u32) << 8
+            | *group.get(2).unwrap_or(&0) as u32;
         for i in 0..4 {
             if i <= group.len() {
                 out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
@@ -403,14 +435,22 @@ pub(crate) fn base64_encode(data: &[u8]) -> String {
 
 /// Whether `Authorization: Basic …` carries exactly `user:password`.
 pub(crate) fn basic_auth_ok(req: &Request<'_>, user: &str, password: &str) -> bool {
-    let Some(value) = req.header("Authorization") else { return false };
+    let Some(value) = req.header("Authorization") else {
+        return false;
+    };
     let mut words = value.split_ascii_whitespace();
-    let (Some(scheme), Some(token)) = (words.next(), words.next()) else { return false };
+    let (Some(scheme), Some(token)) = (words.next(), words.next()) else {
+        return false;
+    };
     if !scheme.eq_ignore_ascii_case("basic") {
         return false;
     }
-    let Some(decoded) = base64_decode(token) else { return false };
-    let Some((u, p)) = decoded.split_first_colon() else { return false };
+    let Some(decoded) = base64_decode(token) else {
+        return false;
+    };
+    let Some((u, p)) = decoded.split_first_colon() else {
+        return false;
+    };
     u == user.as_bytes() && p == password.as_bytes()
 }
 
@@ -460,7 +500,10 @@ pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
         .filter(|p| !p.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(&k.replace('+', " ")).into_owned(), percent_decode(&v.replace('+', " ")).into_owned())
+            (
+                percent_decode(&k.replace('+', " ")).into_owned(),
+                percent_decode(&v.replace('+', " ")).into_owned(),
+            )
         })
         .collect()
 }
@@ -492,7 +535,11 @@ mod tests {
         for (raw, method, target, body) in REQUESTS {
             let bytes = raw.as_bytes();
             let (req, used) = complete(bytes);
-            assert_eq!((req.method, req.target, &*req.body), (*method, *target, body.as_bytes()), "{raw:?}");
+            assert_eq!(
+                (req.method, req.target, &*req.body),
+                (*method, *target, body.as_bytes()),
+                "{raw:?}"
+            );
             assert_eq!(used, bytes.len(), "{raw:?}");
             for cut in 0..bytes.len() {
                 match parse_request(&bytes[..cut]) {
@@ -524,15 +571,39 @@ mod tests {
         let cases: Vec<(String, u16)> = vec![
             (big_head, 413),
             (unterminated, 413),
-            (format!("POST / HTTP/1.1\r\nContent-Length: {}\r\n\r\n", MAX_BODY + 1), 413),
-            ("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n".into(), 413),
+            (
+                format!(
+                    "POST / HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
+                    MAX_BODY + 1
+                ),
+                413,
+            ),
+            (
+                "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n".into(),
+                413,
+            ),
             ("POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n".into(), 400),
             ("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n".into(), 400),
-            ("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n".into(), 400),
-            ("POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n".into(), 400),
-            ("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n".into(), 400),
-            ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".into(), 400),
-            ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nabc".into(), 400),
+            (
+                "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n".into(),
+                400,
+            ),
+            (
+                "POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n".into(),
+                400,
+            ),
+            (
+                "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n".into(),
+                400,
+            ),
+            (
+                "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".into(),
+                400,
+            ),
+            (
+                "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nabc".into(),
+                400,
+            ),
             ("GET /\r\n\r\n".into(), 400),
             ("GET / HTTP/2.0\r\n\r\n".into(), 400),
             ("G(T / HTTP/1.1\r\n\r\n".into(), 400),
@@ -561,16 +632,30 @@ mod tests {
             assert_eq!(complete(raw.as_bytes()).0.keep_alive(), *keep, "{raw:?}");
         }
         let raw = b"POST /p?a=1 HTTP/1.1\r\nexpect: 100-continue\r\nContent-Length: 3\r\n\r\n";
-        assert!(matches!(parse_request(raw), Ok(Parsed::Partial { expect_continue: true })));
+        assert!(matches!(
+            parse_request(raw),
+            Ok(Parsed::Partial {
+                expect_continue: true
+            })
+        ));
         let (req, _) = complete(b"GET /p?a=1&b=%41+c HTTP/1.1\r\nX-A:  v \r\n\r\n");
-        assert_eq!((req.path(), req.query(), req.header("x-a")), ("/p", "a=1&b=%41+c", Some("v")));
-        assert_eq!(query_pairs(req.query()), vec![("a".into(), "1".into()), ("b".into(), "A c".into())]);
+        assert_eq!(
+            (req.path(), req.query(), req.header("x-a")),
+            ("/p", "a=1&b=%41+c", Some("v"))
+        );
+        assert_eq!(
+            query_pairs(req.query()),
+            vec![("a".into(), "1".into()), ("b".into(), "A c".into())]
+        );
     }
 
     #[test]
     fn basic_auth_and_base64() {
         for text in ["", "a", "ab", "abc", "cti@example.net:secret", "üñí:çødé"] {
-            assert_eq!(base64_decode(&base64_encode(text.as_bytes())).as_deref(), Some(text.as_bytes()));
+            assert_eq!(
+                base64_decode(&base64_encode(text.as_bytes())).as_deref(),
+                Some(text.as_bytes())
+            );
         }
         assert_eq!(base64_encode(b"user:pass"), "dXNlcjpwYXNz");
         let cases: &[(&str, bool)] = &[
@@ -593,17 +678,36 @@ mod tests {
     #[test]
     fn writers_and_decoders() {
         let mut out = Vec::new();
-        write_response(&mut out, 404, Some("text/xml"), &[("X-A", "1")], b"<x/>", true);
+        write_response(
+            &mut out,
+            404,
+            Some("text/xml"),
+            &[("X-A", "1")],
+            b"<x/>",
+            true,
+        );
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "HTTP/1.1 404 Not Found\r\nContent-Type: text/xml\r\nX-A: 1\r\nConnection: close\r\nContent-Length: 4\r\n\r\n<x/>"
         );
-        for (len, hex) in [(0usize, "0"), (10, "a"), (181, "b5"), (692, "2b4"), (65536, "10000")] {
+        for (len, hex) in [
+            (0usize, "0"),
+            (10, "a"),
+            (181, "b5"),
+            (692, "2b4"),
+            (65536, "10000"),
+        ] {
             let mut out = Vec::new();
             chunk_header(&mut out, len);
             assert_eq!(out, format!("{hex}\r\n").into_bytes());
         }
-        for (text, decoded) in [("a%20b", "a b"), ("%zz", "%zz"), ("50%", "50%"), ("%4", "%4"), ("x%40y", "x@y")] {
+        for (text, decoded) in [
+            ("a%20b", "a b"),
+            ("%zz", "%zz"),
+            ("50%", "50%"),
+            ("%4", "%4"),
+            ("x%40y", "x@y"),
+        ] {
             assert_eq!(percent_decode(text), decoded, "{text}");
         }
     }

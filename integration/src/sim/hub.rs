@@ -94,7 +94,11 @@ impl Hub {
     }
 
     /// Starts a named thread that [`Hub::join_all`] will wait for.
-    pub(crate) fn spawn(&self, name: String, body: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+    pub(crate) fn spawn(
+        &self,
+        name: String,
+        body: impl FnOnce() + Send + 'static,
+    ) -> std::io::Result<()> {
         let handle = std::thread::Builder::new().name(name).spawn(body)?;
         let mut threads = self.threads.lock();
         threads.retain(|t| !t.is_finished());
@@ -188,5 +192,9 @@ impl Hub {
 /// The method as a static string (`OTHER` for unusual ones), so records need no allocation.
 pub(crate) fn method_name(method: &str) -> &'static str {
     const KNOWN: &[&str] = &["GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH"];
-    KNOWN.iter().find(|m| m.eq_ignore_ascii_case(method)).copied().unwrap_or("OTHER")
+    KNOWN
+        .iter()
+        .find(|m| m.eq_ignore_ascii_case(method))
+        .copied()
+        .unwrap_or("OTHER")
 }

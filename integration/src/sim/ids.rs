@@ -28,17 +28,33 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+const MASK62: u64 = (1 << 62) - 1;
+
+/// A bijection on 62-bit values (xor-shifts and odd multipliers modulo 2^62), so that the
+/// two UUID variant bits can be set without losing uniqueness.
+fn mix62(mut z: u64) -> u64 {
+    z &= MASK62;
+    z = (z ^ (z >> 31)).wrapping_mul(0xbf58_476d_1ce4_e5b9) & MASK62;
+    z = (z ^ (z >> 29)).wrapping_mul(0x94d0_49bb_1331_11eb) & MASK62;
+    z ^ (z >> 32)
+}
+
 impl IdGen {
     pub(crate) fn new() -> IdGen {
-        IdGen { seed_hi: random_u64(), seed_lo: random_u64(), counter: AtomicU64::new(1) }
+        IdGen {
+            seed_hi: random_u64(),
+            seed_lo: random_u64(),
+            counter: AtomicU64::new(1),
+        }
     }
 
     /// A fresh id: its 128-bit key and its text form.
     pub(crate) fn next(&self) -> (u128, String) {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        // Version 4 nibble in the random half; the unique half is a bijection of the counter.
+        // Version 4 in the random half; the unique half is a bijection of the counter (62 bits
+        // of it, below the RFC 4122 variant bits `10`).
         let hi = (mix(self.seed_hi ^ n.rotate_left(17)) & !0xf000) | 0x4000;
-        let lo = mix(n ^ self.seed_lo);
+        let lo = 0b10 << 62 | mix62(n ^ self.seed_lo);
         let key = (hi as u128) << 64 | lo as u128;
         (key, format_uuid(key))
     }
@@ -94,10 +110,17 @@ mod tests {
             let (key, text) = ids.next();
             assert_eq!(text.len(), 36);
             assert_eq!(&text[14..15], "4", "{text}");
+            assert!(matches!(&text[19..20], "8" | "9" | "a" | "b"), "{text}");
             assert_eq!(parse(&text), Some(key));
             assert!(seen.insert(key));
         }
-        for bad in ["", "x", "0123456789abcdef0123456789abcdef0123", "g1234567-1234-1234-1234-123456789012", "+1234567-1234-1234-1234-123456789012"] {
+        for bad in [
+            "",
+            "x",
+            "0123456789abcdef0123456789abcdef0123",
+            "g1234567-1234-1234-1234-123456789012",
+            "+1234567-1234-1234-1234-123456789012",
+        ] {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }

@@ -12,7 +12,10 @@ use super::{flood, CallId, Chunking, Delivery};
 
 impl Hub {
     /// Runs one call-model operation and delivers its events; true when it did anything.
-    fn call_op(&self, op: impl FnOnce(&mut super::calls::CallModel, u64) -> Vec<super::calls::Emit>) -> bool {
+    fn call_op(
+        &self,
+        op: impl FnOnce(&mut super::calls::CallModel, u64) -> Vec<super::calls::Emit>,
+    ) -> bool {
         let mut st = self.state.lock();
         let emits = op(&mut st.calls, now_ms());
         let did = !emits.is_empty();
@@ -20,7 +23,10 @@ impl Hub {
         did
     }
 
-    fn new_call(&self, op: impl FnOnce(&mut super::calls::CallModel, u64) -> (u64, Vec<super::calls::Emit>)) -> CallId {
+    fn new_call(
+        &self,
+        op: impl FnOnce(&mut super::calls::CallModel, u64) -> (u64, Vec<super::calls::Emit>),
+    ) -> CallId {
         let mut st = self.state.lock();
         let (n, emits) = op(&mut st.calls, now_ms());
         st.emit(emits);
@@ -84,17 +90,26 @@ impl Hub {
 
     pub(crate) fn op_close_channels(&self, xsp: usize) -> usize {
         self.log(|| format!("fault: abrupt close of the channels of xsp {xsp}"));
-        self.state.lock().close_channels_of(Some(xsp), Close::Abort, "fault: closed abruptly")
+        self.state
+            .lock()
+            .close_channels_of(Some(xsp), Close::Abort, "fault: closed abruptly")
     }
 
     pub(crate) fn op_terminate_channels(&self, xsp: usize, reason: &str) -> usize {
         self.log(|| format!("fault: ChannelTerminatedEvent {reason} on the channels of xsp {xsp}"));
-        self.state.lock().close_channels_of(Some(xsp), Close::Terminate(reason.to_string()), reason)
+        self.state
+            .lock()
+            .close_channels_of(Some(xsp), Close::Terminate(reason.to_string()), reason)
     }
 
     pub(crate) fn op_stall(&self, xsp: usize, on: bool) {
         if let Some(flags) = self.xsps.get(xsp) {
-            self.log(|| format!("fault: streams of xsp {xsp} {}", if on { "stalled" } else { "resumed" }));
+            self.log(|| {
+                format!(
+                    "fault: streams of xsp {xsp} {}",
+                    if on { "stalled" } else { "resumed" }
+                )
+            });
             flags.stalled.store(on, Ordering::Release);
         }
     }
@@ -107,7 +122,9 @@ impl Hub {
     }
 
     pub(crate) fn op_down(&self, xsp: usize, on: bool) {
-        let Some(flags) = self.xsps.get(xsp) else { return };
+        let Some(flags) = self.xsps.get(xsp) else {
+            return;
+        };
         self.log(|| format!("fault: xsp {xsp} {}", if on { "down" } else { "up" }));
         {
             let mut down = flags.down.lock();
@@ -115,7 +132,9 @@ impl Hub {
             flags.down_changed.notify_all();
         }
         if on {
-            self.state.lock().close_channels_of(Some(xsp), Close::Abort, "fault: xsp down");
+            self.state
+                .lock()
+                .close_channels_of(Some(xsp), Close::Abort, "fault: xsp down");
             self.close_sockets(Some(Owner::Xsp(xsp)));
             // Wake the listener out of accept() so that it closes its socket.
             poke(flags.addr);
@@ -129,7 +148,12 @@ impl Hub {
     pub(crate) fn op_stats(&self) -> SimStats {
         let (channels, subscriptions, counters, unacked) = {
             let st = self.state.lock();
-            (st.channel_infos(), st.subscription_infos(), st.counters.clone(), st.unacked_len())
+            (
+                st.channel_infos(),
+                st.subscription_infos(),
+                st.counters.clone(),
+                st.unacked_len(),
+            )
         };
         SimStats {
             channels,

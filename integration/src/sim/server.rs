@@ -30,8 +30,18 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    pub(crate) fn new(status: u16, content_type: Option<&'static str>, body: impl Into<Vec<u8>>) -> Reply {
-        Reply { status, content_type, headers: &[], body: body.into(), after: None }
+    pub(crate) fn new(
+        status: u16,
+        content_type: Option<&'static str>,
+        body: impl Into<Vec<u8>>,
+    ) -> Reply {
+        Reply {
+            status,
+            content_type,
+            headers: &[],
+            body: body.into(),
+            after: None,
+        }
     }
 
     pub(crate) fn empty(status: u16) -> Reply {
@@ -86,11 +96,18 @@ pub(crate) fn serve(hub: &Hub, mut stream: TcpStream, service: &dyn Service) {
                     let keep = req.keep_alive();
                     match service.handle(&req) {
                         Outcome::Reply(reply) => {
-                            write_response(&mut out, reply.status, reply.content_type, reply.headers, &reply.body, !keep);
-                            if reply.after.is_some() || !keep {
-                                if flush(&mut stream, &mut out).is_err() {
-                                    return;
-                                }
+                            write_response(
+                                &mut out,
+                                reply.status,
+                                reply.content_type,
+                                reply.headers,
+                                &reply.body,
+                                !keep,
+                            );
+                            if (reply.after.is_some() || !keep)
+                                && flush(&mut stream, &mut out).is_err()
+                            {
+                                return;
                             }
                             if let Some(after) = reply.after {
                                 after();
@@ -116,7 +133,14 @@ pub(crate) fn serve(hub: &Hub, mut stream: TcpStream, service: &dyn Service) {
                 }
                 Err(err) => {
                     let reply = service.bad_request(&err);
-                    write_response(&mut out, reply.status, reply.content_type, reply.headers, &reply.body, true);
+                    write_response(
+                        &mut out,
+                        reply.status,
+                        reply.content_type,
+                        reply.headers,
+                        &reply.body,
+                        true,
+                    );
                     let _ = flush(&mut stream, &mut out);
                     return;
                 }
@@ -132,7 +156,12 @@ pub(crate) fn serve(hub: &Hub, mut stream: TcpStream, service: &dyn Service) {
                 buf.extend_from_slice(&chunk[..n]);
                 last_activity = Instant::now();
             }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) =>
+            {
                 if hub.is_shutting_down() || last_activity.elapsed() > IDLE_TIMEOUT {
                     return;
                 }
@@ -167,7 +196,14 @@ fn is_down(hub: &Hub, owner: Owner) -> bool {
 }
 
 /// Accepts connections on `listener` (bound to `addr`) until shutdown; see the module docs.
-pub(crate) fn run_listener(hub: Arc<Hub>, owner: Owner, listener: TcpListener, addr: SocketAddr, service: Arc<dyn Service>, prefix: String) {
+pub(crate) fn run_listener(
+    hub: Arc<Hub>,
+    owner: Owner,
+    listener: TcpListener,
+    addr: SocketAddr,
+    service: Arc<dyn Service>,
+    prefix: String,
+) {
     let mut listener = Some(listener);
     loop {
         if hub.is_shutting_down() {
@@ -179,7 +215,9 @@ pub(crate) fn run_listener(hub: Arc<Hub>, owner: Owner, listener: TcpListener, a
             if *down {
                 listener = None;
                 while *down && !hub.is_shutting_down() {
-                    flags.down_changed.wait_for(&mut down, Duration::from_millis(100));
+                    flags
+                        .down_changed
+                        .wait_for(&mut down, Duration::from_millis(100));
                 }
                 continue;
             }
@@ -199,7 +237,9 @@ pub(crate) fn run_listener(hub: Arc<Hub>, owner: Owner, listener: TcpListener, a
                 if is_down(&hub, owner) {
                     continue;
                 }
-                let Some(id) = hub.register_socket(owner, &stream) else { continue };
+                let Some(id) = hub.register_socket(owner, &stream) else {
+                    continue;
+                };
                 let (hub2, service2) = (hub.clone(), service.clone());
                 let spawned = hub.spawn(format!("{prefix}-conn-{id}"), move || {
                     serve(&hub2, stream, &*service2);

@@ -48,7 +48,9 @@ const EVENT_OPEN: &str = "<xsi:Event xmlns:xsi=\"http://schema.broadsoft.com/xsi
 
 /// Milliseconds since the epoch.
 pub(crate) fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// How a channel is closed by the server.
@@ -127,6 +129,30 @@ pub(crate) struct Counters {
     pub events_dropped: u64,
     pub flood_sent: u64,
     pub channels_timed_out: u64,
+}
+
+/// The parameters of a channel POST.
+#[derive(Debug, Clone)]
+pub(crate) struct ChannelParams {
+    pub set_id: String,
+    /// Empty when the client sent none.
+    pub app_id: String,
+    pub expires: Option<u32>,
+    pub priority: u32,
+    pub weight: u32,
+}
+
+impl ChannelParams {
+    #[cfg(test)]
+    pub(crate) fn new(set_id: &str, app_id: &str) -> ChannelParams {
+        ChannelParams {
+            set_id: set_id.into(),
+            app_id: app_id.into(),
+            expires: None,
+            priority: 1,
+            weight: 50,
+        }
+    }
 }
 
 /// A channel just opened: what its writer needs.
@@ -229,25 +255,38 @@ impl State {
     pub(crate) fn open_channel(
         &mut self,
         xsp: usize,
-        set_id: &str,
-        app_id: &str,
-        asked: Option<u32>,
-        priority: u32,
-        weight: u32,
+        params: &ChannelParams,
         sock: Option<TcpStream>,
     ) -> Opened {
+        let ChannelParams {
+            set_id,
+            app_id,
+            expires: asked,
+            priority,
+            weight,
+        } = params;
+        let (set_id, app_id, priority, weight) =
+            (set_id.as_str(), app_id.as_str(), *priority, *weight);
         if !app_id.is_empty() {
             if let Some(old) = self.app_sets.insert(app_id.to_string(), set_id.to_string()) {
                 if old != set_id {
-                    let victims = self.sets.get(&old).map(|s| s.live.clone()).unwrap_or_default();
+                    let victims = self
+                        .sets
+                        .get(&old)
+                        .map(|s| s.live.clone())
+                        .unwrap_or_default();
                     for idx in victims {
-                        self.close_channel(idx, Close::Terminate("DuplicateChannelSet".into()), "DuplicateChannelSet");
+                        self.close_channel(
+                            idx,
+                            Close::Terminate("DuplicateChannelSet".into()),
+                            "DuplicateChannelSet",
+                        );
                     }
                 }
             }
         }
         let now = Instant::now();
-        let expires = grant(asked, self.channel_expires);
+        let expires = grant(*asked, self.channel_expires);
         let (tx, rx) = crossbeam_channel::unbounded();
         let shared = Arc::new(ChannelShared::default());
         let channel_id = self.new_id();
@@ -275,11 +314,19 @@ impl State {
         let set = self.sets.entry(set_id.to_string()).or_default();
         set.live.push(index);
         let pending: Vec<Arc<EventDoc>> = set.pending.drain(..).collect();
-        self.log(|| format!("channel {channel_id} opened on xsp {xsp} (set {set_id}, expires {expires})"));
+        self.log(|| {
+            format!("channel {channel_id} opened on xsp {xsp} (set {set_id}, expires {expires})")
+        });
         for doc in pending {
             self.route(doc, &[]);
         }
-        Opened { index, channel_id, expires, rx, shared }
+        Opened {
+            index,
+            channel_id,
+            expires,
+            rx,
+            shared,
+        }
     }
 
     /// The open channel `id` owned by `xsp`.
@@ -300,13 +347,23 @@ impl State {
     }
 
     pub(crate) fn send_heartbeat(&mut self, idx: usize) {
-        if let Some(tx) = self.channels.get(idx).filter(|c| c.open).and_then(|c| c.tx.as_ref()) {
+        if let Some(tx) = self
+            .channels
+            .get(idx)
+            .filter(|c| c.open)
+            .and_then(|c| c.tx.as_ref())
+        {
             let _ = tx.send(Out::Heartbeat);
         }
     }
 
     /// Renews channel `id`: the granted expires.
-    pub(crate) fn renew(&mut self, xsp: usize, id: &str, asked: Option<u32>) -> Result<u32, Refusal> {
+    pub(crate) fn renew(
+        &mut self,
+        xsp: usize,
+        id: &str,
+        asked: Option<u32>,
+    ) -> Result<u32, Refusal> {
         let idx = self.owned(xsp, id)?;
         let expires = grant(asked, self.channel_expires);
         let ch = &mut self.channels[idx];
@@ -324,7 +381,11 @@ impl State {
     }
 
     pub(crate) fn finish_delete(&mut self, idx: usize) {
-        self.close_channel(idx, Close::Terminate("ExplicitDelete".into()), "ExplicitDelete");
+        self.close_channel(
+            idx,
+            Close::Terminate("ExplicitDelete".into()),
+            "ExplicitDelete",
+        );
     }
 
     /// The `ChannelSet` document for `set_id` (its open channels).
@@ -349,7 +410,9 @@ impl State {
 
     /// Closes channel `idx` (no-op when already closed).
     pub(crate) fn close_channel(&mut self, idx: usize, how: Close, reason: &str) {
-        let Some(ch) = self.channels.get_mut(idx) else { return };
+        let Some(ch) = self.channels.get_mut(idx) else {
+            return;
+        };
         if !ch.open {
             return;
         }
@@ -390,7 +453,12 @@ impl State {
     }
 
     /// Closes every open channel of XSP `xsp` (all XSPs for `None`).
-    pub(crate) fn close_channels_of(&mut self, xsp: Option<usize>, how: Close, reason: &str) -> usize {
+    pub(crate) fn close_channels_of(
+        &mut self,
+        xsp: Option<usize>,
+        how: Close,
+        reason: &str,
+    ) -> usize {
         let victims: Vec<usize> = (0..self.channels.len())
             .filter(|&i| self.channels[i].open && xsp.is_none_or(|x| self.channels[i].xsp == x))
             .collect();
@@ -406,7 +474,12 @@ impl State {
 
     /// Sum of queued documents over the open channels (flood back-pressure).
     pub(crate) fn queued(&self) -> usize {
-        self.channels.iter().filter(|c| c.open).filter_map(|c| c.tx.as_ref()).map(|tx| tx.len()).sum()
+        self.channels
+            .iter()
+            .filter(|c| c.open)
+            .filter_map(|c| c.tx.as_ref())
+            .map(|tx| tx.len())
+            .sum()
     }
 
     // ----- subscriptions --------------------------------------------------------------------
@@ -414,7 +487,14 @@ impl State {
     /// Creates a subscription of the authenticated user to `user_id`'s `package` events,
     /// delivered on channel set `set_id`. Returns its index, id and granted expires; the
     /// initial event follows with [`State::initial_event`].
-    pub(crate) fn subscribe(&mut self, user_id: &str, package: &str, asked: Option<u32>, set_id: &str, app_id: &str) -> (usize, String, u32) {
+    pub(crate) fn subscribe(
+        &mut self,
+        user_id: &str,
+        package: &str,
+        asked: Option<u32>,
+        set_id: &str,
+        app_id: &str,
+    ) -> (usize, String, u32) {
         let id = self.new_id();
         let expires = grant(asked, None);
         let dn = dn_of(user_id, &self.domain).to_string();
@@ -425,7 +505,10 @@ impl State {
             escape(app_id),
             id
         );
-        let env_target = format!("</xsi:channelId><xsi:targetId>{}</xsi:targetId>", escape(user_id));
+        let env_target = format!(
+            "</xsi:channelId><xsi:targetId>{}</xsi:targetId>",
+            escape(user_id)
+        );
         self.subs.push(SubRec {
             id: id.clone(),
             user_id: user_id.to_string(),
@@ -447,7 +530,9 @@ impl State {
         self.subs_by_dn.entry(dn).or_default().push(idx);
         self.sets.entry(set_id.to_string()).or_default();
         let owner = &self.owner;
-        self.log(|| format!("subscription {id} created: {owner} -> {user_id} ({package}, set {set_id})"));
+        self.log(|| {
+            format!("subscription {id} created: {owner} -> {user_id} ({package}, set {set_id})")
+        });
         (idx, id, expires)
     }
 
@@ -506,9 +591,16 @@ impl State {
     /// Sends the `SubscriptionTerminatedEvent` of subscription `idx` if its set has a live
     /// channel.
     pub(crate) fn terminated_event(&mut self, idx: usize) {
-        let has_live = self.subs.get(idx).and_then(|s| self.sets.get(&s.set_id)).is_some_and(|set| !set.live.is_empty());
+        let has_live = self
+            .subs
+            .get(idx)
+            .and_then(|s| self.sets.get(&s.set_id))
+            .is_some_and(|set| !set.live.is_empty());
         if has_live {
-            let doc = self.new_event(idx, "<xsi:eventData xsi1:type=\"xsi:SubscriptionTerminatedEvent\"/>");
+            let doc = self.new_event(
+                idx,
+                "<xsi:eventData xsi1:type=\"xsi:SubscriptionTerminatedEvent\"/>",
+            );
             self.deliver(doc);
         }
     }
@@ -519,8 +611,19 @@ impl State {
     fn new_event(&mut self, idx: usize, data: &str) -> Arc<EventDoc> {
         let (key, event_id) = self.ids.next();
         let sub = &mut self.subs[idx];
-        sub.seq = if sub.seq >= 2_147_483_647 { 1 } else { sub.seq + 1 };
-        let mut text = String::with_capacity(DECL.len() + EVENT_OPEN.len() + 120 + sub.env_mid.len() + sub.env_target.len() + data.len());
+        sub.seq = if sub.seq >= 2_147_483_647 {
+            1
+        } else {
+            sub.seq + 1
+        };
+        let mut text = String::with_capacity(
+            DECL.len()
+                + EVENT_OPEN.len()
+                + 120
+                + sub.env_mid.len()
+                + sub.env_target.len()
+                + data.len(),
+        );
         text.push_str(DECL);
         text.push_str(EVENT_OPEN);
         text.push_str(&event_id);
@@ -531,7 +634,12 @@ impl State {
         text.push_str(data);
         text.push_str("</xsi:Event>");
         self.counters.events_generated += 1;
-        Arc::new(EventDoc { key, sub: idx, text, split })
+        Arc::new(EventDoc {
+            key,
+            sub: idx,
+            text,
+            split,
+        })
     }
 
     /// Delivers call events to the active subscriptions of each emit's DN.
@@ -543,7 +651,9 @@ impl State {
 
     /// Delivers one payload to every active subscription of `dn`; returns how many.
     pub(crate) fn emit_data(&mut self, dn: &str, data: &str) -> usize {
-        let Some(targets) = self.subs_by_dn.get(dn) else { return 0 };
+        let Some(targets) = self.subs_by_dn.get(dn) else {
+            return 0;
+        };
         let targets = targets.clone();
         for &idx in &targets {
             let doc = self.new_event(idx, data);
@@ -553,7 +663,13 @@ impl State {
     }
 
     /// The next flood event for `dn` (one per subscription); false when `dn` has none.
-    pub(crate) fn flood_one(&mut self, cycle: &mut FloodCycle, dn: &str, now: u64, buf: &mut String) -> bool {
+    pub(crate) fn flood_one(
+        &mut self,
+        cycle: &mut FloodCycle,
+        dn: &str,
+        now: u64,
+        buf: &mut String,
+    ) -> bool {
         if self.subs_by_dn.get(dn).is_none_or(|v| v.is_empty()) {
             return false;
         }
@@ -597,7 +713,10 @@ impl State {
     pub(crate) fn flush_swapped(&mut self, older_than: Duration) {
         let now = Instant::now();
         for idx in 0..self.subs.len() {
-            let due = self.subs[idx].swap_held.as_ref().is_some_and(|(_, at)| now.duration_since(*at) >= older_than);
+            let due = self.subs[idx]
+                .swap_held
+                .as_ref()
+                .is_some_and(|(_, at)| now.duration_since(*at) >= older_than);
             if due {
                 if let Some((doc, _)) = self.subs[idx].swap_held.take() {
                     self.route(doc, &[]);
@@ -654,10 +773,20 @@ impl State {
     fn track(&mut self, doc: Arc<EventDoc>, sent_on: Vec<usize>) {
         self.stamp += 1;
         let key = doc.key;
-        self.unacked.insert(key, Unacked { doc, sent_on, stamp: self.stamp });
-        self.unacked_order.push_back((key, self.stamp, Instant::now()));
+        self.unacked.insert(
+            key,
+            Unacked {
+                doc,
+                sent_on,
+                stamp: self.stamp,
+            },
+        );
+        self.unacked_order
+            .push_back((key, self.stamp, Instant::now()));
         while self.unacked.len() > MAX_UNACKED {
-            let Some((k, stamp, _)) = self.unacked_order.pop_front() else { break };
+            let Some((k, stamp, _)) = self.unacked_order.pop_front() else {
+                break;
+            };
             if self.unacked.get(&k).is_some_and(|u| u.stamp == stamp) {
                 self.unacked.remove(&k);
                 self.counters.events_dropped += 1;
@@ -668,8 +797,12 @@ impl State {
     /// Handles an EventResponse received on XSP `xsp`.
     pub(crate) fn ack(&mut self, xsp: usize, event_id: Option<&str>, status: u16) {
         *self.counters.acks_by_status.entry(status).or_default() += 1;
-        let Some(key) = event_id.and_then(ids::parse) else { return };
-        let Some(entry) = self.unacked.get(&key) else { return };
+        let Some(key) = event_id.and_then(ids::parse) else {
+            return;
+        };
+        let Some(entry) = self.unacked.get(&key) else {
+            return;
+        };
         if !entry.sent_on.iter().any(|&c| self.channels[c].xsp == xsp) {
             self.counters.acks_wrong_xsp += 1;
         }
@@ -677,11 +810,17 @@ impl State {
         if let Some(ch) = self.channels.get_mut(last) {
             ch.acks += 1;
         }
-        let Some(entry) = self.unacked.remove(&key) else { return };
+        let Some(entry) = self.unacked.remove(&key) else {
+            return;
+        };
         match status {
             404 => {
                 // The client does not know the channel: it is deleted, the event goes elsewhere.
-                self.close_channel(last, Close::Terminate("UnknownChannel".into()), "UnknownChannel");
+                self.close_channel(
+                    last,
+                    Close::Terminate("UnknownChannel".into()),
+                    "UnknownChannel",
+                );
                 self.counters.events_resent += 1;
                 self.route(entry.doc, &[]);
             }
@@ -714,7 +853,9 @@ impl State {
             }
         }
         for key in due {
-            let Some(entry) = self.unacked.get(&key) else { continue };
+            let Some(entry) = self.unacked.get(&key) else {
+                continue;
+            };
             let exclude = entry.sent_on.clone();
             let sub = entry.doc.sub;
             match self.pick(sub, &exclude) {
@@ -734,7 +875,10 @@ impl State {
             if !ch.open {
                 continue;
             }
-            if self.event_timeout.is_some_and(|t| now.duration_since(ch.last_heartbeat) > t) {
+            if self
+                .event_timeout
+                .is_some_and(|t| now.duration_since(ch.last_heartbeat) > t)
+            {
                 self.counters.channels_timed_out += 1;
                 self.close_channel(idx, Close::Finish, "no heartbeat within eventTimeout");
             } else if ch.expires_at.is_some_and(|at| now >= at) {
@@ -807,7 +951,10 @@ mod tests {
     use crate::sim::xml::element_text;
 
     fn state() -> State {
-        let cfg = SimConfig { ack_timeout: Duration::ZERO, ..SimConfig::default() };
+        let cfg = SimConfig {
+            ack_timeout: Duration::ZERO,
+            ..SimConfig::default()
+        };
         State::new(&cfg)
     }
 
@@ -819,9 +966,23 @@ mod tests {
                     let mut bytes = Vec::new();
                     doc.render(channel_id, &mut bytes);
                     let text = String::from_utf8(bytes).unwrap();
-                    assert_eq!(element_text(&text, "channelId").as_deref(), Some(channel_id));
-                    let kind = text.split("eventData xsi1:type=\"xsi:").nth(1).unwrap_or("").split('"').next().unwrap_or("").to_string();
-                    (kind, element_text(&text, "eventID").unwrap().into_owned(), element_text(&text, "sequenceNumber").unwrap().into_owned())
+                    assert_eq!(
+                        element_text(&text, "channelId").as_deref(),
+                        Some(channel_id)
+                    );
+                    let kind = text
+                        .split("eventData xsi1:type=\"xsi:")
+                        .nth(1)
+                        .unwrap_or("")
+                        .split('"')
+                        .next()
+                        .unwrap_or("")
+                        .to_string();
+                    (
+                        kind,
+                        element_text(&text, "eventID").unwrap().into_owned(),
+                        element_text(&text, "sequenceNumber").unwrap().into_owned(),
+                    )
                 }
                 Out::Heartbeat => ("heartbeat".into(), String::new(), String::new()),
                 Out::Terminate(r) => (format!("terminate {r}"), String::new(), String::new()),
@@ -836,39 +997,58 @@ mod tests {
         let (sub, _, _) = st.subscribe("2001@example.net", "Advanced Call", None, "set", "app");
         st.initial_event(sub);
         assert_eq!(st.sets["set"].pending.len(), 1, "queued while no channel");
-        let a = st.open_channel(0, "set", "app", None, 1, 50, None);
-        let b = st.open_channel(1, "set", "app", None, 1, 50, None);
+        let a = st.open_channel(0, &ChannelParams::new("set", "app"), None);
+        let b = st.open_channel(1, &ChannelParams::new("set", "app"), None);
         let (_, emits) = st.calls.call("2001", "2002", 1);
         st.emit(emits);
         let on_a = drain(&a.rx, &a.channel_id);
         let on_b = drain(&b.rx, &b.channel_id);
-        let kinds = |v: &[(String, String, String)]| v.iter().map(|e| format!("{}#{}", e.0, e.2)).collect::<Vec<_>>();
-        assert_eq!(kinds(&on_a), ["CallSubscriptionEvent#1", "CallOriginatedEvent#3"]);
-        assert_eq!(kinds(&on_b), ["HookStatusEvent#2"]);
+        let kinds = |v: &[(String, String, String)]| {
+            v.iter()
+                .map(|e| format!("{}#{}", e.0, e.2))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            kinds(&on_a),
+            ["CallSubscriptionEvent#1", "HookStatusEvent#2"]
+        );
+        assert_eq!(kinds(&on_b), ["CallOriginatedEvent#3"]);
         assert_eq!(st.unacked_len(), 3);
     }
 
     #[test]
     fn acks_follow_the_status_codes() {
         // (status, unacked after, events resent, subscription still active, channel a open)
-        let cases: &[(u16, usize, u64, bool, bool)] =
-            &[(200, 0, 0, true, true), (400, 0, 0, true, true), (481, 0, 0, false, true), (500, 1, 1, true, true), (404, 1, 1, true, false)];
+        let cases: &[(u16, usize, u64, bool, bool)] = &[
+            (200, 0, 0, true, true),
+            (400, 0, 0, true, true),
+            (481, 0, 0, false, true),
+            (500, 1, 1, true, true),
+            (404, 1, 1, true, false),
+        ];
         for &(status, unacked, resent, active, a_open) in cases {
             let mut st = state();
-            let a = st.open_channel(0, "set", "app", None, 1, 50, None);
-            let b = st.open_channel(1, "set", "app", None, 1, 50, None);
+            let a = st.open_channel(0, &ChannelParams::new("set", "app"), None);
+            let b = st.open_channel(1, &ChannelParams::new("set", "app"), None);
             let (sub, _, _) = st.subscribe("2001@example.net", "Advanced Call", None, "set", "app");
             st.initial_event(sub);
             let sent = drain(&a.rx, &a.channel_id);
             st.ack(1, Some(&sent[0].1), status);
             assert_eq!(st.unacked_len(), unacked, "status {status}");
             assert_eq!(st.counters.events_resent, resent, "status {status}");
-            assert_eq!(st.counters.acks_wrong_xsp, 1, "acked on xsp 1, sent on xsp 0");
+            assert_eq!(
+                st.counters.acks_wrong_xsp, 1,
+                "acked on xsp 1, sent on xsp 0"
+            );
             assert_eq!(st.subs[sub].active, active, "status {status}");
             assert_eq!(st.channels[a.index].open, a_open, "status {status}");
             let on_b = drain(&b.rx, &b.channel_id);
             if resent > 0 {
-                assert_eq!((on_b[0].1.as_str(), on_b[0].2.as_str()), (sent[0].1.as_str(), "1"), "same id and seq");
+                assert_eq!(
+                    (on_b[0].1.as_str(), on_b[0].2.as_str()),
+                    (sent[0].1.as_str(), "1"),
+                    "same id and seq"
+                );
             }
         }
     }
@@ -876,13 +1056,16 @@ mod tests {
     #[test]
     fn timed_out_events_move_to_another_channel_or_wait() {
         let mut st = state();
-        let a = st.open_channel(0, "set", "", None, 1, 50, None);
+        let a = st.open_channel(0, &ChannelParams::new("set", ""), None);
         let (sub, _, _) = st.subscribe("2001@example.net", "Advanced Call", None, "set", "app");
         st.initial_event(sub);
         let first = drain(&a.rx, &a.channel_id);
         st.tick();
-        assert!(drain(&a.rx, &a.channel_id).is_empty(), "no other channel: nothing re-sent");
-        let b = st.open_channel(1, "set", "", None, 1, 50, None);
+        assert!(
+            drain(&a.rx, &a.channel_id).is_empty(),
+            "no other channel: nothing re-sent"
+        );
+        let b = st.open_channel(1, &ChannelParams::new("set", ""), None);
         st.tick();
         let again = drain(&b.rx, &b.channel_id);
         assert_eq!(again.len(), 1);
@@ -893,10 +1076,43 @@ mod tests {
     }
 
     #[test]
+    fn flood_events_are_about_1300_bytes() {
+        let mut st = state();
+        let a = st.open_channel(0, &ChannelParams::new("set", "bwcsta-application"), None);
+        let (sub, _, _) = st.subscribe(
+            "2001@example.net",
+            "Advanced Call",
+            None,
+            "set",
+            "bwcsta-application",
+        );
+        st.initial_event(sub);
+        let mut cycle = FloodCycle::default();
+        let mut buf = String::new();
+        for _ in 0..5 {
+            assert!(st.flood_one(&mut cycle, "2001", now_ms(), &mut buf));
+        }
+        assert!(
+            !st.flood_one(&mut cycle, "2999", now_ms(), &mut buf),
+            "nobody subscribed"
+        );
+        let sizes: Vec<usize> =
+            a.rx.try_iter()
+                .skip(1)
+                .map(|m| match m {
+                    Out::Event(d) => d.len_on(&a.channel_id),
+                    _ => 0,
+                })
+                .collect();
+        let avg = sizes.iter().sum::<usize>() / sizes.len();
+        assert!((1100..1500).contains(&avg), "{sizes:?}");
+    }
+
+    #[test]
     fn delivery_modes_duplicate_and_swap() {
         let mut st = state();
-        let a = st.open_channel(0, "set", "", None, 1, 50, None);
-        let b = st.open_channel(1, "set", "", None, 1, 50, None);
+        let a = st.open_channel(0, &ChannelParams::new("set", ""), None);
+        let b = st.open_channel(1, &ChannelParams::new("set", ""), None);
         let (sub, _, _) = st.subscribe("2001@example.net", "Advanced Call", None, "set", "app");
         st.set_delivery(Delivery::Duplicate);
         st.initial_event(sub);
@@ -905,7 +1121,10 @@ mod tests {
         assert_eq!(da[0].1, db[0].1);
         st.set_delivery(Delivery::SwapPairs);
         st.snapshot_event(sub);
-        assert!(drain(&a.rx, &a.channel_id).is_empty() && drain(&b.rx, &b.channel_id).is_empty(), "held");
+        assert!(
+            drain(&a.rx, &a.channel_id).is_empty() && drain(&b.rx, &b.channel_id).is_empty(),
+            "held"
+        );
         st.snapshot_event(sub);
         let (sa, sb) = (drain(&a.rx, &a.channel_id), drain(&b.rx, &b.channel_id));
         assert_eq!((sa.len(), sb.len()), (1, 1), "on different channels");
@@ -914,25 +1133,42 @@ mod tests {
         assert_eq!(seqs, ["2".to_string(), "3".to_string()]);
         st.snapshot_event(sub);
         st.set_delivery(Delivery::Normal);
-        assert_eq!(drain(&a.rx, &a.channel_id).len() + drain(&b.rx, &b.channel_id).len(), 1, "flushed on mode change");
+        assert_eq!(
+            drain(&a.rx, &a.channel_id).len() + drain(&b.rx, &b.channel_id).len(),
+            1,
+            "flushed on mode change"
+        );
     }
 
     #[test]
     fn duplicate_channel_set_and_ownership() {
         let mut st = state();
-        let a = st.open_channel(0, "old", "app", Some(10), 1, 50, None);
+        let a = st.open_channel(
+            0,
+            &ChannelParams {
+                expires: Some(10),
+                ..ChannelParams::new("old", "app")
+            },
+            None,
+        );
         assert_eq!(a.expires, 3600, "minimum");
         assert_eq!(st.heartbeat(1, &a.channel_id), Err(Refusal::NotFound));
         assert!(st.heartbeat(0, &a.channel_id).is_ok());
         assert_eq!(st.renew(0, &a.channel_id, Some(7200)), Ok(7200));
-        let b = st.open_channel(1, "new", "app", None, 1, 50, None);
+        let b = st.open_channel(1, &ChannelParams::new("new", "app"), None);
         let on_a = drain(&a.rx, &a.channel_id);
-        assert_eq!(on_a.last().map(|e| e.0.as_str()), Some("terminate DuplicateChannelSet"));
+        assert_eq!(
+            on_a.last().map(|e| e.0.as_str()),
+            Some("terminate DuplicateChannelSet")
+        );
         assert!(!st.channels[a.index].open && st.channels[b.index].open);
         assert_eq!(st.delete_channel(0, &b.channel_id), Err(Refusal::NotFound));
         assert!(st.delete_channel(1, &b.channel_id).is_ok());
         st.finish_delete(b.index);
-        assert_eq!(drain(&b.rx, &b.channel_id).last().map(|e| e.0.as_str()), Some("terminate ExplicitDelete"));
+        assert_eq!(
+            drain(&b.rx, &b.channel_id).last().map(|e| e.0.as_str()),
+            Some("terminate ExplicitDelete")
+        );
         assert!(st.channels[b.index].deleted_explicitly);
     }
 }

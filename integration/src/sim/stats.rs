@@ -130,7 +130,11 @@ impl SimStats {
                 })
             })
             .collect();
-        let acks: serde_json::Map<String, Value> = self.acks_by_status.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        let acks: serde_json::Map<String, Value> = self
+            .acks_by_status
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
         let requests: Vec<Value> = self
             .requests
             .iter()
@@ -173,7 +177,12 @@ mod tests {
                 close_reason: None,
             }],
             acks_by_status: BTreeMap::from([(200, 3)]),
-            requests: vec![RequestRecord { xsp: 1, method: "PUT", path: Arc::from("/x"), status: 200 }],
+            requests: vec![RequestRecord {
+                xsp: 1,
+                method: "PUT",
+                path: Arc::from("/x"),
+                status: 200,
+            }],
             ..SimStats::default()
         };
         let v = stats.to_json();
@@ -188,6 +197,13 @@ mod tests {
         ] {
             assert_eq!(v.pointer(pointer), Some(&want), "{pointer}");
         }
-        assert_eq!((stats.acked(), stats.events_sent(), stats.open_channels().count()), (3, 3, 1));
+        assert_eq!(
+            (
+                stats.acked(),
+                stats.events_sent(),
+                stats.open_channels().count()
+            ),
+            (3, 3, 1)
+        );
     }
 }

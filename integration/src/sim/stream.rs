@@ -45,7 +45,7 @@ impl EventDoc {
         out.extend_from_slice(&self.text.as_bytes()[self.split..]);
     }
 
-    fn len_on(&self, channel_id: &str) -> usize {
+    pub(crate) fn len_on(&self, channel_id: &str) -> usize {
         self.text.len() + channel_id.len()
     }
 }
@@ -128,7 +128,11 @@ impl Writer<'_> {
         let doc = std::mem::take(&mut self.doc);
         let result = if self.hub.chunking() == Chunking::Split && doc.len() >= 3 {
             self.split_three = !self.split_three;
-            let cuts: &[usize] = if self.split_three { &[doc.len() / 3, doc.len() * 2 / 3] } else { &[doc.len() / 2] };
+            let cuts: &[usize] = if self.split_three {
+                &[doc.len() / 3, doc.len() * 2 / 3]
+            } else {
+                &[doc.len() / 2]
+            };
             let mut from = 0;
             let mut res = Ok(());
             for &cut in cuts.iter().chain(std::iter::once(&doc.len())) {
@@ -213,7 +217,8 @@ impl Writer<'_> {
             }
             Out::Terminate(reason) => {
                 self.doc.clear();
-                self.doc.extend_from_slice(terminated_doc(&self.spec.channel_id, &reason).as_bytes());
+                self.doc
+                    .extend_from_slice(terminated_doc(&self.spec.channel_id, &reason).as_bytes());
                 self.put_doc()?;
                 self.out.write_all(LAST_CHUNK)?;
                 self.out.flush()?;
@@ -235,14 +240,17 @@ fn peer_closed(stream: &mut TcpStream) -> bool {
     match stream.read(&mut scratch) {
         Ok(0) => true,
         Ok(_) => false,
-        Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted),
+        Err(e) => !matches!(
+            e.kind(),
+            ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+        ),
     }
 }
 
 /// Runs the channel stream on `stream` until it ends. See the module documentation.
 pub(crate) fn run(hub: &Hub, stream: TcpStream, spec: StreamSpec) {
     let _ = stream.set_nodelay(true);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(5)));
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(2)));
     let Ok(mut probe) = stream.try_clone() else {
         hub.state.lock().channel_gone(spec.index, "socket error");
         return;
@@ -257,18 +265,30 @@ pub(crate) fn run(hub: &Hub, stream: TcpStream, spec: StreamSpec) {
 }
 
 fn stream_body(hub: &Hub, spec: &StreamSpec, stream: TcpStream, probe: &mut TcpStream) -> End {
-    let mut w = Writer { hub, spec, out: BufWriter::with_capacity(64 * 1024, stream), doc: Vec::with_capacity(4096), split_three: false };
+    let mut w = Writer {
+        hub,
+        spec,
+        out: BufWriter::with_capacity(64 * 1024, stream),
+        doc: Vec::with_capacity(4096),
+        split_three: false,
+    };
     let head = format!(
         "HTTP/1.1 200 OK\r\nTrackingID: NA_{}\r\nX-Frame-Options: SAMEORIGIN\r\nX-Content-Type-Options: nosniff\r\nSet-Cookie: JSESSIONID={}; Path=/com.broadsoft.xsi-events; HttpOnly\r\nExpires: Thu, 01 Jan 1970 00:00:00 GMT\r\nContent-Type: text/xml;charset=UTF-8\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\nServer: xsp-sim\r\n\r\n",
         spec.tracking_id,
         spec.tracking_id.replace('-', "").to_ascii_uppercase()
     );
     let first = channel_doc(&spec.channel_id, spec.expires);
-    let started = w.out.write_all(head.as_bytes()).and_then(|_| w.put(first.as_bytes())).and_then(|_| w.out.flush());
+    let started = w
+        .out
+        .write_all(head.as_bytes())
+        .and_then(|_| w.put(first.as_bytes()))
+        .and_then(|_| w.out.flush());
     if started.is_err() {
         return End::Abrupt;
     }
     let stalled = &hub.xsps[spec.xsp].stalled;
+    // A message taken off the queue while waiting, handled once the stall check has passed.
+    let mut held: Option<Out> = None;
     loop {
         if spec.shared.abort.load(Ordering::Acquire) || hub.is_shutting_down() {
             return End::Abrupt;
@@ -280,6 +300,13 @@ fn stream_body(hub: &Hub, spec: &StreamSpec, stream: TcpStream, probe: &mut TcpS
             }
             continue;
         }
+        if let Some(msg) = held.take() {
+            match w.handle(msg, &spec.rx) {
+                Ok(None) => continue,
+                Ok(Some(end)) => return end,
+                Err(_) => return End::Abrupt,
+            }
+        }
         let msg = match spec.rx.try_recv() {
             Ok(msg) => msg,
             Err(TryRecvError::Disconnected) => return End::Abrupt,
@@ -288,7 +315,11 @@ fn stream_body(hub: &Hub, spec: &StreamSpec, stream: TcpStream, probe: &mut TcpS
                     return End::Abrupt;
                 }
                 match spec.rx.recv_timeout(Duration::from_millis(50)) {
-                    Ok(msg) => msg,
+                    Ok(msg) => {
+                        // Re-check abort and stall before writing it.
+                        held = Some(msg);
+                        continue;
+                    }
                     Err(RecvTimeoutError::Timeout) => {
                         if peer_closed(probe) {
                             return End::Abrupt;
@@ -317,17 +348,27 @@ mod tests {
     #[test]
     fn fixed_documents_match_the_wire() {
         // The wire trace's first chunk is 181 bytes (b5) for a 36-character id and 86400.
-        assert_eq!(channel_doc("64eddc79-b707-4827-aacd-487fb5cb8427", 86400).len(), 181);
+        assert_eq!(
+            channel_doc("64eddc79-b707-4827-aacd-487fb5cb8427", 86400).len(),
+            181
+        );
         // The R21 figure's heartbeat chunk is 0x61 = 97 bytes.
         assert_eq!(HEARTBEAT_DOC.len(), 97);
         let t = terminated_doc("c1", "ExplicitDelete");
         assert!(t.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?><xsi:Event "));
-        assert!(t.ends_with("<xsi:channelId>c1</xsi:channelId><xsi:reason>ExplicitDelete</xsi:reason></xsi:Event>"));
+        assert!(t.ends_with(
+            "<xsi:channelId>c1</xsi:channelId><xsi:reason>ExplicitDelete</xsi:reason></xsi:Event>"
+        ));
     }
 
     #[test]
     fn event_docs_render_with_the_channel_id() {
-        let doc = EventDoc { key: 1, sub: 0, text: "<a><c></c></a>".into(), split: 6 };
+        let doc = EventDoc {
+            key: 1,
+            sub: 0,
+            text: "<a><c></c></a>".into(),
+            split: 6,
+        };
         let mut out = Vec::new();
         doc.render("XYZ", &mut out);
         assert_eq!(out, b"<a><c>XYZ</c></a>");

@@ -23,12 +23,23 @@ pub(crate) fn request_bytes(method: &str, path: &str, body: &str) -> Vec<u8> {
     request_with_auth(method, path, body, Some((USER, PASSWORD)))
 }
 
-pub(crate) fn request_with_auth(method: &str, path: &str, body: &str, auth: Option<(&str, &str)>) -> Vec<u8> {
+pub(crate) fn request_with_auth(
+    method: &str,
+    path: &str,
+    body: &str,
+    auth: Option<(&str, &str)>,
+) -> Vec<u8> {
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: xsp\r\n");
     if let Some((u, p)) = auth {
-        req.push_str(&format!("Authorization: Basic {}\r\n", base64_encode(format!("{u}:{p}").as_bytes())));
+        req.push_str(&format!(
+            "Authorization: Basic {}\r\n",
+            base64_encode(format!("{u}:{p}").as_bytes())
+        ));
     }
-    req.push_str(&format!("Content-Type: application/xml; charset=UTF-8\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
+    req.push_str(&format!(
+        "Content-Type: application/xml; charset=UTF-8\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    ));
     req.into_bytes()
 }
 
@@ -65,8 +76,13 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 impl Client {
     pub(crate) fn connect(url: &str) -> Client {
         let stream = TcpStream::connect(host_of(url)).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
-        Client { stream, buf: Vec::new() }
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        Client {
+            stream,
+            buf: Vec::new(),
+        }
     }
 
     pub(crate) fn send_raw(&mut self, bytes: &[u8]) {
@@ -81,10 +97,15 @@ impl Client {
                 let head = String::from_utf8_lossy(&self.buf[..end]).into_owned();
                 let len = head
                     .lines()
-                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap()))
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap())
+                    })
                     .unwrap_or(0);
                 if self.buf.len() >= end + 4 + len {
-                    let body = String::from_utf8_lossy(&self.buf[end + 4..end + 4 + len]).into_owned();
+                    let body =
+                        String::from_utf8_lossy(&self.buf[end + 4..end + 4 + len]).into_owned();
                     self.buf.drain(..end + 4 + len);
                     let status = head[9..12].parse().unwrap();
                     return Response { status, head, body };
@@ -143,7 +164,14 @@ impl ChannelReader {
             ended: false,
             eof: false,
         };
-        reader.stream.write_all(&request_bytes("POST", ASYNC_CHANNEL, &channel_body(set, app))).expect("write");
+        reader
+            .stream
+            .write_all(&request_bytes(
+                "POST",
+                ASYNC_CHANNEL,
+                &channel_body(set, app),
+            ))
+            .expect("write");
         let deadline = Instant::now() + Duration::from_secs(5);
         let end = loop {
             if let Some(end) = find(&reader.raw, b"\r\n\r\n") {
@@ -154,14 +182,20 @@ impl ChannelReader {
         reader.head = String::from_utf8_lossy(&reader.raw[..end]).into_owned();
         reader.raw.drain(..end + 4);
         assert!(reader.head.starts_with("HTTP/1.1 200"), "{}", reader.head);
-        let Some(first) = reader.next_chunk(deadline) else { panic!("no first chunk") };
+        let Some(first) = reader.next_chunk(deadline) else {
+            panic!("no first chunk")
+        };
         reader.first_chunk = first.clone();
-        reader.id = element_text(&first, "channelId").expect("channelId").into_owned();
+        reader.id = element_text(&first, "channelId")
+            .expect("channelId")
+            .into_owned();
         reader
     }
 
     fn fill(&mut self, deadline: Instant) -> std::io::Result<usize> {
-        let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
         self.stream.set_read_timeout(Some(left))?;
         let mut chunk = [0u8; 65536];
         let n = self.stream.read(&mut chunk)?;
@@ -173,14 +207,20 @@ impl ChannelReader {
     fn next_chunk(&mut self, deadline: Instant) -> Option<String> {
         loop {
             if let Some(line_end) = find(&self.raw, b"\r\n") {
-                let size = usize::from_str_radix(std::str::from_utf8(&self.raw[..line_end]).unwrap().trim(), 16).unwrap();
+                let size = usize::from_str_radix(
+                    std::str::from_utf8(&self.raw[..line_end]).unwrap().trim(),
+                    16,
+                )
+                .unwrap();
                 if size == 0 && self.raw.len() >= line_end + 4 {
                     self.raw.drain(..line_end + 4);
                     self.ended = true;
                     return None;
                 }
                 if size > 0 && self.raw.len() >= line_end + 2 + size + 2 {
-                    let data = String::from_utf8(self.raw[line_end + 2..line_end + 2 + size].to_vec()).unwrap();
+                    let data =
+                        String::from_utf8(self.raw[line_end + 2..line_end + 2 + size].to_vec())
+                            .unwrap();
                     assert_eq!(&self.raw[line_end + 2 + size..line_end + 4 + size], b"\r\n");
                     self.raw.drain(..line_end + 4 + size);
                     self.chunk_sizes.push(size);
@@ -193,7 +233,9 @@ impl ChannelReader {
                     return None;
                 }
                 Ok(_) => {}
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => return None,
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    return None
+                }
                 Err(_) => {
                     self.eof = true;
                     return None;
@@ -207,18 +249,27 @@ impl ChannelReader {
         let deadline = Instant::now() + timeout;
         loop {
             // A document ends where the next declaration starts, or at a known closing tag.
-            if let Some(next) = self.text.get(5..).and_then(|t| t.find("<?xml")).map(|i| i + 5) {
+            if let Some(next) = self
+                .text
+                .get(5..)
+                .and_then(|t| t.find("<?xml"))
+                .map(|i| i + 5)
+            {
                 let doc: String = self.text.drain(..next).collect();
                 return Item::Doc(doc);
             }
             if !self.text.is_empty()
                 && (self.text.ends_with("</xsi:Event>")
                     || self.text.ends_with("</Channel>")
-                    || self.text.ends_with("<ChannelHeartBeat xmlns=\"http://schema.broadsoft.com/xsi\"/>"))
+                    || self
+                        .text
+                        .ends_with("<ChannelHeartBeat xmlns=\"http://schema.broadsoft.com/xsi\"/>"))
             {
                 return Item::Doc(std::mem::take(&mut self.text));
             }
             if self.ended {
+                // Reported once; later calls read on (normally to EOF).
+                self.ended = false;
                 return Item::End;
             }
             match self.next_chunk(deadline) {
@@ -252,10 +303,20 @@ pub(crate) fn doc_kind(doc: &str) -> String {
     if doc.contains("<Channel ") {
         return "channel".into();
     }
-    let marker = if doc.contains("xsi:eventData") { "xsi:eventData xsi1:type=\"xsi:" } else { "xsi1:type=\"xsi:" };
-    doc.split(marker).nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string()
+    let marker = if doc.contains("xsi:eventData") {
+        "xsi:eventData xsi1:type=\"xsi:"
+    } else {
+        "xsi1:type=\"xsi:"
+    };
+    doc.split(marker)
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or("")
+        .to_string()
 }
 
 pub(crate) fn field(doc: &str, name: &str) -> String {
-    element_text(doc, name).map(|s| s.into_owned()).unwrap_or_default()
+    element_text(doc, name)
+        .map(|s| s.into_owned())
+        .unwrap_or_default()
 }

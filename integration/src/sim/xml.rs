@@ -20,7 +20,9 @@ pub(crate) fn element_text<'a>(doc: &'a str, name: &str) -> Option<Cow<'a, str>>
         if rest.starts_with(['/', '?', '!']) {
             continue;
         }
-        let name_end = rest.find(|c: char| c.is_whitespace() || c == '>' || c == '/').unwrap_or(rest.len());
+        let name_end = rest
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .unwrap_or(rest.len());
         let qname = &rest[..name_end];
         let local = qname.rsplit_once(':').map_or(qname, |(_, l)| l);
         if local != name {
@@ -118,14 +120,38 @@ mod tests {
     #[test]
     fn element_text_finds_local_names() {
         let cases: &[(&str, &str, Option<&str>)] = &[
-            ("<EventResponse xmlns=\"x\"><eventID>abc</eventID></EventResponse>", "eventID", Some("abc")),
-            ("<x:EventResponse xmlns:x=\"y\"><x:eventID> abc </x:eventID></x:EventResponse>", "eventID", Some("abc")),
-            ("<?xml version=\"1.0\"?>\n<Channel>\n  <expires>3600</expires>\n</Channel>", "expires", Some("3600")),
-            ("<a><eventIDs>1</eventIDs><eventID>2</eventID></a>", "eventID", Some("2")),
-            ("<a><!-- <eventID>1</eventID> --><eventID>2</eventID></a>", "eventID", Some("2")),
+            (
+                "<EventResponse xmlns=\"x\"><eventID>abc</eventID></EventResponse>",
+                "eventID",
+                Some("abc"),
+            ),
+            (
+                "<x:EventResponse xmlns:x=\"y\"><x:eventID> abc </x:eventID></x:EventResponse>",
+                "eventID",
+                Some("abc"),
+            ),
+            (
+                "<?xml version=\"1.0\"?>\n<Channel>\n  <expires>3600</expires>\n</Channel>",
+                "expires",
+                Some("3600"),
+            ),
+            (
+                "<a><eventIDs>1</eventIDs><eventID>2</eventID></a>",
+                "eventID",
+                Some("2"),
+            ),
+            (
+                "<a><!-- <eventID>1</eventID> --><eventID>2</eventID></a>",
+                "eventID",
+                Some("2"),
+            ),
             ("<a><reason/></a>", "reason", Some("")),
             ("<a><reason a=\"1\" /></a>", "reason", Some("")),
-            ("<a><name>A &amp; B &#233;&#xE9;&bogus; &</name></a>", "name", Some("A & B éé&bogus; &")),
+            (
+                "<a><name>A &amp; B &#233;&#xE9;&bogus; &</name></a>",
+                "name",
+                Some("A & B éé&bogus; &"),
+            ),
             ("<a><eventID>unterminated", "eventID", Some("unterminated")),
             ("<a><eventID", "eventID", None),
             ("no xml at all", "eventID", None),

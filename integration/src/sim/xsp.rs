@@ -20,6 +20,7 @@ use std::sync::Arc;
 use super::http::{basic_auth_ok, percent_decode, HttpError, Request};
 use super::hub::{method_name, Hub};
 use super::server::{Outcome, Reply, Service};
+use super::state::ChannelParams;
 use super::stats::RequestRecord;
 use super::stream::{self, StreamSpec, DECL};
 use super::xml::{element_text, escape};
@@ -58,13 +59,27 @@ impl Service for XspService {
             Outcome::Reply(r) => r.status,
             Outcome::Stream(_) => 200,
         };
-        let path = if req.target == ACK_PATH || req.target.len() < 128 { self.hub.intern(req.target) } else { Arc::from(req.target) };
-        self.hub.record_request(RequestRecord { xsp: self.xsp, method: method_name(req.method), path, status });
+        let path = if req.target == ACK_PATH || req.target.len() < 128 {
+            self.hub.intern(req.target)
+        } else {
+            Arc::from(req.target)
+        };
+        self.hub.record_request(RequestRecord {
+            xsp: self.xsp,
+            method: method_name(req.method),
+            path,
+            status,
+        });
         outcome
     }
 
     fn bad_request(&self, err: &HttpError) -> Reply {
-        self.hub.record_request(RequestRecord { xsp: self.xsp, method: "OTHER", path: self.hub.intern(""), status: err.status() });
+        self.hub.record_request(RequestRecord {
+            xsp: self.xsp,
+            method: "OTHER",
+            path: self.hub.intern(""),
+            status: err.status(),
+        });
         error_reply(err.status(), err.text(), 110_400)
     }
 }
@@ -78,7 +93,11 @@ impl XspService {
                 fail.1 -= 1;
                 let status = fail.0;
                 drop(fail);
-                return Outcome::Reply(error_reply(status, "Injected failure", 110_000 + status as u32));
+                return Outcome::Reply(error_reply(
+                    status,
+                    "Injected failure",
+                    110_000 + status as u32,
+                ));
             }
         }
         if !basic_auth_ok(req, &self.hub.cfg.username, &self.hub.cfg.password) {
@@ -95,18 +114,28 @@ impl XspService {
         let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let is = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
         let reply = match segs.as_slice() {
-            [a, e, v, c] if is(a, "com.broadsoft.async") && is(e, EVENTS) && is(v, "v2.0") && is(c, "channel") && method == "POST" => {
+            [a, e, v, c]
+                if is(a, "com.broadsoft.async")
+                    && is(e, EVENTS)
+                    && is(v, "v2.0")
+                    && is(c, "channel")
+                    && method == "POST" =>
+            {
                 return self.open_channel(req);
             }
             [e, v, rest @ ..] if is(e, EVENTS) && is(v, "v2.0") => match (method, rest) {
                 ("POST", [c, r]) if is(c, "channel") && is(r, "eventresponse") => self.ack(req),
-                ("PUT", [c, id, h]) if is(c, "channel") && is(h, "heartbeat") => self.heartbeat(&percent_decode(id)),
+                ("PUT", [c, id, h]) if is(c, "channel") && is(h, "heartbeat") => {
+                    self.heartbeat(&percent_decode(id))
+                }
                 ("PUT", [c, id]) if is(c, "channel") => self.renew(&percent_decode(id), req),
                 ("DELETE", [c, id]) if is(c, "channel") => self.delete_channel(&percent_decode(id)),
                 ("GET", [c, id]) if is(c, "channelset") => self.channel_set(&percent_decode(id)),
                 ("POST", [u, user]) if is(u, "user") => self.subscribe(&percent_decode(user), req),
                 ("PUT", [s, id]) if is(s, "subscription") => self.refresh(&percent_decode(id), req),
-                ("DELETE", [s, id]) if is(s, "subscription") => self.unsubscribe(&percent_decode(id)),
+                ("DELETE", [s, id]) if is(s, "subscription") => {
+                    self.unsubscribe(&percent_decode(id))
+                }
                 _ => not_found("Resource"),
             },
             _ => not_found("Resource"),
@@ -119,17 +148,21 @@ impl XspService {
         let Some(set_id) = element_text(&body, "channelSetId").filter(|s| !s.is_empty()) else {
             return Outcome::Reply(error_reply(400, "channelSetId is required", 110_001));
         };
-        let set_id = set_id.into_owned();
-        let app_id = element_text(&body, "applicationId").map(|s| s.into_owned()).unwrap_or_default();
-        let asked = number(&body, "expires");
-        let priority = number(&body, "priority").unwrap_or(1);
-        let weight = number(&body, "weight").unwrap_or(50);
+        let params = ChannelParams {
+            set_id: set_id.into_owned(),
+            app_id: element_text(&body, "applicationId")
+                .map(|s| s.into_owned())
+                .unwrap_or_default(),
+            expires: number(&body, "expires"),
+            priority: number(&body, "priority").unwrap_or(1),
+            weight: number(&body, "weight").unwrap_or(50),
+        };
         let hub = self.hub.clone();
         let xsp = self.xsp;
         Outcome::Stream(Box::new(move |socket: TcpStream| {
             let opened = {
                 let mut st = hub.state.lock();
-                st.open_channel(xsp, &set_id, &app_id, asked, priority, weight, socket.try_clone().ok())
+                st.open_channel(xsp, &params, socket.try_clone().ok())
             };
             let tracking_id = hub.state.lock().new_id();
             let spec = StreamSpec {
@@ -148,8 +181,13 @@ impl XspService {
     fn ack(&self, req: &Request<'_>) -> Reply {
         let body = req.body_text();
         let event_id = element_text(&body, "eventID");
-        let status = element_text(&body, "statusCode").and_then(|s| s.trim().parse::<u16>().ok()).unwrap_or(0);
-        self.hub.state.lock().ack(self.xsp, event_id.as_deref(), status);
+        let status = element_text(&body, "statusCode")
+            .and_then(|s| s.trim().parse::<u16>().ok())
+            .unwrap_or(0);
+        self.hub
+            .state
+            .lock()
+            .ack(self.xsp, event_id.as_deref(), status);
         Reply::empty(200)
     }
 
@@ -197,19 +235,32 @@ impl XspService {
 
     fn subscribe(&self, user: &str, req: &Request<'_>) -> Reply {
         let body = req.body_text();
-        let package = element_text(&body, "event").map(|s| s.into_owned()).unwrap_or_default();
+        let package = element_text(&body, "event")
+            .map(|s| s.into_owned())
+            .unwrap_or_default();
         if package.is_empty() {
             return error_reply(400, "event is required", 110_002);
         }
         let Some(set_id) = element_text(&body, "channelSetId").filter(|s| !s.is_empty()) else {
-            let what = if element_text(&body, "httpContact").is_some() { "httpContact delivery is not supported" } else { "channelSetId is required" };
+            let what = if element_text(&body, "httpContact").is_some() {
+                "httpContact delivery is not supported"
+            } else {
+                "channelSetId is required"
+            };
             return error_reply(400, what, 110_003);
         };
-        let app_id = element_text(&body, "applicationId").map(|s| s.into_owned()).unwrap_or_default();
+        let app_id = element_text(&body, "applicationId")
+            .map(|s| s.into_owned())
+            .unwrap_or_default();
         let asked = number(&body, "expires");
-        let (idx, id, expires) = self.hub.state.lock().subscribe(user, &package, asked, &set_id, &app_id);
+        let (idx, id, expires) = self
+            .hub
+            .state
+            .lock()
+            .subscribe(user, &package, asked, &set_id, &app_id);
         let hub = self.hub.clone();
-        Reply::new(200, XML, subscription_doc(&id, expires)).then(move || hub.state.lock().initial_event(idx))
+        Reply::new(200, XML, subscription_doc(&id, expires))
+            .then(move || hub.state.lock().initial_event(idx))
     }
 
     fn refresh(&self, id: &str, req: &Request<'_>) -> Reply {
@@ -218,7 +269,8 @@ impl XspService {
         match refreshed {
             Some((idx, expires)) => {
                 let hub = self.hub.clone();
-                Reply::new(200, XML, subscription_doc(id, expires)).then(move || hub.state.lock().snapshot_event(idx))
+                Reply::new(200, XML, subscription_doc(id, expires))
+                    .then(move || hub.state.lock().snapshot_event(idx))
             }
             None => not_found("Subscription"),
         }

@@ -72,7 +72,11 @@ pub fn expect_event(c: &mut CstaClient, name: &str) -> EventInfo {
 
 /// Every event received within `quiet` of silence.
 pub fn drain_events(c: &mut CstaClient, quiet: Duration) -> Vec<EventInfo> {
-    let mut out: Vec<EventInfo> = c.take_queued().iter().filter_map(|r| event(r).cloned()).collect();
+    let mut out: Vec<EventInfo> = c
+        .take_queued()
+        .iter()
+        .filter_map(|r| event(r).cloned())
+        .collect();
     while let Ok(Some(r)) = c.recv(quiet) {
         if let Some(e) = event(&r) {
             out.push(e.clone());
