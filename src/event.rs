@@ -77,8 +77,10 @@ pub enum LinkEvent {
     Down {
         reason: String,
     },
-    /// A parsed Xsi event, already acknowledged to the XSP.
-    Xsi(Box<XsiEvent>),
+    /// Parsed Xsi events, already acknowledged to the XSP, in arrival
+    /// order: everything one socket read brought, sent as one message so a
+    /// burst costs one wake-up of the dispatcher, not one per event.
+    Xsi(Vec<XsiEvent>),
 }
 
 /// Outcome of a subscription HTTP job (see `xsi::subscriber`).
@@ -156,7 +158,7 @@ impl fmt::Debug for Event {
                     LinkEvent::Connecting => "connecting".to_owned(),
                     LinkEvent::Up { channel_id } => format!("up {channel_id}"),
                     LinkEvent::Down { reason } => format!("down: {reason}"),
-                    LinkEvent::Xsi(e) => format!("event {}", e.event_id),
+                    LinkEvent::Xsi(e) => format!("{} event(s)", e.len()),
                 };
                 write!(f, "link#{i} {what}")
             }

@@ -85,26 +85,11 @@ impl CstaClient {
         self.stream.write_all(&f)
     }
 
-    /// Next message from the socket (not the queue), or None on timeout.
-    fn read_one(&mut self, deadline: Instant) -> io::Result<Option<Received>> {
+    /// Next raw frame from the socket, or None at the deadline.
+    fn read_frame(&mut self, deadline: Instant) -> io::Result<Option<frame::Frame>> {
         loop {
             match self.decoder.next_frame() {
-                Ok(Some(f)) => {
-                    let xml = String::from_utf8_lossy(&f.xml).into_owned();
-                    let incoming = parse::parse(&f.xml)
-                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
-                    let r = Received {
-                        invoke_id: f.invoke_id,
-                        root: incoming.root,
-                        message: incoming.message,
-                        xml,
-                    };
-                    if self.auto_ack && matches!(r.message, Message::SystemStatus { .. }) {
-                        let ack = simple(self.ns, "SystemStatusResponse");
-                        self.send_with(r.invoke_id, &ack)?;
-                    }
-                    return Ok(Some(r));
-                }
+                Ok(Some(f)) => return Ok(Some(f)),
                 Ok(None) => {}
                 Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
             }
@@ -134,6 +119,50 @@ impl CstaClient {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Next message from the socket (not the queue), or None on timeout.
+    fn read_one(&mut self, deadline: Instant) -> io::Result<Option<Received>> {
+        let Some(f) = self.read_frame(deadline)? else {
+            return Ok(None);
+        };
+        self.parse_frame(f).map(Some)
+    }
+
+    fn parse_frame(&mut self, f: frame::Frame) -> io::Result<Received> {
+        let xml = String::from_utf8_lossy(&f.xml).into_owned();
+        let incoming = parse::parse(&f.xml)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+        let r = Received {
+            invoke_id: f.invoke_id,
+            root: incoming.root,
+            message: incoming.message,
+            xml,
+        };
+        if self.auto_ack && matches!(r.message, Message::SystemStatus { .. }) {
+            let ack = simple(self.ns, "SystemStatusResponse");
+            self.send_with(r.invoke_id, &ack)?;
+        }
+        Ok(r)
+    }
+
+    /// Load-generator mode: counts event frames (invoke id 9999) without
+    /// parsing their XML; other frames are parsed and handled as usual.
+    /// Returns the number of events read before `timeout`.
+    pub fn count_events(&mut self, timeout: Duration) -> io::Result<u64> {
+        let deadline = Instant::now() + timeout;
+        let mut n = 0;
+        while let Some(f) = self.read_frame(deadline)? {
+            if f.invoke_id == InvokeId::EVENT {
+                n += 1;
+            } else {
+                self.parse_frame(f)?;
+            }
+            if self.decoder.buffered() == 0 {
+                break;
+            }
+        }
+        Ok(n)
     }
 
     /// Next message (queued first), or None when `timeout` passes.

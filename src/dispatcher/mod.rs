@@ -125,7 +125,11 @@ impl State {
         log::trace!("{ev:?}");
         match ev {
             Event::Client(id, ev) => self.on_client(ctx, id, ev),
-            Event::Link(id, LinkEvent::Xsi(xsi)) => self.on_xsi(ctx, id, *xsi),
+            Event::Link(id, LinkEvent::Xsi(events)) => {
+                for xsi in events {
+                    self.on_xsi(ctx, id, xsi);
+                }
+            }
             Event::Link(id, ev) => self.on_link(ctx, id, ev),
             Event::Subscription(result) => self.on_subscription(ctx, result),
         }

@@ -15,8 +15,11 @@ use std::time::{Duration, Instant};
 use crate::xsi::parse::XsiEvent;
 
 pub const DEFAULT_GAP_WAIT: Duration = Duration::from_millis(500);
-/// Events held behind one gap before giving up on it.
-pub const MAX_WAITING: usize = 1024;
+/// Events held behind one gap before giving up on it. A memory guard only:
+/// it must exceed what arrives within `gap_wait` at full speed (two channel
+/// threads can drift apart by tens of thousands of events under load), or
+/// the overtaken channel's events would be dropped as late.
+pub const MAX_WAITING: usize = 32 * 1024;
 const SEQ_MAX: u32 = 2_147_483_647;
 
 fn next_seq(n: u32) -> u32 {
@@ -45,6 +48,7 @@ pub struct Sequencer {
     pub gaps_skipped: u64,
     pub late_dropped: u64,
     last_gap_log: Option<Instant>,
+    last_late_log: Option<Instant>,
 }
 
 impl Sequencer {
@@ -55,6 +59,7 @@ impl Sequencer {
             gaps_skipped: 0,
             late_dropped: 0,
             last_gap_log: None,
+            last_late_log: None,
         }
     }
 
@@ -77,17 +82,29 @@ impl Sequencer {
         }
         if ahead(stream.next, seq) > SEQ_MAX / 2 {
             self.late_dropped += 1;
-            log::debug!(
-                "subscription {}: event {} (sequence {seq}) arrived after its gap was skipped \
-                 (expecting {}); dropped",
-                ev.subscription_id,
-                ev.event_id,
-                stream.next
-            );
+            if self
+                .last_late_log
+                .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
+            {
+                log::warn!(
+                    "subscription {}: event {} (sequence {seq}) arrived after its gap was skipped \
+                     (expecting {}); dropped ({} late events so far)",
+                    ev.subscription_id,
+                    ev.event_id,
+                    stream.next,
+                    self.late_dropped
+                );
+                self.last_late_log = Some(now);
+            }
             return ready;
         }
         stream.waiting.insert(seq, (ev, now));
         if stream.waiting.len() > MAX_WAITING {
+            log::warn!(
+                "subscription {}: {MAX_WAITING} events wait behind sequence {}; skipping the gap",
+                ev_sub(stream),
+                stream.next
+            );
             self.gaps_skipped += 1;
             skip_gap(stream, &mut ready);
         }
@@ -131,6 +148,14 @@ impl Sequencer {
     pub fn waiting(&self) -> usize {
         self.streams.values().map(|s| s.waiting.len()).sum()
     }
+}
+
+fn ev_sub(stream: &Stream) -> &str {
+    stream
+        .waiting
+        .values()
+        .next()
+        .map_or("?", |(e, _)| e.subscription_id.as_str())
 }
 
 /// Moves `next` to the earliest waiting event and releases what follows.

@@ -35,9 +35,9 @@ pub struct Ack {
     pub status: u16,
 }
 
-/// Acks waiting to be sent; a full queue slows the stream reader down (TCP
-/// back-pressure to the XSP), which is the right place to wait.
-const ACK_QUEUE: usize = 16 * 1024;
+/// Batches of acks waiting to be sent; a full queue slows the stream reader
+/// down (TCP back-pressure to the XSP), which is the right place to wait.
+const ACK_QUEUE: usize = 1024;
 /// Acks pipelined in one write.
 const MAX_BATCH: usize = 256;
 const MAX_HEAD: usize = 16 * 1024;
@@ -45,7 +45,7 @@ const MAX_BODY: usize = 64 * 1024;
 
 /// Owns the control thread; dropping the ack sender (first field) ends it.
 pub struct Control {
-    acks: Sender<Ack>,
+    acks: Sender<Vec<Ack>>,
     thread: Handle,
 }
 
@@ -77,10 +77,13 @@ impl Control {
         Ok(Control { acks, thread })
     }
 
-    pub fn ack(&self, ack: Ack) {
+    /// Queues the acknowledgements of one read's events.
+    pub fn ack(&self, acks: Vec<Ack>) {
         // Only fails when the control thread is gone, i.e. the channel is
         // closing; BroadWorks re-sends unacknowledged events elsewhere.
-        let _ = self.acks.send(ack);
+        if !acks.is_empty() {
+            let _ = self.acks.send(acks);
+        }
     }
 
     /// Sends the acks still queued, then stops the thread.
@@ -109,7 +112,7 @@ fn renew_delay(granted: u32) -> Duration {
 }
 
 impl Worker {
-    fn run(&mut self, queue: &Receiver<Ack>, stopped: Receiver<()>, granted: u32) {
+    fn run(&mut self, queue: &Receiver<Vec<Ack>>, stopped: Receiver<()>, granted: u32) {
         let heartbeat = tick(self.settings.heartbeat_interval);
         let mut renew = after(renew_delay(granted));
         let mut stopped = stopped;
@@ -117,10 +120,16 @@ impl Worker {
         loop {
             select! {
                 recv(queue) -> ack => {
-                    let Ok(first) = ack else { break };
-                    let mut batch = vec![first];
-                    batch.extend(queue.try_iter().take(MAX_BATCH - 1));
-                    self.send_acks(&batch);
+                    let Ok(mut batch) = ack else { break };
+                    while batch.len() < MAX_BATCH {
+                        match queue.try_recv() {
+                            Ok(more) => batch.extend(more),
+                            Err(_) => break,
+                        }
+                    }
+                    for chunk in batch.chunks(MAX_BATCH) {
+                        self.send_acks(chunk);
+                    }
                 }
                 recv(heartbeat) -> _ => if !deleted { self.heartbeat() },
                 recv(renew) -> _ => {

@@ -26,7 +26,7 @@ use crate::thread::{self, Handle};
 use crate::xsi::body;
 use crate::xsi::control::{Ack, Control};
 use crate::xsi::known::KnownSubscriptions;
-use crate::xsi::parse::{parse_doc, XsiDoc};
+use crate::xsi::parse::{parse_doc, XsiDoc, XsiEvent};
 use crate::xsi::settings::XsiSettings;
 use crate::xsi::splitter::DocSplitter;
 
@@ -266,11 +266,12 @@ impl Runner {
                 Err(e) => break self.ended(&control, format!("stream read: {e}")),
             }
             splitter.push(&bytes);
+            let mut batch = Batch::default();
             let mut result = None;
             loop {
                 match splitter.next_doc() {
                     Ok(Some(doc)) => {
-                        if let Some(end) = self.document(&doc, conn, &mut control) {
+                        if let Some(end) = self.document(&doc, conn, &mut control, &mut batch) {
                             result = Some(end);
                             break;
                         }
@@ -281,6 +282,13 @@ impl Runner {
                         break;
                     }
                 }
+            }
+            // Acks first: they must never wait behind the dispatcher.
+            if let Some(ctl) = control.as_ref() {
+                ctl.ack(std::mem::take(&mut batch.acks));
+            }
+            if !batch.events.is_empty() && !self.send(LinkEvent::Xsi(batch.events)) {
+                result = result.or(Some(End::Stopped));
             }
             if let Some(end) = result {
                 break end;
@@ -305,8 +313,15 @@ impl Runner {
         }
     }
 
-    /// Handles one document; Some(end) when the channel is over.
-    fn document(&self, doc: &[u8], conn: &Conn, control: &mut Option<Control>) -> Option<End> {
+    /// Handles one document; Some(end) when the channel is over. Events and
+    /// their acks are collected in `batch` and sent after the read.
+    fn document(
+        &self,
+        doc: &[u8],
+        conn: &Conn,
+        control: &mut Option<Control>,
+        batch: &mut Batch,
+    ) -> Option<End> {
         let parsed = match parse_doc(doc) {
             Ok(p) => p,
             Err(e) => {
@@ -346,15 +361,15 @@ impl Runner {
             }
             XsiDoc::Heartbeat => None,
             XsiDoc::Event(ev) => {
-                let Some(ctl) = control.as_ref() else {
+                if control.is_none() {
                     log::warn!("{}: event before the channel document; ignored", self.name);
                     return None;
-                };
+                }
                 let known = self
                     .known
                     .accepts(&ev.subscription_id, ev.target_id.as_deref());
                 let status = if known { 200 } else { 481 };
-                ctl.ack(Ack {
+                batch.acks.push(Ack {
                     event_id: ev.event_id.clone(),
                     status,
                 });
@@ -366,9 +381,7 @@ impl Runner {
                     );
                     return None;
                 }
-                if !self.send(LinkEvent::Xsi(Box::new(ev))) {
-                    return Some(End::Stopped);
-                }
+                batch.events.push(ev);
                 None
             }
             XsiDoc::ChannelTerminated { reason, .. } => {
@@ -404,6 +417,13 @@ impl Runner {
             }
         }
     }
+}
+
+/// What one socket read produced.
+#[derive(Default)]
+struct Batch {
+    acks: Vec<Ack>,
+    events: Vec<XsiEvent>,
 }
 
 fn doc_kind(doc: &XsiDoc) -> &'static str {

@@ -3,12 +3,14 @@
 //!
 //! ```text
 //! csta-client --connect 127.0.0.1:1040 --monitor 2001 --monitor 2002
-//!             [--edition ed3] [--session] [--count N] [--duration SECONDS]
+//!             [--edition ed3] [--session] [--count N] [--duration SECONDS] [--idle SECONDS]
 //!             [--raw] [--quiet] [--stats]
 //! ```
-//! `--count` exits after N events, `--duration` after that many seconds;
+//! `--count` exits after N events, `--duration` after that many seconds,
+//! `--idle` once events have arrived and then none for that many seconds;
 //! `--stats` prints the number of events and the rate at the end (used by
-//! the benchmark); `--quiet` prints no per-event lines.
+//! the benchmark); `--quiet` prints no per-event lines and only counts event
+//! frames, without parsing them, so it is a cheap load generator.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -18,7 +20,7 @@ use bwcsta::csta::edition::Edition;
 use bwcsta_integration::client::{describe, start_application_session_xml, CstaClient};
 
 const USAGE: &str = "usage: csta-client --connect HOST:PORT [--monitor DEVICE]... [--edition edN] \
-[--session] [--count N] [--duration SECONDS] [--raw] [--quiet] [--stats]";
+[--session] [--count N] [--duration SECONDS] [--idle SECONDS] [--raw] [--quiet] [--stats]";
 
 struct Args {
     connect: SocketAddr,
@@ -27,6 +29,7 @@ struct Args {
     session: bool,
     count: Option<u64>,
     duration: Option<Duration>,
+    idle: Option<Duration>,
     raw: bool,
     quiet: bool,
     stats: bool,
@@ -42,6 +45,7 @@ fn parse_args() -> Result<Args, String> {
         session: false,
         count: None,
         duration: None,
+        idle: None,
         raw: false,
         quiet: false,
         stats: false,
@@ -63,6 +67,10 @@ fn parse_args() -> Result<Args, String> {
             "--duration" => {
                 let s: f64 = value("--duration")?.parse().map_err(|_| "bad --duration")?;
                 a.duration = Some(Duration::from_secs_f64(s.max(0.0)));
+            }
+            "--idle" => {
+                let s: f64 = value("--idle")?.parse().map_err(|_| "bad --idle")?;
+                a.idle = Some(Duration::from_secs_f64(s.max(0.0)));
             }
             "--raw" => a.raw = true,
             "--quiet" => a.quiet = true,
@@ -111,6 +119,7 @@ fn run(args: &Args) -> std::io::Result<()> {
     }
     let started = Instant::now();
     let mut first_event: Option<Instant> = None;
+    let mut last_event = Instant::now();
     let mut events = 0u64;
     loop {
         if args.count.is_some_and(|n| events >= n) {
@@ -123,12 +132,29 @@ fn run(args: &Args) -> std::io::Result<()> {
             },
             None => Duration::from_secs(3600),
         };
-        let Some(r) = client.recv(remaining.min(Duration::from_secs(1)))? else {
+        if let (Some(idle), Some(_)) = (args.idle, first_event) {
+            if last_event.elapsed() >= idle {
+                break;
+            }
+        }
+        let wait = remaining.min(Duration::from_millis(100));
+        if args.quiet {
+            // Counting only: no XML parsing, so the client stays a cheap load.
+            let n = client.count_events(wait)?;
+            if n > 0 {
+                events += n;
+                last_event = Instant::now();
+                first_event.get_or_insert(last_event);
+            }
+            continue;
+        }
+        let Some(r) = client.recv(wait)? else {
             continue;
         };
         if r.is_event() {
             events += 1;
-            first_event.get_or_insert_with(Instant::now);
+            last_event = Instant::now();
+            first_event.get_or_insert(last_event);
         }
         if !args.quiet {
             if args.raw {
@@ -139,7 +165,7 @@ fn run(args: &Args) -> std::io::Result<()> {
         }
     }
     if args.stats {
-        let secs = first_event.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        let secs = first_event.map_or(0.0, |t| last_event.duration_since(t).as_secs_f64());
         let rate = if secs > 0.0 {
             events as f64 / secs
         } else {
