@@ -283,7 +283,7 @@ pub fn describe(r: &Received) -> String {
             }
             for (name, value) in &e.devices {
                 let short = name.strip_suffix("Device").unwrap_or(name);
-                line.push_str(&format!(" {short}={}", value.as_deref().unwrap_or("?")));
+                line.push_str(&format!(" {short}={}", value.as_deref().unwrap_or("-")));
             }
             if let Some(s) = &e.local_connection_info {
                 line.push_str(&format!(" state={s}"));

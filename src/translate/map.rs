@@ -306,7 +306,10 @@ fn call_event(
                     old: None,
                 },
             ];
-            vec![ev.state(local_state(&call.state), "transfer")]
+            // The transferred party's own connection stays connected even
+            // while the new destination rings (BroadWorks reports Alerting).
+            let local = if matches!(call.state, CallState::Held) { "hold" } else { "connected" };
+            vec![ev.state(local, "transfer")]
         }
         K::Forwarded => {
             let before = model.get(user, &call.call_id).cloned();

@@ -13,6 +13,9 @@ pub mod model;
 pub mod order;
 pub mod out;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashSet;
 use std::time::Instant;
 
