@@ -246,3 +246,38 @@ fn client_that_stops_reading_is_cut_off_and_the_other_keeps_receiving() {
     assert!(got >= before + 100, "fast client stalled at {got}");
     drop(slow);
 }
+
+#[test]
+fn requested_monitor_filter_suppresses_the_events_it_names() {
+    let rig = rig("call-filter", |_| {});
+    let mut c = bwcsta_integration::client::CstaClient::connect(
+        rig.bw.csta,
+        bwcsta::csta::edition::Edition::Ed3,
+    )
+    .unwrap();
+    let xml = format!(
+        "<MonitorStart xmlns=\"{}\"><monitorObject><deviceObject>2002</deviceObject></monitorObject>\
+         <requestedMonitorFilter><callcontrol><delivered>true</delivered><established>false</established>\
+         </callcontrol></requestedMonitorFilter></MonitorStart>",
+        c.ns()
+    );
+    let id = c.request(&xml).unwrap();
+    assert!(matches!(
+        c.response(id, T).unwrap().message,
+        Message::MonitorStartResponse { .. }
+    ));
+    let call = rig.sim.call("2001", "2002");
+    rig.sim.answer(call);
+    rig.sim.release(call, "2001");
+    expect_event(&mut c, "ConnectionClearedEvent");
+    let mut names: Vec<String> = drain_events(&mut c, Duration::from_millis(300))
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    names.push("ConnectionClearedEvent".into());
+    assert_eq!(
+        names,
+        ["EstablishedEvent", "ConnectionClearedEvent"],
+        "Delivered suppressed"
+    );
+}

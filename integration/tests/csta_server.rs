@@ -102,9 +102,41 @@ fn application_session_and_errors() {
         matches!(&r.message, Message::ErrorCode { value, .. } if value == "invalidMonitorCrossRefID"),
         "{r:?}"
     );
-    // Still alive.
+    // Still alive; the session timer can be reset.
     let id = c.request(&request_system_status_xml(c.ns())).unwrap();
     assert!(c.response(id, T).is_ok());
+    let reset = format!(
+        "<ResetApplicationSessionTimer xmlns=\"{}\"><sessionID>x</sessionID>\
+         <requestedSessionDuration>90</requestedSessionDuration></ResetApplicationSessionTimer>",
+        bwcsta::csta::edition::APPL_SESSION_NS
+    );
+    let id = c.request(&reset).unwrap();
+    let r = c.response(id, T).unwrap();
+    assert!(
+        matches!(
+            r.message,
+            Message::ResetApplicationSessionTimerPosResponse { duration: Some(90) }
+        ),
+        "{r:?}"
+    );
+    // StopApplicationSession: positive response, then the server closes.
+    let stop = format!(
+        "<StopApplicationSession xmlns=\"{}\"><sessionID>x</sessionID>\
+         <sessionEndReason><definedEndReason>normal</definedEndReason></sessionEndReason>\
+         </StopApplicationSession>",
+        bwcsta::csta::edition::APPL_SESSION_NS
+    );
+    let id = c.request(&stop).unwrap();
+    let r = c.response(id, T).unwrap();
+    assert!(
+        matches!(r.message, Message::StopApplicationSessionPosResponse),
+        "{r:?}"
+    );
+    let end = c.wait_for(T, |_| false);
+    assert!(
+        end.is_err(),
+        "connection closed after StopApplicationSession"
+    );
 }
 
 #[test]

@@ -87,3 +87,66 @@ fn busy_port_is_a_runtime_failure() {
     );
     assert!(!b.path("bwcsta.pid").exists(), "pid file not left behind");
 }
+
+#[test]
+fn sighup_reopens_the_log_file_after_logrotate_renamed_it() {
+    let dir = TempDir::new("life-hup");
+    let cfg = test_config(dir.path(), free_port(), &unreachable_xsp());
+    let mut b = Bwcsta::start(BIN.as_ref(), dir, &cfg);
+    assert!(b.wait_listening(Duration::from_secs(10)));
+    let log = b.path("bwcsta.log");
+    let rotated = b.path("bwcsta.log.rotated");
+    std::fs::rename(&log, &rotated).unwrap();
+    let _ = std::process::Command::new("kill")
+        .args(["-HUP", &b.pid().to_string()])
+        .status();
+    // The next line written goes to a fresh file at the configured path.
+    let _ = std::net::TcpStream::connect(b.csta);
+    assert!(wait_until(Duration::from_secs(5), || {
+        std::fs::read_to_string(&log).is_ok_and(|t| t.contains("reopened after SIGHUP"))
+    }));
+    assert!(b.is_running(), "SIGHUP does not stop the daemon");
+    let (status, _) = b.terminate(Duration::from_secs(5)).unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("bwcsta stopped"));
+}
+
+#[test]
+fn init_script_start_status_stop() {
+    let dir = TempDir::new("life-init");
+    let cfg = test_config(dir.path(), free_port(), &unreachable_xsp());
+    let conf = dir.path().join("bwcsta.json");
+    std::fs::write(&conf, serde_json::to_vec_pretty(&cfg).unwrap()).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/bwcsta.init");
+    let run = |action: &str| {
+        std::process::Command::new("sh")
+            .arg(script)
+            .arg(action)
+            .env("BWCSTA_BIN", BIN)
+            .env("BWCSTA_CONFIG", &conf)
+            .output()
+            .expect("run init script")
+    };
+    assert_eq!(run("status").status.code(), Some(3), "stopped");
+    let o = run("start");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(run("status").status.code(), Some(0), "running");
+    assert_eq!(run("force-reload").status.code(), Some(0));
+    let o = run("stop");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(run("status").status.code(), Some(3));
+    assert!(!dir.path().join("bwcsta.pid").exists());
+    assert_eq!(run("bogus").status.code(), Some(2));
+}

@@ -11,6 +11,10 @@ use common::*;
 #[test]
 fn both_channels_open_in_one_set_heartbeats_flow_and_shutdown_deletes_them() {
     let mut rig = rig("xsi-basic", |_| {});
+    let (_a, _) = client(&rig, "2001");
+    assert!(rig
+        .sim
+        .wait_for(T, |s| s.active_subscriptions().count() == 1));
     let sim = &rig.sim;
     assert!(
         sim.wait_for(T, |s| {

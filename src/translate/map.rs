@@ -308,7 +308,11 @@ fn call_event(
             ];
             // The transferred party's own connection stays connected even
             // while the new destination rings (BroadWorks reports Alerting).
-            let local = if matches!(call.state, CallState::Held) { "hold" } else { "connected" };
+            let local = if matches!(call.state, CallState::Held) {
+                "hold"
+            } else {
+                "connected"
+            };
             vec![ev.state(local, "transfer")]
         }
         K::Forwarded => {
