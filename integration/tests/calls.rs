@@ -90,12 +90,7 @@ fn duplicates_across_channels_are_delivered_once() {
     let call = rig.sim.call("2001", "2002");
     rig.sim.answer(call);
     rig.sim.release(call, "2002");
-    expect_event(&mut a, "ConnectionClearedEvent");
-    let mut names: Vec<String> = drain_events(&mut a, Duration::from_millis(300))
-        .into_iter()
-        .map(|e| e.name)
-        .collect();
-    names.push("ConnectionClearedEvent".into());
+    let names = names_until_cleared(&mut a);
     assert_eq!(
         names,
         [
@@ -269,12 +264,7 @@ fn requested_monitor_filter_suppresses_the_events_it_names() {
     let call = rig.sim.call("2001", "2002");
     rig.sim.answer(call);
     rig.sim.release(call, "2001");
-    expect_event(&mut c, "ConnectionClearedEvent");
-    let mut names: Vec<String> = drain_events(&mut c, Duration::from_millis(300))
-        .into_iter()
-        .map(|e| e.name)
-        .collect();
-    names.push("ConnectionClearedEvent".into());
+    let names = names_until_cleared(&mut c);
     assert_eq!(
         names,
         ["EstablishedEvent", "ConnectionClearedEvent"],

@@ -245,49 +245,36 @@ impl State {
                 user,
                 subscription_id,
                 expires,
-            } => {
-                if let Some(Device {
-                    sub:
-                        Sub::Active {
-                            id,
-                            refresh_at: at,
-                            refreshing,
-                        },
-                    ..
-                }) = self.devices.map.get_mut(&user)
-                {
-                    if *id == subscription_id {
-                        *at = refresh_at(expires);
-                        *refreshing = false;
-                    }
-                }
-            }
+            } => self.refresh_done(&user, &subscription_id, refresh_at(expires)),
             SubscriptionResult::RefreshFailed {
                 user,
                 subscription_id,
-            } => {
-                if let Some(Device {
-                    sub:
-                        Sub::Active {
-                            id,
-                            refresh_at: at,
-                            refreshing,
-                        },
-                    ..
-                }) = self.devices.map.get_mut(&user)
-                {
-                    if *id == subscription_id {
-                        *at = Instant::now() + REFRESH_RETRY;
-                        *refreshing = false;
-                    }
-                }
-            }
+            } => self.refresh_done(&user, &subscription_id, Instant::now() + REFRESH_RETRY),
             SubscriptionResult::Gone {
                 user,
                 subscription_id,
             } => self.subscription_gone(ctx, &user, &subscription_id, "unknown to the XSP"),
             SubscriptionResult::Deleted { subscription_id } => {
                 log::debug!("subscription {subscription_id} deleted");
+            }
+        }
+    }
+
+    /// A refresh finished: the next one is due at `next`.
+    fn refresh_done(&mut self, user: &str, subscription_id: &str, next: Instant) {
+        if let Some(Device {
+            sub:
+                Sub::Active {
+                    id,
+                    refresh_at,
+                    refreshing,
+                },
+            ..
+        }) = self.devices.map.get_mut(user)
+        {
+            if id == subscription_id {
+                *refresh_at = next;
+                *refreshing = false;
             }
         }
     }

@@ -91,3 +91,15 @@ pub fn device<'a>(e: &'a EventInfo, field: &str) -> Option<&'a str> {
         .find(|(n, _)| n == field)
         .and_then(|(_, v)| v.as_deref())
 }
+
+/// Waits for the ConnectionClearedEvent that ends a call, then returns the
+/// names of every event received up to it, in order.
+pub fn names_until_cleared(c: &mut CstaClient) -> Vec<String> {
+    expect_event(c, "ConnectionClearedEvent");
+    let mut names: Vec<String> = drain_events(c, Duration::from_millis(300))
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    names.push("ConnectionClearedEvent".into());
+    names
+}
