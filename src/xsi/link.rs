@@ -26,7 +26,7 @@ use crate::thread::{self, Handle};
 use crate::xsi::body;
 use crate::xsi::control::{Ack, Control};
 use crate::xsi::known::KnownSubscriptions;
-use crate::xsi::parse::{parse_doc, XsiDoc, XsiEvent};
+use crate::xsi::parse::{parse_doc, EventData, XsiDoc, XsiEvent};
 use crate::xsi::settings::XsiSettings;
 use crate::xsi::splitter::DocSplitter;
 
@@ -368,7 +368,17 @@ impl Runner {
                 let known = self
                     .known
                     .accepts(&ev.subscription_id, ev.target_id.as_deref());
-                let status = if known { 200 } else { 481 };
+                // The terminated event of a subscription we deleted ourselves
+                // is expected: acknowledge it normally and drop it.
+                let terminated = matches!(ev.data, EventData::SubscriptionTerminated);
+                let status = if known || terminated { 200 } else { 481 };
+                if terminated && !known {
+                    batch.acks.push(Ack {
+                        event_id: ev.event_id.clone(),
+                        status,
+                    });
+                    return None;
+                }
                 batch.acks.push(Ack {
                     event_id: ev.event_id.clone(),
                     status,
