@@ -48,7 +48,46 @@ pub fn init(cfg: &LogConfig) -> Result<(), String> {
         }
         None => loggers.push(WriteLogger::new(cfg.level, config, LineWriter::stderr())),
     }
-    CombinedLogger::init(loggers).map_err(|e| format!("cannot install logger: {e}"))
+    let inner = CombinedLogger::new(loggers);
+    log::set_max_level(cfg.level);
+    log::set_boxed_logger(Box::new(ShortTarget(inner)))
+        .map_err(|e| format!("cannot install logger: {e}"))
+}
+
+/// Drops the crate name from targets, so lines read
+/// `dispatcher::links: …` rather than `bwcsta::dispatcher::links: …`.
+struct ShortTarget(Box<CombinedLogger>);
+
+impl log::Log for ShortTarget {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        self.0.enabled(metadata)
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        let target = short_target(record.target());
+        self.0.log(
+            &log::Record::builder()
+                .args(*record.args())
+                .level(record.level())
+                .target(target)
+                .module_path(record.module_path())
+                .file(record.file())
+                .line(record.line())
+                .build(),
+        );
+    }
+
+    fn flush(&self) {
+        self.0.flush();
+    }
+}
+
+fn short_target(target: &str) -> &str {
+    match target.strip_prefix("bwcsta::") {
+        Some(rest) => rest,
+        None if target == "bwcsta" => "main",
+        None => target,
+    }
 }
 
 /// Buffers one line, then writes it to stderr in one call so lines of
@@ -118,7 +157,7 @@ impl RotatingFile {
         if (self.reopen_requested)() {
             self.reopen()?;
             let note = format!(
-                "{} [INFO] (signal) bwcsta::logging: log file reopened after SIGHUP\n",
+                "{} [INFO] (signal) logging: log file reopened after SIGHUP\n",
                 crate::time::rfc3339_now()
             );
             self.append(note.as_bytes())?;
@@ -201,6 +240,18 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn targets_are_short() {
+        let cases = [
+            ("bwcsta::xsi::link", "xsi::link"),
+            ("bwcsta", "main"),
+            ("other::crate", "other::crate"),
+        ];
+        for (t, want) in cases {
+            assert_eq!(short_target(t), want);
+        }
     }
 
     fn never() -> bool {
