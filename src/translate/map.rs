@@ -12,7 +12,7 @@ use crate::xsi::parse::{
     RemoteParty,
 };
 
-use super::model::{local_state, CallModel, Party};
+use super::model::{local_state, party_state, CallModel, Party};
 use super::out::{Conn, CstaEvent, Dev, Kind, ListItem, Redirection};
 
 /// The remote party as a CSTA device.
@@ -116,6 +116,7 @@ fn new_party(call: &Call) -> Party {
         originator: !matches!(call.personality, Personality::Terminator),
         joined: false,
         answered: false,
+        click_to_dial: matches!(call.personality, Personality::ClickToDial),
     }
 }
 
@@ -131,6 +132,7 @@ fn upsert(model: &mut CallModel, user: &str, call: &Call) -> (Option<Party>, Par
         }
         now.originator = b.originator;
         now.answered = b.answered;
+        now.click_to_dial = b.click_to_dial;
     }
     model.insert(user, now.clone());
     (before, now)
@@ -157,9 +159,10 @@ fn call_event(
         }
         K::Originated => {
             let (before, p) = upsert(model, user, call);
-            let cause = match before {
-                Some(_) => "makeCall",
-                None => "newCall",
+            let cause = if before.is_some_and(|b| b.click_to_dial) {
+                "makeCall"
+            } else {
+                "newCall"
             };
             vec![CstaEvent::new(Kind::Originated, local(&p))
                 .device("callingDevice", Dev::Local)
@@ -262,6 +265,14 @@ fn call_event(
                 // Already cleared (diverted, resynced) or never seen.
                 return Vec::new();
             };
+            let remote_left = call.releasing_party.as_deref() == Some("remoteRelease");
+            if p.joined && remote_left {
+                // One party left a conference: only its connection goes;
+                // the user stays connected to the others.
+                return vec![CstaEvent::new(Kind::ConnectionCleared, remote_conn(&p))
+                    .device("releasingDevice", p.remote.clone())
+                    .state("connected", release_cause(call.release_cause.as_deref()))];
+            }
             let releasing = match call.releasing_party.as_deref() {
                 Some("localRelease") => Dev::Local,
                 Some("remoteRelease") => p.remote.clone(),
@@ -335,7 +346,7 @@ fn call_event(
             .device("callingDevice", Dev::Local)
             .device("calledDevice", old_remote)
             .redirection(redirection)
-            .state(local_state(&call.state), "callForward")]
+            .state(party_state(&p), "callForward")]
         }
         K::PickedUp => {
             let (_, p) = upsert(model, user, call);

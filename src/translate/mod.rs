@@ -23,7 +23,7 @@ use crate::csta::parse::SnapshotItem;
 use crate::xsi::parse::{EventData, XsiEvent};
 
 use self::dedup::Dedup;
-use self::model::{local_state, CallModel};
+use self::model::{party_state, CallModel};
 use self::order::Sequencer;
 pub use self::out::CstaEvent;
 
@@ -99,9 +99,9 @@ impl Translator {
             .parties(user)
             .into_iter()
             .map(|p| SnapshotItem {
+                local_call_state: party_state(&p).to_owned(),
                 call_id: p.csta_call,
                 device_id: device.to_owned(),
-                local_call_state: local_state(&p.state).to_owned(),
             })
             .collect()
     }

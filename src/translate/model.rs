@@ -29,6 +29,9 @@ pub struct Party {
     /// Answered once already: a second CallAnsweredEvent (after a blind
     /// transfer) means the new remote party answered.
     pub answered: bool,
+    /// Started as a click-to-dial (CallOriginating): its CallOriginated is
+    /// the user answering the click-to-dial leg (cause makeCall).
+    pub click_to_dial: bool,
 }
 
 #[derive(Default)]
@@ -86,6 +89,16 @@ impl CallModel {
     }
 }
 
+/// CSTA `localConnectionInfo` of the user's own connection in `p`: a call
+/// the user placed is connected while the far end rings (BroadWorks reports
+/// it as Alerting from the originator's side).
+pub fn party_state(p: &Party) -> &'static str {
+    match p.state {
+        CallState::Alerting if p.originator => "connected",
+        ref s => local_state(s),
+    }
+}
+
 /// CSTA `localConnectionInfo` for a BroadWorks call state.
 pub fn local_state(state: &CallState) -> &'static str {
     match state {
@@ -110,6 +123,7 @@ mod tests {
             originator: true,
             joined: false,
             answered: false,
+            click_to_dial: false,
         }
     }
 
