@@ -188,14 +188,14 @@ fn run(config: Config) -> Result<(), String> {
         ),
         None => None,
     };
+    let subscriber = Subscriber::start(settings.clone(), flags.clone(), jobs, inbox_tx.clone())
+        .map_err(|e| format!("cannot start subscription workers: {e}"))?;
     let dispatch = DispatchHandle {
         stop: dispatch_stop_tx,
         thread: thread::spawn("dispatcher", move || dispatcher.run(inbox, dispatch_stop))
             .map_err(|e| format!("cannot start dispatcher: {e}"))?,
     };
 
-    let subscriber = Subscriber::start(settings.clone(), flags.clone(), jobs, inbox_tx.clone())
-        .map_err(|e| format!("cannot start subscription workers: {e}"))?;
     let mut links = Vec::new();
     for i in 0..settings.servers.len() {
         let link = LinkHandle::start(LinkId(i), settings.clone(), inbox_tx.clone(), known.clone())

@@ -1,20 +1,23 @@
 //! The pid file: written at start, removed at exit, and a guard against two
 //! instances sharing one configuration.
 //!
-//! A pid file whose process is still alive makes start-up fail; a stale one
-//! (its process is gone, e.g. after a crash or a reboot) is replaced. The
-//! file is created with `create_new` after the check so that two instances
-//! starting at the same moment cannot both win.
+//! The guard is an exclusive `flock` on the file, held for the life of the
+//! process: the kernel releases it when the process dies, so a stale file
+//! (after a crash or a reboot) never blocks a start, and two instances
+//! starting at the same moment cannot both win. The file's content is the
+//! pid, for operators and the init script.
 
-use std::fs::OpenOptions;
-use std::io::{self, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, Write};
+use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
-/// Removes the pid file on drop, if it still holds our pid.
+/// Holds the lock; removes the file on drop.
 #[derive(Debug)]
 pub struct PidFile {
     path: PathBuf,
-    pid: u32,
+    /// Kept open: closing it would release the lock.
+    file: File,
 }
 
 #[derive(Debug)]
@@ -22,7 +25,7 @@ pub enum PidFileError {
     /// Another live process holds the file.
     Running {
         path: PathBuf,
-        pid: u32,
+        pid: Option<u32>,
     },
     Io {
         path: PathBuf,
@@ -33,11 +36,14 @@ pub enum PidFileError {
 impl std::fmt::Display for PidFileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            PidFileError::Running { path, pid } => write!(
-                f,
-                "pid file {} belongs to running process {pid}; is bwcsta already running?",
-                path.display()
-            ),
+            PidFileError::Running { path, pid } => {
+                let who = pid.map_or("another process".to_owned(), |p| format!("process {p}"));
+                write!(
+                    f,
+                    "pid file {} is held by {who}; is bwcsta already running?",
+                    path.display()
+                )
+            }
             PidFileError::Io { path, source } => {
                 write!(f, "pid file {}: {source}", path.display())
             }
@@ -50,36 +56,32 @@ impl std::error::Error for PidFileError {}
 impl PidFile {
     /// Claims `path` for the current process.
     pub fn create(path: &Path) -> Result<PidFile, PidFileError> {
-        Self::create_for(path, std::process::id())
-    }
-
-    fn create_for(path: &Path, pid: u32) -> Result<PidFile, PidFileError> {
         let io_err = |source| PidFileError::Io {
             path: path.to_owned(),
             source,
         };
-        if let Some(other) = read_pid(path) {
-            if other != pid && process_alive(other) {
-                return Err(PidFileError::Running {
-                    path: path.to_owned(),
-                    pid: other,
-                });
-            }
-        }
-        match std::fs::remove_file(path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err(e)),
-        }
         let mut file = OpenOptions::new()
+            .read(true)
             .write(true)
-            .create_new(true)
+            .create(true)
+            .truncate(false)
             .open(path)
             .map_err(io_err)?;
-        writeln!(file, "{pid}").map_err(io_err)?;
+        if !try_lock(&file).map_err(io_err)? {
+            let mut text = String::new();
+            let _ = file.read_to_string(&mut text);
+            return Err(PidFileError::Running {
+                path: path.to_owned(),
+                pid: text.trim().parse().ok(),
+            });
+        }
+        file.set_len(0).map_err(io_err)?;
+        file.rewind().map_err(io_err)?;
+        writeln!(file, "{}", std::process::id()).map_err(io_err)?;
+        file.sync_data().map_err(io_err)?;
         Ok(PidFile {
             path: path.to_owned(),
-            pid,
+            file,
         })
     }
 
@@ -90,29 +92,25 @@ impl PidFile {
 
 impl Drop for PidFile {
     fn drop(&mut self) {
-        // Only remove what is ours: a second instance started with --force
-        // by hand (or a restart race) may have rewritten it.
-        if read_pid(&self.path) == Some(self.pid) {
-            let _ = std::fs::remove_file(&self.path);
-        }
+        // Still locked by us: nobody else can have taken it over.
+        let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.flush();
     }
 }
 
-fn read_pid(path: &Path) -> Option<u32> {
-    std::fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
-/// `kill(pid, 0)`: 0 or EPERM means a process with that pid exists.
-fn process_alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    if pid <= 0 {
-        return false;
+/// `flock(LOCK_EX | LOCK_NB)`: Ok(false) when another process holds it.
+fn try_lock(file: &File) -> io::Result<bool> {
+    // SAFETY: flock on a file descriptor we own; no memory is involved.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        return Ok(true);
     }
-    // SAFETY: signal 0 performs only the existence and permission check.
-    let rc = unsafe { libc::kill(pid, 0) };
-    rc == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    let err = io::Error::last_os_error();
+    if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(err)
+    }
 }
 
 #[cfg(test)]
@@ -123,49 +121,46 @@ mod tests {
         std::env::temp_dir().join(format!("bwcsta-pidtest-{tag}-{}.pid", std::process::id()))
     }
 
+    fn read_pid(path: &Path) -> Option<u32> {
+        std::fs::read_to_string(path).ok()?.trim().parse().ok()
+    }
+
     #[test]
     fn writes_and_removes() {
         let path = temp_path("basic");
         let _ = std::fs::remove_file(&path);
         let pf = PidFile::create(&path).unwrap();
         assert_eq!(read_pid(&path), Some(std::process::id()));
+        assert_eq!(pf.path(), path);
         drop(pf);
         assert!(!path.exists());
     }
 
     #[test]
-    fn refuses_live_owner() {
-        let path = temp_path("live");
-        // pid 1 (init) is always alive.
-        std::fs::write(&path, "1\n").unwrap();
+    fn second_claim_is_refused_while_the_first_holds_it() {
+        let path = temp_path("held");
+        let _ = std::fs::remove_file(&path);
+        let first = PidFile::create(&path).unwrap();
+        // A second open file description conflicts even within one process.
         match PidFile::create(&path) {
-            Err(PidFileError::Running { pid: 1, .. }) => {}
+            Err(PidFileError::Running { pid, .. }) => assert_eq!(pid, Some(std::process::id())),
             other => panic!("expected Running, got {other:?}"),
         }
-        assert_eq!(read_pid(&path), Some(1), "left untouched");
-        let _ = std::fs::remove_file(&path);
+        assert_eq!(read_pid(&path), Some(std::process::id()), "left untouched");
+        drop(first);
+        let again = PidFile::create(&path).unwrap();
+        drop(again);
     }
 
     #[test]
-    fn replaces_stale_and_garbage() {
-        for content in ["999999999\n", "not a pid", ""] {
+    fn stale_and_garbage_files_are_replaced() {
+        for content in ["999999999\n", "1\n", "not a pid", ""] {
             let path = temp_path("stale");
             std::fs::write(&path, content).unwrap();
             let pf = PidFile::create(&path).unwrap();
             assert_eq!(read_pid(&path), Some(std::process::id()), "{content:?}");
             drop(pf);
         }
-    }
-
-    #[test]
-    fn does_not_remove_foreign_file() {
-        let path = temp_path("foreign");
-        let _ = std::fs::remove_file(&path);
-        let pf = PidFile::create_for(&path, 4_000_000).unwrap();
-        std::fs::write(&path, "1\n").unwrap();
-        drop(pf);
-        assert_eq!(read_pid(&path), Some(1));
-        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

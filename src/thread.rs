@@ -61,6 +61,19 @@ impl Handle {
         self.thread.as_ref().is_none_or(|t| t.is_finished())
     }
 
+    /// Waits until the thread has finished or `until` has passed; true when
+    /// it has finished. The thread stays owned by the handle.
+    pub fn wait_until(&self, until: Instant) -> bool {
+        if self.is_finished() {
+            return true;
+        }
+        let timeout = until.saturating_duration_since(Instant::now());
+        matches!(
+            self.done.recv_timeout(timeout),
+            Err(RecvTimeoutError::Disconnected)
+        )
+    }
+
     /// Waits for the thread until `deadline`. Returns false (and leaves the
     /// thread detached) when it is still running then.
     pub fn join_deadline(mut self, deadline: Instant) -> bool {
@@ -77,6 +90,12 @@ impl Handle {
                 false
             }
         }
+    }
+
+    /// Lets the thread run on unowned (the process is about to exit on an
+    /// error path and must not wait for a thread that waits for input).
+    pub fn detach(mut self) {
+        self.thread.take();
     }
 
     fn join_now(&mut self) {
@@ -145,6 +164,19 @@ mod tests {
         assert!(!h.join_deadline(Instant::now() + Duration::from_millis(50)));
         assert!(started.elapsed() < Duration::from_secs(2));
         drop(stop_tx);
+    }
+
+    #[test]
+    fn wait_until_reports_running_and_finished() {
+        let (stop_tx, stop_rx) = bounded::<()>(0);
+        let h = spawn("waited", move || {
+            let _ = stop_rx.recv();
+        })
+        .unwrap();
+        assert!(!h.wait_until(Instant::now() + Duration::from_millis(20)));
+        drop(stop_tx);
+        assert!(h.wait_until(Instant::now() + Duration::from_secs(5)));
+        assert!(h.is_finished() || h.wait_until(Instant::now() + Duration::from_secs(5)));
     }
 
     #[test]

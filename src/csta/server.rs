@@ -51,6 +51,7 @@ impl Listener {
             stop: stop.clone(),
             sessions: sessions.clone(),
             next_id: 0,
+            refusals: Refusals::default(),
         };
         let thread = thread::spawn("csta-listen", move || acceptor.run(&socket))
             .map_err(|e| format!("cannot start listener thread: {e}"))?;
@@ -114,6 +115,35 @@ struct Acceptor {
     stop: Arc<AtomicBool>,
     sessions: Arc<Mutex<BTreeMap<ClientId, SessionThreads>>>,
     next_id: u64,
+    refusals: Refusals,
+}
+
+/// Refusal log lines, at most one per second: a connect loop from outside
+/// the allow list must not rotate the operator's log away.
+#[derive(Default)]
+struct Refusals {
+    last: Option<Instant>,
+    suppressed: u64,
+}
+
+impl Refusals {
+    fn note(&mut self, line: String) {
+        let now = Instant::now();
+        if self
+            .last
+            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(1))
+        {
+            self.suppressed += 1;
+            return;
+        }
+        if self.suppressed > 0 {
+            log::warn!("{line} (and {} more refusals not logged)", self.suppressed);
+        } else {
+            log::warn!("{line}");
+        }
+        self.last = Some(now);
+        self.suppressed = 0;
+    }
 }
 
 impl Acceptor {
@@ -139,7 +169,9 @@ impl Acceptor {
             Err(_) => return,
         };
         if !allowed(&self.cfg.allow, peer) {
-            log::warn!("refused CSTA connection from {peer}: not in csta.allow");
+            self.refusals.note(format!(
+                "refused CSTA connection from {peer}: not in csta.allow"
+            ));
             let _ = stream.shutdown(Shutdown::Both);
             return;
         }
@@ -147,10 +179,10 @@ impl Acceptor {
         sessions.retain(|_, s| !s.is_finished());
         let live = sessions.values().filter(|s| !s.is_closed()).count();
         if live >= self.cfg.max_sessions {
-            log::warn!(
+            self.refusals.note(format!(
                 "refused CSTA connection from {peer}: csta.max_sessions ({}) reached",
                 self.cfg.max_sessions
-            );
+            ));
             let _ = stream.shutdown(Shutdown::Both);
             return;
         }

@@ -66,6 +66,20 @@ impl Devices {
         }
     }
 
+    /// Removes and returns the pending MonitorStart of (client, xref), if
+    /// that monitor has not been answered yet.
+    pub fn take_waiter(&mut self, user: &str, client: ClientId, xref: &str) -> Option<InvokeId> {
+        match &mut self.map.get_mut(user)?.sub {
+            Sub::Creating { waiters } => {
+                let pos = waiters
+                    .iter()
+                    .position(|w| w.client == client && w.cross_ref == xref)?;
+                Some(waiters.remove(pos).invoke_id)
+            }
+            Sub::Active { .. } => None,
+        }
+    }
+
     fn next_cross_ref(&mut self) -> String {
         self.next_cross_ref += 1;
         self.next_cross_ref.to_string()
@@ -217,6 +231,7 @@ impl State {
             Sub::Active { id: sub_id, .. } => {
                 let sub_id = sub_id.clone();
                 ctx.known.forget(&sub_id);
+                self.translator.forget_subscription(&sub_id);
                 self.devices.map.remove(user);
                 self.translator.forget_user(user);
                 self.queue_job(
@@ -333,10 +348,21 @@ impl State {
             Sub::Creating { waiters } => waiters.iter().map(|w| (w.client, w.invoke_id)).collect(),
             Sub::Active { .. } => Vec::new(),
         };
+        self.translator.forget_user(&user);
         for (client, xref) in &device.monitors {
             if let Some(s) = self.sessions.get_mut(*client) {
                 s.monitors.remove(xref);
                 s.by_user.remove(&user);
+            }
+            // A monitor that was already answered (its subscription is being
+            // recreated) ends with a server-initiated MonitorStop, so the
+            // client knows to start it again.
+            let answered = !waiting.iter().any(|(c, _)| c == client);
+            if answered {
+                log::warn!("{client}: monitor {xref} on {user} ended: its subscription is gone");
+                let ns = self.ns(ctx, *client);
+                self.sessions
+                    .send_request(*client, &build::monitor_stop(ns, xref));
             }
         }
         for (client, invoke_id) in waiting {
@@ -361,6 +387,7 @@ impl State {
         }
         log::warn!("subscription {sub_id} for {user} ended ({why}); creating a new one");
         ctx.known.forget(sub_id);
+        self.translator.forget_subscription(sub_id);
         device.sub = Sub::Creating {
             waiters: Vec::new(),
         };

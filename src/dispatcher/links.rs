@@ -6,7 +6,7 @@
 //! again once SystemStatus `normal` arrives); one link failing while another
 //! is up changes nothing for the clients.
 
-use crate::csta::build;
+use crate::csta::build::{self, ErrorCategory};
 use crate::event::{ClientId, LinkEvent, LinkId};
 use crate::status::XspStatus;
 use crate::xsi::parse::{EventData, XsiEvent};
@@ -149,8 +149,22 @@ impl State {
                 .collect();
             session.by_user.clear();
             for (xref, user) in monitors {
-                self.sessions
-                    .send_request(id, &build::monitor_stop(ns, &xref));
+                match self.devices.take_waiter(&user, id, &xref) {
+                    // Not answered yet: answer the MonitorStart with an error
+                    // instead of stopping a monitor the client never got.
+                    Some(invoke_id) => {
+                        let xml = build::error_code(
+                            ns,
+                            ErrorCategory::SystemResourceAvailability,
+                            "resourceOutOfService",
+                        );
+                        self.respond(ctx, id, invoke_id, &xml);
+                    }
+                    None => {
+                        self.sessions
+                            .send_request(id, &build::monitor_stop(ns, &xref));
+                    }
+                }
                 self.release_monitor(ctx, id, &xref, &user);
             }
         }
@@ -180,6 +194,11 @@ impl State {
                 &ev.subscription_id,
                 "SubscriptionTerminatedEvent",
             );
+            return;
+        }
+        if self.devices.get(&user).is_none() {
+            // Nobody monitors the user any more (an event still in flight
+            // after the last MonitorStop): keep no model for it.
             return;
         }
         let outs = self.translator.translate(&user, &ev);

@@ -1,7 +1,7 @@
 //! CSTA sessions as the dispatcher sees them: the table of connected clients
 //! with their monitors, and the handling of each request a client sends.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 
 use crossbeam_channel::{Sender, TrySendError};
@@ -33,6 +33,8 @@ pub struct Session {
     pub by_user: HashMap<String, String>,
     pub events_sent: u64,
     app_session: Option<String>,
+    /// Kinds of client mistakes already logged (each once per session).
+    logged: HashSet<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -123,6 +125,15 @@ impl Sessions {
 }
 
 impl Session {
+    /// True the first time `kind` is noted for this session (bounded: a
+    /// client cannot grow the set past a few dozen entries).
+    fn first_time(&mut self, kind: &str) -> bool {
+        if self.logged.len() >= 64 || self.logged.contains(kind) {
+            return false;
+        }
+        self.logged.insert(kind.to_owned())
+    }
+
     fn close_now(&self) {
         let _ = self.socket.shutdown(Shutdown::Both);
     }
@@ -141,19 +152,28 @@ impl State {
                 incoming,
             } => self.on_request(ctx, id, invoke_id, *incoming),
             ClientEvent::BadXml { invoke_id, error } => {
-                if let Some(s) = self.sessions.get(id) {
-                    log::warn!(
-                        "{id} ({}): frame {invoke_id} is not well-formed XML: {error}",
-                        s.peer
-                    );
+                if let Some(s) = self.sessions.get_mut(id) {
+                    if s.first_time("bad XML") {
+                        log::warn!(
+                            "{id} ({}): frame {invoke_id} is not well-formed XML: {error} \
+                             (further ones from this client are logged at debug level)",
+                            s.peer
+                        );
+                    } else {
+                        log::debug!("{id}: frame {invoke_id} is not well-formed XML: {error}");
+                    }
                 }
                 let ns = self.ns(ctx, id);
                 let xml = build::error_code(ns, ErrorCategory::Operation, "generic");
                 self.respond(ctx, id, invoke_id, &xml);
             }
             ClientEvent::Invalid { invoke_id, error } => {
-                if let Some(s) = self.sessions.get(id) {
-                    log::warn!("{id} ({}): request {invoke_id} rejected: {error}", s.peer);
+                if let Some(s) = self.sessions.get_mut(id) {
+                    if s.first_time("invalid request") {
+                        log::warn!("{id} ({}): request {invoke_id} rejected: {error}", s.peer);
+                    } else {
+                        log::debug!("{id}: request {invoke_id} rejected: {error}");
+                    }
                 }
                 let ns = self.ns(ctx, id);
                 let xml = build::error_code(ns, ErrorCategory::Operation, "invalidParameterValue");
@@ -188,6 +208,7 @@ impl State {
             by_user: HashMap::new(),
             events_sent: 0,
             app_session: None,
+            logged: HashSet::new(),
         };
         self.sessions.map.insert(id, session);
         if ctx.cfg.system_status_on_connect {
@@ -299,10 +320,16 @@ impl State {
             }
             other => {
                 if other.is_request() || matches!(other, Message::Other) {
-                    log::info!(
-                        "{id} ({peer}): {} is not supported, answering serviceNotSupported",
-                        incoming.root
-                    );
+                    let first = self
+                        .sessions
+                        .get_mut(id)
+                        .is_some_and(|s| s.first_time(&incoming.root));
+                    if first {
+                        log::info!(
+                            "{id} ({peer}): {} is not supported, answering serviceNotSupported",
+                            incoming.root
+                        );
+                    }
                     let xml =
                         build::error_code(ns, ErrorCategory::Operation, "serviceNotSupported");
                     self.respond(ctx, id, invoke_id, &xml);

@@ -34,7 +34,12 @@ impl State {
     ) {
         let device = device.trim().to_owned();
         let user = user_for(&device, ctx.cfg.default_domain.as_deref());
-        if self.devices.subscription_id(&user).is_none() {
+        // Requests are filtered per session against its own monitors.
+        let monitored_here = self
+            .sessions
+            .get(id)
+            .is_some_and(|s| s.by_user.contains_key(&user));
+        if !monitored_here || self.devices.subscription_id(&user).is_none() {
             let ns = self.ns(ctx, id);
             let xml = build::error_code(ns, ErrorCategory::Operation, "objectNotKnown");
             log::info!("{id}: SnapshotDevice of {device}, which is not monitored");

@@ -18,7 +18,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{after, bounded, never, select, tick, Receiver, Sender};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crossbeam_channel::{after, bounded, never, select, tick, Receiver, SendTimeoutError, Sender};
 
 use crate::event::LinkId;
 use crate::http::conn::{Conn, HttpError};
@@ -41,11 +43,21 @@ const ACK_QUEUE: usize = 1024;
 /// Acks pipelined in one write.
 const MAX_BATCH: usize = 256;
 const MAX_HEAD: usize = 16 * 1024;
+/// A connection idle longer than this is not reused: XSPs close idle
+/// keep-alive connections after a few seconds (`Keep-Alive: timeout=4`).
+const MAX_IDLE_REUSE: Duration = Duration::from_secs(2);
+/// Retry period of a failed channel renewal (at most).
+const RENEW_RETRY: Duration = Duration::from_secs(30);
 const MAX_BODY: usize = 64 * 1024;
 
 /// Owns the control thread; dropping the ack sender (first field) ends it.
 pub struct Control {
     acks: Sender<Vec<Ack>>,
+    /// Set when the channel is gone: queued acks are dropped, not sent.
+    abandoned: Arc<AtomicBool>,
+    shared: Arc<LinkShared>,
+    ack_wait: Duration,
+    name: String,
     thread: Handle,
 }
 
@@ -61,7 +73,11 @@ impl Control {
     ) -> std::io::Result<Control> {
         let (acks, queue) = bounded(ACK_QUEUE);
         let name = settings.server_name(link.0).to_owned();
+        let abandoned = Arc::new(AtomicBool::new(false));
+        let ack_wait = settings.request_timeout * 2;
+        let control_shared = shared.clone();
         let mut worker = Worker {
+            abandoned: abandoned.clone(),
             name: name.clone(),
             link,
             settings,
@@ -69,32 +85,57 @@ impl Control {
             channel_id,
             shared,
             conn: None,
+            last_used: Instant::now(),
             buf: Vec::with_capacity(64 * 1024),
         };
         let thread = thread::spawn(format!("xsp-{name}-ctl"), move || {
             worker.run(&queue, stopped, granted_expires)
         })?;
-        Ok(Control { acks, thread })
+        Ok(Control {
+            acks,
+            abandoned,
+            shared: control_shared,
+            ack_wait,
+            name,
+            thread,
+        })
     }
 
-    /// Queues the acknowledgements of one read's events.
+    /// Queues the acknowledgements of one read's events. When they cannot
+    /// even be queued for a while the XSP is not taking them: the channel
+    /// is ended (BroadWorks re-sends unacknowledged events elsewhere).
     pub fn ack(&self, acks: Vec<Ack>) {
-        // Only fails when the control thread is gone, i.e. the channel is
-        // closing; BroadWorks re-sends unacknowledged events elsewhere.
-        if !acks.is_empty() {
-            let _ = self.acks.send(acks);
+        if acks.is_empty() {
+            return;
+        }
+        match self.acks.send_timeout(acks, self.ack_wait) {
+            Ok(()) | Err(SendTimeoutError::Disconnected(_)) => {}
+            Err(SendTimeoutError::Timeout(_)) => {
+                log::warn!("{}: acknowledgements are not getting through", self.name);
+                self.shared
+                    .kill("acknowledgements are not getting through".into());
+            }
         }
     }
 
-    /// Sends the acks still queued, then stops the thread.
+    /// Stops the thread after it has sent the acks still queued (a clean
+    /// shutdown, where the XSP is still there).
     pub fn stop(self) {
-        let Control { acks, thread } = self;
+        let Control { acks, thread, .. } = self;
         drop(acks);
         drop(thread);
+    }
+
+    /// Stops the thread without sending what is queued: the channel is
+    /// gone, and an unreachable XSP would make every ack wait for a timeout.
+    pub fn abandon(self) {
+        self.abandoned.store(true, Ordering::SeqCst);
+        self.stop();
     }
 }
 
 struct Worker {
+    abandoned: Arc<AtomicBool>,
     name: String,
     link: LinkId,
     settings: Arc<XsiSettings>,
@@ -102,6 +143,7 @@ struct Worker {
     channel_id: String,
     shared: Arc<LinkShared>,
     conn: Option<Conn>,
+    last_used: Instant,
     buf: Vec<u8>,
 }
 
@@ -121,6 +163,9 @@ impl Worker {
             select! {
                 recv(queue) -> ack => {
                     let Ok(mut batch) = ack else { break };
+                    if self.abandoned.load(Ordering::SeqCst) {
+                        continue;
+                    }
                     while batch.len() < MAX_BATCH {
                         match queue.try_recv() {
                             Ok(more) => batch.extend(more),
@@ -133,8 +178,15 @@ impl Worker {
                 }
                 recv(heartbeat) -> _ => if !deleted { self.heartbeat() },
                 recv(renew) -> _ => {
-                    let granted = self.renew().unwrap_or(granted);
-                    renew = after(renew_delay(granted));
+                    // A failed renewal is retried soon: waiting a whole
+                    // renewal period would let the channel expire.
+                    renew = match self.renew() {
+                        Some(granted) => after(renew_delay(granted)),
+                        None => after(self.settings.heartbeat_interval.clamp(
+                            Duration::from_secs(1),
+                            RENEW_RETRY,
+                        )),
+                    };
                 }
                 recv(stopped) -> _ => {
                     // Shutdown: delete the channel; keep acking until the
@@ -149,6 +201,14 @@ impl Worker {
     }
 
     fn connection(&mut self) -> Result<&mut Conn, HttpError> {
+        let stale = self
+            .conn
+            .as_ref()
+            .is_some_and(|c| !c.is_reusable() || self.last_used.elapsed() > MAX_IDLE_REUSE);
+        if stale {
+            self.conn = None;
+        }
+        self.last_used = Instant::now();
         if self.conn.is_none() {
             let s = &self.settings;
             let Some((_, target)) = s.servers.get(self.link.0) else {
@@ -208,11 +268,12 @@ impl Worker {
                 Err(e) => {
                     self.conn = None;
                     if attempt == 1 {
-                        log::warn!(
-                            "{}: could not acknowledge {} events ({e}); BroadWorks will re-send them",
-                            self.name,
+                        // Twice, the second time on a fresh connection: the
+                        // XSP holding the channel cannot be reached.
+                        self.shared.kill(format!(
+                            "could not acknowledge {} events ({e}); BroadWorks re-sends them",
                             batch.len()
-                        );
+                        ));
                     }
                 }
             }
@@ -252,17 +313,28 @@ impl Worker {
         self.buf.clear();
         self.write(method, path, body);
         let buf = std::mem::take(&mut self.buf);
-        let result = (|| {
-            let conn = self.connection()?;
-            conn.send(&buf)?;
-            let head = conn.read_head(MAX_HEAD)?;
-            let body = conn.read_body(&head, MAX_BODY)?;
-            Ok((head, body))
-        })();
-        self.buf = buf;
-        if result.is_err() {
+        let mut result = Err(HttpError::Closed);
+        // A kept-alive connection may have been closed by the XSP in the
+        // meantime (Keep-Alive: timeout=4): a transport failure on a reused
+        // connection is retried once on a fresh one; only an answer counts.
+        for _ in 0..2 {
+            let reused = self.conn.is_some();
+            result = (|| {
+                let conn = self.connection()?;
+                conn.send(&buf)?;
+                let head = conn.read_head(MAX_HEAD)?;
+                let body = conn.read_body(&head, MAX_BODY)?;
+                Ok((head, body))
+            })();
+            if result.is_ok() {
+                break;
+            }
             self.conn = None;
+            if !reused {
+                break;
+            }
         }
+        self.buf = buf;
         result
     }
 

@@ -56,7 +56,7 @@ impl LinkShared {
 
 /// Owns a link thread. Field order: the stop sender is dropped first.
 pub struct LinkHandle {
-    stop: Sender<()>,
+    stop: Option<Sender<()>>,
     shared: Arc<LinkShared>,
     thread: Handle,
 }
@@ -86,35 +86,32 @@ impl LinkHandle {
         };
         let thread = thread::spawn(format!("xsp-{name}"), move || runner.run())?;
         Ok(LinkHandle {
-            stop,
+            stop: Some(stop),
             shared,
             thread,
         })
     }
 
-    /// Asks the link to delete its channel and stop; returns at once.
-    pub fn begin_stop(&self) {
+    /// Asks the link to delete its channel and stop; returns at once, so
+    /// that all links delete their channels in parallel.
+    pub fn begin_stop(&mut self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
+        // Wakes a backoff wait, and the control thread, which deletes the
+        // channel; the XSP then ends the stream.
+        self.stop.take();
     }
 
     /// Waits for the link until `deadline`, cutting the stream off if the
-    /// XSP has not ended it by then.
-    pub fn finish_stop(self, deadline: Instant) {
-        let LinkHandle {
-            stop,
-            shared,
-            thread,
-        } = self;
-        drop(stop); // wakes a backoff wait and the control thread
-        let grace = deadline
-            .saturating_duration_since(Instant::now())
-            .saturating_sub(Duration::from_millis(200));
-        let cut = Instant::now() + grace;
-        while !thread.is_finished() && Instant::now() < cut {
-            std::thread::sleep(Duration::from_millis(10));
+    /// XSP has not ended it shortly before.
+    pub fn finish_stop(mut self, deadline: Instant) {
+        self.begin_stop();
+        let cut = deadline
+            .checked_sub(Duration::from_millis(200))
+            .unwrap_or(deadline);
+        if !self.thread.wait_until(cut) {
+            self.shared.kill("shutdown".into());
         }
-        shared.kill("shutdown".into());
-        thread.join_deadline(deadline);
+        self.thread.join_deadline(deadline);
     }
 }
 
@@ -154,13 +151,28 @@ impl Runner {
             if self.stopping() || !self.send(LinkEvent::Connecting) {
                 break;
             }
-            match self.channel() {
-                End::Stopped => break,
+            let (end, control) = self.channel();
+            let lost = !matches!(end, End::Stopped);
+            let finish = |control: Option<Control>| match control {
+                // Gone: drop queued acks instead of sending each into a
+                // timeout. Stopping: the XSP is there, send them.
+                Some(c) if lost => c.abandon(),
+                Some(c) => c.stop(),
+                None => {}
+            };
+            // Down is reported before waiting for the control thread.
+            match end {
+                End::Stopped => {
+                    finish(control);
+                    break;
+                }
                 End::Lost(reason) => {
                     log::warn!("{}: channel lost: {reason}", self.name);
                     backoff = self.settings.reconnect_initial;
                     last_failure = None;
-                    if !self.send(LinkEvent::Down { reason }) {
+                    let sent = self.send(LinkEvent::Down { reason });
+                    finish(control);
+                    if !sent {
                         break;
                     }
                 }
@@ -170,7 +182,9 @@ impl Runner {
                         log::warn!("{}: cannot open channel: {reason}", self.name);
                     }
                     last_failure = Some(reason.clone());
-                    if !self.send(LinkEvent::Down { reason }) {
+                    let sent = self.send(LinkEvent::Down { reason });
+                    finish(control);
+                    if !sent {
                         break;
                     }
                 }
@@ -190,10 +204,10 @@ impl Runner {
     }
 
     /// Opens one channel and reads it until it ends.
-    fn channel(&self) -> End {
+    fn channel(&self) -> (End, Option<Control>) {
         let s = &self.settings;
         let Some((_, target)) = s.servers.get(self.link.0) else {
-            return End::Stopped;
+            return (End::Stopped, None);
         };
         let mut conn = match Conn::connect(
             target,
@@ -203,7 +217,7 @@ impl Runner {
             s.request_timeout,
         ) {
             Ok(c) => c,
-            Err(e) => return End::Failed(e.to_string()),
+            Err(e) => return (End::Failed(e.to_string()), None),
         };
         let body = body::channel_add_body(&s.channel_set_id, s.channel_expires, &s.application_id);
         let mut req = Vec::new();
@@ -217,34 +231,42 @@ impl Runner {
             body.as_bytes(),
         );
         if let Err(e) = conn.send(&req) {
-            return End::Failed(format!("sending channel request: {e}"));
+            return (End::Failed(format!("sending channel request: {e}")), None);
         }
         let head = match conn.read_head(MAX_HEAD) {
             Ok(h) => h,
-            Err(e) => return End::Failed(format!("channel response: {e}")),
+            Err(e) => return (End::Failed(format!("channel response: {e}")), None),
         };
         if head.status != 200 {
-            return End::Failed(format!("channel request answered HTTP {}", head.status));
+            return (
+                End::Failed(format!("channel request answered HTTP {}", head.status)),
+                None,
+            );
         }
         if !matches!(head.body, BodyKind::Chunked) {
-            return End::Failed("channel response is not a chunked stream".into());
+            return (
+                End::Failed("channel response is not a chunked stream".into()),
+                None,
+            );
         }
         // No data for three heartbeat intervals = dead channel.
         let idle = s.heartbeat_interval * 3;
         if let Err(e) = conn.set_read_timeout(idle) {
-            return End::Failed(format!("socket: {e}"));
+            return (End::Failed(format!("socket: {e}")), None);
         }
         match conn.shutdown_handle() {
             Ok(sock) => *self.shared.socket.lock() = Some(sock),
-            Err(e) => return End::Failed(format!("socket: {e}")),
+            Err(e) => return (End::Failed(format!("socket: {e}")), None),
         }
         *self.shared.kill_reason.lock() = None;
-        let end = self.stream(&mut conn, idle);
+        let (end, control) = self.stream(&mut conn, idle);
         *self.shared.socket.lock() = None;
-        end
+        (end, control)
     }
 
-    fn stream(&self, conn: &mut Conn, idle: Duration) -> End {
+    /// Reads the channel until it ends; hands back its control thread so
+    /// that the caller reports the link down before waiting for it.
+    fn stream(&self, conn: &mut Conn, idle: Duration) -> (End, Option<Control>) {
         let mut decoder = ChunkedDecoder::new();
         let mut splitter = DocSplitter::new(MAX_DOC);
         let mut bytes = Vec::with_capacity(64 * 1024);
@@ -294,10 +316,7 @@ impl Runner {
                 break end;
             }
         };
-        if let Some(control) = control {
-            control.stop();
-        }
-        end
+        (end, control)
     }
 
     /// The channel ended with `reason` (or because we are stopping).

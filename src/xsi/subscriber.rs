@@ -96,14 +96,23 @@ impl Subscriber {
             };
             let jobs = jobs.clone();
             let inbox = inbox.clone();
-            threads.push(thread::spawn(format!("xsi-sub-{n}"), move || {
+            let spawned = thread::spawn(format!("xsi-sub-{n}"), move || {
                 for job in jobs {
                     let result = worker.run(job);
                     if inbox.send(Event::Subscription(result)).is_err() {
                         break;
                     }
                 }
-            })?);
+            });
+            match spawned {
+                Ok(t) => threads.push(t),
+                Err(e) => {
+                    // The started workers wait for jobs whose sender is
+                    // still alive: joining them here would hang start-up.
+                    threads.into_iter().for_each(Handle::detach);
+                    return Err(e);
+                }
+            }
         }
         Ok(Subscriber { threads })
     }
