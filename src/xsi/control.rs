@@ -41,7 +41,7 @@ pub struct Ack {
 /// down (TCP back-pressure to the XSP), which is the right place to wait.
 const ACK_QUEUE: usize = 1024;
 /// Acks pipelined in one write.
-const MAX_BATCH: usize = 256;
+const MAX_BATCH: usize = 1024;
 const MAX_HEAD: usize = 16 * 1024;
 /// A connection idle longer than this is not reused: XSPs close idle
 /// keep-alive connections after a few seconds (`Keep-Alive: timeout=4`).
@@ -76,7 +76,15 @@ impl Control {
         let abandoned = Arc::new(AtomicBool::new(false));
         let ack_wait = settings.request_timeout * 2;
         let control_shared = shared.clone();
+        let (host, base_path) = settings
+            .servers
+            .get(link.0)
+            .map(|(_, t)| (t.host_header(), t.base_path.clone()))
+            .unwrap_or_default();
         let mut worker = Worker {
+            auth: settings.authorization(),
+            host,
+            base_path,
             abandoned: abandoned.clone(),
             name: name.clone(),
             link,
@@ -135,6 +143,10 @@ impl Control {
 }
 
 struct Worker {
+    /// Per-request header values, computed once (acks are many).
+    auth: String,
+    host: String,
+    base_path: String,
     abandoned: Arc<AtomicBool>,
     name: String,
     link: LinkId,
@@ -227,15 +239,19 @@ impl Worker {
     }
 
     fn write(&mut self, method: &str, path: &str, body: Option<&str>) {
-        let Some((_, target)) = self.settings.servers.get(self.link.0) else {
-            return;
+        let full_path;
+        let path = if self.base_path.is_empty() {
+            path
+        } else {
+            full_path = format!("{}{path}", self.base_path);
+            &full_path
         };
         write_request(
             &mut self.buf,
             method,
-            &format!("{}{}", target.base_path, path),
-            &target.host_header(),
-            Some(&self.settings.authorization()),
+            path,
+            &self.host,
+            Some(&self.auth),
             body.map(|_| "application/xml; charset=UTF-8"),
             body.unwrap_or("").as_bytes(),
         );
