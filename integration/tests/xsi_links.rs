@@ -196,3 +196,78 @@ fn leftover_subscription_from_a_previous_run_is_answered_481() {
     );
     assert!(wait_until(T, || second.log().contains("481")));
 }
+
+#[test]
+fn subscription_terminated_by_broadworks_is_recreated() {
+    let rig = rig("xsi-resub", |_| {});
+    let (mut a, _) = client(&rig, "2001");
+    assert!(rig
+        .sim
+        .wait_for(T, |s| s.active_subscriptions().count() == 1));
+    let old = rig
+        .sim
+        .stats()
+        .active_subscriptions()
+        .next()
+        .unwrap()
+        .id
+        .clone();
+    // An administrator deletes it: BroadWorks sends SubscriptionTerminatedEvent.
+    let url = format!(
+        "{}/com.broadsoft.xsi-events/v2.0/subscription/{old}",
+        rig.sim.xsp_urls()[0]
+    );
+    let auth = bwcsta::http::wire::basic_auth("cti@example.net", "secret");
+    let status = ureq::delete(&url)
+        .header("Authorization", &auth)
+        .call()
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0);
+    assert_eq!(status, 200);
+    assert!(
+        rig.sim.wait_for(T, |s| {
+            s.active_subscriptions()
+                .any(|x| x.user_id == "2001@example.net" && x.id != old)
+        }),
+        "{:?}",
+        rig.sim.stats().subscriptions
+    );
+    // The monitor goes on without the client doing anything.
+    rig.sim.call("2001", "2002");
+    expect_event(&mut a, "OriginatedEvent");
+    assert!(wait_until(T, || rig
+        .bw
+        .log()
+        .contains("creating a new one")));
+}
+
+#[test]
+fn channels_are_renewed_on_their_own_xsp_before_they_expire() {
+    // The simulator grants 2 s lifetimes: bwcsta must renew at 1.5 s.
+    let sim = bwcsta_integration::sim::Simulator::start(bwcsta_integration::sim::SimConfig {
+        channel_expires: Some(2),
+        ..bwcsta_integration::sim::SimConfig::default()
+    })
+    .unwrap();
+    let rig = rig_with(sim, "xsi-renew", |_| {});
+    let renewals = |s: &bwcsta_integration::sim::SimStats| {
+        s.requests
+            .iter()
+            .filter(|r| {
+                r.method == "PUT"
+                    && r.path.contains("/channel/")
+                    && !r.path.ends_with("/heartbeat")
+                    && r.status == 200
+            })
+            .count()
+    };
+    assert!(
+        rig.sim.wait_for(T, |s| renewals(s) >= 4),
+        "{:?}",
+        rig.sim.stats().requests.len()
+    );
+    // Still the first two channels: none expired in between.
+    let s = rig.sim.stats();
+    assert_eq!(s.channels.len(), 2, "{:?}", s.channels);
+    assert!(s.channels.iter().all(|c| c.open));
+}

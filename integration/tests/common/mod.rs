@@ -30,7 +30,11 @@ pub fn sim() -> Simulator {
 
 /// Simulator + bwcsta with both links up.
 pub fn rig(tag: &str, tweak: impl FnOnce(&mut serde_json::Value)) -> Rig {
-    let sim = sim();
+    rig_with(sim(), tag, tweak)
+}
+
+/// As [`rig`], with a simulator configured by the caller.
+pub fn rig_with(sim: Simulator, tag: &str, tweak: impl FnOnce(&mut serde_json::Value)) -> Rig {
     let dir = TempDir::new(tag);
     let mut config = test_config(dir.path(), free_port(), &sim.xsp_urls());
     tweak(&mut config);
