@@ -18,6 +18,7 @@ pub mod event;
 pub mod http;
 pub mod logging;
 pub mod pidfile;
+pub mod ratelimit;
 pub mod signals;
 pub mod status;
 pub mod thread;

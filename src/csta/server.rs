@@ -18,6 +18,7 @@ use parking_lot::Mutex;
 use crate::config::IpNet;
 use crate::csta::session::{self, SessionThreads};
 use crate::event::{ClientId, Event};
+use crate::ratelimit::Every;
 use crate::thread::{self, Handle};
 
 pub struct ListenerConfig {
@@ -51,7 +52,7 @@ impl Listener {
             stop: stop.clone(),
             sessions: sessions.clone(),
             next_id: 0,
-            refusals: Refusals::default(),
+            refusals: Every::default(),
         };
         let thread = thread::spawn("csta-listen", move || acceptor.run(&socket))
             .map_err(|e| format!("cannot start listener thread: {e}"))?;
@@ -115,38 +116,20 @@ struct Acceptor {
     stop: Arc<AtomicBool>,
     sessions: Arc<Mutex<BTreeMap<ClientId, SessionThreads>>>,
     next_id: u64,
-    refusals: Refusals,
-}
-
-/// Refusal log lines, at most one per second: a connect loop from outside
-/// the allow list must not rotate the operator's log away.
-#[derive(Default)]
-struct Refusals {
-    last: Option<Instant>,
-    suppressed: u64,
-}
-
-impl Refusals {
-    fn note(&mut self, line: String) {
-        let now = Instant::now();
-        if self
-            .last
-            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(1))
-        {
-            self.suppressed += 1;
-            return;
-        }
-        if self.suppressed > 0 {
-            log::warn!("{line} (and {} more refusals not logged)", self.suppressed);
-        } else {
-            log::warn!("{line}");
-        }
-        self.last = Some(now);
-        self.suppressed = 0;
-    }
+    /// Refusal lines: a connect loop from outside the allow list must not
+    /// rotate the operator's log away.
+    refusals: Every,
 }
 
 impl Acceptor {
+    fn refused(&mut self, line: String) {
+        match self.refusals.ready(Instant::now()) {
+            Some(0) => log::warn!("{line}"),
+            Some(n) => log::warn!("{line} (and {n} more refusals not logged)"),
+            None => {}
+        }
+    }
+
     fn run(mut self, socket: &TcpListener) {
         for conn in socket.incoming() {
             if self.stop.load(Ordering::SeqCst) {
@@ -169,17 +152,18 @@ impl Acceptor {
             Err(_) => return,
         };
         if !allowed(&self.cfg.allow, peer) {
-            self.refusals.note(format!(
+            self.refused(format!(
                 "refused CSTA connection from {peer}: not in csta.allow"
             ));
             let _ = stream.shutdown(Shutdown::Both);
             return;
         }
-        let mut sessions = self.sessions.lock();
+        let sessions = self.sessions.clone();
+        let mut sessions = sessions.lock();
         sessions.retain(|_, s| !s.is_finished());
         let live = sessions.values().filter(|s| !s.is_closed()).count();
         if live >= self.cfg.max_sessions {
-            self.refusals.note(format!(
+            self.refused(format!(
                 "refused CSTA connection from {peer}: csta.max_sessions ({}) reached",
                 self.cfg.max_sessions
             ));

@@ -269,9 +269,8 @@ impl State {
                 user,
                 subscription_id,
             } => self.subscription_gone(ctx, &user, &subscription_id, "unknown to the XSP"),
-            SubscriptionResult::Deleted { subscription_id } => {
-                log::debug!("subscription {subscription_id} deleted");
-            }
+            // The worker logged it; nothing is left to update.
+            SubscriptionResult::Deleted { .. } => {}
         }
     }
 

@@ -7,6 +7,7 @@
 //! is up changes nothing for the clients.
 
 use crate::csta::build::{self, ErrorCategory};
+use crate::csta::frame::InvokeId;
 use crate::event::{ClientId, LinkEvent, LinkId};
 use crate::status::XspStatus;
 use crate::xsi::parse::{EventData, XsiEvent};
@@ -208,33 +209,32 @@ impl State {
         if outs.is_empty() {
             return;
         }
-        let monitors: Vec<(ClientId, String)> = match self.devices.get(&user) {
-            Some(d) => d.monitors.clone(),
-            None => return,
+        // Render every monitor's frames first (shared borrows only), then
+        // queue them: no per-event copies of device strings or filters.
+        let Some(device) = self.devices.get(&user) else {
+            return;
         };
-        for (client, xref) in monitors {
-            let ns = self.ns(ctx, client);
-            let Some(session) = self.sessions.get(client) else {
+        let mut frames: Vec<(ClientId, String)> = Vec::new();
+        for (client, xref) in &device.monitors {
+            let Some(monitor) = self
+                .sessions
+                .get(*client)
+                .and_then(|s| s.monitors.get(xref))
+            else {
                 continue;
             };
-            let Some(monitor) = session.monitors.get(&xref) else {
-                continue;
-            };
-            let device = monitor.device.clone();
-            let filter = monitor.filter.clone();
+            let ns = self.ns(ctx, *client);
             for out in &outs {
-                if filter.suppresses(out.filter_flag()) {
-                    continue;
+                if !monitor.filter.suppresses(out.filter_flag()) {
+                    frames.push((*client, out.to_xml(ns, xref, &monitor.device)));
                 }
-                let xml = out.to_xml(ns, &xref, &device);
-                if self
-                    .sessions
-                    .send(client, crate::csta::frame::InvokeId::EVENT, &xml)
-                {
-                    self.events_out += 1;
-                    if let Some(s) = self.sessions.get_mut(client) {
-                        s.events_sent += 1;
-                    }
+            }
+        }
+        for (client, xml) in frames {
+            if self.sessions.send(client, InvokeId::EVENT, &xml) {
+                self.events_out += 1;
+                if let Some(s) = self.sessions.get_mut(client) {
+                    s.events_sent += 1;
                 }
             }
         }

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::ratelimit::Every;
 use crate::xsi::parse::XsiEvent;
 
 pub const DEFAULT_GAP_WAIT: Duration = Duration::from_millis(500);
@@ -47,8 +48,8 @@ pub struct Sequencer {
     gap_wait: Duration,
     pub gaps_skipped: u64,
     pub late_dropped: u64,
-    last_gap_log: Option<Instant>,
-    last_late_log: Option<Instant>,
+    gap_log: Every,
+    late_log: Every,
 }
 
 impl Sequencer {
@@ -58,8 +59,8 @@ impl Sequencer {
             gap_wait,
             gaps_skipped: 0,
             late_dropped: 0,
-            last_gap_log: None,
-            last_late_log: None,
+            gap_log: Every::default(),
+            late_log: Every::default(),
         }
     }
 
@@ -82,10 +83,7 @@ impl Sequencer {
         }
         if ahead(stream.next, seq) > SEQ_MAX / 2 {
             self.late_dropped += 1;
-            if self
-                .last_late_log
-                .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
-            {
+            if self.late_log.ready(now).is_some() {
                 log::warn!(
                     "subscription {}: event {} (sequence {seq}) arrived after its gap was skipped \
                      (expecting {}); dropped ({} late events so far)",
@@ -94,7 +92,6 @@ impl Sequencer {
                     stream.next,
                     self.late_dropped
                 );
-                self.last_late_log = Some(now);
             }
             return ready;
         }
@@ -119,12 +116,7 @@ impl Sequencer {
                 continue;
             };
             if now.duration_since(oldest) >= self.gap_wait {
-                // One line per second at most: a lossy burst must not
-                // flood the log.
-                if self
-                    .last_gap_log
-                    .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
-                {
+                if self.gap_log.ready(now).is_some() {
                     log::warn!(
                         "subscription {sub}: event(s) from sequence {} never arrived within {:?}; \
                          going on ({} gaps skipped so far)",
@@ -132,7 +124,6 @@ impl Sequencer {
                         self.gap_wait,
                         self.gaps_skipped + 1
                     );
-                    self.last_gap_log = Some(now);
                 }
                 self.gaps_skipped += 1;
                 skip_gap(stream, &mut ready);

@@ -126,32 +126,26 @@ impl Subscriber {
 
 /// Deletes subscriptions directly, with a deadline, at shutdown (the
 /// dispatcher is gone by then).
-pub fn delete_all(settings: &XsiSettings, flags: &LinkFlags, ids: &[String], deadline: Instant) {
+pub fn delete_all(
+    settings: &Arc<XsiSettings>,
+    flags: &Arc<LinkFlags>,
+    ids: &[String],
+    deadline: Instant,
+) {
     let worker = Worker {
-        settings: Arc::new(settings.clone()),
-        flags: Arc::new(LinkFlags::new(0)),
+        settings: settings.clone(),
+        flags: flags.clone(),
         agent: settings.agent_with_timeout(deadline.saturating_duration_since(Instant::now())),
     };
-    let order = flags.order();
-    for id in ids {
+    for (done, id) in ids.iter().enumerate() {
         if Instant::now() >= deadline {
             log::warn!(
                 "shutdown deadline: {} subscriptions left to BroadWorks",
-                ids.len()
+                ids.len() - done
             );
             return;
         }
-        let path = body::subscription_path(id);
-        for &i in &order {
-            match worker.request(i, "DELETE", &path, None) {
-                Ok((200..=299 | 404, _)) => {
-                    log::info!("subscription {id} deleted");
-                    break;
-                }
-                Ok((status, _)) => log::warn!("DELETE subscription {id}: HTTP {status}"),
-                Err(e) => log::warn!("DELETE subscription {id}: {e}"),
-            }
-        }
+        worker.delete(id.clone());
     }
 }
 
@@ -262,7 +256,7 @@ impl Worker {
     fn delete(&self, subscription_id: String) -> SubscriptionResult {
         let path = body::subscription_path(&subscription_id);
         match self.first_answer("DELETE", &path, None) {
-            Ok((200..=299 | 404, _)) => {}
+            Ok((200..=299 | 404, _)) => log::info!("subscription {subscription_id} deleted"),
             Ok((status, text)) => log::warn!(
                 "DELETE subscription {subscription_id} answered {status}: {}",
                 error_summary(&text)
