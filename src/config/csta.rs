@@ -17,7 +17,7 @@ pub struct CstaConfig {
     pub allow: Vec<IpNet>,
     /// `max_sessions` [16], at least 1.
     pub max_sessions: usize,
-    /// `edition` [ed3], one of [`EDITIONS`].
+    /// `edition` [ed3], one of [`EDITIONS`](super::EDITIONS).
     pub edition: String,
     /// `idle_timeout_s` [60].
     pub idle_timeout: Duration,
