@@ -1,0 +1,375 @@
+//! Parsing of one received CSTA XML document into a typed [`Message`].
+//!
+//! Peers disagree about namespaces: ed2 (`www.ecma.ch`), ed3 to ed6,
+//! vendor namespaces, prefixes (`ns3:MonitorStart`) and no namespace at all
+//! are all seen in real traffic. So every element is matched by its LOCAL
+//! name only, and the root's namespace is only used to tell the client's
+//! [`Edition`] (which the server mirrors in its replies).
+//!
+//! Invariants:
+//! - input is untrusted: nothing here panics, indexes or recurses on it
+//!   (every lookup walks a fixed path below the root, so document depth does
+//!   not matter);
+//! - parsing is lenient where it costs nothing: unknown children, extensions
+//!   and private data are ignored, text is trimmed of XML whitespace, and an
+//!   empty optional element counts as absent;
+//! - it is strict where the server needs a value: a known request without a
+//!   mandatory element is [`ParseError::Missing`], a mandatory value that is
+//!   empty or not of its type is [`ParseError::Invalid`];
+//! - documents are UTF-8, or ISO-8859-1 when their declaration says so;
+//! - cost stays linear in the frame size: the XML parser spends quadratic
+//!   time on deep nesting and on many attributes per element, so documents
+//!   nested deeper than [`MAX_DEPTH`] or with more than [`MAX_ATTRIBUTES`]
+//!   on one element are refused (as [`ParseError::NotWellFormed`]) by a
+//!   linear pre-scan before the parser sees them. Real CSTA messages are
+//!   about ten levels deep with a handful of attributes.
+//!
+//! Layout: this file holds the message types and [`parse`]; `encoding`
+//! decodes the bytes, `shape` is the pre-scan, `node` reads elements,
+//! `dispatch` maps each root to its reader in `handlers`.
+
+use std::fmt;
+
+use sxd_document::parser;
+
+use super::edition::Edition;
+
+mod dispatch;
+mod encoding;
+mod handlers;
+mod node;
+mod shape;
+
+pub use shape::{MAX_ATTRIBUTES, MAX_DEPTH};
+
+use dispatch::dispatch;
+use encoding::decode;
+use shape::check_shape;
+
+/// One parsed document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incoming {
+    /// Local name of the root element, e.g. `"MonitorStart"`.
+    pub root: String,
+    /// The edition of the root's namespace, when that is an ECMA-323 one.
+    pub edition: Option<Edition>,
+    pub message: Message,
+}
+
+/// Why a document could not be turned into a [`Message`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// Not well-formed XML, or no root element; holds the parser's report.
+    NotWellFormed(String),
+    /// Neither valid UTF-8 nor a document declared as ISO-8859-1; says
+    /// where the bytes stopped being UTF-8 and what the document declared.
+    Encoding(String),
+    /// A known message lacks an element it cannot do without.
+    Missing {
+        message: &'static str,
+        element: &'static str,
+    },
+    /// A mandatory value is empty or not of its type (number, boolean), or
+    /// the request asks for something this layer does not model (a call
+    /// monitor).
+    Invalid {
+        message: &'static str,
+        element: &'static str,
+        value: String,
+    },
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseError::NotWellFormed(detail) => write!(f, "not well-formed XML: {detail}"),
+            ParseError::Encoding(detail) => write!(f, "bad character encoding: {detail}"),
+            ParseError::Missing { message, element } => {
+                write!(f, "{message} lacks mandatory element <{element}>")
+            }
+            ParseError::Invalid {
+                message,
+                element,
+                value,
+            } => write!(f, "{message} has an invalid <{element}>: {value:?}"),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// A CSTA `ConnectionID`: `callID` then `deviceID`, either may be absent
+/// (but a parsed one never lacks both).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConnectionId {
+    pub call_id: Option<String>,
+    pub device_id: Option<String>,
+}
+
+/// The events a client asked NOT to receive (`requestedMonitorFilter`,
+/// where `true` means "filter out").
+///
+/// Flag names are unique across the schema's filter groups, so one flat,
+/// sorted set of names is enough and lookups are a binary search.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MonitorFilter {
+    /// Sorted, without duplicates.
+    suppressed: Vec<String>,
+}
+
+impl MonitorFilter {
+    /// True when the client asked not to get the event behind `flag`
+    /// (e.g. `"delivered"`, `"connectionCleared"`, `"agentReady"`).
+    pub fn suppresses(&self, flag: &str) -> bool {
+        self.position(flag).is_ok()
+    }
+
+    /// A filter that suppresses exactly `flags`.
+    pub fn from_flags(flags: &[&str]) -> Self {
+        let mut filter = MonitorFilter::default();
+        for flag in flags {
+            filter.insert(flag);
+        }
+        filter
+    }
+
+    /// True when nothing is suppressed.
+    pub fn is_empty(&self) -> bool {
+        self.suppressed.is_empty()
+    }
+
+    /// The suppressed flag names, sorted.
+    pub fn flags(&self) -> impl Iterator<Item = &str> {
+        self.suppressed.iter().map(String::as_str)
+    }
+
+    fn insert(&mut self, flag: &str) {
+        if let Err(at) = self.position(flag) {
+            self.suppressed.insert(at, flag.to_owned());
+        }
+    }
+
+    fn position(&self, flag: &str) -> Result<usize, usize> {
+        self.suppressed.binary_search_by(|f| f.as_str().cmp(flag))
+    }
+}
+
+/// One call at a device, from a `SnapshotDeviceResponse`. Parts absent
+/// from the document are empty strings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SnapshotItem {
+    pub call_id: String,
+    pub device_id: String,
+    /// The first `localConnectionState` of a compound call state (or the
+    /// `simpleCallState` text), e.g. `"alerting"`.
+    pub local_call_state: String,
+}
+
+/// The common envelope of any `...Event` (read by the test client).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EventInfo {
+    /// Root element name, e.g. `"DeliveredEvent"`.
+    pub name: String,
+    /// `monitorCrossRefID`.
+    pub cross_ref: Option<String>,
+    /// The first top-level child holding a `callID` or `deviceID`, with that
+    /// child's element name (`"connection"`, `"droppedConnection"`, ...).
+    pub connection: Option<(String, ConnectionId)>,
+    /// Top-level device fields in document order: element name and the
+    /// `deviceIdentifier` (or `numberDialed`) text, `None` for
+    /// `notKnown`/`restricted`/`notRequired`/`notSpecified`.
+    pub devices: Vec<(String, Option<String>)>,
+    pub local_connection_info: Option<String>,
+    pub cause: Option<String>,
+}
+
+/// Every message kind this layer understands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    // ECMA-354 application session
+    StartApplicationSession {
+        application_id: String,
+        protocol_versions: Vec<String>,
+        requested_duration: Option<u32>,
+    },
+    StartApplicationSessionPosResponse {
+        session_id: String,
+        protocol_version: Option<String>,
+        duration: Option<u32>,
+    },
+    /// `errorCode`'s `definedError` (or free-text `applError`).
+    StartApplicationSessionNegResponse {
+        error: String,
+    },
+    StopApplicationSession {
+        session_id: String,
+    },
+    StopApplicationSessionPosResponse,
+    ResetApplicationSessionTimer {
+        session_id: String,
+        requested_duration: Option<u32>,
+    },
+    ResetApplicationSessionTimerPosResponse {
+        duration: Option<u32>,
+    },
+    // system services
+    SystemRegister {
+        /// `requestTypes/systemStatus`, true when absent.
+        system_status: bool,
+    },
+    SystemRegisterResponse {
+        register_id: String,
+    },
+    SystemRegisterCancel {
+        register_id: String,
+    },
+    SystemRegisterCancelResponse,
+    RequestSystemStatus,
+    RequestSystemStatusResponse {
+        status: String,
+    },
+    SystemStatus {
+        status: String,
+    },
+    SystemStatusResponse,
+    // monitoring / snapshot
+    MonitorStart {
+        /// `monitorObject/deviceObject` text.
+        device: String,
+        filter: MonitorFilter,
+    },
+    MonitorStartResponse {
+        cross_ref: String,
+    },
+    MonitorStop {
+        cross_ref: String,
+    },
+    MonitorStopResponse,
+    SnapshotDevice {
+        device: String,
+    },
+    SnapshotDeviceResponse {
+        items: Vec<SnapshotItem>,
+    },
+    // call control
+    MakeCall {
+        calling_device: String,
+        called_directory_number: String,
+    },
+    MakeCallResponse {
+        calling_device: ConnectionId,
+    },
+    AnswerCall {
+        call: ConnectionId,
+    },
+    ClearConnection {
+        connection: ConnectionId,
+    },
+    ClearCall {
+        call: ConnectionId,
+    },
+    HoldCall {
+        call: ConnectionId,
+    },
+    RetrieveCall {
+        call: ConnectionId,
+    },
+    ConsultationCall {
+        existing_call: ConnectionId,
+        consulted_device: String,
+    },
+    TransferCall {
+        held_call: ConnectionId,
+        active_call: ConnectionId,
+    },
+    SingleStepTransferCall {
+        active_call: ConnectionId,
+        transferred_to: String,
+    },
+    ConferenceCall {
+        held_call: ConnectionId,
+        active_call: ConnectionId,
+    },
+    DeflectCall {
+        call: ConnectionId,
+        /// ed3: the element's text; ed6: its first `<device>`.
+        new_destination: String,
+    },
+    GenerateDigits {
+        connection: ConnectionId,
+        digits: String,
+    },
+    SetDoNotDisturb {
+        device: String,
+        on: bool,
+    },
+    SetForwarding {
+        device: String,
+        forwarding_type: Option<String>,
+        activate: bool,
+        forward_dn: Option<String>,
+    },
+    // what the server sends
+    /// Any root whose local name ends in `Event`.
+    Event(EventInfo),
+    /// `CSTAErrorCode`: the category element's name and its text (empty for
+    /// `<unspecified/>`).
+    ErrorCode {
+        category: String,
+        value: String,
+    },
+    /// Any other root element.
+    Other,
+}
+
+impl Message {
+    /// True for what a client sends expecting an answer from the server.
+    /// [`Message::Other`] counts as a request: the server answers an
+    /// unknown root with `serviceNotSupported`.
+    pub fn is_request(&self) -> bool {
+        !matches!(
+            self,
+            Message::StartApplicationSessionPosResponse { .. }
+                | Message::StartApplicationSessionNegResponse { .. }
+                | Message::StopApplicationSessionPosResponse
+                | Message::ResetApplicationSessionTimerPosResponse { .. }
+                | Message::SystemRegisterResponse { .. }
+                | Message::SystemRegisterCancelResponse
+                | Message::RequestSystemStatusResponse { .. }
+                | Message::SystemStatusResponse
+                | Message::MonitorStartResponse { .. }
+                | Message::MonitorStopResponse
+                | Message::SnapshotDeviceResponse { .. }
+                | Message::MakeCallResponse { .. }
+                | Message::Event(_)
+                | Message::ErrorCode { .. }
+        )
+    }
+}
+
+type Parsed<T> = Result<T, ParseError>;
+
+/// Parses one document (the payload of one frame).
+pub fn parse(xml: &[u8]) -> Result<Incoming, ParseError> {
+    let text = decode(xml)?;
+    check_shape(text.as_bytes())?;
+    let package = parser::parse(&text).map_err(|e| ParseError::NotWellFormed(e.to_string()))?;
+    let document = package.as_document();
+    let root = document
+        .root()
+        .children()
+        .into_iter()
+        .find_map(|child| child.element())
+        .ok_or_else(|| ParseError::NotWellFormed("no root element".to_owned()))?;
+    let name = root.name();
+    let local = name.local_part();
+    let message = dispatch(root, local)?;
+    Ok(Incoming {
+        root: local.to_owned(),
+        edition: name.namespace_uri().and_then(Edition::from_namespace),
+        message,
+    })
+}
+
+#[cfg(test)]
+mod tests;
