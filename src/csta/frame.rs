@@ -286,7 +286,7 @@ impl InvokeCounter {
 mod tests {
     use super::*;
 
-    const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/csta-samples/");
+    const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/integration/data/csta/");
 
     fn id(n: u16) -> InvokeId {
         InvokeId::new(n).expect("test ids are <= 9999")
@@ -573,10 +573,13 @@ mod tests {
     }
 
     #[test]
-    fn go_sample_frame_decodes_to_its_xml() {
-        let bin = std::fs::read(format!("{SAMPLES}16-go-MonitorStart-ed4.frame.bin"))
-            .expect("sample frame");
-        let xml = std::fs::read(format!("{SAMPLES}16-go-MonitorStart-ed4.xml")).expect("sample");
+    fn sample_frame_decodes_to_its_xml() {
+        let bin = std::fs::read(format!(
+            "{SAMPLES}16-MonitorStart-ed4-no-declaration.frame.bin"
+        ))
+        .expect("sample frame");
+        let xml = std::fs::read(format!("{SAMPLES}16-MonitorStart-ed4-no-declaration.xml"))
+            .expect("sample");
         let mut decoder = FrameDecoder::new();
         decoder.push(&bin);
         let got = decoder.next_frame().expect("valid").expect("complete");

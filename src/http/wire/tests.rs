@@ -340,7 +340,7 @@ fn size_digits_are_limited_to_sixteen() {
 #[test]
 fn wire_trace_chunk_sizes() {
     let path = format!(
-        "{}/../shared/xsi-samples/ChannelAddResponse-kimwinther.xml",
+        "{}/integration/data/xsi/ChannelAddResponse-kimwinther.xml",
         env!("CARGO_MANIFEST_DIR")
     );
     let channel = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -5,7 +5,7 @@ use super::*;
 
 const ED3_STRUCTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/schemas/ecma-323/derived/ecma323-ed3-structure.json"
+    "/integration/data/schemas/ecma323-ed3-structure.json"
 );
 
 fn schema() -> &'static Value {

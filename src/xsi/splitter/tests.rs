@@ -7,10 +7,7 @@ const HEARTBEAT: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><ChannelHea
 const LIMIT: usize = 64 * 1024;
 
 fn sample(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../shared/xsi-samples/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/integration/data/xsi/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }
 

@@ -5,10 +5,7 @@ use super::super::edition::Edition;
 use super::super::parse::{parse, Message};
 use super::*;
 
-const SCHEMAS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/schemas/ecma-323/derived/"
-);
+const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/integration/data/schemas/");
 
 const SYSTEM_STATUSES: [SystemStatus; 6] = [
     SystemStatus::Normal,

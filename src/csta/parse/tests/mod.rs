@@ -4,7 +4,7 @@
 use super::super::edition::APPL_SESSION_NS;
 use super::*;
 
-const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/csta-samples/");
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/integration/data/csta/");
 const ED3: &str = "http://www.ecma-international.org/standards/ecma-323/csta/ed3";
 const ED4: &str = "http://www.ecma-international.org/standards/ecma-323/csta/ed4";
 

@@ -1,4 +1,4 @@
-//! The real-traffic samples under `shared/csta-samples`.
+//! The real-traffic samples under `integration/data/csta` (our own, with the quirks of real traffic).
 
 use super::*;
 
@@ -6,43 +6,43 @@ fn sample_messages() -> Vec<(&'static str, &'static str, Option<Edition>, Messag
     use Message as M;
     vec![
         (
-            "01-osv-ServiceInitiatedEvent-ed4.xml",
+            "01-ServiceInitiatedEvent-ed4-private.xml",
             "ServiceInitiatedEvent",
             Some(Edition::Ed4),
             M::Event(EventInfo {
                 name: s("ServiceInitiatedEvent"),
-                cross_ref: Some(s("1169730059")),
+                cross_ref: Some(s("4711")),
                 connection: Some((
                     s("initiatedConnection"),
                     conn(
-                        Some("FF000100000000002D65C85C1C750000"),
-                        Some("302118840100"),
+                        Some("0A1B2C3D4E5F60718293A4B5C6D7E8F9"),
+                        Some("441632960101"),
                     ),
                 )),
-                devices: devices(&[("initiatingDevice", Some("N<302118840100>;noa=nk"))]),
+                devices: devices(&[("initiatingDevice", Some("N<441632960101>;noa=nat"))]),
                 local_connection_info: Some(s("initiated")),
                 cause: Some(s("makeCall")),
             }),
         ),
         (
-            "02-osv-OriginatedEvent-ed4.xml",
+            "02-OriginatedEvent-ed4-escaped-identifiers.xml",
             "OriginatedEvent",
             Some(Edition::Ed4),
             M::Event(EventInfo {
                 name: s("OriginatedEvent"),
-                cross_ref: Some(s("1169730059")),
+                cross_ref: Some(s("4711")),
                 connection: Some((
                     s("originatedConnection"),
                     conn(
-                        Some("FF000100000000002D65C85C1C750000"),
-                        Some("302118840100"),
+                        Some("0A1B2C3D4E5F60718293A4B5C6D7E8F9"),
+                        Some("441632960101"),
                     ),
                 )),
                 devices: devices(&[
-                    ("callingDevice", Some("302118840100")),
+                    ("callingDevice", Some("441632960101")),
                     (
                         "calledDevice",
-                        Some("N<302118840101>;displayNumber=302118840101;noa=nk"),
+                        Some("N<441632960202>;displayNumber=441632960202;noa=nat"),
                     ),
                 ]),
                 local_connection_info: Some(s("connected")),
@@ -50,65 +50,65 @@ fn sample_messages() -> Vec<(&'static str, &'static str, Option<Edition>, Messag
             }),
         ),
         (
-            "03-osv-MonitorStop-ed4-siemens-private.xml",
+            "03-MonitorStop-ed4-private.xml",
             "MonitorStop",
             Some(Edition::Ed4),
             M::MonitorStop {
-                cross_ref: s("1193240031"),
+                cross_ref: s("90210"),
             },
         ),
         (
-            "04-osv-StartApplicationSessionPosResponse-ecma354.xml",
+            "04-StartApplicationSessionPosResponse-ecma354-unbound-prefix.xml",
             "StartApplicationSessionPosResponse",
             None,
             M::StartApplicationSessionPosResponse {
-                session_id: s("009968951"),
+                session_id: s("S-000417"),
                 protocol_version: Some(s(ED4)),
-                duration: Some(600),
+                duration: Some(300),
             },
         ),
         (
-            "05-osv-SystemRegisterResponse-ed4.xml",
+            "05-SystemRegisterResponse-ed4.xml",
             "SystemRegisterResponse",
             Some(Edition::Ed4),
             M::SystemRegisterResponse {
-                register_id: s("27ss"),
+                register_id: s("reg-7"),
             },
         ),
         (
-            "06-osv-MonitorStartResponse-ed4.xml",
+            "06-MonitorStartResponse-ed4.xml",
             "MonitorStartResponse",
             Some(Edition::Ed4),
             M::MonitorStartResponse {
-                cross_ref: s("1136370025"),
+                cross_ref: s("777001"),
             },
         ),
         (
-            "07-osv-DeliveredEvent-ed4.xml",
+            "07-DeliveredEvent-ed4-pretty-printed.xml",
             "DeliveredEvent",
             Some(Edition::Ed4),
             M::Event(EventInfo {
                 name: s("DeliveredEvent"),
-                cross_ref: Some(s("1173673890")),
+                cross_ref: Some(s("31337")),
                 connection: Some((
                     s("connection"),
                     conn(
-                        Some("FF00010000000000EC6114647E570000"),
-                        Some("3021061290002"),
+                        Some("77AA00BB11CC22DD33EE44FF55006611"),
+                        Some("441632960303"),
                     ),
                 )),
                 devices: devices(&[
-                    ("alertingDevice", Some("N<3021061290002>;noa=nk")),
+                    ("alertingDevice", Some("N<441632960303>;noa=nat")),
                     (
                         "callingDevice",
                         Some(
-                            "N<7868772298>Line71001;displayNumber=7868772298;\
-                             uid=FF00010000000000EC6114647E570000",
+                            "N<7005550142>Trunk12;displayNumber=7005550142;\
+                             uid=77AA00BB11CC22DD33EE44FF55006611",
                         ),
                     ),
-                    ("calledDevice", Some("N<3021061290002>;noa=nk")),
+                    ("calledDevice", Some("N<441632960303>;noa=nat")),
                     ("lastRedirectionDevice", None),
-                    ("networkCalledDevice", Some("02911")),
+                    ("networkCalledDevice", Some("08001")),
                     ("associatedCallingDevice", None),
                 ]),
                 local_connection_info: Some(s("alerting")),
@@ -116,125 +116,123 @@ fn sample_messages() -> Vec<(&'static str, &'static str, Option<Edition>, Messag
             }),
         ),
         (
-            "08-osv-MonitorStart-siemens-private-nonamespace.xml",
+            "08-MonitorStart-nonamespace-private.xml",
             "MonitorStart",
             None,
             M::MonitorStart {
-                device: s("{user}"),
+                device: s("4416329604"),
                 filter: MonitorFilter::default(),
             },
         ),
         (
-            "09-osv-StartApplicationSession-nonamespace.xml",
+            "09-StartApplicationSession-nonamespace.xml",
             "StartApplicationSession",
             None,
             M::StartApplicationSession {
-                application_id: s("pythontsm"),
+                application_id: s("fixture-tool"),
                 protocol_versions: vec![s(ED4)],
-                requested_duration: Some(600),
+                requested_duration: Some(300),
             },
         ),
         (
-            "10-osv-CallInformationEvent-ed4-siemens-private.xml",
+            "10-CallInformationEvent-ed4-prefix-on-root.xml",
             "CallInformationEvent",
             Some(Edition::Ed4),
             M::Event(EventInfo {
                 name: s("CallInformationEvent"),
-                cross_ref: Some(s("1166743342")),
+                cross_ref: Some(s("31338")),
                 connection: Some((
                     s("connection"),
                     conn(
-                        Some("FF00010000000000E2E00E6416060000"),
-                        Some("3021061290000"),
+                        Some("1234ABCD1234ABCD1234ABCD1234ABCD"),
+                        Some("441632960404"),
                     ),
                 )),
-                devices: devices(&[("device", Some("N<3021061290000>;noa=nk"))]),
+                devices: devices(&[("device", Some("N<441632960404>;noa=nat"))]),
                 local_connection_info: None,
                 cause: None,
             }),
         ),
         (
-            "11-osv-MonitorStart-ed4-prefixed-ns3.xml",
+            "11-MonitorStart-ed4-prefixed.xml",
             "MonitorStart",
             Some(Edition::Ed4),
             M::MonitorStart {
-                device: s("3021033"),
+                device: s("5550123"),
                 filter: MonitorFilter::default(),
             },
         ),
         (
-            // Despite its file name, this sample declares the ed4
-            // namespace (the ecma.ch ed2 URI is covered inline).
-            "12-pyssimist-SystemRegister-ed2-ecma-ch.xml",
+            "12-SystemRegister-ed2-ecma-ch.xml",
             "SystemRegister",
-            Some(Edition::Ed4),
+            Some(Edition::Ed2),
             M::SystemRegister {
                 system_status: true,
             },
         ),
         (
-            "13-pyssimist-SystemStatusResponse-ed4.xml",
+            "13-SystemStatusResponse-ed4-empty.xml",
             "SystemStatusResponse",
             Some(Edition::Ed4),
             M::SystemStatusResponse,
         ),
         (
-            "14-pyssimist-SnapshotDeviceResponse-ed4.xml",
+            "14-SnapshotDeviceResponse-ed4-empty.xml",
             "SnapshotDeviceResponse",
             Some(Edition::Ed4),
             M::SnapshotDeviceResponse { items: vec![] },
         ),
         (
-            "15-osv-MakeCallResponse-ed4.xml",
+            "15-MakeCallResponse-ed4.xml",
             "MakeCallResponse",
             Some(Edition::Ed4),
             M::MakeCallResponse {
                 calling_device: conn(
-                    Some("FF000100000000007778C95C05030000"),
-                    Some("302118840100"),
+                    Some("C0FFEE00C0FFEE00C0FFEE00C0FFEE00"),
+                    Some("441632960101"),
                 ),
             },
         ),
         (
-            "16-go-MonitorStart-ed4.xml",
+            "16-MonitorStart-ed4-no-declaration.xml",
             "MonitorStart",
             Some(Edition::Ed4),
             M::MonitorStart {
-                device: s("212700"),
+                device: s("318800"),
                 filter: MonitorFilter::default(),
             },
         ),
         (
-            "17-uacsta-RequestSystemStatus-ed3-ocs-rcc.xml",
+            "17-RequestSystemStatus-ed3-foreign-private.xml",
             "RequestSystemStatus",
             Some(Edition::Ed3),
             M::RequestSystemStatus,
         ),
         (
-            "18-avaya-StartApplicationSession-ecma354.xml",
+            "18-StartApplicationSession-ecma354-vendor-info.xml",
             "StartApplicationSession",
             None,
             M::StartApplicationSession {
-                application_id: s("TeleCommuterApp"),
-                protocol_versions: vec![s("{protocol_version}")],
-                requested_duration: Some(180),
+                application_id: s("DeskApp"),
+                protocol_versions: vec![s(ED3)],
+                requested_duration: Some(120),
             },
         ),
         (
-            "19-avaya-ResetApplicationSessionTimer-ecma354.xml",
+            "19-ResetApplicationSessionTimer-ecma354.xml",
             "ResetApplicationSessionTimer",
             None,
             M::ResetApplicationSessionTimer {
-                session_id: s("{sessionID}"),
-                requested_duration: Some(180),
+                session_id: s("S-000417"),
+                requested_duration: Some(120),
             },
         ),
         (
-            "20-avaya-MonitorStart-ed3-filter-private.xml",
+            "20-MonitorStart-ed3-filter-private.xml",
             "MonitorStart",
             Some(Edition::Ed3),
             M::MonitorStart {
-                device: s("{device_id}"),
+                device: s("5550177"),
                 filter: MonitorFilter::from_flags(&[
                     "buttonInformation",
                     "displayUpdated",
@@ -245,32 +243,32 @@ fn sample_messages() -> Vec<(&'static str, &'static str, Option<Edition>, Messag
             },
         ),
         (
-            "21-broadworks-SetDoNotDisturb-ed3.xml",
+            "21-SetDoNotDisturb-ed3-latin1-declaration.xml",
             "SetDoNotDisturb",
             Some(Edition::Ed3),
             M::SetDoNotDisturb {
-                device: s("7659366"),
+                device: s("5550188"),
                 on: true,
             },
         ),
         (
-            "22-broadworks-SetForwarding-ed3.xml",
+            "22-SetForwarding-ed3-empty-ringcount.xml",
             "SetForwarding",
             Some(Edition::Ed3),
             M::SetForwarding {
-                device: s("7659366"),
+                device: s("5550188"),
                 forwarding_type: Some(s("forwardImmediate")),
                 activate: true,
-                forward_dn: Some(s("2424")),
+                forward_dn: Some(s("5550199")),
             },
         ),
         (
-            "23-zultys-CSTAErrorCode-privateErrorCode-nonamespace.xml",
+            "23-CSTAErrorCode-private-nonamespace.xml",
             "CSTAErrorCode",
             None,
             M::ErrorCode {
                 category: s("privateErrorCode"),
-                value: s("URM Denied"),
+                value: s("Feature Denied"),
             },
         ),
     ]
@@ -291,10 +289,8 @@ fn every_sample_parses_to_its_message() {
 
 #[test]
 fn sample_filter_keeps_unlisted_events() {
-    let bytes = std::fs::read(format!(
-        "{SAMPLES}20-avaya-MonitorStart-ed3-filter-private.xml"
-    ))
-    .expect("sample");
+    let bytes =
+        std::fs::read(format!("{SAMPLES}20-MonitorStart-ed3-filter-private.xml")).expect("sample");
     let Ok(Incoming {
         message: Message::MonitorStart { filter, .. },
         ..

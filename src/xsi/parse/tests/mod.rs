@@ -6,10 +6,7 @@ use super::*;
 const DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
 
 fn sample(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../shared/xsi-samples/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/integration/data/xsi/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }
 
