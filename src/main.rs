@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, select, unbounded};
 
 use bwcsta::config::Config;
-use bwcsta::csta::edition::Edition;
 use bwcsta::csta::server::{Listener, ListenerConfig};
 use bwcsta::dispatcher::{Ctx, Dispatcher, DispatcherConfig};
 use bwcsta::event::{Event, LinkId};
@@ -95,10 +94,18 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Check(path) => match Config::load(&path) {
-            Ok(_) => {
-                println!("config OK");
-                ExitCode::SUCCESS
-            }
+            // What start-up derives from the configuration is built too
+            // (the TLS connector), so "config OK" means start-up accepts it.
+            Ok(config) => match XsiSettings::from_config(&config) {
+                Ok(_) => {
+                    println!("config OK");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("bwcsta: {}: {e}", path.display());
+                    ExitCode::from(2)
+                }
+            },
             Err(e) => {
                 report_config_error(&path, &e);
                 ExitCode::from(2)
@@ -147,17 +154,22 @@ fn run(config: Config) -> Result<(), String> {
     );
 
     let settings = Arc::new(XsiSettings::from_config(&config)?);
+    if settings.trust.accepts_invalid_certs() {
+        log::warn!(
+            "xsi.tls.accept_invalid_certs is true: XSP certificates and host names are NOT \
+             checked; anyone on the path can read and change the Xsi traffic (lab use only)"
+        );
+    }
     let known = Arc::new(KnownSubscriptions::new());
     let flags = Arc::new(LinkFlags::new(settings.servers.len()));
     let (inbox_tx, inbox) = bounded::<Event>(INBOX);
     let (jobs_tx, jobs) = unbounded();
     let (dispatch_stop_tx, dispatch_stop) = bounded::<()>(0);
 
-    let edition = Edition::from_name(&config.csta.edition).unwrap_or(Edition::Ed3);
     let (status_poke_tx, status_poke) = bounded::<()>(1);
     let dispatcher = Dispatcher::new(Ctx {
         cfg: DispatcherConfig {
-            edition,
+            edition: config.csta.edition,
             system_status_on_connect: config.csta.system_status_on_connect,
             default_domain: config.xsi.default_domain.clone(),
             link_names: settings.servers.iter().map(|s| s.0.clone()).collect(),

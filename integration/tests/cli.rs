@@ -81,10 +81,23 @@ fn check_accepts_good_files() {
     let secret = dir.path().join("xsi.secret");
     std::fs::write(&secret, "pw\n").unwrap();
     example["xsi"]["password_file"] = json!(secret);
-    example["xsi"]["tls"]["ca_file"] = json!(secret);
+    let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/integration/data/tls/test-ca.pem");
+    example["xsi"]["tls"]["ca_file"] = json!(ca);
     let f = write(dir.path(), "example.json", &example);
     let o = run(&["--config", &f, "--check"]);
     assert_eq!(o.status.code(), Some(0), "example: {}", text(&o));
+
+    // --check reads the CA file as start-up does: a file without
+    // certificates (here the password file) is refused, naming the key.
+    example["xsi"]["tls"]["ca_file"] = json!(secret);
+    let f = write(dir.path(), "example-bad-ca.json", &example);
+    let o = run(&["--config", &f, "--check"]);
+    assert_eq!(o.status.code(), Some(2), "bad CA file: {}", text(&o));
+    assert!(
+        text(&o).contains("xsi.tls.ca_file:") && text(&o).contains("no PEM certificate"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@ use super::ipnet::IpNet;
 use super::problems::Problems;
 use super::section::{indexed, Section};
 use super::values::{array, boolean, edition, ip_net, positive_usize, seconds, socket_addr};
+use crate::csta::edition::Edition;
 
 /// `csta`: the northbound CSTA listener.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,7 +19,7 @@ pub struct CstaConfig {
     /// `max_sessions` [16], at least 1.
     pub max_sessions: usize,
     /// `edition` [ed3], one of [`EDITIONS`](super::EDITIONS).
-    pub edition: String,
+    pub edition: Edition,
     /// `idle_timeout_s` [60].
     pub idle_timeout: Duration,
     /// `system_status_on_connect` [false].
@@ -31,7 +32,7 @@ impl Default for CstaConfig {
             listen: SocketAddr::from(([0, 0, 0, 0], 1040)),
             allow: Vec::new(),
             max_sessions: 16,
-            edition: "ed3".to_string(),
+            edition: Edition::Ed3,
             idle_timeout: Duration::from_secs(60),
             system_status_on_connect: false,
         }

@@ -39,7 +39,7 @@ pub use csta::CstaConfig;
 pub use ipnet::IpNet;
 pub use logging::LogConfig;
 pub use problems::{ConfigError, Problem};
-pub use xsi::{TlsConfig, XsiConfig, XspServer};
+pub use xsi::{XsiConfig, XspServer};
 
 use csta::read_csta;
 use logging::read_log;

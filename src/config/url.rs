@@ -1,19 +1,20 @@
-//! `xsi.servers[i].url`: `http(s)://host[:port][/prefix]` split into its parts.
+//! `xsi.servers[i].url`: `http(s)://host[:port][/prefix]` split into its
+//! parts. This is the only parser of XSP URLs: every request to an XSP uses
+//! the [`Target`] made here.
 
 use std::net::Ipv6Addr;
 
 use serde_json::Value;
 
 use super::values::{quote, string};
+use crate::http::target::Target;
 
-/// The parts of a valid `xsi.servers[i].url`.
+/// A valid `xsi.servers[i].url`: the text as written and where it points.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct ServerUrl {
+    /// The URL as written, trailing `/` removed.
     pub(super) url: String,
-    pub(super) https: bool,
-    pub(super) host: String,
-    pub(super) port: u16,
-    pub(super) base_path: String,
+    pub(super) target: Target,
 }
 
 /// Quotes the URL in the message unless it might hold credentials.
@@ -56,12 +57,19 @@ pub(super) fn parse_server_url(text: &str) -> Result<ServerUrl, &'static str> {
         None if https => 443,
         None => 80,
     };
+    // Sockets, TLS and the Host header want an IPv6 address bare.
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
     Ok(ServerUrl {
         url: text.trim_end_matches('/').to_string(),
-        https,
-        host: host.to_string(),
-        port,
-        base_path: path.trim_end_matches('/').to_string(),
+        target: Target {
+            https,
+            host: host.to_string(),
+            port,
+            base_path: path.trim_end_matches('/').to_string(),
+        },
     })
 }
 

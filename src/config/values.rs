@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::ipnet::IpNet;
 use super::{Secret, EDITIONS};
+use crate::csta::edition::Edition;
 
 /// Longest duration accepted (ten years), so that `Instant::now() + d` can
 /// never overflow anywhere in the program.
@@ -132,10 +133,11 @@ pub(super) fn seconds(value: &Value) -> Result<Duration, String> {
     }
 }
 
-pub(super) fn edition(value: &Value) -> Result<String, String> {
+pub(super) fn edition(value: &Value) -> Result<Edition, String> {
     let text = string(value)?;
-    if EDITIONS.contains(&text) {
-        return Ok(text.to_string());
+    // Exactly as listed: `Edition::from_name` would also take "ED3".
+    if let Some(edition) = Edition::ALL.into_iter().find(|e| e.name() == text) {
+        return Ok(edition);
     }
     Err(format!(
         "expected one of {}, found {}",

@@ -1,7 +1,7 @@
 //! The `xsi` section: servers, credentials, timers and TLS, and their readers.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -11,9 +11,11 @@ use super::section::{indexed, join_path, Lookup, Section};
 use super::url::server_url;
 use super::values::{
     array, boolean, domain, file_path, non_empty_string, quote, read_secret_file, readable_file,
-    seconds, secret,
+    seconds, secret, show_path,
 };
 use super::Secret;
+use crate::http::target::Target;
+use crate::http::tls::{CaCertificates, Trust};
 
 const DEFAULT_APPLICATION_ID: &str = "bwcsta";
 const DEFAULT_EVENT_PACKAGE: &str = "Advanced Call";
@@ -53,33 +55,19 @@ pub struct XsiConfig {
     pub reconnect_max: Duration,
     /// `request_timeout_s` [10].
     pub request_timeout: Duration,
-    /// `tls`.
-    pub tls: TlsConfig,
+    /// `tls`: `ca_file` [system roots] read and checked at load time,
+    /// `accept_invalid_certs` [false].
+    pub tls: Trust,
 }
 
 /// One entry of `xsi.servers`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct XspServer {
     pub name: String,
-    /// The URL as written, trailing `/` removed.
+    /// The URL as written, trailing `/` removed (for messages).
     pub url: String,
-    pub https: bool,
-    /// Host name or address as written; an IPv6 address keeps its brackets
-    /// (`[::1]`), like `url::Url::host_str`.
-    pub host: String,
-    /// Explicit port, else 80 or 443.
-    pub port: u16,
-    /// `""` or a prefix such as `"/xsi"` (no trailing `/`).
-    pub base_path: String,
-}
-
-/// `xsi.tls`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TlsConfig {
-    /// `ca_file` [none]: checked readable at load time.
-    pub ca_file: Option<PathBuf>,
-    /// `accept_invalid_certs` [false].
-    pub accept_invalid_certs: bool,
+    /// Where the URL points; what every request to this XSP uses.
+    pub target: Target,
 }
 
 pub(super) fn read_xsi(
@@ -185,10 +173,7 @@ fn read_server(value: &Value, path: &str, problems: &mut Problems) -> Option<Xsp
     Some(XspServer {
         name: name?,
         url: url.url,
-        https: url.https,
-        host: url.host,
-        port: url.port,
-        base_path: url.base_path,
+        target: url.target,
     })
 }
 
@@ -251,13 +236,14 @@ fn read_backoff(section: &mut Section<'_>, problems: &mut Problems) -> (Duration
     )
 }
 
-fn read_tls(mut section: Section<'_>, base_dir: &Path, problems: &mut Problems) -> TlsConfig {
-    let config = TlsConfig {
-        ca_file: section.field("ca_file", problems, |v| {
-            readable_file(file_path(v, base_dir)?)
-        }),
-        accept_invalid_certs: section.field_or("accept_invalid_certs", problems, false, boolean),
-    };
+/// `xsi.tls` as the trust rule itself: the CA file is read and every
+/// certificate in it checked here, so `--check` refuses what start-up would.
+fn read_tls(mut section: Section<'_>, base_dir: &Path, problems: &mut Problems) -> Trust {
+    let ca = section.field("ca_file", problems, |v| {
+        let path = readable_file(file_path(v, base_dir)?)?;
+        CaCertificates::read(&path).map_err(|why| format!("{}: {why}", show_path(&path)))
+    });
+    let accept_invalid_certs = section.field_or("accept_invalid_certs", problems, false, boolean);
     section.finish(problems);
-    config
+    Trust::new(ca, accept_invalid_certs)
 }

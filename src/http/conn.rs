@@ -1,13 +1,16 @@
 //! A blocking HTTP/1.1 client connection (plain TCP or TLS) for the XSP
-//! threads.
+//! link threads (`xsi::link`, `xsi::control`). Subscriptions and call
+//! control go over ureq instead; both clients take their TLS connector from
+//! [`crate::http::tls`] and their [`Target`] from the configuration.
 //!
 //! Two uses shape it:
 //! - the event channel: one request whose chunked response never ends, read
 //!   incrementally with [`Conn::read_stream_chunk`]; a stalled stream must be
 //!   noticed (read timeout) and a thread blocked in `read` must be releasable
 //!   from another thread ([`Conn::shutdown_handle`]);
-//! - the short requests (acks, heartbeats, subscriptions): keep-alive and
-//!   pipelining, because one round trip per event cannot reach 50k events/s.
+//! - the short requests on the channel's XSP (acks, heartbeats, channel
+//!   renewal and deletion): keep-alive and pipelining, because one round
+//!   trip per event cannot reach 50k events/s.
 //!   Several requests can be [`send`](Conn::send)-ed in one write and their
 //!   responses read back in order; the read buffer keeps whatever belongs to
 //!   the next response.
@@ -30,6 +33,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
+use super::target::Target;
 use super::wire::{self, BodyKind, ChunkedDecoder, ResponseHead, WireError};
 
 /// Bytes asked for per read syscall.
@@ -37,172 +41,6 @@ pub const READ_CHUNK: usize = 16 * 1024;
 
 /// Head limit used by [`Conn::request`]. Xsi heads are well under 1 KiB.
 pub const DEFAULT_MAX_HEAD: usize = 16 * 1024;
-
-/// Where an XSP lives: parsed from a configured base URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub https: bool,
-    /// Host name or IP address; IPv6 without brackets.
-    pub host: String,
-    pub port: u16,
-    /// `""` or `"/prefix"`, never with a trailing slash.
-    pub base_path: String,
-}
-
-impl Target {
-    /// Parses `http[s]://host[:port][/base/path]`. User info, query and
-    /// fragment are rejected: credentials belong in the config's own keys,
-    /// and a query would end up in the middle of every request path.
-    pub fn parse_url(url: &str) -> Result<Target, String> {
-        let (https, rest) = split_scheme(url)?;
-        if rest.contains(['?', '#']) {
-            return Err(format!("URL {url:?} must not have a query or fragment"));
-        }
-        if rest
-            .bytes()
-            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
-        {
-            return Err(format!(
-                "URL {url:?} contains whitespace or control characters"
-            ));
-        }
-        let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
-        if authority.contains('@') {
-            return Err(format!("URL {url:?} must not contain user info"));
-        }
-        let (host, port) = split_host_port(authority, if https { 443 } else { 80 })
-            .map_err(|why| format!("URL {url:?}: {why}"))?;
-        Ok(Target {
-            https,
-            host,
-            port,
-            base_path: path.trim_end_matches('/').to_owned(),
-        })
-    }
-
-    /// The `Host` header value: the port only when it is not the default,
-    /// IPv6 literals in brackets.
-    pub fn host_header(&self) -> String {
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
-        let default_port = if self.https { 443 } else { 80 };
-        if self.port == default_port {
-            host
-        } else {
-            format!("{host}:{}", self.port)
-        }
-    }
-
-    /// The full URL of `path` (for logs).
-    pub fn url(&self, path: &str) -> String {
-        let scheme = if self.https { "https" } else { "http" };
-        format!(
-            "{scheme}://{}{}",
-            self.host_header(),
-            self.request_path(path)
-        )
-    }
-
-    /// The request target for `path`: the base path prepended.
-    pub fn request_path(&self, path: &str) -> String {
-        format!("{}{path}", self.base_path)
-    }
-}
-
-fn split_scheme(url: &str) -> Result<(bool, &str), String> {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    if lower.starts_with("https://") {
-        Ok((true, url.get(8..).unwrap_or_default()))
-    } else if lower.starts_with("http://") {
-        Ok((false, url.get(7..).unwrap_or_default()))
-    } else {
-        Err(format!("URL {url:?} must start with http:// or https://"))
-    }
-}
-
-fn split_host_port(authority: &str, default_port: u16) -> Result<(String, u16), String> {
-    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or("unclosed '[' in host")?;
-        match after {
-            "" => (host, None),
-            _ => (host, Some(after.strip_prefix(':').ok_or("junk after ']'")?)),
-        }
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        }
-    };
-    if host.is_empty() {
-        return Err("empty host".to_owned());
-    }
-    let port = match port {
-        None => default_port,
-        Some(text) => match text.parse::<u16>() {
-            Ok(port) if port != 0 && text.bytes().all(|b| b.is_ascii_digit()) => port,
-            _ => return Err(format!("bad port {text:?}")),
-        },
-    };
-    Ok((host.to_owned(), port))
-}
-
-/// TLS options from the configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TlsSettings {
-    /// PEM with one or more CA certificates trusted in addition to the
-    /// system store.
-    pub ca_pem: Option<Vec<u8>>,
-    /// Skip certificate and host name checks (lab use only).
-    pub accept_invalid_certs: bool,
-}
-
-impl TlsSettings {
-    /// Builds the connector shared by every connection.
-    pub fn connector(&self) -> Result<native_tls::TlsConnector, String> {
-        let mut builder = native_tls::TlsConnector::builder();
-        if let Some(pem) = &self.ca_pem {
-            for certificate in pem_certificates(pem)? {
-                builder.add_root_certificate(certificate);
-            }
-        }
-        if self.accept_invalid_certs {
-            builder.danger_accept_invalid_certs(true);
-            builder.danger_accept_invalid_hostnames(true);
-        }
-        builder
-            .build()
-            .map_err(|err| format!("cannot set up TLS: {err}"))
-    }
-}
-
-/// Every certificate of a PEM bundle (`Certificate::from_pem` reads only
-/// the first one).
-fn pem_certificates(pem: &[u8]) -> Result<Vec<native_tls::Certificate>, String> {
-    const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
-    const END: &[u8] = b"-----END CERTIFICATE-----";
-    let mut certificates = Vec::new();
-    let mut rest = pem;
-    while let Some(begin) = find(rest, BEGIN) {
-        let block = rest.get(begin..).unwrap_or_default();
-        let end = find(block, END).ok_or("unterminated PEM certificate in the CA file")?;
-        let (one, after) = block.split_at(end + END.len());
-        let certificate = native_tls::Certificate::from_pem(one)
-            .map_err(|err| format!("bad certificate in the CA file: {err}"))?;
-        certificates.push(certificate);
-        rest = after;
-    }
-    if certificates.is_empty() {
-        return Err("no PEM certificate in the CA file".to_owned());
-    }
-    Ok(certificates)
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
 
 /// Why a request or read failed.
 #[derive(Debug)]

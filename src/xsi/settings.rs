@@ -1,11 +1,15 @@
-//! The Xsi side's view of the configuration, resolved once at start-up:
-//! server targets, credentials (kept out of Debug output), timers and TLS.
+//! The Xsi side's view of the configuration, made once at start-up from
+//! the typed values of [`crate::config`] (nothing is parsed again here):
+//! server targets, credentials (kept out of Debug output), timers, the
+//! [`Trust`] rule and what both HTTP clients build from it — the native-tls
+//! connector of the link threads and the ureq agents of the workers.
+//! No sockets are opened here.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{Config, Secret};
-use crate::http::conn::{Target, TlsSettings};
+use crate::http::target::Target;
+use crate::http::tls::Trust;
 use crate::http::wire::basic_auth;
 
 #[derive(Clone)]
@@ -22,8 +26,9 @@ pub struct XsiSettings {
     pub reconnect_initial: Duration,
     pub reconnect_max: Duration,
     pub request_timeout: Duration,
-    pub tls: TlsSettings,
-    /// Built once; None when no server uses https.
+    /// The one trust rule of every HTTPS request (`xsi.tls`).
+    pub trust: Trust,
+    /// Built once from `trust`; None when no server uses https.
     pub tls_connector: Option<native_tls::TlsConnector>,
 }
 
@@ -48,25 +53,13 @@ fn whole_secs(d: Duration) -> u32 {
 impl XsiSettings {
     pub fn from_config(cfg: &Config) -> Result<Self, String> {
         let x = &cfg.xsi;
-        let mut servers = Vec::new();
-        for s in &x.servers {
-            let target =
-                Target::parse_url(&s.url).map_err(|e| format!("xsi server {}: {e}", s.name))?;
-            servers.push((s.name.clone(), target));
-        }
-        let ca_pem = match &x.tls.ca_file {
-            Some(path) => Some(
-                std::fs::read(path)
-                    .map_err(|e| format!("cannot read xsi.tls.ca_file {}: {e}", path.display()))?,
-            ),
-            None => None,
-        };
-        let tls = TlsSettings {
-            ca_pem,
-            accept_invalid_certs: x.tls.accept_invalid_certs,
-        };
+        let servers: Vec<(String, Target)> = x
+            .servers
+            .iter()
+            .map(|s| (s.name.clone(), s.target.clone()))
+            .collect();
         let tls_connector = if servers.iter().any(|(_, t)| t.https) {
-            Some(tls.connector().map_err(|e| format!("TLS set-up: {e}"))?)
+            Some(x.tls.connector().map_err(|e| format!("TLS set-up: {e}"))?)
         } else {
             None
         };
@@ -83,7 +76,7 @@ impl XsiSettings {
             reconnect_initial: x.reconnect_initial,
             reconnect_max: x.reconnect_max,
             request_timeout: x.request_timeout,
-            tls,
+            trust: x.tls.clone(),
             tls_connector,
         })
     }
@@ -107,26 +100,11 @@ impl XsiSettings {
     }
 
     pub fn agent_with_timeout(&self, timeout: Duration) -> ureq::Agent {
-        use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
-        let mut tls = TlsConfig::builder()
-            .provider(TlsProvider::NativeTls)
-            .disable_verification(self.tls.accept_invalid_certs);
-        if let Some(pem) = &self.tls.ca_pem {
-            let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(pem)
-                .filter_map(|item| match item {
-                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
-                    _ => None,
-                })
-                .collect();
-            tls = tls.root_certs(RootCerts::Specific(Arc::new(certs)));
-        } else {
-            tls = tls.root_certs(RootCerts::PlatformVerifier);
-        }
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(timeout.max(Duration::from_millis(1))))
             .http_status_as_error(false)
             .user_agent(concat!("bwcsta/", env!("CARGO_PKG_VERSION")))
-            .tls_config(tls.build())
+            .tls_config(self.trust.ureq_config())
             .build();
         ureq::Agent::new_with_config(config)
     }

@@ -1,6 +1,7 @@
 //! Whole documents; missing, wrongly typed and unknown keys.
 
 use super::*;
+use crate::http::tls::Trust;
 
 // --- whole documents -----------------------------------------------------
 
@@ -8,7 +9,7 @@ use super::*;
 fn spec_example_loads_with_its_values() {
     let dir = TempDir::new("example");
     let secret = dir.file("xsi.secret", "s3cr3t-from-file\n");
-    let ca = dir.file("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+    let ca = dir.file("ca.pem", TEST_CA);
     let document = json!({
       "csta": {
         "listen": "0.0.0.0:1040",
@@ -53,7 +54,7 @@ fn spec_example_loads_with_its_values() {
         ]
     );
     assert_eq!(config.csta.max_sessions, 16);
-    assert_eq!(config.csta.edition, "ed3");
+    assert_eq!(config.csta.edition, Edition::Ed3);
     assert_eq!(config.csta.idle_timeout, secs(60.0));
     assert!(!config.csta.system_status_on_connect);
 
@@ -61,9 +62,15 @@ fn spec_example_loads_with_its_values() {
     let names: Vec<&str> = xsi.servers.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["xsp1", "xsp2"]);
     assert_eq!(xsi.servers[1].url, "https://xsp2.example.net");
-    assert_eq!(xsi.servers[1].host, "xsp2.example.net");
-    assert_eq!(xsi.servers[1].port, 443);
-    assert!(xsi.servers[1].https);
+    assert_eq!(
+        xsi.servers[1].target,
+        Target {
+            https: true,
+            host: "xsp2.example.net".to_string(),
+            port: 443,
+            base_path: String::new(),
+        }
+    );
     assert_eq!(xsi.username, "cti-app@example.net");
     assert_eq!(xsi.password.expose(), "s3cr3t-from-file");
     assert_eq!(xsi.application_id, "GenesysConnector");
@@ -76,8 +83,8 @@ fn spec_example_loads_with_its_values() {
     assert_eq!(xsi.reconnect_initial, secs(1.0));
     assert_eq!(xsi.reconnect_max, secs(30.0));
     assert_eq!(xsi.request_timeout, secs(10.0));
-    assert_eq!(xsi.tls.ca_file.as_deref(), Some(ca.as_path()));
-    assert!(!xsi.tls.accept_invalid_certs);
+    assert_eq!(xsi.tls.ca_file(), Some(ca.as_path()));
+    assert!(!xsi.tls.accepts_invalid_certs());
 
     assert_eq!(
         config.log.file,
@@ -104,7 +111,7 @@ fn minimal_config_gets_every_default() {
     assert_eq!(config.csta.listen, "0.0.0.0:1040".parse().unwrap());
     assert!(config.csta.allow.is_empty());
     assert_eq!(config.csta.max_sessions, 16);
-    assert_eq!(config.csta.edition, "ed3");
+    assert_eq!(config.csta.edition, Edition::Ed3);
     assert_eq!(config.csta.idle_timeout, secs(60.0));
     assert!(!config.csta.system_status_on_connect);
 
@@ -119,13 +126,8 @@ fn minimal_config_gets_every_default() {
     assert_eq!(xsi.reconnect_initial, secs(1.0));
     assert_eq!(xsi.reconnect_max, secs(30.0));
     assert_eq!(xsi.request_timeout, secs(10.0));
-    assert_eq!(
-        xsi.tls,
-        TlsConfig {
-            ca_file: None,
-            accept_invalid_certs: false
-        }
-    );
+    assert_eq!(xsi.tls, Trust::default());
+    assert_eq!(xsi.tls.ca_file(), None);
 
     assert_eq!(config.log.file, None);
     assert_eq!(config.log.level, LevelFilter::Info);

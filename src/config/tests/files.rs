@@ -77,13 +77,16 @@ fn relative_paths_are_resolved_against_base_dir() {
 fn relative_secret_and_ca_files_are_read_from_base_dir() {
     let dir = TempDir::new("relative");
     dir.file("xsi.secret", "from-relative\n");
-    dir.file("ca.pem", "pem");
+    dir.file("ca.pem", TEST_CA);
     let mut document = without("xsi.password");
     set(&mut document, "xsi.password_file", json!("xsi.secret"));
     set(&mut document, "xsi.tls.ca_file", json!("ca.pem"));
     let config = Config::from_json_str(&document.to_string(), &dir.0).unwrap();
     assert_eq!(config.xsi.password.expose(), "from-relative");
-    assert_eq!(config.xsi.tls.ca_file, Some(dir.0.join("ca.pem")));
+    assert_eq!(
+        config.xsi.tls.ca_file(),
+        Some(dir.0.join("ca.pem").as_path())
+    );
     // The same names are not found from elsewhere.
     assert_eq!(
         sorted_paths(&document),
@@ -114,6 +117,40 @@ fn ca_file_must_be_a_readable_file() {
     for (file, expected) in cases {
         assert_one_problem(&with("xsi.tls.ca_file", json!(file)), &expected);
     }
+}
+
+#[test]
+fn ca_file_must_hold_certificates() {
+    // Start-up builds its TLS set-up from these, so --check refuses them.
+    let dir = TempDir::new("ca-content");
+    let not_pem = dir.file("key.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n");
+    let broken = dir.file(
+        "broken.pem",
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    );
+    let cases = [
+        (
+            not_pem.clone(),
+            format!(
+                "xsi.tls.ca_file: \"{}\": no PEM certificate in the file",
+                not_pem.display()
+            ),
+        ),
+        (
+            broken.clone(),
+            format!("xsi.tls.ca_file: \"{}\": bad certificate", broken.display()),
+        ),
+    ];
+    for (file, expected) in cases {
+        let got = lines(&with("xsi.tls.ca_file", json!(file)));
+        assert!(
+            got.len() == 1 && got[0].starts_with(&expected),
+            "{got:?} should start with {expected:?}"
+        );
+    }
+    let good = dir.file("ca.pem", TEST_CA);
+    let config = load_ok(&with("xsi.tls.ca_file", json!(good)));
+    assert_eq!(config.xsi.tls.ca_file(), Some(good.as_path()));
 }
 
 #[test]

@@ -4,12 +4,19 @@
 use super::url::{parse_server_url, ServerUrl};
 use super::values::{quote, QUOTE_MAX_CHARS};
 use super::*;
+use crate::csta::edition::Edition;
+use crate::http::target::Target;
 use log::LevelFilter;
 use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const PASSWORD: &str = "Tr0ub4dor&3-hunter2";
+/// A real CA certificate (PEM), for `xsi.tls.ca_file`.
+const TEST_CA: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/integration/data/tls/test-ca.pem"
+));
 const BASE_DIR: &str = "/etc/bwcsta";
 
 // --- helpers -----------------------------------------------------------

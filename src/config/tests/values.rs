@@ -34,7 +34,7 @@ fn listen_addresses() {
 
 #[test]
 fn good_server_urls() {
-    // (url, https, host, port, base_path, url kept)
+    // (url, https, host (IPv6 bare), port, base_path, url kept)
     let cases = [
         (
             "https://xsp1.example.net",
@@ -87,7 +87,7 @@ fn good_server_urls() {
         (
             "http://[::1]:8080",
             false,
-            "[::1]",
+            "::1",
             8080,
             "",
             "http://[::1]:8080",
@@ -95,7 +95,7 @@ fn good_server_urls() {
         (
             "https://[fd00::5]",
             true,
-            "[fd00::5]",
+            "fd00::5",
             443,
             "",
             "https://[fd00::5]",
@@ -121,10 +121,12 @@ fn good_server_urls() {
         let parsed = parse_server_url(text).unwrap_or_else(|e| panic!("{text}: {e}"));
         let expected = ServerUrl {
             url: url.to_string(),
-            https,
-            host: host.to_string(),
-            port,
-            base_path: base_path.to_string(),
+            target: Target {
+                https,
+                host: host.to_string(),
+                port,
+                base_path: base_path.to_string(),
+            },
         };
         assert_eq!(parsed, expected, "{text}");
     }
@@ -137,10 +139,12 @@ fn server_fields_come_from_the_url() {
     let expected = XspServer {
         name: "lab".to_string(),
         url: "http://10.1.2.3:8080/prefix".to_string(),
-        https: false,
-        host: "10.1.2.3".to_string(),
-        port: 8080,
-        base_path: "/prefix".to_string(),
+        target: Target {
+            https: false,
+            host: "10.1.2.3".to_string(),
+            port: 8080,
+            base_path: "/prefix".to_string(),
+        },
     };
     assert_eq!(config.xsi.servers, [expected]);
 }
@@ -452,12 +456,13 @@ fn integer_values_are_kept() {
 
 #[test]
 fn editions_and_levels() {
-    for edition in EDITIONS {
-        assert_eq!(
-            load_ok(&with("csta.edition", json!(edition))).csta.edition,
-            edition
-        );
+    // Every listed name gives its edition, and every edition is listed.
+    for name in EDITIONS {
+        let edition = load_ok(&with("csta.edition", json!(name))).csta.edition;
+        assert_eq!(edition.name(), name);
     }
+    let names: Vec<&str> = Edition::ALL.iter().map(|e| e.name()).collect();
+    assert_eq!(names, EDITIONS);
     let levels = [
         ("off", LevelFilter::Off),
         ("error", LevelFilter::Error),
