@@ -140,7 +140,7 @@ fn report_config_error(path: &std::path::Path, e: &bwcsta::config::ConfigError) 
 /// The service: start everything, wait for a stop signal, stop everything.
 fn run(config: Config) -> Result<(), String> {
     logging::init(&config.log)?;
-    install_panic_hook();
+    thread::install_panic_hook();
     let stop_signal = signals::install()?;
     let _pid = match &config.pid_file {
         Some(path) => Some(PidFile::create(path).map_err(|e| e.to_string())?),
@@ -217,16 +217,7 @@ fn run(config: Config) -> Result<(), String> {
     drop(inbox_tx);
     log::info!("bwcsta running");
 
-    // Wait for SIGINT/SIGTERM (or a dead dispatcher, which is fatal).
-    let watchdog = crossbeam_channel::tick(Duration::from_millis(500));
-    loop {
-        select! {
-            recv(stop_signal) -> _ => break,
-            recv(watchdog) -> _ => if dispatch.thread.is_finished() {
-                return Err("dispatcher thread ended unexpectedly".into());
-            },
-        }
-    }
+    wait_for_stop(&stop_signal, &dispatch.thread)?;
     log::info!("stop requested: shutting down");
     let deadline = Instant::now() + SHUTDOWN_BUDGET;
 
@@ -262,15 +253,17 @@ struct DispatchHandle {
     thread: thread::Handle,
 }
 
-/// Panics are logged with the thread name (the default hook only prints to
-/// stderr, which an init script discards).
-fn install_panic_hook() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let name = std::thread::current().name().unwrap_or("?").to_owned();
-        log::error!("thread {name} panicked: {info}");
-        default(info);
-    }));
+/// Waits for SIGINT/SIGTERM, or for the dispatcher's end, which is fatal
+/// (nothing would answer clients or handle links any more): noticed the
+/// moment its thread ends, not by polling.
+fn wait_for_stop(
+    stop_signal: &crossbeam_channel::Receiver<()>,
+    dispatcher: &thread::Handle,
+) -> Result<(), String> {
+    select! {
+        recv(stop_signal) -> _ => Ok(()),
+        recv(dispatcher.done()) -> _ => Err("dispatcher thread ended unexpectedly".into()),
+    }
 }
 
 #[cfg(test)]
@@ -279,6 +272,25 @@ mod tests {
 
     fn args(list: &[&str]) -> Result<Command, String> {
         parse_args(list.iter().map(std::ffi::OsString::from))
+    }
+
+    #[test]
+    fn a_dead_dispatcher_ends_the_wait_at_once() {
+        let (_stop_tx, stop) = bounded::<()>(1);
+        let dispatcher = thread::spawn("dispatcher-test", || panic!("expected in test")).unwrap();
+        assert_eq!(
+            wait_for_stop(&stop, &dispatcher),
+            Err("dispatcher thread ended unexpectedly".to_owned())
+        );
+        let (stop_tx, stop) = bounded::<()>(1);
+        let (hold, held) = bounded::<()>(0);
+        let running = thread::spawn("dispatcher-test-2", move || {
+            let _ = held.recv();
+        })
+        .unwrap();
+        stop_tx.send(()).unwrap();
+        assert_eq!(wait_for_stop(&stop, &running), Ok(()));
+        drop(hold);
     }
 
     #[test]

@@ -11,7 +11,16 @@
 //! Shutdown has a deadline: [`Handle::join_deadline`] waits at most until the
 //! given instant and reports a thread that did not stop, instead of hanging the
 //! whole process on one stuck socket.
+//!
+//! No thread dies silently: the panic hook ([`install_panic_hook`], installed
+//! by the first [`spawn`]) logs every panic with the thread name and message,
+//! and a thread that owns something others rely on (a link, a session) holds
+//! an [`EndGuard`] that reports its end, normal or by panic, to whoever must
+//! know (the link sends `Down`, the session `Closed`). [`Handle::done`] lets
+//! an owner wait for a thread's end in a `select!`.
 
+use std::cell::RefCell;
+use std::sync::Once;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -34,6 +43,7 @@ pub fn spawn<F>(name: impl Into<String>, f: F) -> std::io::Result<Handle>
 where
     F: FnOnce() + Send + 'static,
 {
+    install_panic_hook();
     let name = name.into();
     let (done_tx, done) = bounded::<()>(0);
     let thread = std::thread::Builder::new()
@@ -54,6 +64,13 @@ impl Handle {
     /// The thread's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Disconnects when the thread's closure has returned or unwound: a
+    /// `recv` on it in a `select!` wakes the owner at the thread's end
+    /// (nothing is ever sent on it).
+    pub fn done(&self) -> &Receiver<()> {
+        &self.done
     }
 
     /// True once the thread's closure has returned (or panicked).
@@ -119,6 +136,129 @@ impl std::fmt::Debug for Handle {
     }
 }
 
+thread_local! {
+    /// What the hook saw of the panic this thread is unwinding from.
+    static PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Installs (once per process) the panic hook: every panic is logged as one
+/// error line with the thread name, the message and where it happened (the
+/// default hook only prints to stderr, which an init script discards), and
+/// remembered for the thread's [`EndGuard`]. The previous hook still runs.
+pub fn install_panic_hook() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = payload_text(info.payload());
+            let text = match info.location() {
+                Some(at) => format!("{message} (at {}:{})", at.file(), at.line()),
+                None => message,
+            };
+            let name = std::thread::current().name().unwrap_or("?").to_owned();
+            log::error!("thread {name} panicked: {text}");
+            PANIC.with(|p| *p.borrow_mut() = Some(text));
+            default(info);
+        }));
+    });
+}
+
+/// The message of the panic the current thread is unwinding from, as the
+/// hook recorded it.
+fn panic_message() -> String {
+    PANIC
+        .with(|p| p.borrow_mut().take())
+        .unwrap_or_else(|| "(message not recorded)".to_owned())
+}
+
+/// Reports the end of the work of a thread exactly once: with the value
+/// given to [`EndGuard::finish`], or, when the thread unwinds from a panic
+/// (or the guard is dropped unfinished), with `Err` and the panic message.
+/// The report runs during unwinding, so it must not panic itself: send on a
+/// channel, shut a socket down, set a flag.
+pub struct EndGuard<T, F: FnOnce(Result<T, String>)> {
+    report: Option<F>,
+    _value: std::marker::PhantomData<fn(T)>,
+}
+
+/// An [`EndGuard`] calling `report`.
+pub fn on_end<T, F: FnOnce(Result<T, String>)>(report: F) -> EndGuard<T, F> {
+    EndGuard {
+        report: Some(report),
+        _value: std::marker::PhantomData,
+    }
+}
+
+impl<T, F: FnOnce(Result<T, String>)> EndGuard<T, F> {
+    /// The work ended normally with `value`.
+    pub fn finish(mut self, value: T) {
+        if let Some(report) = self.report.take() {
+            report(Ok(value));
+        }
+    }
+}
+
+impl<T, F: FnOnce(Result<T, String>)> Drop for EndGuard<T, F> {
+    fn drop(&mut self) {
+        if let Some(report) = self.report.take() {
+            let why = if std::thread::panicking() {
+                panic_message()
+            } else {
+                "ended without reporting how".to_owned()
+            };
+            report(Err(why));
+        }
+    }
+}
+
+/// The text of a panic payload caught with `catch_unwind`.
+pub fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
+    match payload.downcast_ref::<&str>() {
+        Some(text) => (*text).to_owned(),
+        None => match payload.downcast_ref::<String>() {
+            Some(text) => text.clone(),
+            None => "(no message)".to_owned(),
+        },
+    }
+}
+
+/// Test-only panic injection: a thread whose name was armed with
+/// [`inject::arm`] panics when it passes the [`panic_point`] of that name.
+/// In other builds `panic_point` is an empty inline function.
+#[cfg(test)]
+pub mod inject {
+    use parking_lot::Mutex;
+
+    static ARMED: Mutex<Vec<(String, &'static str)>> = Mutex::new(Vec::new());
+
+    /// The next time the thread called `thread` passes `point`, it panics.
+    pub fn arm(thread: &str, point: &'static str) {
+        ARMED.lock().push((thread.to_owned(), point));
+    }
+
+    pub(super) fn hit(point: &str) {
+        let current = std::thread::current();
+        let Some(name) = current.name() else { return };
+        let mut armed = ARMED.lock();
+        if let Some(i) = armed.iter().position(|(t, p)| t == name && *p == point) {
+            armed.remove(i);
+            drop(armed);
+            panic!("injected panic at {point}");
+        }
+    }
+}
+
+/// A place where tests can make the current thread panic (see [`inject`]).
+#[cfg(test)]
+pub fn panic_point(point: &'static str) {
+    inject::hit(point);
+}
+
+/// A place where tests can make the current thread panic; nothing here.
+#[cfg(not(test))]
+#[inline(always)]
+pub fn panic_point(_point: &'static str) {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +323,83 @@ mod tests {
     fn join_deadline_succeeds_for_finished_thread() {
         let h = spawn("quick", || {}).unwrap();
         assert!(h.join_deadline(Instant::now() + Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn end_guard_reports_the_normal_end_once() {
+        let (tx, rx) = bounded(4);
+        let h = spawn("ends-well", move || {
+            let guard = on_end(move |end: Result<u32, String>| {
+                let _ = tx.send(end);
+            });
+            guard.finish(7);
+        })
+        .unwrap();
+        assert!(h.join_deadline(Instant::now() + Duration::from_secs(5)));
+        assert_eq!(rx.try_iter().collect::<Vec<_>>(), vec![Ok(7)]);
+    }
+
+    #[test]
+    fn end_guard_reports_a_panic_with_its_message() {
+        let (tx, rx) = bounded(4);
+        let h = spawn("ends-badly", move || {
+            let guard = on_end(move |end: Result<(), String>| {
+                let _ = tx.send(end);
+            });
+            let numbers: Vec<u32> = Vec::new();
+            if numbers.is_empty() {
+                panic!("expected in test: no numbers");
+            }
+            guard.finish(());
+        })
+        .unwrap();
+        // The owner's select! wakes up when the thread ends.
+        let done = h.done().clone();
+        crossbeam_channel::select! {
+            recv(done) -> msg => assert!(msg.is_err(), "nothing is sent on done"),
+            default(Duration::from_secs(5)) => panic!("done did not disconnect"),
+        }
+        let ends: Vec<_> = rx.try_iter().collect();
+        assert_eq!(ends.len(), 1, "{ends:?}");
+        let why = ends[0].clone().expect_err("a panic");
+        assert!(
+            why.starts_with("expected in test: no numbers (at src/thread.rs:"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn injected_panics_hit_only_the_armed_thread_and_point() {
+        inject::arm("injected-1", "here");
+        let run = |name: &'static str, point: &'static str| {
+            let (tx, rx) = bounded(1);
+            let h = spawn(name, move || {
+                let guard = on_end(move |end: Result<(), String>| {
+                    let _ = tx.send(end);
+                });
+                panic_point(point);
+                guard.finish(());
+            })
+            .unwrap();
+            assert!(h.join_deadline(Instant::now() + Duration::from_secs(5)));
+            rx.recv().unwrap()
+        };
+        assert_eq!(run("injected-2", "here"), Ok(()));
+        assert_eq!(run("injected-1", "elsewhere"), Ok(()));
+        let why = run("injected-1", "here").expect_err("armed");
+        assert!(why.starts_with("injected panic at here"), "{why}");
+        // Armed once: the next pass goes through.
+        assert_eq!(run("injected-1", "here"), Ok(()));
+    }
+
+    #[test]
+    fn payloads_become_text() {
+        let caught = std::panic::catch_unwind(|| panic!("formatted {}", 1)).unwrap_err();
+        assert_eq!(payload_text(&*caught), "formatted 1");
+        let caught = std::panic::catch_unwind(|| panic!("static")).unwrap_err();
+        assert_eq!(payload_text(&*caught), "static");
+        let caught = std::panic::catch_unwind(|| std::panic::panic_any(5u8)).unwrap_err();
+        assert_eq!(payload_text(&*caught), "(no message)");
     }
 
     #[test]

@@ -81,7 +81,10 @@ fn check_accepts_good_files() {
     let secret = dir.path().join("xsi.secret");
     std::fs::write(&secret, "pw\n").unwrap();
     example["xsi"]["password_file"] = json!(secret);
-    let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/integration/data/tls/test-ca.pem");
+    let ca = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/integration/data/tls/test-ca.pem"
+    );
     example["xsi"]["tls"]["ca_file"] = json!(ca);
     let f = write(dir.path(), "example.json", &example);
     let o = run(&["--config", &f, "--check"]);

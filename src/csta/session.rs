@@ -13,6 +13,11 @@
 //! client that stops reading fills its TCP window, the write times out, and
 //! the dispatcher meanwhile finds the queue full and cuts the client off;
 //! either way no other client waits for it.
+//!
+//! Both threads end through an [`EndGuard`](crate::thread::EndGuard): the
+//! reader's reports `Closed` with the reason whether it returned or
+//! panicked; the writer's shuts the socket down (so the reader ends too)
+//! and, after a panic, reports `Closed` itself with the panic's message.
 
 use std::io::{BufWriter, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -85,16 +90,31 @@ pub fn start(
     if inbox.send(Event::Client(id, connected)).is_err() {
         return Err(std::io::Error::other("dispatcher gone"));
     }
+    let writer_socket = stream.try_clone()?;
+    let writer_inbox = inbox.clone();
     let writer = thread::spawn(format!("csta-wr-{}", id.0), move || {
-        write_loop(id, peer, write_half, &queue)
+        let end = thread::on_end(move |end: Result<(), String>| {
+            // The reason first: the reader's report follows the shutdown.
+            if let Err(why) = end {
+                let reason = format!("writer thread died: {why}");
+                let _ = writer_inbox.send(Event::Client(id, ClientEvent::Closed { reason }));
+            }
+            let _ = writer_socket.shutdown(Shutdown::Both);
+        });
+        write_loop(id, peer, write_half, &queue);
+        end.finish(());
     })?;
     let open = Arc::new(AtomicBool::new(true));
     let open_flag = open.clone();
     let reader = thread::spawn(format!("csta-rd-{}", id.0), move || {
-        let reason = read_loop(id, peer, read_half, idle_timeout, &inbox);
-        let _ = stream.shutdown(Shutdown::Both);
-        open_flag.store(false, Ordering::SeqCst);
-        let _ = inbox.send(Event::Client(id, ClientEvent::Closed { reason }));
+        let closed = inbox.clone();
+        let end = thread::on_end(move |end: Result<String, String>| {
+            let reason = end.unwrap_or_else(|why| format!("reader thread died: {why}"));
+            let _ = stream.shutdown(Shutdown::Both);
+            open_flag.store(false, Ordering::SeqCst);
+            let _ = closed.send(Event::Client(id, ClientEvent::Closed { reason }));
+        });
+        end.finish(read_loop(id, peer, read_half, idle_timeout, &inbox));
     })?;
     Ok(SessionThreads {
         socket: control,
@@ -138,6 +158,7 @@ fn read_loop(
                     return format!("bad frame: {e}");
                 }
             };
+            thread::panic_point("session frame");
             let ev = match parse::parse(&frame.xml) {
                 Ok(incoming) => ClientEvent::Request {
                     invoke_id: frame.invoke_id,
@@ -165,6 +186,7 @@ fn write_loop(id: ClientId, peer: SocketAddr, stream: TcpStream, queue: &Receive
     let mut out = BufWriter::with_capacity(64 * 1024, &stream);
     let result = (|| -> std::io::Result<()> {
         while let Ok(msg) = queue.recv() {
+            thread::panic_point("session write");
             match msg {
                 Outbound::Frame(frame) => out.write_all(&frame)?,
                 Outbound::Close => {
@@ -184,3 +206,6 @@ fn write_loop(id: ClientId, peer: SocketAddr, stream: TcpStream, queue: &Receive
     drop(out);
     let _ = stream.shutdown(Shutdown::Both);
 }
+
+#[cfg(test)]
+mod tests;

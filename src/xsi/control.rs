@@ -13,6 +13,11 @@
 //!
 //! All of it goes to the peer address of the stream socket, not to the
 //! server name, which may resolve to another XSP behind a load balancer.
+//!
+//! Should this thread die by a panic, its end guard kills the channel: the
+//! link thread then reports the link down and reconnects, with a new
+//! control thread (a channel nobody acknowledges or keeps alive would
+//! otherwise linger until BroadWorks drops it).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -96,8 +101,15 @@ impl Control {
             last_used: Instant::now(),
             buf: Vec::with_capacity(64 * 1024),
         };
+        let guard_shared = control_shared.clone();
         let thread = thread::spawn(format!("xsp-{name}-ctl"), move || {
-            worker.run(&queue, stopped, granted_expires)
+            let end = thread::on_end(move |end: Result<(), String>| {
+                if let Err(why) = end {
+                    guard_shared.kill(format!("control thread died: {why}"));
+                }
+            });
+            worker.run(&queue, stopped, granted_expires);
+            end.finish(());
         })?;
         Ok(Control {
             acks,
@@ -355,6 +367,7 @@ impl Worker {
     }
 
     fn heartbeat(&mut self) {
+        thread::panic_point("control heartbeat");
         let path = body::heartbeat_path(&self.channel_id);
         let reason = match self.round_trip("PUT", &path, None) {
             Ok((head, _)) if head.status == 200 => return,

@@ -10,6 +10,13 @@
 //! the thread blocked), a failed heartbeat — ends the channel; the link is
 //! reported down once with the reason and reopened after an exponential
 //! backoff with jitter. Other links are not touched.
+//!
+//! A panic while a channel is open (a bug, never a peer's input) ends that
+//! channel like any failure: it is logged with its message, the link is
+//! reported down and reconnected. Should the thread itself end by a panic,
+//! its [`EndGuard`](crate::thread::EndGuard) still reports the link down, so
+//! the status never shows a link that no thread serves. A panic of the
+//! control thread kills the channel (see `xsi::control`), which lands here.
 
 use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -132,6 +139,8 @@ enum End {
     Lost(String),
     /// It never came up.
     Failed(String),
+    /// Handling it panicked (the hook logged the message and place).
+    Panicked(String),
 }
 
 impl Runner {
@@ -144,6 +153,19 @@ impl Runner {
     }
 
     fn run(self) {
+        // Whatever ends this thread, a link that no thread serves is down.
+        let (link, inbox) = (self.link, self.inbox.clone());
+        let end = thread::on_end(move |end: Result<(), String>| {
+            if let Err(why) = end {
+                let reason = format!("link thread died: {why}");
+                let _ = inbox.send(Event::Link(link, LinkEvent::Down { reason }));
+            }
+        });
+        self.run_links();
+        end.finish(());
+    }
+
+    fn run_links(&self) {
         let mut backoff = self.settings.reconnect_initial;
         let mut last_failure: Option<String> = None;
         let mut seed = jitter_seed(self.link.0);
@@ -151,7 +173,7 @@ impl Runner {
             if self.stopping() || !self.send(LinkEvent::Connecting) {
                 break;
             }
-            let (end, control) = self.channel();
+            let (end, control) = self.channel_or_panic();
             let lost = !matches!(end, End::Stopped);
             let finish = |control: Option<Control>| match control {
                 // Gone: drop queued acks instead of sending each into a
@@ -170,6 +192,19 @@ impl Runner {
                     log::warn!("{}: channel lost: {reason}", self.name);
                     backoff = self.settings.reconnect_initial;
                     last_failure = None;
+                    let sent = self.send(LinkEvent::Down { reason });
+                    finish(control);
+                    if !sent {
+                        break;
+                    }
+                }
+                End::Panicked(why) => {
+                    log::error!(
+                        "{}: channel closed after a panic ({why}); reconnecting",
+                        self.name
+                    );
+                    last_failure = None;
+                    let reason = format!("link thread panicked: {why}");
                     let sent = self.send(LinkEvent::Down { reason });
                     finish(control);
                     if !sent {
@@ -201,6 +236,20 @@ impl Runner {
             backoff = (backoff * 2).min(self.settings.reconnect_max);
         }
         log::info!("{}: link stopped", self.name);
+    }
+
+    /// [`channel`](Self::channel), with a panic turned into an end of the
+    /// channel: the thread carries on and reconnects. Whatever the panic
+    /// left behind (the stream, a control thread) was dropped on the way.
+    fn channel_or_panic(&self) -> (End, Option<Control>) {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.channel())) {
+            Ok(ended) => ended,
+            Err(payload) => {
+                *self.shared.socket.lock() = None;
+                *self.shared.kill_reason.lock() = None;
+                (End::Panicked(thread::payload_text(&*payload)), None)
+            }
+        }
     }
 
     /// Opens one channel and reads it until it ends.
@@ -341,6 +390,7 @@ impl Runner {
         control: &mut Option<Control>,
         batch: &mut Batch,
     ) -> Option<End> {
+        thread::panic_point("link document");
         let parsed = match parse_doc(doc) {
             Ok(p) => p,
             Err(e) => {
@@ -483,18 +533,4 @@ pub fn with_jitter(base: Duration, seed: &mut u64) -> Duration {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jitter_stays_within_a_quarter() {
-        let mut seed = 12345;
-        for ms in [10u64, 1000, 30_000] {
-            let base = Duration::from_millis(ms);
-            for _ in 0..200 {
-                let d = with_jitter(base, &mut seed);
-                assert!(d >= base && d <= base + base / 4, "{d:?} for {base:?}");
-            }
-        }
-    }
-}
+mod tests;
