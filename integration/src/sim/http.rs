@@ -340,14 +340,16 @@ pub(crate) fn reason(status: u16) -> &'static str {
     }
 }
 
-/// Appends a whole response with a `Content-Length` body to `out`.
+/// Appends a whole response with a `Content-Length` body to `out`. `keep_alive` is the value of
+/// the `Keep-Alive` header of a connection that stays open; `None` closes it
+/// (`Connection: close`).
 pub(crate) fn write_response(
     out: &mut Vec<u8>,
     status: u16,
     content_type: Option<&str>,
     extra_headers: &[(&str, &str)],
     body: &[u8],
-    close: bool,
+    keep_alive: Option<&str>,
 ) {
     let mut head = String::with_capacity(128);
     let _ = write!(head, "HTTP/1.1 {} {}\r\n", status, reason(status));
@@ -357,8 +359,11 @@ pub(crate) fn write_response(
     for (name, value) in extra_headers {
         let _ = write!(head, "{name}: {value}\r\n");
     }
-    if close {
-        head.push_str("Connection: close\r\n");
+    match keep_alive {
+        Some(value) => {
+            let _ = write!(head, "Keep-Alive: {value}\r\n");
+        }
+        None => head.push_str("Connection: close\r\n"),
     }
     let _ = write!(head, "Content-Length: {}\r\n\r\n", body.len());
     out.extend_from_slice(head.as_bytes());
@@ -684,11 +689,17 @@ mod tests {
             Some("text/xml"),
             &[("X-A", "1")],
             b"<x/>",
-            true,
+            None,
         );
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "HTTP/1.1 404 Not Found\r\nContent-Type: text/xml\r\nX-A: 1\r\nConnection: close\r\nContent-Length: 4\r\n\r\n<x/>"
+        );
+        let mut out = Vec::new();
+        write_response(&mut out, 200, None, &[], b"", Some("timeout=4"));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=4\r\nContent-Length: 0\r\n\r\n"
         );
         for (len, hex) in [
             (0usize, "0"),

@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -56,6 +56,10 @@ pub(crate) struct Hub {
     pub xsps: Vec<XspFlags>,
     pub chunking: AtomicU8,
     pub shutdown: AtomicBool,
+    /// Idle request connections closed after the keep-alive timeout.
+    pub keep_alive_closes: AtomicU64,
+    /// TLS handshakes that failed (a client refusing the certificate, say).
+    pub tls_failures: AtomicU64,
     requests: Mutex<VecDeque<RequestRecord>>,
     sockets: Mutex<Sockets>,
     threads: Mutex<Vec<JoinHandle<()>>>,
@@ -71,6 +75,8 @@ impl Hub {
             xsps,
             chunking: AtomicU8::new(Chunking::OnePerDoc as u8),
             shutdown: AtomicBool::new(false),
+            keep_alive_closes: AtomicU64::new(0),
+            tls_failures: AtomicU64::new(0),
             requests: Mutex::new(VecDeque::with_capacity(REQUEST_LOG_LEN)),
             sockets: Mutex::new(Sockets::default()),
             threads: Mutex::new(Vec::new()),

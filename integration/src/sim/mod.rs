@@ -10,8 +10,9 @@
 //! shows what happened. Dropping the simulator stops every thread and closes every socket.
 //!
 //! Module map: `http` (request parsing, response writing), `server` (listener and connection
-//! loops), `xsp` (the Xsi-Events endpoints), `stream` (channel stream writers), `state` (the
-//! shared BroadWorks; `state/{channels,subscriptions,events}.rs` split it by concern), `calls`
+//! loops, keep-alive), `tls` (HTTPS XSPs), `xsp` (the Xsi-Events endpoints), `stream` (channel
+//! stream writers), `state` (the shared BroadWorks; `state/{channels,subscriptions,events}.rs`
+//! split it by concern), `calls`
 //! (the call model), `control` (the JSON control API), `flood` (load producer), `ops`
 //! (operations shared by this API and the control API), `hub` (what all threads share),
 //! `stats`, `ids`, `xml`. Tests: unit tests in `<module>/tests.rs` beside `calls` and `state`,
@@ -42,6 +43,7 @@ mod server;
 mod state;
 mod stats;
 mod stream;
+mod tls;
 mod xml;
 mod xsp;
 
@@ -57,6 +59,7 @@ use crossbeam_channel::{RecvTimeoutError, Sender};
 use parking_lot::{Condvar, Mutex};
 
 pub use stats::{ChannelInfo, RequestRecord, SimStats, SubscriptionInfo};
+pub use tls::{acceptor as tls_acceptor, TlsAcceptor};
 
 use hub::{Hub, Owner, XspFlags};
 
@@ -85,11 +88,18 @@ pub struct SimConfig {
     pub control: Option<SocketAddr>,
     /// Where notable events are logged, if anywhere.
     pub log: Option<LogFn>,
+    /// XSP `i` serves HTTPS with `https[i]` when that is `Some` (see [`tls_acceptor`]); the
+    /// others, and those past the end, plain HTTP.
+    pub https: Vec<Option<TlsAcceptor>>,
+    /// An idle request connection is closed after this long, as XSPs do; responses announce it
+    /// as `Keep-Alive: timeout=<whole seconds, rounded up>`.
+    pub keep_alive_timeout: Duration,
 }
 
 impl Default for SimConfig {
-    /// Two XSPs on ephemeral loopback ports, `cti@example.net` / `secret`, domain
-    /// `example.net`, ack timeout 2 s, no event timeout, no control API.
+    /// Two XSPs on ephemeral loopback ports, plain HTTP, `cti@example.net` / `secret`, domain
+    /// `example.net`, ack timeout 2 s, no event timeout, no control API, idle connections
+    /// closed after 4 s (like a real XSP's `Keep-Alive: timeout=4`).
     fn default() -> SimConfig {
         let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
         SimConfig {
@@ -105,6 +115,8 @@ impl Default for SimConfig {
             event_timeout: None,
             control: None,
             log: None,
+            https: Vec::new(),
+            keep_alive_timeout: Duration::from_secs(4),
         }
     }
 }
@@ -121,6 +133,11 @@ impl fmt::Debug for SimConfig {
             .field("event_timeout", &self.event_timeout)
             .field("control", &self.control)
             .field("log", &self.log.as_ref().map(|_| "<fn>"))
+            .field(
+                "https",
+                &self.https.iter().map(Option::is_some).collect::<Vec<_>>(),
+            )
+            .field("keep_alive_timeout", &self.keep_alive_timeout)
             .finish()
     }
 }
@@ -222,7 +239,12 @@ impl Simulator {
                 )
             })?;
             let name = &hub.xsps[i].name;
-            hub.log(|| format!("{name} listening on http://{}", server::reachable(addr)));
+            let scheme = if matches!(hub.cfg.https.get(i), Some(Some(_))) {
+                "https"
+            } else {
+                "http"
+            };
+            hub.log(|| format!("{name} listening on {scheme}://{}", server::reachable(addr)));
         }
         if let (Some(listener), Some(addr)) = (control_listener, control) {
             let service: Arc<dyn server::Service> =
@@ -250,12 +272,17 @@ impl Simulator {
         Ok(sim)
     }
 
-    /// `http://IP:PORT` of each XSP, in configuration order.
+    /// `http://IP:PORT` (`https://` for an HTTPS XSP) of each XSP, in configuration order.
     pub fn xsp_urls(&self) -> Vec<String> {
         self.hub
             .xsps
             .iter()
-            .map(|x| format!("http://{}", server::reachable(x.addr)))
+            .enumerate()
+            .map(|(i, x)| {
+                let https = matches!(self.hub.cfg.https.get(i), Some(Some(_)));
+                let scheme = if https { "https" } else { "http" };
+                format!("{scheme}://{}", server::reachable(x.addr))
+            })
             .collect()
     }
 

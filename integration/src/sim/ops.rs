@@ -166,6 +166,8 @@ impl Hub {
             events_dropped: counters.events_dropped,
             flood_sent: counters.flood_sent,
             channels_timed_out: counters.channels_timed_out,
+            keep_alive_closes: self.keep_alive_closes.load(Ordering::Relaxed),
+            tls_failures: self.tls_failures.load(Ordering::Relaxed),
             requests: self.requests(),
         }
     }

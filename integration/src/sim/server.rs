@@ -5,18 +5,24 @@
 //! (pipelined requests batch their responses into one write), and either keeps going, closes, or
 //! hands the socket to a streaming body (the event channel). An XSP listener honours the XSP's
 //! `down` flag by closing its listening socket and binding it again when the flag clears.
+//!
+//! An XSP configured for HTTPS runs the TLS handshake on the connection's own thread first; a
+//! failed handshake (the client refused the certificate) is counted and logged. Like a real
+//! XSP, a request connection left idle for the keep-alive timeout is closed (its responses
+//! say `Keep-Alive: timeout=N`).
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::http::{parse_request, write_response, HttpError, Parsed, Request};
 use super::hub::{Hub, Owner};
+use super::tls::SimStream;
 
-/// An idle keep-alive connection is closed after this long.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
-/// Read timeout of request connections (bounds how late a shutdown is noticed).
+/// Read timeout of request connections (bounds how late a shutdown or an idle connection is
+/// noticed); shorter when the keep-alive timeout is.
 const READ_TICK: Duration = Duration::from_millis(250);
 
 /// A response with a `Content-Length` body.
@@ -59,7 +65,7 @@ pub(crate) enum Outcome {
     Reply(Reply),
     /// The connection becomes a streaming response: the closure owns the socket from here on
     /// (earlier pipelined responses have been written).
-    Stream(Box<dyn FnOnce(TcpStream)>),
+    Stream(Box<dyn FnOnce(SimStream)>),
 }
 
 /// A request handler for one listener.
@@ -69,7 +75,7 @@ pub(crate) trait Service: Send + Sync + 'static {
     fn bad_request(&self, err: &HttpError) -> Reply;
 }
 
-fn flush(stream: &mut TcpStream, out: &mut Vec<u8>) -> std::io::Result<()> {
+fn flush(stream: &mut SimStream, out: &mut Vec<u8>) -> std::io::Result<()> {
     if !out.is_empty() {
         stream.write_all(out)?;
         out.clear();
@@ -78,9 +84,14 @@ fn flush(stream: &mut TcpStream, out: &mut Vec<u8>) -> std::io::Result<()> {
 }
 
 /// Serves one connection until it closes, fails, idles out, or becomes a stream.
-pub(crate) fn serve(hub: &Hub, mut stream: TcpStream, service: &dyn Service) {
-    let _ = stream.set_nodelay(true);
-    let _ = stream.set_read_timeout(Some(READ_TICK));
+pub(crate) fn serve(hub: &Hub, mut stream: SimStream, service: &dyn Service) {
+    let idle_timeout = hub.cfg.keep_alive_timeout;
+    let keep_alive = format!("timeout={}", idle_timeout.as_secs_f64().ceil().max(1.0));
+    let tick = READ_TICK
+        .min(idle_timeout / 4)
+        .max(Duration::from_millis(5));
+    let _ = stream.tcp().set_nodelay(true);
+    let _ = stream.tcp().set_read_timeout(Some(tick));
     let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
     let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
     let mut chunk = vec![0u8; 64 * 1024];
@@ -102,7 +113,7 @@ pub(crate) fn serve(hub: &Hub, mut stream: TcpStream, service: &dyn Service) {
                                 reply.content_type,
                                 reply.headers,
                                 &reply.body,
-                                !keep,
+                                keep.then_some(keep_alive.as_str()),
                             );
                             if (reply.after.is_some() || !keep)
                                 && flush(&mut stream, &mut out).is_err()
@@ -139,7 +150,7 @@ pub(crate) fn serve(hub: &Hub, mut stream: TcpStream, service: &dyn Service) {
                         reply.content_type,
                         reply.headers,
                         &reply.body,
-                        true,
+                        None,
                     );
                     let _ = flush(&mut stream, &mut out);
                     return;
@@ -162,7 +173,12 @@ pub(crate) fn serve(hub: &Hub, mut stream: TcpStream, service: &dyn Service) {
                     ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
                 ) =>
             {
-                if hub.is_shutting_down() || last_activity.elapsed() > IDLE_TIMEOUT {
+                if hub.is_shutting_down() {
+                    return;
+                }
+                if last_activity.elapsed() >= idle_timeout {
+                    hub.keep_alive_closes.fetch_add(1, Ordering::Relaxed);
+                    stream.close();
                     return;
                 }
             }
@@ -241,8 +257,26 @@ pub(crate) fn run_listener(
                     continue;
                 };
                 let (hub2, service2) = (hub.clone(), service.clone());
+                let tls = match owner {
+                    Owner::Xsp(i) => hub.cfg.https.get(i).cloned().flatten(),
+                    Owner::Control => None,
+                };
+                let name = prefix.clone();
                 let spawned = hub.spawn(format!("{prefix}-conn-{id}"), move || {
-                    serve(&hub2, stream, &*service2);
+                    let stream = match &tls {
+                        None => Some(SimStream::Plain(stream)),
+                        Some(acceptor) => match SimStream::accept(acceptor, stream) {
+                            Ok(stream) => Some(stream),
+                            Err(why) => {
+                                hub2.tls_failures.fetch_add(1, Ordering::Relaxed);
+                                hub2.log(|| format!("{name}: TLS handshake failed: {why}"));
+                                None
+                            }
+                        },
+                    };
+                    if let Some(stream) = stream {
+                        serve(&hub2, stream, &*service2);
+                    }
                     hub2.unregister_socket(id);
                 });
                 if spawned.is_err() {

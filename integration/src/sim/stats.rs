@@ -79,6 +79,10 @@ pub struct SimStats {
     pub flood_sent: u64,
     /// Channels closed for lack of heartbeats (`event_timeout`).
     pub channels_timed_out: u64,
+    /// Idle request connections closed after the keep-alive timeout.
+    pub keep_alive_closes: u64,
+    /// Failed TLS handshakes on HTTPS XSPs.
+    pub tls_failures: u64,
     /// The latest requests (at most 10 000), oldest first.
     pub requests: Vec<RequestRecord>,
 }
@@ -151,6 +155,8 @@ impl SimStats {
             "events_dropped": self.events_dropped,
             "flood_sent": self.flood_sent,
             "channels_timed_out": self.channels_timed_out,
+            "keep_alive_closes": self.keep_alive_closes,
+            "tls_failures": self.tls_failures,
             "requests": requests,
         })
     }
@@ -194,6 +200,8 @@ mod tests {
             ("/requests/0/path", json!("/x")),
             ("/unacked", json!(0)),
             ("/flood_sent", json!(0)),
+            ("/keep_alive_closes", json!(0)),
+            ("/tls_failures", json!(0)),
         ] {
             assert_eq!(v.pointer(pointer), Some(&want), "{pointer}");
         }

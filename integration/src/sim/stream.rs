@@ -18,6 +18,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 
 use super::http::{chunk_header, LAST_CHUNK};
 use super::hub::Hub;
+use super::tls::SimStream;
 use super::Chunking;
 
 /// The XML declaration that starts every document.
@@ -107,7 +108,7 @@ enum End {
 struct Writer<'a> {
     hub: &'a Hub,
     spec: &'a StreamSpec,
-    out: BufWriter<TcpStream>,
+    out: BufWriter<SimStream>,
     /// Reusable buffer for rendered documents.
     doc: Vec<u8>,
     /// Alternates split documents between two and three pieces.
@@ -248,10 +249,13 @@ fn peer_closed(stream: &mut TcpStream) -> bool {
 }
 
 /// Runs the channel stream on `stream` until it ends. See the module documentation.
-pub(crate) fn run(hub: &Hub, stream: TcpStream, spec: StreamSpec) {
-    let _ = stream.set_nodelay(true);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(2)));
-    let Ok(mut probe) = stream.try_clone() else {
+pub(crate) fn run(hub: &Hub, stream: SimStream, spec: StreamSpec) {
+    let _ = stream.tcp().set_nodelay(true);
+    let _ = stream
+        .tcp()
+        .set_read_timeout(Some(Duration::from_millis(2)));
+    // The client's close is probed on the raw socket: nothing is read through TLS here.
+    let Ok(mut probe) = stream.tcp().try_clone() else {
         hub.state.lock().channel_gone(spec.index, "socket error");
         return;
     };
@@ -264,7 +268,7 @@ pub(crate) fn run(hub: &Hub, stream: TcpStream, spec: StreamSpec) {
     hub.state.lock().channel_gone(spec.index, reason);
 }
 
-fn stream_body(hub: &Hub, spec: &StreamSpec, stream: TcpStream, probe: &mut TcpStream) -> End {
+fn stream_body(hub: &Hub, spec: &StreamSpec, stream: SimStream, probe: &mut TcpStream) -> End {
     let mut w = Writer {
         hub,
         spec,

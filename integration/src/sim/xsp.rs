@@ -14,7 +14,6 @@
 //! Channel operations other than the POST must reach the XSP that owns the channel; elsewhere
 //! they get 404. Anything unknown gets 404 with an `ErrorInfo` body.
 
-use std::net::TcpStream;
 use std::sync::Arc;
 
 use super::http::{basic_auth_ok, percent_decode, HttpError, Request};
@@ -23,6 +22,7 @@ use super::server::{Outcome, Reply, Service};
 use super::state::ChannelParams;
 use super::stats::RequestRecord;
 use super::stream::{self, StreamSpec, DECL};
+use super::tls::SimStream;
 use super::xml::{element_text, escape};
 
 const XML: Option<&str> = Some("application/xml;charset=UTF-8");
@@ -159,10 +159,10 @@ impl XspService {
         };
         let hub = self.hub.clone();
         let xsp = self.xsp;
-        Outcome::Stream(Box::new(move |socket: TcpStream| {
+        Outcome::Stream(Box::new(move |socket: SimStream| {
             let opened = {
                 let mut st = hub.state.lock();
-                st.open_channel(xsp, &params, socket.try_clone().ok())
+                st.open_channel(xsp, &params, socket.tcp().try_clone().ok())
             };
             let tracking_id = hub.state.lock().new_id();
             let spec = StreamSpec {

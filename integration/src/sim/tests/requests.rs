@@ -126,3 +126,24 @@ fn malformed_requests_are_refused_and_closed() {
     }
     assert_eq!(sim.stats().acks_by_status.get(&0), Some(&4));
 }
+
+#[test]
+fn idle_connections_are_closed_after_the_keep_alive_timeout() {
+    let sim = start(|cfg| cfg.keep_alive_timeout = Duration::from_millis(800));
+    let url = &sim.xsp_urls()[0];
+    let mut c = Client::connect(url);
+    // Requests closer together than the timeout keep the connection.
+    for _ in 0..3 {
+        let resp = c.request("GET", "/anything", "");
+        assert_eq!(resp.status, 404);
+        assert!(resp.head.contains("Keep-Alive: timeout=1"), "{}", resp.head);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(sim.stats().keep_alive_closes, 0);
+    // Then silence: the XSP closes it, as a real one does.
+    let mut buf = [0u8; 64];
+    let started = std::time::Instant::now();
+    let read = c.stream.read(&mut buf);
+    assert!(matches!(read, Ok(0)), "{read:?} after {:?}", started.elapsed());
+    assert!(sim.wait_for(Duration::from_secs(5), |s| s.keep_alive_closes == 1));
+}
