@@ -10,6 +10,23 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+/// A file of the test fixtures (`integration/data/<name>`).
+pub fn data_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(name)
+}
+
+/// A TLS server identity for the simulator from `integration/data/tls/<name>.pem` and
+/// `<name>.key` (`xsp`: signed by the test CA; `other-xsp`: by the other CA).
+pub fn tls_identity(name: &str) -> crate::sim::TlsAcceptor {
+    let read = |ext: &str| {
+        let path = data_file(&format!("tls/{name}.{ext}"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    crate::sim::tls_acceptor(&read("pem"), &read("key")).expect("TLS identity")
+}
+
 /// A directory removed on drop.
 pub struct TempDir(PathBuf);
 
@@ -96,6 +113,17 @@ pub struct Bwcsta {
 impl Bwcsta {
     /// Writes `config` and starts `bin --config <file>`.
     pub fn start(bin: &Path, dir: TempDir, config: &Value) -> Bwcsta {
+        Bwcsta::start_with_env(bin, dir, config, &[])
+    }
+
+    /// As [`Bwcsta::start`], with extra environment variables (OpenSSL's
+    /// `SSL_CERT_FILE`, say).
+    pub fn start_with_env(
+        bin: &Path,
+        dir: TempDir,
+        config: &Value,
+        env: &[(&str, &Path)],
+    ) -> Bwcsta {
         let port = config["csta"]["listen"]
             .as_str()
             .and_then(|s| s.parse::<SocketAddr>().ok())
@@ -105,6 +133,7 @@ impl Bwcsta {
             .expect("write config");
         let stderr = std::fs::File::create(dir.path().join("stderr.txt")).expect("stderr file");
         let child = Command::new(bin)
+            .envs(env.iter().copied())
             .arg("--config")
             .arg(&path)
             .stdin(Stdio::null())

@@ -28,6 +28,7 @@ use parking_lot::Mutex;
 
 use crate::event::{Event, LinkEvent, LinkId};
 use crate::http::conn::{Conn, HttpError};
+use crate::http::target::Target;
 use crate::http::wire::{write_request, BodyKind, ChunkedDecoder};
 use crate::thread::{self, Handle};
 use crate::xsi::body;
@@ -266,6 +267,10 @@ impl Runner {
             s.request_timeout,
         ) {
             Ok(c) => c,
+            Err(HttpError::Tls(why)) => {
+                let reason = tls_failure(target, &why, s.trust.ca_file().is_some());
+                return (End::Failed(reason), None);
+            }
             Err(e) => return (End::Failed(e.to_string()), None),
         };
         let body = body::channel_add_body(&s.channel_set_id, s.channel_expires, &s.application_id);
@@ -503,6 +508,19 @@ impl Runner {
 struct Batch {
     acks: Vec<Ack>,
     events: Vec<XsiEvent>,
+}
+
+/// A failed handshake, said so that an operator knows where to look.
+fn tls_failure(target: &Target, why: &str, ca_file: bool) -> String {
+    let hint = match (why.contains("certificate verify failed"), ca_file) {
+        (true, true) => " (its certificate is not signed by a CA of xsi.tls.ca_file)",
+        (true, false) => " (its certificate is not signed by a CA the system trusts)",
+        (false, _) => "",
+    };
+    format!(
+        "TLS handshake with {} failed{hint}: {why}",
+        target.host_header()
+    )
 }
 
 fn doc_kind(doc: &XsiDoc) -> &'static str {

@@ -144,6 +144,10 @@ fn idle_connections_are_closed_after_the_keep_alive_timeout() {
     let mut buf = [0u8; 64];
     let started = std::time::Instant::now();
     let read = c.stream.read(&mut buf);
-    assert!(matches!(read, Ok(0)), "{read:?} after {:?}", started.elapsed());
+    assert!(
+        matches!(read, Ok(0)),
+        "{read:?} after {:?}",
+        started.elapsed()
+    );
     assert!(sim.wait_for(Duration::from_secs(5), |s| s.keep_alive_closes == 1));
 }
