@@ -16,11 +16,14 @@
 //!
 //! The thread modules [`server`] (the listener) and [`session`] (one
 //! client's reader and writer) own the sockets and use the ones above.
+//! Tests check what is sent with the one schema checker, `schema_check`.
 
 pub mod build;
 pub mod edition;
 pub mod frame;
 pub mod parse;
+#[cfg(test)]
+pub(crate) mod schema_check;
 pub mod server;
 pub mod session;
 pub mod xml;

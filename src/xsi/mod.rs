@@ -1,9 +1,21 @@
-//! Xsi-Events protocol pieces, all sans-IO: they take bytes or values and
-//! return values, own no sockets and spawn no threads.
+//! The Xsi-Events side (BroadWorks), in two layers.
 //!
+//! Protocol pieces, sans-IO (bytes or values in, values out; no sockets,
+//! no threads, no clock):
 //! - [`splitter`] cuts the de-chunked event-channel stream into documents;
 //! - [`parse`] turns one document into typed values;
 //! - [`body`] builds request paths and XML bodies.
+//!
+//! Thread modules, which own sockets and use the pieces above:
+//! - [`link`]: one XSP's event channel (open, read, reconnect);
+//! - [`control`]: that channel's acknowledgements, heartbeats, renewal and
+//!   deletion, on requests beside the stream;
+//! - [`subscriber`]: the workers that create, refresh and delete
+//!   subscriptions over ureq.
+//!
+//! Shared by them: [`settings`] (the configuration as the Xsi side uses it,
+//! made once at start-up) and [`known`] (the subscriptions bwcsta owns,
+//! written by the dispatcher, read by the link threads).
 pub mod body;
 pub mod control;
 pub mod known;

@@ -1,5 +1,5 @@
 //! The mapping table: one row per Xsi event and call state, with the CSTA
-//! events it must produce; known-bug rows run in their own tests.
+//! events it must produce. Every row runs.
 
 use super::*;
 
@@ -9,9 +9,6 @@ struct Case {
     setup: Vec<Data>,
     event: Data,
     want: Vec<Want>,
-    /// Why the expectation differs from the current mapping; such cases run
-    /// only in the ignored tests.
-    bug: Option<&'static str>,
 }
 
 fn case(name: &'static str, setup: Vec<Data>, event: Data, want: Vec<Want>) -> Case {
@@ -20,14 +17,6 @@ fn case(name: &'static str, setup: Vec<Data>, event: Data, want: Vec<Want>) -> C
         setup,
         event,
         want,
-        bug: None,
-    }
-}
-
-impl Case {
-    fn bug(mut self, reason: &'static str) -> Self {
-        self.bug = Some(reason);
-        self
     }
 }
 
@@ -54,15 +43,6 @@ fn run(c: &Case) {
     for (xml, want) in out.iter().zip(&c.want) {
         check(c.name, xml, want);
     }
-}
-
-fn run_named(name: &str) {
-    let cases = cases();
-    let c = cases
-        .iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no case {name}"));
-    run(c);
 }
 
 // Setups shared by several rows. Leg c1 / call 200:1 is incoming from 2002;
@@ -158,9 +138,7 @@ fn cases() -> Vec<Case> {
             vec![want("OriginatedEvent", "originatedConnection", "100:1", ME)
                 .dev("callingDevice", ME)
                 .dev("calledDevice", Some("2002"))
-                .state("connected", "newCall")])
-            .bug("map.rs reports makeCall whenever the leg was seen before; a call the user \
-                  dialled through digit collection (CallCollecting) is not a MakeCall"),
+                .state("connected", "newCall")]),
 
         // --- receiving calls ---
         case("CallReceived → Delivered", vec![],
@@ -354,10 +332,7 @@ fn cases() -> Vec<Case> {
                 .dev("callingDevice", ME)
                 .dev("calledDevice", Some("2002"))
                 .dev("lastRedirectionDevice", Some("2002"))
-                .state("connected", "callForward")])
-            .bug("map.rs takes localConnectionInfo from the Xsi call state (Alerting → alerting), \
-                  but the user is the caller: its own connection is connected while the new \
-                  destination rings (as OriginatedEvent already reports)"),
+                .state("connected", "callForward")]),
         case("CallPickedUp → Diverted callPickup", vec![],
             ev("CallPickedUpEvent", &term("c5", "300:1", "Active", "tel:2002")
                 .redirection("tel:2008", "unknown")),
@@ -436,10 +411,7 @@ fn cases() -> Vec<Case> {
             ev("CallReleasedEvent", &orig("c2", "101:1", "Released", "tel:2003").releasing("remoteRelease")),
             vec![want("ConnectionClearedEvent", "droppedConnection", "100:1", Some("2003"))
                 .dev("releasingDevice", Some("2003"))
-                .state("connected", "normalClearing")])
-            .bug("map.rs clears the user's own connection (deviceID 2001, localConnectionInfo \
-                  null) in the conference call 100:1 when one remote participant leaves, \
-                  although the user is still connected to 2002 in that call"),
+                .state("connected", "normalClearing")]),
 
         // --- snapshots and other events ---
         case("CallSubscriptionEvent without a known call → ConnectionCleared switchingFunctionTerminated",
@@ -471,42 +443,8 @@ fn mapping_table() {
     for c in &cases {
         assert!(names.insert(c.name), "duplicate case name {}", c.name);
     }
-    let mut ran = 0;
-    for c in cases.iter().filter(|c| c.bug.is_none()) {
+    for c in &cases {
         run(c);
-        ran += 1;
     }
-    assert!(ran >= 40, "only {ran} cases ran");
-}
-
-/// Every known-bug row has its own ignored test below.
-#[test]
-fn known_bug_rows_are_listed() {
-    let bugs: Vec<&str> = cases()
-        .iter()
-        .filter(|c| c.bug.is_some())
-        .map(|c| c.name)
-        .collect();
-    assert_eq!(bugs, KNOWN_BUG_ROWS);
-}
-
-const KNOWN_BUG_ROWS: [&str; 3] = [
-    "CallOriginated after CallCollecting → Originated newCall",
-    "CallForwarded → Diverted callForward",
-    "CallReleased of one conference leg (remote left) → that party's connection cleared",
-];
-
-#[test]
-fn bug_originated_after_collecting_is_new_call() {
-    run_named(KNOWN_BUG_ROWS[0]);
-}
-
-#[test]
-fn bug_forwarded_caller_stays_connected() {
-    run_named(KNOWN_BUG_ROWS[1]);
-}
-
-#[test]
-fn bug_conference_participant_release_clears_only_that_party() {
-    run_named(KNOWN_BUG_ROWS[2]);
+    assert!(cases.len() >= 47, "only {} cases", cases.len());
 }

@@ -9,30 +9,25 @@
 //!   the event name, the subject connection, every device field,
 //!   `localConnectionInfo` and `cause` (plus `secondaryOldCall` and the
 //!   connection lists, read with sxd);
-//! - against the ECMA-323 ed3 structure (`ecma323-ed3-structure.json`):
-//!   children in schema order, every child known, enumerated values (cause,
-//!   localConnectionInfo) among the schema's values.
-//!
-//! Cases whose expectation disagrees with the current mapping (what looks
-//! like a bug in map.rs or model.rs) carry the reason in `bug` and are run
-//! only by the `#[ignore]`d tests in `mapping`.
+//! - against the ECMA-323 ed3 structure with the shared checker
+//!   (`csta::schema_check`): children in schema order, every child known,
+//!   enumerated values (cause, localConnectionInfo) among the schema's values.
 //!
 //! Layout: the fixtures are `xsi_side` (Xsi documents as BroadWorks writes
-//! them, and the [`Harness`] that feeds them), `csta_side` (what a produced
-//! event must contain) and `schema` (the ed3 structure check); the tests are
-//! `mapping` (the mapping table), `delivery` (exactly-once, ordering,
-//! snapshot), `numbers` (remote party numbers) and `checkers` (the fixtures
-//! and checkers themselves).
+//! them, and the [`Harness`] that feeds them) and `csta_side` (what a
+//! produced event must contain); the tests are `mapping` (the mapping table,
+//! every row run), `delivery` (exactly-once, ordering, snapshot), `numbers`
+//! (remote party numbers) and `checkers` (the fixtures and checkers
+//! themselves).
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use sxd_document::dom::{ChildOfElement, Element};
 
 use crate::csta::edition::Edition;
 use crate::csta::parse::{parse, ConnectionId, Message, SnapshotItem};
+use crate::csta::schema_check::{self, ED3};
 use crate::xsi::parse::{parse_doc, RemoteParty, XsiDoc, XsiEvent};
 
 use super::map::{number_of, remote_device};
@@ -40,7 +35,6 @@ use super::out::Dev;
 use super::Translator;
 
 mod csta_side;
-mod schema;
 mod xsi_side;
 
 mod checkers;
@@ -49,5 +43,9 @@ mod mapping;
 mod numbers;
 
 use csta_side::*;
-use schema::*;
 use xsi_side::*;
+
+/// A produced document against the ECMA-323 ed3 structure.
+fn schema_check(xml: &str) -> Result<(), String> {
+    schema_check::load(ED3).check(xml)
+}

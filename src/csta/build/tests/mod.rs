@@ -1,11 +1,10 @@
 //! Tests of the builders: round trips through the parser and exact output.
-//! The checks against the derived schema structure files are in `schema`.
+//! The checks against the derived schema structure files (with the shared
+//! `csta::schema_check`) are in `schema`.
 
 use super::super::edition::Edition;
 use super::super::parse::{parse, Message};
 use super::*;
-
-const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/integration/data/schemas/");
 
 const SYSTEM_STATUSES: [SystemStatus; 6] = [
     SystemStatus::Normal,
