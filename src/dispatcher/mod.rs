@@ -8,6 +8,10 @@
 //! writers with `try_send`: a session whose queue is full is cut off, never
 //! waited for. Subscription HTTP runs on worker threads; the dispatcher only
 //! queues jobs for them and consumes their results.
+//!
+//! `State` is driven only through [`Event`]s and the timer tick, so the
+//! tests (`dispatcher/tests/`) drive it the same way over in-memory channels
+//! and check the frames queued to sessions and the jobs queued to workers.
 
 mod devices;
 mod links;
@@ -72,16 +76,7 @@ const BATCH: usize = 512;
 
 impl Dispatcher {
     pub fn new(ctx: Ctx) -> Self {
-        let state = State {
-            started: crate::time::rfc3339_now(),
-            sessions: Sessions::default(),
-            devices: Devices::default(),
-            links: Links::new(&ctx.cfg.link_names),
-            translator: Translator::new(),
-            events_in: 0,
-            events_out: 0,
-            snapshots: Vec::new(),
-        };
+        let state = State::new(&ctx.cfg);
         Dispatcher {
             ctx,
             state: Arc::new(Mutex::new(state)),
@@ -121,6 +116,20 @@ impl Dispatcher {
 }
 
 impl State {
+    /// No sessions or devices yet, every link connecting.
+    fn new(cfg: &DispatcherConfig) -> State {
+        State {
+            started: crate::time::rfc3339_now(),
+            sessions: Sessions::default(),
+            devices: Devices::default(),
+            links: Links::new(&cfg.link_names),
+            translator: Translator::new(),
+            events_in: 0,
+            events_out: 0,
+            snapshots: Vec::new(),
+        }
+    }
+
     fn handle(&mut self, ctx: &Ctx, ev: Event) {
         log::trace!("{ev:?}");
         match ev {
@@ -173,3 +182,6 @@ impl State {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

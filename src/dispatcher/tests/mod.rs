@@ -1,0 +1,300 @@
+//! Tests of the dispatcher's `State`, driven as the dispatcher thread drives
+//! it: [`Event`]s in (CSTA requests, link changes, subscription results,
+//! Xsi events), then `flush`, and the timer tick. Sessions are in-memory
+//! outboxes plus a real loopback socket (the dispatcher shuts it down when
+//! it cuts a client off); worker jobs arrive on an in-memory channel. Every
+//! frame a session gets is decoded, parsed and checked against the ECMA-323
+//! ed3 structure (`csta::schema_check`).
+//!
+//! Themes: `subscriptions` (shared subscriptions, reference counts,
+//! MonitorStart waiting for its subscription), `links` (all links down and
+//! back), `sessions` (slow session cut off, a session closing with monitors
+//! and pending requests).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, unbounded, Receiver};
+
+use super::{Ctx, DispatcherConfig, State};
+use crate::csta::edition::Edition;
+use crate::csta::frame::{FrameDecoder, InvokeId};
+use crate::csta::parse::{self, Message};
+use crate::csta::schema_check::{self, ED3};
+use crate::event::{
+    ClientEvent, ClientId, Event, LinkEvent, LinkId, Outbound, SubscriptionError,
+    SubscriptionResult,
+};
+use crate::xsi::known::KnownSubscriptions;
+use crate::xsi::parse::{parse_doc, XsiDoc};
+use crate::xsi::subscriber::{Job, LinkFlags};
+
+mod links;
+mod sessions;
+mod subscriptions;
+
+const NS: &str = "http://www.ecma-international.org/standards/ecma-323/csta/ed3";
+const DOMAIN: &str = "example.net";
+
+/// One test client: what the dispatcher queued for it, and the far end of
+/// its socket.
+struct Client {
+    outbox: Receiver<Outbound>,
+    socket: TcpStream,
+}
+
+/// The dispatcher's state and everything around it.
+pub(super) struct Harness {
+    st: State,
+    ctx: Ctx,
+    jobs: Receiver<Job>,
+    clients: BTreeMap<u64, Client>,
+    /// Sequence numbers per subscription, and a counter for event ids.
+    sequence: BTreeMap<String, u32>,
+    events: u64,
+}
+
+impl Harness {
+    /// Links `xsp1`…`xspN`, all still connecting; ed3 toward clients.
+    pub(super) fn new(links: usize) -> Harness {
+        let (jobs_tx, jobs) = unbounded();
+        let ctx = Ctx {
+            cfg: DispatcherConfig {
+                edition: Edition::Ed3,
+                system_status_on_connect: false,
+                default_domain: Some(DOMAIN.to_owned()),
+                link_names: (1..=links).map(|i| format!("xsp{i}")).collect(),
+            },
+            jobs: jobs_tx,
+            known: Arc::new(KnownSubscriptions::new()),
+            flags: Arc::new(LinkFlags::new(links)),
+            status_poke: None,
+        };
+        Harness {
+            st: State::new(&ctx.cfg),
+            ctx,
+            jobs,
+            clients: BTreeMap::new(),
+            sequence: BTreeMap::new(),
+            events: 0,
+        }
+    }
+
+    /// What the dispatcher thread does with one inbox message.
+    pub(super) fn send(&mut self, ev: Event) {
+        self.st.handle(&self.ctx, ev);
+        self.st.flush(&self.ctx);
+    }
+
+    /// A timer tick `later` from now.
+    pub(super) fn tick(&mut self, later: Duration) {
+        self.st.on_tick(&self.ctx, Instant::now() + later);
+        self.st.flush(&self.ctx);
+    }
+
+    /// Client `id` connects, with room for `capacity` queued frames.
+    pub(super) fn connect_with_outbox(&mut self, id: u64, capacity: usize) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let socket = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        let (server, peer) = listener.accept().expect("accept");
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let (outbox_tx, outbox) = bounded(capacity);
+        self.clients.insert(id, Client { outbox, socket });
+        let connected = ClientEvent::Connected {
+            peer,
+            outbox: outbox_tx,
+            socket: server,
+        };
+        self.send(Event::Client(ClientId(id), connected));
+    }
+
+    pub(super) fn connect(&mut self, id: u64) {
+        self.connect_with_outbox(id, 1024);
+    }
+
+    pub(super) fn closed(&mut self, id: u64, reason: &str) {
+        let reason = reason.to_owned();
+        self.send(Event::Client(ClientId(id), ClientEvent::Closed { reason }));
+    }
+
+    /// Client `id` sends `<root>body</root>` in the ed3 namespace.
+    pub(super) fn request(&mut self, id: u64, invoke: u16, root: &str, body: &str) {
+        let xml = format!("<?xml version=\"1.0\"?><{root} xmlns=\"{NS}\">{body}</{root}>");
+        let incoming = parse::parse(xml.as_bytes()).expect("request parses");
+        let ev = ClientEvent::Request {
+            invoke_id: InvokeId::new(invoke).expect("invoke id"),
+            incoming: Box::new(incoming),
+        };
+        self.send(Event::Client(ClientId(id), ev));
+    }
+
+    pub(super) fn monitor_start(&mut self, id: u64, invoke: u16, device: &str) {
+        let body = format!(
+            "<monitorObject><deviceObject>{device}</deviceObject></monitorObject>\
+             <monitorType>device</monitorType>"
+        );
+        self.request(id, invoke, "MonitorStart", &body);
+    }
+
+    pub(super) fn monitor_stop(&mut self, id: u64, invoke: u16, cross_ref: &str) {
+        let body = format!("<monitorCrossRefID>{cross_ref}</monitorCrossRefID>");
+        self.request(id, invoke, "MonitorStop", &body);
+    }
+
+    pub(super) fn link(&mut self, i: usize, ev: LinkEvent) {
+        self.send(Event::Link(LinkId(i), ev));
+    }
+
+    pub(super) fn up(&mut self, i: usize) {
+        let channel_id = format!("channel-{i}");
+        self.link(i, LinkEvent::Up { channel_id });
+    }
+
+    pub(super) fn down(&mut self, i: usize) {
+        let reason = "test".to_owned();
+        self.link(i, LinkEvent::Down { reason });
+    }
+
+    /// The creation of `user`'s subscription succeeded as `subscription_id`.
+    pub(super) fn created(&mut self, device: &str, subscription_id: &str) {
+        self.send(Event::Subscription(SubscriptionResult::Created {
+            user: user(device),
+            subscription_id: subscription_id.to_owned(),
+            expires: Duration::from_secs(3600),
+        }));
+    }
+
+    pub(super) fn failed(&mut self, device: &str, error: SubscriptionError) {
+        let user = user(device);
+        self.send(Event::Subscription(SubscriptionResult::Failed {
+            user,
+            error,
+        }));
+    }
+
+    /// BroadWorks sends `CallReceivedEvent` for call `call` to `device`'s
+    /// subscription, over link 0.
+    pub(super) fn call_received(&mut self, subscription_id: &str, device: &str, call: u32) {
+        let seq = self.sequence.entry(subscription_id.to_owned()).or_insert(0);
+        *seq += 1;
+        self.events += 1;
+        let xml = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+             <xsi:Event xmlns:xsi=\"http://schema.broadsoft.com/xsi\" \
+             xmlns:xsi1=\"http://www.w3.org/2001/XMLSchema-instance\" \
+             xsi1:type=\"xsi:SubscriptionEvent\">\
+             <xsi:eventID>event-{events}</xsi:eventID><xsi:sequenceNumber>{seq}</xsi:sequenceNumber>\
+             <xsi:userId>cti@{DOMAIN}</xsi:userId><xsi:externalApplicationId>bwcsta</xsi:externalApplicationId>\
+             <xsi:subscriptionId>{subscription_id}</xsi:subscriptionId><xsi:channelId>channel-0</xsi:channelId>\
+             <xsi:targetId>{user}</xsi:targetId>\
+             <xsi:eventData xsi1:type=\"xsi:CallReceivedEvent\"><xsi:call>\
+             <xsi:callId>callhalf-{call}</xsi:callId><xsi:extTrackingId>{call}:1</xsi:extTrackingId>\
+             <xsi:personality>Terminator</xsi:personality><xsi:state>Alerting</xsi:state>\
+             <xsi:remoteParty><xsi:address>tel:2999</xsi:address><xsi:callType>Group</xsi:callType></xsi:remoteParty>\
+             <xsi:allowAnswer/><xsi:startTime>1700000000000</xsi:startTime>\
+             </xsi:call></xsi:eventData></xsi:Event>",
+            events = self.events,
+            user = user(device),
+        );
+        let event = match parse_doc(xml.as_bytes()) {
+            Ok(XsiDoc::Event(event)) => event,
+            other => panic!("not an event: {other:?}"),
+        };
+        self.link(0, LinkEvent::Xsi(vec![event]));
+    }
+
+    /// The frames queued to client `id` since the last call, one line each
+    /// (see [`summary`]), every one checked against the ed3 structure.
+    pub(super) fn frames(&mut self, id: u64) -> Vec<String> {
+        let client = self.clients.get(&id).expect("client");
+        let mut decoder = FrameDecoder::new();
+        let mut out = Vec::new();
+        for message in client.outbox.try_iter() {
+            match message {
+                Outbound::Frame(bytes) => decoder.push(&bytes),
+                Outbound::Close => out.push("(close)".to_owned()),
+            }
+            while let Some(frame) = decoder.next_frame().expect("frame") {
+                let xml = String::from_utf8(frame.xml.clone()).expect("UTF-8");
+                if let Err(e) = schema_check::load(ED3).check(&xml) {
+                    panic!("schema: {e}\n{xml}");
+                }
+                out.push(summary(frame.invoke_id, &xml));
+            }
+        }
+        out
+    }
+
+    /// The jobs queued to the subscription workers since the last call.
+    pub(super) fn jobs(&mut self) -> Vec<String> {
+        self.jobs
+            .try_iter()
+            .map(|job| match job {
+                Job::Create { user } => format!("create {user}"),
+                Job::Refresh {
+                    user,
+                    subscription_id,
+                } => format!("refresh {user} {subscription_id}"),
+                Job::Delete { subscription_id } => format!("delete {subscription_id}"),
+            })
+            .collect()
+    }
+
+    /// Whether the dispatcher shut client `id`'s socket down (EOF here).
+    pub(super) fn socket_closed(&mut self, id: u64) -> bool {
+        let client = self.clients.get_mut(&id).expect("client");
+        let mut buf = [0u8; 64];
+        matches!(client.socket.read(&mut buf), Ok(0))
+    }
+
+    pub(super) fn known(&self) -> &KnownSubscriptions {
+        &self.ctx.known
+    }
+
+    /// `status` and `subscriptions` of the status file, and its sessions.
+    pub(super) fn status(&self) -> (&'static str, usize, usize) {
+        let doc = self.st.status_doc();
+        (doc.status, doc.subscriptions, doc.csta.len())
+    }
+}
+
+/// `2001` → `2001@example.net`.
+pub(super) fn user(device: &str) -> String {
+    format!("{device}@{DOMAIN}")
+}
+
+/// One line per frame: responses with the invoke id they echo (`#0003`),
+/// then the message and what matters of it.
+fn summary(invoke: InvokeId, xml: &str) -> String {
+    let incoming = parse::parse(xml.as_bytes()).expect("sent frames parse");
+    let what = match &incoming.message {
+        Message::MonitorStartResponse { cross_ref } => format!("MonitorStartResponse {cross_ref}"),
+        Message::MonitorStop { cross_ref } => format!("MonitorStop {cross_ref}"),
+        Message::SystemStatus { status } => format!("SystemStatus {status}"),
+        Message::RequestSystemStatusResponse { status } => {
+            format!("RequestSystemStatusResponse {status}")
+        }
+        Message::ErrorCode { category, value } => format!("CSTAErrorCode {category}/{value}"),
+        Message::Event(e) => format!(
+            "{} xref={} call={}",
+            e.name,
+            e.cross_ref.as_deref().unwrap_or("-"),
+            e.connection
+                .as_ref()
+                .and_then(|(_, c)| c.call_id.as_deref())
+                .unwrap_or("-")
+        ),
+        _ => incoming.root.clone(),
+    };
+    let response = incoming.root.ends_with("Response") || incoming.root == "CSTAErrorCode";
+    if response {
+        format!("#{invoke} {what}")
+    } else {
+        what
+    }
+}

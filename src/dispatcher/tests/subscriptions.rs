@@ -1,0 +1,127 @@
+//! One subscription per device, shared by every monitor of it, deleted with
+//! the last one; MonitorStart answered when its subscription exists.
+
+use super::*;
+
+const NONE: [&str; 0] = [];
+
+#[test]
+fn one_subscription_per_device_shared_by_sessions_and_counted() {
+    let mut h = Harness::new(1);
+    h.up(0);
+    h.connect(1);
+    h.connect(2);
+
+    h.monitor_start(1, 1, "2001");
+    assert_eq!(h.jobs(), ["create 2001@example.net"]);
+    assert!(h.known().accepts("not-yet", Some(&user("2001"))));
+    assert_eq!(h.frames(1), NONE, "answered only once subscribed");
+    h.monitor_start(2, 1, "2001");
+    assert_eq!(h.jobs(), NONE, "the creation in flight is shared");
+
+    h.created("2001", "sub-1");
+    assert_eq!(
+        h.frames(1),
+        ["#0001 MonitorStartResponse 1", "SystemStatus normal"]
+    );
+    assert_eq!(
+        h.frames(2),
+        ["#0001 MonitorStartResponse 2", "SystemStatus normal"]
+    );
+    assert!(h.known().accepts("sub-1", None));
+    assert_eq!(h.status(), ("normal", 1, 2));
+
+    // The same device again on one session: the same cross-ref, no job.
+    h.monitor_start(1, 2, "2001");
+    assert_eq!(h.frames(1), ["#0002 MonitorStartResponse 1"]);
+    assert_eq!(h.jobs(), NONE);
+
+    // An event goes to every monitor, each with its own cross-ref.
+    h.call_received("sub-1", "2001", 100);
+    assert_eq!(h.frames(1), ["DeliveredEvent xref=1 call=100:1"]);
+    assert_eq!(h.frames(2), ["DeliveredEvent xref=2 call=100:1"]);
+
+    // One monitor stops: the subscription stays for the other.
+    h.monitor_stop(1, 3, "1");
+    assert_eq!(h.frames(1), ["#0003 MonitorStopResponse"]);
+    assert_eq!(h.jobs(), NONE);
+    h.call_received("sub-1", "2001", 101);
+    assert_eq!(h.frames(1), NONE);
+    assert_eq!(h.frames(2), ["DeliveredEvent xref=2 call=101:1"]);
+
+    // The last one stops: the subscription is deleted and forgotten.
+    h.monitor_stop(2, 2, "2");
+    assert_eq!(h.frames(2), ["#0002 MonitorStopResponse"]);
+    assert_eq!(h.jobs(), ["delete sub-1"]);
+    assert!(!h.known().accepts("sub-1", None));
+    assert_eq!(h.status(), ("normal", 0, 2));
+    // An event still in flight reaches nobody.
+    h.call_received("sub-1", "2001", 102);
+    assert_eq!((h.frames(1), h.frames(2)), (vec![], vec![]));
+
+    // Unknown cross-refs are refused.
+    h.monitor_stop(1, 4, "2");
+    assert_eq!(
+        h.frames(1),
+        ["#0004 CSTAErrorCode operation/invalidMonitorCrossRefID"]
+    );
+}
+
+#[test]
+fn monitor_start_waits_for_its_subscription_and_gets_its_error() {
+    // (how the creation fails, what the waiting MonitorStart gets)
+    let cases = [
+        (
+            SubscriptionError::Rejected {
+                status: 404,
+                detail: "User not found".into(),
+            },
+            "#0007 CSTAErrorCode operation/invalidDeviceID",
+        ),
+        (
+            SubscriptionError::Unavailable {
+                detail: "xsp1: timed out".into(),
+            },
+            "#0007 CSTAErrorCode systemResourceAvailibility/resourceOutOfService",
+        ),
+    ];
+    for (error, answer) in cases {
+        let mut h = Harness::new(1);
+        h.up(0);
+        h.connect(1);
+        h.monitor_start(1, 7, "2001");
+        assert_eq!(h.jobs(), ["create 2001@example.net"]);
+        assert_eq!(h.frames(1), NONE);
+        h.failed("2001", error);
+        assert_eq!(h.frames(1), [answer, "SystemStatus normal"]);
+        assert!(!h.known().accepts("any", Some(&user("2001"))));
+        // The monitor does not exist: stopping it is refused, starting it
+        // again makes a new creation.
+        h.monitor_stop(1, 8, "1");
+        assert_eq!(
+            h.frames(1),
+            ["#0008 CSTAErrorCode operation/invalidMonitorCrossRefID"]
+        );
+        h.monitor_start(1, 9, "2001");
+        assert_eq!(h.jobs(), ["create 2001@example.net"]);
+    }
+}
+
+#[test]
+fn a_monitor_stopped_before_its_subscription_exists_leaves_nothing_behind() {
+    let mut h = Harness::new(1);
+    h.up(0);
+    h.connect(1);
+    h.monitor_start(1, 1, "2001");
+    assert_eq!(h.jobs(), ["create 2001@example.net"]);
+    h.monitor_stop(1, 2, "1");
+    assert_eq!(
+        h.frames(1),
+        ["#0002 MonitorStopResponse", "SystemStatus normal"]
+    );
+    // The creation finishes with nobody left: deleted at once, nothing sent.
+    h.created("2001", "sub-1");
+    assert_eq!(h.jobs(), ["delete sub-1"]);
+    assert_eq!(h.frames(1), NONE);
+    assert_eq!(h.status(), ("normal", 0, 1));
+}
