@@ -216,15 +216,17 @@ impl Schema {
     }
 }
 
-fn elements(el: Element<'_>) -> impl Iterator<Item = Element<'_>> {
+/// The element children of `el` (for tests that read produced documents).
+pub(crate) fn elements(el: Element<'_>) -> impl Iterator<Item = Element<'_>> {
     el.children().into_iter().filter_map(|c| c.element())
 }
 
-fn local<'d>(el: Element<'d>) -> &'d str {
+pub(crate) fn local<'d>(el: Element<'d>) -> &'d str {
     el.name().local_part()
 }
 
-fn text(el: Element<'_>) -> String {
+/// The text directly inside `el`.
+pub(crate) fn text(el: Element<'_>) -> String {
     el.children()
         .into_iter()
         .filter_map(|c| match c {

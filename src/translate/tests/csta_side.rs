@@ -183,21 +183,3 @@ pub(super) fn root_element<'d>(doc: &sxd_document::dom::Document<'d>) -> Element
         .find_map(|c| c.element())
         .expect("root element")
 }
-
-pub(super) fn elements(el: Element<'_>) -> impl Iterator<Item = Element<'_>> {
-    el.children().into_iter().filter_map(|c| c.element())
-}
-
-pub(super) fn local<'d>(el: Element<'d>) -> &'d str {
-    el.name().local_part()
-}
-
-pub(super) fn text(el: Element<'_>) -> String {
-    el.children()
-        .into_iter()
-        .filter_map(|c| match c {
-            ChildOfElement::Text(t) => Some(t.text()),
-            _ => None,
-        })
-        .collect()
-}

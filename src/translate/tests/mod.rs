@@ -23,11 +23,11 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use sxd_document::dom::{ChildOfElement, Element};
+use sxd_document::dom::Element;
 
 use crate::csta::edition::Edition;
 use crate::csta::parse::{parse, ConnectionId, Message, SnapshotItem};
-use crate::csta::schema_check::{self, ED3};
+use crate::csta::schema_check::{self, elements, local, text, ED3};
 use crate::xsi::parse::{parse_doc, RemoteParty, XsiDoc, XsiEvent};
 
 use super::map::{number_of, remote_device};
