@@ -510,9 +510,18 @@ struct Batch {
     events: Vec<XsiEvent>,
 }
 
-/// A failed handshake, said so that an operator knows where to look.
+/// A failed handshake, said so that an operator knows where to look. The
+/// hint is only for an issuer nobody trusts; OpenSSL's own reason (expired,
+/// host name mismatch…) is always in the text.
 fn tls_failure(target: &Target, why: &str, ca_file: bool) -> String {
-    let hint = match (why.contains("certificate verify failed"), ca_file) {
+    let untrusted = [
+        "unable to get local issuer certificate",
+        "self-signed",
+        "self signed",
+    ]
+    .iter()
+    .any(|reason| why.contains(reason));
+    let hint = match (untrusted, ca_file) {
         (true, true) => " (its certificate is not signed by a CA of xsi.tls.ca_file)",
         (true, false) => " (its certificate is not signed by a CA the system trusts)",
         (false, _) => "",

@@ -142,3 +142,32 @@ fn a_panic_in_the_control_thread_kills_the_channel_and_reconnects() {
     };
     assert!(rig.sim.wait_for(WAIT, |s| beats(s) >= 2));
 }
+
+#[test]
+fn tls_failures_say_where_to_look() {
+    let target = Target {
+        https: true,
+        host: "xsp1.example.net".to_owned(),
+        port: 443,
+        base_path: String::new(),
+    };
+    let untrusted = "error:0A000086:SSL routines:tls_post_process_server_certificate:\
+                     certificate verify failed:../ssl/statem/statem_clnt.c:1889: \
+                     (unable to get local issuer certificate)";
+    let expired =
+        "error:0A000086:SSL routines::certificate verify failed: (certificate has expired)";
+    let cases = [
+        (untrusted, true, "not signed by a CA of xsi.tls.ca_file"),
+        (untrusted, false, "not signed by a CA the system trusts"),
+        (expired, true, "failed: error:0A000086"),
+        ("unexpected EOF", false, "failed: unexpected EOF"),
+    ];
+    for (why, ca_file, want) in cases {
+        let text = tls_failure(&target, why, ca_file);
+        assert!(
+            text.starts_with("TLS handshake with xsp1.example.net failed") && text.contains(want),
+            "{text}"
+        );
+        assert!(text.ends_with(why), "{text}");
+    }
+}
