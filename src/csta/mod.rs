@@ -15,11 +15,13 @@
 //! - [`build`]: the documents the server sends.
 //!
 //! The thread modules [`server`] (the listener) and [`session`] (one
-//! client's reader and writer) own the sockets and use the ones above.
+//! client's reader and writer) own the sockets and use the ones above;
+//! [`keepalive`] sets TCP keep-alive on them.
 
 pub mod build;
 pub mod edition;
 pub mod frame;
+pub mod keepalive;
 pub mod parse;
 pub mod server;
 pub mod session;

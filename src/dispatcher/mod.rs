@@ -23,6 +23,7 @@ use parking_lot::Mutex;
 use crate::csta::edition::Edition;
 use crate::event::{Event, LinkEvent};
 use crate::status::{StatusDoc, XspStatus};
+use crate::translate::watch::ChannelNews;
 use crate::translate::Translator;
 use crate::xsi::known::KnownSubscriptions;
 use crate::xsi::subscriber::{Job, LinkFlags};
@@ -37,6 +38,8 @@ pub struct DispatcherConfig {
     pub system_status_on_connect: bool,
     pub default_domain: Option<String>,
     pub link_names: Vec<String>,
+    /// `xsi.reorder_wait_s`.
+    pub reorder_wait: Duration,
 }
 
 /// What the dispatcher talks to besides its inbox.
@@ -77,7 +80,7 @@ impl Dispatcher {
             sessions: Sessions::default(),
             devices: Devices::default(),
             links: Links::new(&ctx.cfg.link_names),
-            translator: Translator::new(),
+            translator: Translator::new(ctx.cfg.reorder_wait),
             events_in: 0,
             events_out: 0,
             snapshots: Vec::new(),
@@ -126,6 +129,8 @@ impl State {
         match ev {
             Event::Client(id, ev) => self.on_client(ctx, id, ev),
             Event::Link(id, LinkEvent::Xsi(events)) => {
+                self.translator
+                    .channel_news(id.0, ChannelNews::Data, Instant::now());
                 for xsi in events {
                     self.on_xsi(ctx, id, xsi);
                 }
@@ -155,6 +160,8 @@ impl State {
     }
 
     fn status_doc(&self) -> StatusDoc {
+        let order = self.translator.order_stats();
+        let late = self.translator.late_stats();
         StatusDoc {
             version: env!("CARGO_PKG_VERSION"),
             pid: std::process::id(),
@@ -170,6 +177,11 @@ impl State {
             events_in: self.events_in,
             events_out: self.events_out,
             duplicates_dropped: self.translator.duplicates_dropped(),
+            gaps_given_up: order.gaps_given_up,
+            gaps_given_up_early: order.gaps_given_up_early,
+            late_events_delivered: late.delivered,
+            late_events_ignored: late.ignored,
+            max_hold_ms: u64::try_from(order.max_hold.as_millis()).unwrap_or(u64::MAX),
         }
     }
 }

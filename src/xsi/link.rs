@@ -34,6 +34,8 @@ use crate::xsi::splitter::DocSplitter;
 pub const MAX_DOC: usize = 1024 * 1024;
 /// Largest response head accepted.
 const MAX_HEAD: usize = 64 * 1024;
+/// The `ChannelTerminatedEvent` reason when another channel set took over.
+const DUPLICATE_CHANNEL_SET: &str = "DuplicateChannelSet";
 
 /// State shared between the link thread, its control thread and the handle.
 pub struct LinkShared {
@@ -168,7 +170,13 @@ impl Runner {
                 }
                 End::Lost(reason) => {
                     log::warn!("{}: channel lost: {reason}", self.name);
-                    backoff = self.settings.reconnect_initial;
+                    // Reopening at once would end the other instance's
+                    // channels in turn: back off the most.
+                    backoff = if reason.contains(DUPLICATE_CHANNEL_SET) {
+                        self.settings.reconnect_max
+                    } else {
+                        self.settings.reconnect_initial
+                    };
                     last_failure = None;
                     let sent = self.send(LinkEvent::Down { reason });
                     finish(control);
@@ -309,7 +317,14 @@ impl Runner {
             if let Some(ctl) = control.as_ref() {
                 ctl.ack(std::mem::take(&mut batch.acks));
             }
-            if !batch.events.is_empty() && !self.send(LinkEvent::Xsi(batch.events)) {
+            // A read with only a heartbeat still tells the dispatcher the
+            // channel delivers (see translate::watch).
+            let sent = if !batch.events.is_empty() {
+                self.send(LinkEvent::Xsi(batch.events))
+            } else {
+                !batch.heartbeat || self.send(LinkEvent::Heartbeat)
+            };
+            if !sent {
                 result = result.or(Some(End::Stopped));
             }
             if let Some(end) = result {
@@ -369,6 +384,7 @@ impl Runner {
                     granted,
                     self.shared.clone(),
                     self.stopped.clone(),
+                    self.inbox.clone(),
                 ) {
                     Ok(c) => *control = Some(c),
                     Err(e) => return Some(End::Failed(format!("control thread: {e}"))),
@@ -378,7 +394,10 @@ impl Runner {
                 }
                 None
             }
-            XsiDoc::Heartbeat => None,
+            XsiDoc::Heartbeat => {
+                batch.heartbeat = true;
+                None
+            }
             XsiDoc::Event(ev) => {
                 if control.is_none() {
                     log::warn!("{}: event before the channel document; ignored", self.name);
@@ -417,11 +436,15 @@ impl Runner {
                 if self.stopping() {
                     return Some(End::Stopped);
                 }
-                if reason == "DuplicateChannelSet" {
+                if reason == DUPLICATE_CHANNEL_SET {
                     log::error!(
-                        "{}: channel terminated with DuplicateChannelSet: another connector uses \
-                         the same user and application_id ({}); give each instance its own",
+                        "{}: channel terminated with DuplicateChannelSet: another connector \
+                         opened a channel set with the same xsi.username ({}) and \
+                         xsi.application_id ({}); BroadWorks keeps one channel set per user and \
+                         application id. Give each bwcsta instance its own xsi.application_id \
+                         and xsi.channel_set_id",
                         self.name,
+                        self.settings.username,
                         self.settings.application_id
                     );
                 }
@@ -453,6 +476,7 @@ impl Runner {
 struct Batch {
     acks: Vec<Ack>,
     events: Vec<XsiEvent>,
+    heartbeat: bool,
 }
 
 fn doc_kind(doc: &XsiDoc) -> &'static str {

@@ -72,7 +72,10 @@ fn gap_is_released_after_expire() {
     assert_eq!(event_names(&h.offer(&received, t0)), ["DeliveredEvent"]);
     assert!(h.offer(&held, t0).is_empty(), "sequence 3 waits for 2");
     assert!(h.tr.expire(t0).is_empty(), "not yet");
-    let ready = h.tr.expire(t0 + Duration::from_secs(1));
+    // No channel news: nothing shows the event cannot come any more, so
+    // the gap waits the whole reorder wait (5 s by default).
+    assert!(h.tr.expire(t0 + Duration::from_millis(4900)).is_empty());
+    let ready = h.tr.expire(t0 + Duration::from_secs(5));
     assert_eq!(
         ready.iter().map(|e| e.sequence_number).collect::<Vec<_>>(),
         [3]
@@ -86,6 +89,145 @@ fn gap_is_released_after_expire() {
             .dev("holdingDevice", ME)
             .state("hold", "normal"),
     );
+}
+
+/// Events of one subscription in sequence order; the one at `lost` is held
+/// back until its gap was given up, then arrives late.
+struct LateCase {
+    name: &'static str,
+    events: Vec<Data>,
+    lost: usize,
+    /// CSTA events produced when the late event arrives.
+    want: &'static [&'static str],
+    /// (delivered, ignored)
+    counted: (u64, u64),
+}
+
+#[test]
+fn late_events_are_delivered_only_when_they_still_change_the_call() {
+    let received = || {
+        ev(
+            "CallReceivedEvent",
+            &term("c1", "200:1", "Alerting", "tel:2002"),
+        )
+    };
+    let answered = || {
+        ev(
+            "CallAnsweredEvent",
+            &term("c1", "200:1", "Active", "tel:2002"),
+        )
+    };
+    let held = || ev("CallHeldEvent", &term("c1", "200:1", "Held", "tel:2002"));
+    let released = || {
+        ev(
+            "CallReleasedEvent",
+            &term("c1", "200:1", "Released", "tel:2002").releasing("remoteRelease"),
+        )
+    };
+    let other_call = || {
+        ev(
+            "CallReceivedEvent",
+            &term("c2", "201:1", "Alerting", "tel:2003"),
+        )
+    };
+    let cases = [
+        LateCase {
+            name: "release of a call the model holds",
+            events: vec![received(), answered(), released(), other_call()],
+            lost: 2,
+            want: &["ConnectionClearedEvent"],
+            counted: (1, 0),
+        },
+        LateCase {
+            name: "answer of a call still alerting",
+            events: vec![received(), answered(), other_call()],
+            lost: 1,
+            want: &["EstablishedEvent"],
+            counted: (1, 0),
+        },
+        LateCase {
+            name: "answer of a call already held: nothing to change",
+            events: vec![received(), answered(), held()],
+            lost: 1,
+            want: &[],
+            counted: (0, 1),
+        },
+        LateCase {
+            name: "answer of a call already released",
+            events: vec![received(), answered(), released()],
+            lost: 1,
+            want: &[],
+            counted: (0, 1),
+        },
+        LateCase {
+            name: "creation of a call already released would be a phantom",
+            events: vec![received(), released(), other_call()],
+            lost: 0,
+            want: &[],
+            counted: (0, 1),
+        },
+        LateCase {
+            name: "a hold whose call moved on",
+            events: vec![received(), answered(), held(), released()],
+            lost: 2,
+            want: &[],
+            counted: (0, 1),
+        },
+    ];
+    for case in cases {
+        let mut h = Harness::new();
+        let t0 = Instant::now();
+        let docs: Vec<String> = case.events.iter().map(|d| h.doc(d)).collect();
+        for (i, doc) in docs.iter().enumerate() {
+            if i != case.lost {
+                h.offer(doc, t0);
+            }
+        }
+        let ready = h.tr.expire(t0 + Duration::from_secs(5));
+        h.translate(&ready);
+        let late = h.offer(&docs[case.lost], t0 + Duration::from_secs(6));
+        assert_eq!(event_names(&late), case.want, "{}", case.name);
+        let stats = h.tr.late_stats();
+        assert_eq!(
+            (stats.delivered, stats.ignored),
+            case.counted,
+            "{}",
+            case.name
+        );
+        assert_eq!(h.tr.order_stats().gaps_given_up, 1, "{}", case.name);
+    }
+}
+
+#[test]
+fn channel_news_lets_a_gap_go_early() {
+    use crate::translate::watch::ChannelNews;
+    let mut h = Harness::new();
+    let t0 = Instant::now();
+    let ms = |n| t0 + Duration::from_millis(n);
+    h.tr.channel_news(0, ChannelNews::Up, t0);
+    h.tr.channel_news(1, ChannelNews::Up, t0);
+    let received = h.doc(&incoming()[0]);
+    let _lost = h.doc(&ev(
+        "CallAnsweredEvent",
+        &term("c1", "200:1", "Active", "tel:2002"),
+    ));
+    let held = h.doc(&ev(
+        "CallHeldEvent",
+        &term("c1", "200:1", "Held", "tel:2002"),
+    ));
+    h.offer(&received, ms(10));
+    assert!(h.offer(&held, ms(20)).is_empty());
+    h.tr.channel_news(0, ChannelNews::Data, ms(30));
+    assert!(
+        h.tr.expire(ms(600)).is_empty(),
+        "channel 1 said nothing since"
+    );
+    h.tr.channel_news(1, ChannelNews::Data, ms(700));
+    let ready = h.tr.expire(ms(750));
+    assert_eq!(ready.len(), 1);
+    let stats = h.tr.order_stats();
+    assert_eq!((stats.gaps_given_up, stats.gaps_given_up_early), (1, 1));
+    assert_eq!(stats.max_hold, Duration::from_millis(730));
 }
 
 fn item(call_id: &str, state: &str) -> SnapshotItem {

@@ -324,7 +324,7 @@ pub(super) struct Harness {
 impl Harness {
     pub(super) fn new() -> Self {
         Harness {
-            tr: Translator::new(),
+            tr: Translator::default(),
             seq: 0,
         }
     }
