@@ -84,9 +84,6 @@ pub enum LinkEvent {
     /// order: everything one socket read brought, sent as one message so a
     /// burst costs one wake-up of the dispatcher, not one per event.
     Xsi(Vec<XsiEvent>),
-    /// A heartbeat document arrived (a read with no events): the channel
-    /// still delivers.
-    Heartbeat,
     /// `count` acknowledgements were refused or could not be sent:
     /// BroadWorks will re-send those events on another channel.
     AckFailed {
@@ -171,7 +168,6 @@ impl fmt::Debug for Event {
                     LinkEvent::Up { channel_id } => format!("up {channel_id}"),
                     LinkEvent::Down { reason } => format!("down: {reason}"),
                     LinkEvent::Xsi(e) => format!("{} event(s)", e.len()),
-                    LinkEvent::Heartbeat => "heartbeat".to_owned(),
                     LinkEvent::AckFailed { count } => format!("{count} ack(s) failed"),
                 };
                 write!(f, "link#{i} {what}")

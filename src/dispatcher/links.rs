@@ -90,7 +90,6 @@ impl State {
             LinkEvent::Connecting | LinkEvent::Xsi(_) => None,
             LinkEvent::Up { .. } => Some(ChannelNews::Up),
             LinkEvent::Down { .. } => Some(ChannelNews::Down),
-            LinkEvent::Heartbeat => Some(ChannelNews::Data),
             LinkEvent::AckFailed { .. } => Some(ChannelNews::AckFailed),
         };
         if let Some(news) = news {
@@ -115,7 +114,7 @@ impl State {
                 link.last_error = Some(reason);
                 (LinkState::Down, false)
             }
-            LinkEvent::Xsi(_) | LinkEvent::Heartbeat | LinkEvent::AckFailed { .. } => return,
+            LinkEvent::Xsi(_) | LinkEvent::AckFailed { .. } => return,
         };
         ctx.flags.set(i, up);
         if link.state != state {
@@ -188,7 +187,7 @@ impl State {
         if let Some(link) = self.links.0.get_mut(i) {
             link.events += 1;
         }
-        for ready in self.translator.accept(ev, std::time::Instant::now()) {
+        for ready in self.translator.accept(ev, i, std::time::Instant::now()) {
             self.deliver(ctx, ready);
         }
     }

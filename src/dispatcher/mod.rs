@@ -23,7 +23,6 @@ use parking_lot::Mutex;
 use crate::csta::edition::Edition;
 use crate::event::{Event, LinkEvent};
 use crate::status::{StatusDoc, XspStatus};
-use crate::translate::watch::ChannelNews;
 use crate::translate::Translator;
 use crate::xsi::known::KnownSubscriptions;
 use crate::xsi::subscriber::{Job, LinkFlags};
@@ -129,8 +128,6 @@ impl State {
         match ev {
             Event::Client(id, ev) => self.on_client(ctx, id, ev),
             Event::Link(id, LinkEvent::Xsi(events)) => {
-                self.translator
-                    .channel_news(id.0, ChannelNews::Data, Instant::now());
                 for xsi in events {
                     self.on_xsi(ctx, id, xsi);
                 }

@@ -76,14 +76,15 @@ impl Translator {
         }
     }
 
-    /// Takes one received event; returns the events now ready, in order.
-    pub fn accept(&mut self, ev: XsiEvent, now: Instant) -> Vec<XsiEvent> {
+    /// Takes one event received on `link`; returns the events now ready,
+    /// in order.
+    pub fn accept(&mut self, ev: XsiEvent, link: usize, now: Instant) -> Vec<XsiEvent> {
         if !self.dedup.first_time(&ev.event_id) {
             self.duplicates += 1;
             log::debug!("duplicate event {} dropped", ev.event_id);
             return Vec::new();
         }
-        let released = self.order.push(ev, now);
+        let released = self.order.push(ev, link, now);
         self.let_through(released, now)
     }
 

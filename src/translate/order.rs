@@ -10,12 +10,17 @@
 //! - after `reorder_wait` (`xsi.reorder_wait_s`), always: that covers the
 //!   re-send BroadWorks makes, on another channel, of an event whose channel
 //!   died or whose acknowledgement failed;
-//! - after [`QUIET_SETTLE`] already when the channels show that nothing can
-//!   fill it any more ([`ChannelWatch::quiet_since`]): no fault since
-//!   `reorder_wait` before the gap opened, and every open channel has
-//!   delivered a document after it opened. A stalled channel delivers
-//!   nothing, so its gaps wait for the re-send although the stall is not
-//!   known yet (that takes a read timeout of three heartbeat intervals);
+//! - after [`QUIET_SETTLE`] already when the channels prove that nothing
+//!   can fill it any more: no fault (a channel down, acknowledgements
+//!   refused) since `reorder_wait` before the gap opened, so no re-send is
+//!   due, and every channel that is up has either opened after the gap or
+//!   delivered a later event of the same subscription. A channel writes its
+//!   documents in order, so a channel that delivered event n+2 has
+//!   delivered n too, if it ever carried it. Merely "delivered something
+//!   since the gap opened" is no proof: a channel that was stalled delivers
+//!   its backlog, older than the gap, when it resumes. A stalled channel
+//!   proves nothing, so its gaps wait for the re-send although the stall is
+//!   not known yet (that takes a read timeout of three heartbeat intervals);
 //! - when [`MAX_WAITING`] events pile up behind it (a memory guard).
 //!
 //! An event older than the next expected one (its gap was given up) is
@@ -69,6 +74,11 @@ pub enum Released {
     Late(XsiEvent),
 }
 
+/// `later` comes after `seq` in the ring (within half of it).
+fn is_after(seq: u32, later: u32) -> bool {
+    later != seq && ahead(seq, later) < SEQ_MAX / 2
+}
+
 /// Why a gap was given up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum GiveUp {
@@ -89,6 +99,8 @@ struct Stream {
     arrivals: VecDeque<(u32, Instant)>,
     /// Arrival of the earliest waiting event: since when `next` is missing.
     since: Option<Instant>,
+    /// Per link: the furthest sequence number it delivered.
+    furthest_on: Vec<Option<u32>>,
 }
 
 impl Stream {
@@ -98,7 +110,27 @@ impl Stream {
             waiting: HashMap::new(),
             arrivals: VecDeque::new(),
             since: None,
+            furthest_on: Vec::new(),
         }
+    }
+
+    fn delivered_on(&mut self, link: usize, seq: u32) {
+        if self.furthest_on.len() <= link {
+            self.furthest_on.resize(link + 1, None);
+        }
+        let slot = &mut self.furthest_on[link];
+        if slot.is_none_or(|f| is_after(f, seq)) {
+            *slot = Some(seq);
+        }
+    }
+
+    /// Link `link` delivered an event after the missing `next`.
+    fn passed_gap(&self, link: usize) -> bool {
+        self.furthest_on
+            .get(link)
+            .copied()
+            .flatten()
+            .is_some_and(|f| is_after(self.next, f))
     }
 
     /// Recomputes `since` after events were released (amortised O(1)).
@@ -153,13 +185,15 @@ impl Sequencer {
         self.watch.news(link, news, now);
     }
 
-    /// Offers one (first-time) event; returns the events now released.
-    pub fn push(&mut self, ev: XsiEvent, now: Instant) -> Vec<Released> {
+    /// Offers one (first-time) event received on `link`; returns the events
+    /// now released.
+    pub fn push(&mut self, ev: XsiEvent, link: usize, now: Instant) -> Vec<Released> {
         let seq = ev.sequence_number;
         let mut out = Vec::new();
         let Some(stream) = self.streams.get_mut(&ev.subscription_id) else {
             let mut stream = Stream::new();
             let sub = ev.subscription_id.clone();
+            stream.delivered_on(link, seq);
             offer(&mut stream, ev, now, &mut out, &mut self.stats);
             self.streams.insert(sub, stream);
             return out;
@@ -168,6 +202,7 @@ impl Sequencer {
             out.push(Released::Late(ev));
             return out;
         }
+        stream.delivered_on(link, seq);
         let full = (stream.waiting.len() >= MAX_WAITING).then(|| ev.subscription_id.clone());
         offer(stream, ev, now, &mut out, &mut self.stats);
         if let Some(sub) = full {
@@ -202,15 +237,27 @@ impl Sequencer {
     }
 
     fn due(&self, sub: &str, now: Instant) -> Option<GiveUp> {
-        let since = self.streams.get(sub)?.since?;
+        let stream = self.streams.get(sub)?;
+        let since = stream.since?;
         let waited = now.saturating_duration_since(since);
         if waited >= self.reorder_wait {
             Some(GiveUp::Waited)
-        } else if waited >= self.settle && self.watch.quiet_since(since, self.reorder_wait) {
+        } else if waited >= self.settle && self.unfillable(stream, since) {
             Some(GiveUp::Quiet)
         } else {
             None
         }
+    }
+
+    /// Nothing can fill `stream`'s gap, open since `since`, any more: no
+    /// re-send is due, and every open channel either opened after the gap
+    /// or delivered a later event of the subscription.
+    fn unfillable(&self, stream: &Stream, since: Instant) -> bool {
+        if !self.watch.no_fault_since(since, self.reorder_wait) {
+            return false;
+        }
+        let mut up = self.watch.up().peekable();
+        up.peek().is_some() && up.all(|(link, up_at)| up_at > since || stream.passed_gap(link))
     }
 
     /// Skips the first gap of `sub`: moves on to the earliest waiting event
@@ -243,7 +290,7 @@ impl Sequencer {
                 self.reorder_wait
             ),
             GiveUp::Quiet => {
-                "no channel can still deliver it (every channel has delivered since, no fault)"
+                "no channel can still deliver it (each has delivered later events, no fault)"
                     .to_owned()
             }
             GiveUp::Full => format!("{MAX_WAITING} events wait behind it"),

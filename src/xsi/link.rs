@@ -317,14 +317,7 @@ impl Runner {
             if let Some(ctl) = control.as_ref() {
                 ctl.ack(std::mem::take(&mut batch.acks));
             }
-            // A read with only a heartbeat still tells the dispatcher the
-            // channel delivers (see translate::watch).
-            let sent = if !batch.events.is_empty() {
-                self.send(LinkEvent::Xsi(batch.events))
-            } else {
-                !batch.heartbeat || self.send(LinkEvent::Heartbeat)
-            };
-            if !sent {
+            if !batch.events.is_empty() && !self.send(LinkEvent::Xsi(batch.events)) {
                 result = result.or(Some(End::Stopped));
             }
             if let Some(end) = result {
@@ -394,10 +387,7 @@ impl Runner {
                 }
                 None
             }
-            XsiDoc::Heartbeat => {
-                batch.heartbeat = true;
-                None
-            }
+            XsiDoc::Heartbeat => None,
             XsiDoc::Event(ev) => {
                 if control.is_none() {
                     log::warn!("{}: event before the channel document; ignored", self.name);
@@ -476,7 +466,6 @@ impl Runner {
 struct Batch {
     acks: Vec<Ack>,
     events: Vec<XsiEvent>,
-    heartbeat: bool,
 }
 
 fn doc_kind(doc: &XsiDoc) -> &'static str {

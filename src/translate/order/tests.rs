@@ -53,7 +53,7 @@ fn reordering_without_a_timer() {
         let now = Instant::now();
         let mut out = Vec::new();
         for &n in *input {
-            out.extend(s.push(ev("a", n), now));
+            out.extend(s.push(ev("a", n), 0, now));
         }
         let want: Vec<String> = want.iter().map(u32::to_string).collect();
         assert_eq!(names(&out), want, "{input:?}");
@@ -66,16 +66,16 @@ fn reordering_without_a_timer() {
 fn subscriptions_are_independent() {
     let mut s = Sequencer::new(DEFAULT_REORDER_WAIT);
     let now = Instant::now();
-    assert!(s.push(ev("a", 2), now).is_empty());
-    assert_eq!(names(&s.push(ev("b", 1), now)), ["1"]);
-    assert_eq!(names(&s.push(ev("a", 1), now)), ["1", "2"]);
+    assert!(s.push(ev("a", 2), 0, now).is_empty());
+    assert_eq!(names(&s.push(ev("b", 1), 0, now)), ["1"]);
+    assert_eq!(names(&s.push(ev("a", 1), 0, now)), ["1", "2"]);
 }
 
 /// One step of a script, at a time in milliseconds.
 #[derive(Clone, Copy, Debug)]
 enum Step {
-    /// An event of subscription "a" arrives.
-    Ev(u32),
+    /// An event of subscription "a" arrives on a link.
+    Ev(usize, u32),
     /// Channel news.
     Ch(usize, ChannelNews),
     /// The dispatcher's timer.
@@ -93,7 +93,7 @@ struct Case {
     max_hold_ms: u64,
 }
 
-use ChannelNews::{AckFailed, Data, Down, Up};
+use ChannelNews::{AckFailed, Down, Up};
 use Step::{Ch, Ev, Tick};
 
 const CASES: &[Case] = &[
@@ -103,29 +103,28 @@ const CASES: &[Case] = &[
         script: &[
             (0, Ch(0, Up)),
             (0, Ch(1, Up)),
-            (10, Ev(2)),
-            (13, Ev(1)),
-            (14, Ev(3)),
+            (10, Ev(0, 2)),
+            (13, Ev(1, 1)),
+            (14, Ev(0, 3)),
         ],
         want: &["1", "2", "3"],
         gaps: (0, 0),
         max_hold_ms: 3,
     },
     Case {
-        name: "no fault, every channel delivered since: given up after the settle time",
+        name: "no fault, every channel delivered a later event: given up after the settle time",
         wait_ms: 5000,
         script: &[
             (0, Ch(0, Up)),
             (0, Ch(1, Up)),
-            (10, Ev(1)),
-            (20, Ev(3)),
-            (30, Ch(0, Data)),
-            (40, Ch(1, Data)),
+            (10, Ev(0, 1)),
+            (20, Ev(0, 3)),
+            (40, Ev(1, 4)),
             (100, Tick),
             (520, Tick),
-            (600, Ev(2)),
+            (600, Ev(1, 2)),
         ],
-        want: &["1", "3", "~2"],
+        want: &["1", "3", "4", "~2"],
         gaps: (1, 1),
         max_hold_ms: 500,
     },
@@ -135,16 +134,31 @@ const CASES: &[Case] = &[
         script: &[
             (0, Ch(0, Up)),
             (0, Ch(1, Up)),
-            (10, Ev(1)),
-            (20, Ev(3)),
-            (30, Ch(0, Data)),
+            (10, Ev(0, 1)),
+            (20, Ev(0, 3)),
+            (30, Ev(0, 4)),
             (1000, Tick),
-            (1520, Ev(2)),
-            (1530, Ev(4)),
+            (1520, Ev(0, 2)),
+            (1530, Ev(1, 5)),
         ],
-        want: &["1", "2", "3", "4"],
+        want: &["1", "2", "3", "4", "5"],
         gaps: (0, 0),
         max_hold_ms: 1500,
+    },
+    Case {
+        name: "a channel delivering only older events (a backlog) proves nothing",
+        wait_ms: 5000,
+        script: &[
+            (0, Ch(0, Up)),
+            (0, Ch(1, Up)),
+            (10, Ev(1, 1)),
+            (20, Ev(0, 3)),
+            (600, Tick),
+            (700, Ev(1, 2)),
+        ],
+        want: &["1", "2", "3"],
+        gaps: (0, 0),
+        max_hold_ms: 680,
     },
     Case {
         name: "a channel lost with events in flight: wait for the re-send",
@@ -152,17 +166,16 @@ const CASES: &[Case] = &[
         script: &[
             (0, Ch(0, Up)),
             (0, Ch(1, Up)),
-            (10, Ev(1)),
-            (20, Ev(3)),
+            (10, Ev(0, 1)),
+            (20, Ev(0, 3)),
             (25, Ch(1, Down)),
-            (30, Ch(0, Data)),
+            (30, Ev(0, 4)),
             (600, Tick),
             (1000, Ch(1, Up)),
-            (1100, Ch(1, Data)),
             (1200, Tick),
-            (1520, Ev(2)),
+            (1520, Ev(0, 2)),
         ],
-        want: &["1", "2", "3"],
+        want: &["1", "2", "3", "4"],
         gaps: (0, 0),
         max_hold_ms: 1500,
     },
@@ -173,14 +186,13 @@ const CASES: &[Case] = &[
             (0, Ch(0, Up)),
             (0, Ch(1, Up)),
             (5, Ch(1, AckFailed)),
-            (10, Ev(1)),
-            (20, Ev(3)),
-            (30, Ch(0, Data)),
-            (40, Ch(1, Data)),
+            (10, Ev(0, 1)),
+            (20, Ev(0, 3)),
+            (40, Ev(1, 4)),
             (1000, Tick),
-            (1520, Ev(2)),
+            (1520, Ev(1, 2)),
         ],
-        want: &["1", "2", "3"],
+        want: &["1", "2", "3", "4"],
         gaps: (0, 0),
         max_hold_ms: 1500,
     },
@@ -189,15 +201,14 @@ const CASES: &[Case] = &[
         wait_ms: 2000,
         script: &[
             (0, Ch(0, Up)),
-            (10, Ev(1)),
-            (20, Ev(3)),
-            (21, Ev(4)),
+            (10, Ev(0, 1)),
+            (20, Ev(0, 3)),
+            (21, Ev(0, 4)),
             (25, Ch(0, AckFailed)),
-            (30, Ch(0, Data)),
             (2010, Tick),
             (2020, Tick),
-            (2500, Ev(2)),
-            (2600, Ev(5)),
+            (2500, Ev(0, 2)),
+            (2600, Ev(0, 5)),
         ],
         want: &["1", "3", "4", "~2", "5"],
         gaps: (1, 0),
@@ -210,9 +221,8 @@ const CASES: &[Case] = &[
             (0, Ch(0, Up)),
             (0, Ch(0, Down)),
             (10, Ch(0, Up)),
-            (2000, Ev(1)),
-            (2010, Ev(3)),
-            (2020, Ch(0, Data)),
+            (2000, Ev(0, 1)),
+            (2010, Ev(0, 3)),
             (2600, Tick),
         ],
         want: &["1", "3"],
@@ -220,16 +230,47 @@ const CASES: &[Case] = &[
         max_hold_ms: 590,
     },
     Case {
+        name: "a channel opened after the gap cannot hold the missing event",
+        wait_ms: 5000,
+        script: &[
+            (0, Ch(0, Up)),
+            (10, Ev(0, 1)),
+            (20, Ev(0, 3)),
+            (30, Ch(2, Up)),
+            (600, Tick),
+        ],
+        want: &["1", "3"],
+        gaps: (1, 1),
+        max_hold_ms: 580,
+    },
+    Case {
+        name: "gap by gap: the second needs its own proof",
+        wait_ms: 5000,
+        script: &[
+            (0, Ch(0, Up)),
+            (0, Ch(1, Up)),
+            (10, Ev(0, 1)),
+            (20, Ev(0, 3)),
+            (30, Ev(1, 5)),
+            (520, Tick),
+            (600, Ev(0, 6)),
+            (700, Tick),
+        ],
+        want: &["1", "3", "5", "6"],
+        gaps: (2, 2),
+        max_hold_ms: 670,
+    },
+    Case {
         name: "two gaps known since the same moment are given up together",
         wait_ms: 1000,
         script: &[
             (0, Ch(0, Up)),
-            (10, Ev(1)),
-            (20, Ev(3)),
-            (20, Ev(5)),
+            (10, Ev(0, 1)),
+            (20, Ev(0, 3)),
+            (20, Ev(0, 5)),
             (30, Ch(0, AckFailed)),
             (1030, Tick),
-            (1040, Ev(6)),
+            (1040, Ev(0, 6)),
         ],
         want: &["1", "3", "5", "6"],
         gaps: (2, 0),
@@ -241,9 +282,9 @@ const CASES: &[Case] = &[
         script: &[
             (0, Ch(0, Up)),
             (0, Ch(0, AckFailed)),
-            (10, Ev(1)),
-            (20, Ev(3)),
-            (800, Ev(5)),
+            (10, Ev(0, 1)),
+            (20, Ev(0, 3)),
+            (800, Ev(0, 5)),
             (1030, Tick),
             (1500, Tick),
             (1810, Tick),
@@ -253,9 +294,9 @@ const CASES: &[Case] = &[
         max_hold_ms: 1010,
     },
     Case {
-        name: "no channel up: nothing is quiet, the full wait applies",
+        name: "no channel up: nothing is proven, the full wait applies",
         wait_ms: 1000,
-        script: &[(10, Ev(1)), (20, Ev(3)), (600, Tick), (1030, Tick)],
+        script: &[(10, Ev(0, 1)), (20, Ev(0, 3)), (600, Tick), (1030, Tick)],
         want: &["1", "3"],
         gaps: (1, 0),
         max_hold_ms: 1010,
@@ -264,12 +305,12 @@ const CASES: &[Case] = &[
         name: "an old event after a gap was given up comes back as late",
         wait_ms: 500,
         script: &[
-            (0, Ev(1)),
-            (10, Ev(4)),
+            (0, Ev(0, 1)),
+            (10, Ev(0, 4)),
             (600, Tick),
-            (700, Ev(3)),
-            (710, Ev(2)),
-            (720, Ev(5)),
+            (700, Ev(0, 3)),
+            (710, Ev(0, 2)),
+            (720, Ev(0, 5)),
         ],
         want: &["1", "4", "~3", "~2", "5"],
         gaps: (1, 0),
@@ -286,7 +327,7 @@ fn when_gaps_are_given_up() {
         for &(ms, step) in case.script {
             let now = t0 + Duration::from_millis(ms);
             match step {
-                Ev(n) => out.extend(s.push(ev("a", n), now)),
+                Ev(link, n) => out.extend(s.push(ev("a", n), link, now)),
                 Ch(link, news) => s.channel_news(link, news, now),
                 Tick => out.extend(s.expire(now)),
             }
@@ -317,7 +358,7 @@ fn wraps_around() {
     s.streams.insert("a".into(), stream);
     let mut out = Vec::new();
     for n in [SEQ_MAX, SEQ_MAX - 1, 2, 1] {
-        out.extend(s.push(ev("a", n), now));
+        out.extend(s.push(ev("a", n), 0, now));
     }
     let want: Vec<String> = [SEQ_MAX - 1, SEQ_MAX, 1, 2]
         .iter()
@@ -332,7 +373,7 @@ fn too_many_waiting_gives_the_gap_up() {
     let now = Instant::now();
     let mut out = Vec::new();
     for n in 2..=(MAX_WAITING as u32 + 2) {
-        out.extend(s.push(ev("a", n), now));
+        out.extend(s.push(ev("a", n), 0, now));
     }
     assert_eq!(out.len(), MAX_WAITING + 1);
     assert_eq!(names(&out[..1]), ["2"]);
@@ -343,7 +384,7 @@ fn too_many_waiting_gives_the_gap_up() {
 fn forgetting_a_subscription_drops_its_waiting_events() {
     let mut s = Sequencer::new(DEFAULT_REORDER_WAIT);
     let now = Instant::now();
-    assert!(s.push(ev("a", 3), now).is_empty());
+    assert!(s.push(ev("a", 3), 0, now).is_empty());
     assert_eq!(s.waiting(), 1);
     s.forget("a");
     assert_eq!(s.waiting(), 0);
