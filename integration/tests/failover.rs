@@ -234,8 +234,12 @@ const VICTIM: usize = 1;
 fn inject(sim: &Simulator, fault: Fault) {
     match fault {
         Fault::AcksRefused => sim.fail_acks(VICTIM, 503, 20),
-        // Right after a call's events were queued: some are in flight.
-        Fault::ChannelKilled => sim.close_channels(VICTIM),
+        // The last call's events on it are still queued (see call_stream):
+        // they die with it.
+        Fault::ChannelKilled => {
+            sim.close_channels(VICTIM);
+            sim.stall(VICTIM, false);
+        }
         Fault::ChannelStalled => sim.stall(VICTIM, true),
     }
 }
@@ -246,6 +250,11 @@ fn call_stream(sim: &Simulator, fault: Fault) -> Vec<(CallId, &'static str, &'st
     let mut stalled_at = None;
     for i in 0..CALLS {
         let (from, to) = PAIRS[i % PAIRS.len()];
+        if i == FAULT_AT && fault == Fault::ChannelKilled {
+            // Hold this call's events on the channel, so that some are
+            // surely in flight when it is killed.
+            sim.stall(VICTIM, true);
+        }
         let call = sim.call(from, to);
         sim.answer(call);
         sim.release(call, if i % 2 == 0 { from } else { to });
