@@ -71,269 +71,99 @@ fn subscriptions_are_independent() {
     assert_eq!(names(&s.push(ev("a", 1), 0, now)), ["1", "2"]);
 }
 
-/// One step of a script, at a time in milliseconds.
-#[derive(Clone, Copy, Debug)]
-enum Step {
-    /// An event of subscription "a" arrives on a link.
-    Ev(usize, u32),
-    /// Channel news.
-    Ch(usize, ChannelNews),
-    /// The dispatcher's timer.
-    Tick,
-}
-
+/// A script: `<ms>:<step>` separated by spaces, where a step is `e<link>.<seq>`
+/// (an event of the subscription arrives on a link), `up<link>`, `down<link>`,
+/// `ackfail<link>` (channel news) or `tick` (the dispatcher's timer).
 struct Case {
     name: &'static str,
     wait_ms: u64,
-    script: &'static [(u64, Step)],
-    /// Everything released, in order ("~n" = late).
-    want: &'static [&'static str],
+    script: &'static str,
+    /// Everything released, in order (`~n` = late).
+    want: &'static str,
     /// (given up, of which early).
     gaps: (u64, u64),
     max_hold_ms: u64,
 }
 
-use ChannelNews::{AckFailed, Down, Up};
-use Step::{Ch, Ev, Tick};
-
+#[rustfmt::skip]
 const CASES: &[Case] = &[
-    Case {
-        name: "a gap that fills in milliseconds waits for no timer",
-        wait_ms: 5000,
-        script: &[
-            (0, Ch(0, Up)),
-            (0, Ch(1, Up)),
-            (10, Ev(0, 2)),
-            (13, Ev(1, 1)),
-            (14, Ev(0, 3)),
-        ],
-        want: &["1", "2", "3"],
-        gaps: (0, 0),
-        max_hold_ms: 3,
-    },
-    Case {
-        name: "no fault, every channel delivered a later event: given up after the settle time",
-        wait_ms: 5000,
-        script: &[
-            (0, Ch(0, Up)),
-            (0, Ch(1, Up)),
-            (10, Ev(0, 1)),
-            (20, Ev(0, 3)),
-            (40, Ev(1, 4)),
-            (100, Tick),
-            (520, Tick),
-            (600, Ev(1, 2)),
-        ],
-        want: &["1", "3", "4", "~2"],
-        gaps: (1, 1),
-        max_hold_ms: 500,
-    },
-    Case {
-        name: "a silent channel (stalled, not known yet) keeps the gap for the re-send",
-        wait_ms: 5000,
-        script: &[
-            (0, Ch(0, Up)),
-            (0, Ch(1, Up)),
-            (10, Ev(0, 1)),
-            (20, Ev(0, 3)),
-            (30, Ev(0, 4)),
-            (1000, Tick),
-            (1520, Ev(0, 2)),
-            (1530, Ev(1, 5)),
-        ],
-        want: &["1", "2", "3", "4", "5"],
-        gaps: (0, 0),
-        max_hold_ms: 1500,
-    },
-    Case {
-        name: "a channel delivering only older events (a backlog) proves nothing",
-        wait_ms: 5000,
-        script: &[
-            (0, Ch(0, Up)),
-            (0, Ch(1, Up)),
-            (10, Ev(1, 1)),
-            (20, Ev(0, 3)),
-            (600, Tick),
-            (700, Ev(1, 2)),
-        ],
-        want: &["1", "2", "3"],
-        gaps: (0, 0),
-        max_hold_ms: 680,
-    },
-    Case {
-        name: "a channel lost with events in flight: wait for the re-send",
-        wait_ms: 5000,
-        script: &[
-            (0, Ch(0, Up)),
-            (0, Ch(1, Up)),
-            (10, Ev(0, 1)),
-            (20, Ev(0, 3)),
-            (25, Ch(1, Down)),
-            (30, Ev(0, 4)),
-            (600, Tick),
-            (1000, Ch(1, Up)),
-            (1200, Tick),
-            (1520, Ev(0, 2)),
-        ],
-        want: &["1", "2", "3", "4"],
-        gaps: (0, 0),
-        max_hold_ms: 1500,
-    },
-    Case {
-        name: "refused acks before the gap: wait for the re-send",
-        wait_ms: 5000,
-        script: &[
-            (0, Ch(0, Up)),
-            (0, Ch(1, Up)),
-            (5, Ch(1, AckFailed)),
-            (10, Ev(0, 1)),
-            (20, Ev(0, 3)),
-            (40, Ev(1, 4)),
-            (1000, Tick),
-            (1520, Ev(1, 2)),
-        ],
-        want: &["1", "2", "3", "4"],
-        gaps: (0, 0),
-        max_hold_ms: 1500,
-    },
-    Case {
-        name: "after a fault the gap is given up at reorder_wait, and the late event comes",
-        wait_ms: 2000,
-        script: &[
-            (0, Ch(0, Up)),
-            (10, Ev(0, 1)),
-            (20, Ev(0, 3)),
-            (21, Ev(0, 4)),
-            (25, Ch(0, AckFailed)),
-            (2010, Tick),
-            (2020, Tick),
-            (2500, Ev(0, 2)),
-            (2600, Ev(0, 5)),
-        ],
-        want: &["1", "3", "4", "~2", "5"],
-        gaps: (1, 0),
-        max_hold_ms: 2000,
-    },
-    Case {
-        name: "a fault long before the gap no longer counts",
-        wait_ms: 1000,
-        script: &[
-            (0, Ch(0, Up)),
-            (0, Ch(0, Down)),
-            (10, Ch(0, Up)),
-            (2000, Ev(0, 1)),
-            (2010, Ev(0, 3)),
-            (2600, Tick),
-        ],
-        want: &["1", "3"],
-        gaps: (1, 1),
-        max_hold_ms: 590,
-    },
-    Case {
-        name: "a channel opened after the gap cannot hold the missing event",
-        wait_ms: 5000,
-        script: &[
-            (0, Ch(0, Up)),
-            (10, Ev(0, 1)),
-            (20, Ev(0, 3)),
-            (30, Ch(2, Up)),
-            (600, Tick),
-        ],
-        want: &["1", "3"],
-        gaps: (1, 1),
-        max_hold_ms: 580,
-    },
-    Case {
-        name: "gap by gap: the second needs its own proof",
-        wait_ms: 5000,
-        script: &[
-            (0, Ch(0, Up)),
-            (0, Ch(1, Up)),
-            (10, Ev(0, 1)),
-            (20, Ev(0, 3)),
-            (30, Ev(1, 5)),
-            (520, Tick),
-            (600, Ev(0, 6)),
-            (700, Tick),
-        ],
-        want: &["1", "3", "5", "6"],
-        gaps: (2, 2),
-        max_hold_ms: 670,
-    },
-    Case {
-        name: "two gaps known since the same moment are given up together",
-        wait_ms: 1000,
-        script: &[
-            (0, Ch(0, Up)),
-            (10, Ev(0, 1)),
-            (20, Ev(0, 3)),
-            (20, Ev(0, 5)),
-            (30, Ch(0, AckFailed)),
-            (1030, Tick),
-            (1040, Ev(0, 6)),
-        ],
-        want: &["1", "3", "5", "6"],
-        gaps: (2, 0),
-        max_hold_ms: 1010,
-    },
-    Case {
-        name: "a second gap known later waits its own time",
-        wait_ms: 1000,
-        script: &[
-            (0, Ch(0, Up)),
-            (0, Ch(0, AckFailed)),
-            (10, Ev(0, 1)),
-            (20, Ev(0, 3)),
-            (800, Ev(0, 5)),
-            (1030, Tick),
-            (1500, Tick),
-            (1810, Tick),
-        ],
-        want: &["1", "3", "5"],
-        gaps: (2, 0),
-        max_hold_ms: 1010,
-    },
-    Case {
-        name: "no channel up: nothing is proven, the full wait applies",
-        wait_ms: 1000,
-        script: &[(10, Ev(0, 1)), (20, Ev(0, 3)), (600, Tick), (1030, Tick)],
-        want: &["1", "3"],
-        gaps: (1, 0),
-        max_hold_ms: 1010,
-    },
-    Case {
-        name: "an old event after a gap was given up comes back as late",
-        wait_ms: 500,
-        script: &[
-            (0, Ev(0, 1)),
-            (10, Ev(0, 4)),
-            (600, Tick),
-            (700, Ev(0, 3)),
-            (710, Ev(0, 2)),
-            (720, Ev(0, 5)),
-        ],
-        want: &["1", "4", "~3", "~2", "5"],
-        gaps: (1, 0),
-        max_hold_ms: 590,
-    },
+    Case { name: "a gap that fills in milliseconds waits for no timer", wait_ms: 5000,
+        script: "0:up0 0:up1 10:e0.2 13:e1.1 14:e0.3",
+        want: "1 2 3", gaps: (0, 0), max_hold_ms: 3 },
+    Case { name: "no fault, every channel delivered a later event: given up after the settle time", wait_ms: 5000,
+        script: "0:up0 0:up1 10:e0.1 20:e0.3 40:e1.4 100:tick 520:tick 600:e1.2",
+        want: "1 3 4 ~2", gaps: (1, 1), max_hold_ms: 500 },
+    Case { name: "a silent channel (stalled, not known yet) keeps the gap for the re-send", wait_ms: 5000,
+        script: "0:up0 0:up1 10:e0.1 20:e0.3 30:e0.4 1000:tick 1520:e0.2 1530:e1.5",
+        want: "1 2 3 4 5", gaps: (0, 0), max_hold_ms: 1500 },
+    Case { name: "a channel delivering only older events (a backlog) proves nothing", wait_ms: 5000,
+        script: "0:up0 0:up1 10:e1.1 20:e0.3 600:tick 700:e1.2",
+        want: "1 2 3", gaps: (0, 0), max_hold_ms: 680 },
+    Case { name: "a channel lost with events in flight: wait for the re-send", wait_ms: 5000,
+        script: "0:up0 0:up1 10:e0.1 20:e0.3 25:down1 30:e0.4 600:tick 1000:up1 1200:tick 1520:e0.2",
+        want: "1 2 3 4", gaps: (0, 0), max_hold_ms: 1500 },
+    Case { name: "refused acks before the gap: wait for the re-send", wait_ms: 5000,
+        script: "0:up0 0:up1 5:ackfail1 10:e0.1 20:e0.3 40:e1.4 1000:tick 1520:e1.2",
+        want: "1 2 3 4", gaps: (0, 0), max_hold_ms: 1500 },
+    Case { name: "after a fault the gap is given up at reorder_wait, and the late event comes", wait_ms: 2000,
+        script: "0:up0 10:e0.1 20:e0.3 21:e0.4 25:ackfail0 2010:tick 2020:tick 2500:e0.2 2600:e0.5",
+        want: "1 3 4 ~2 5", gaps: (1, 0), max_hold_ms: 2000 },
+    Case { name: "a fault long before the gap no longer counts", wait_ms: 1000,
+        script: "0:up0 0:down0 10:up0 2000:e0.1 2010:e0.3 2600:tick",
+        want: "1 3", gaps: (1, 1), max_hold_ms: 590 },
+    Case { name: "a channel opened after the gap cannot hold the missing event", wait_ms: 5000,
+        script: "0:up0 10:e0.1 20:e0.3 30:up2 600:tick",
+        want: "1 3", gaps: (1, 1), max_hold_ms: 580 },
+    Case { name: "gap by gap: the second needs its own proof", wait_ms: 5000,
+        script: "0:up0 0:up1 10:e0.1 20:e0.3 30:e1.5 520:tick 600:e0.6 700:tick",
+        want: "1 3 5 6", gaps: (2, 2), max_hold_ms: 670 },
+    Case { name: "two gaps known since the same moment are given up together", wait_ms: 1000,
+        script: "0:up0 10:e0.1 20:e0.3 20:e0.5 30:ackfail0 1030:tick 1040:e0.6",
+        want: "1 3 5 6", gaps: (2, 0), max_hold_ms: 1010 },
+    Case { name: "a second gap known later waits its own time", wait_ms: 1000,
+        script: "0:up0 0:ackfail0 10:e0.1 20:e0.3 800:e0.5 1030:tick 1500:tick 1810:tick",
+        want: "1 3 5", gaps: (2, 0), max_hold_ms: 1010 },
+    Case { name: "no channel up: nothing is proven, the full wait applies", wait_ms: 1000,
+        script: "10:e0.1 20:e0.3 600:tick 1030:tick",
+        want: "1 3", gaps: (1, 0), max_hold_ms: 1010 },
+    Case { name: "an old event after a gap was given up comes back as late", wait_ms: 500,
+        script: "0:e0.1 10:e0.4 600:tick 700:e0.3 710:e0.2 720:e0.5",
+        want: "1 4 ~3 ~2 5", gaps: (1, 0), max_hold_ms: 590 },
 ];
+
+fn run(case: &Case) -> (Vec<String>, OrderStats) {
+    let t0 = Instant::now();
+    let mut s = Sequencer::new(Duration::from_millis(case.wait_ms));
+    let mut out = Vec::new();
+    for token in case.script.split_whitespace() {
+        let (ms, step) = token.split_once(':').expect("<ms>:<step>");
+        let now = t0 + Duration::from_millis(ms.parse().expect("ms"));
+        let link = |prefix: &str| step[prefix.len()..].parse::<usize>().expect("link");
+        if step == "tick" {
+            out.extend(s.expire(now));
+        } else if let Some(ev_on) = step.strip_prefix('e') {
+            let (link, seq) = ev_on.split_once('.').expect("e<link>.<seq>");
+            let (link, seq) = (link.parse().expect("link"), seq.parse().expect("seq"));
+            out.extend(s.push(ev("a", seq), link, now));
+        } else if step.starts_with("up") {
+            s.channel_news(link("up"), ChannelNews::Up, now);
+        } else if step.starts_with("down") {
+            s.channel_news(link("down"), ChannelNews::Down, now);
+        } else if step.starts_with("ackfail") {
+            s.channel_news(link("ackfail"), ChannelNews::AckFailed, now);
+        } else {
+            panic!("{}: bad step {token}", case.name);
+        }
+    }
+    (names(&out), s.stats())
+}
 
 #[test]
 fn when_gaps_are_given_up() {
-    let t0 = Instant::now();
     for case in CASES {
-        let mut s = Sequencer::new(Duration::from_millis(case.wait_ms));
-        let mut out = Vec::new();
-        for &(ms, step) in case.script {
-            let now = t0 + Duration::from_millis(ms);
-            match step {
-                Ev(link, n) => out.extend(s.push(ev("a", n), link, now)),
-                Ch(link, news) => s.channel_news(link, news, now),
-                Tick => out.extend(s.expire(now)),
-            }
-        }
-        assert_eq!(names(&out), case.want, "{}", case.name);
-        let st = s.stats();
+        let (got, st) = run(case);
+        let want: Vec<&str> = case.want.split_whitespace().collect();
+        assert_eq!(got, want, "{}", case.name);
         assert_eq!(
             (st.gaps_given_up, st.gaps_given_up_early),
             case.gaps,

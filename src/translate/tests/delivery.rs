@@ -56,19 +56,26 @@ fn swapped_events_are_released_in_sequence_order() {
     );
 }
 
+/// Documents of call c1: received, answered (to be lost), held.
+fn received_answered_held(h: &mut Harness) -> [String; 3] {
+    [
+        h.doc(&incoming()[0]),
+        h.doc(&ev(
+            "CallAnsweredEvent",
+            &term("c1", "200:1", "Active", "tel:2002"),
+        )),
+        h.doc(&ev(
+            "CallHeldEvent",
+            &term("c1", "200:1", "Held", "tel:2002"),
+        )),
+    ]
+}
+
 #[test]
 fn gap_is_released_after_expire() {
     let mut h = Harness::new();
     let t0 = Instant::now();
-    let received = h.doc(&incoming()[0]);
-    let _lost = h.doc(&ev(
-        "CallAnsweredEvent",
-        &term("c1", "200:1", "Active", "tel:2002"),
-    ));
-    let held = h.doc(&ev(
-        "CallHeldEvent",
-        &term("c1", "200:1", "Held", "tel:2002"),
-    ));
+    let [received, _lost, held] = received_answered_held(&mut h);
     assert_eq!(event_names(&h.offer(&received, t0)), ["DeliveredEvent"]);
     assert!(h.offer(&held, t0).is_empty(), "sequence 3 waits for 2");
     assert!(h.tr.expire(t0).is_empty(), "not yet");
@@ -91,110 +98,76 @@ fn gap_is_released_after_expire() {
     );
 }
 
-/// Events of one subscription in sequence order; the one at `lost` is held
-/// back until its gap was given up, then arrives late.
-struct LateCase {
-    name: &'static str,
-    events: Vec<Data>,
-    lost: usize,
-    /// CSTA events produced when the late event arrives.
-    want: &'static [&'static str],
-    /// (delivered, ignored)
-    counted: (u64, u64),
-}
-
 #[test]
 fn late_events_are_delivered_only_when_they_still_change_the_call() {
-    let received = || {
-        ev(
-            "CallReceivedEvent",
-            &term("c1", "200:1", "Alerting", "tel:2002"),
-        )
+    // Events of call c1 (R received, A answered, H held, C released) and O
+    // (another call), in sequence order; the one marked * is held back
+    // until its gap was given up, then arrives late.
+    let data = |letter: &str| -> Data {
+        let c1 = |state| term("c1", "200:1", state, "tel:2002");
+        match letter {
+            "R" => ev("CallReceivedEvent", &c1("Alerting")),
+            "A" => ev("CallAnsweredEvent", &c1("Active")),
+            "H" => ev("CallHeldEvent", &c1("Held")),
+            "C" => ev(
+                "CallReleasedEvent",
+                &c1("Released").releasing("remoteRelease"),
+            ),
+            "O" => ev(
+                "CallReceivedEvent",
+                &term("c2", "201:1", "Alerting", "tel:2003"),
+            ),
+            other => panic!("no event {other}"),
+        }
     };
-    let answered = || {
-        ev(
-            "CallAnsweredEvent",
-            &term("c1", "200:1", "Active", "tel:2002"),
-        )
-    };
-    let held = || ev("CallHeldEvent", &term("c1", "200:1", "Held", "tel:2002"));
-    let released = || {
-        ev(
-            "CallReleasedEvent",
-            &term("c1", "200:1", "Released", "tel:2002").releasing("remoteRelease"),
-        )
-    };
-    let other_call = || {
-        ev(
-            "CallReceivedEvent",
-            &term("c2", "201:1", "Alerting", "tel:2003"),
-        )
-    };
-    let cases = [
-        LateCase {
-            name: "release of a call the model holds",
-            events: vec![received(), answered(), released(), other_call()],
-            lost: 2,
-            want: &["ConnectionClearedEvent"],
-            counted: (1, 0),
-        },
-        LateCase {
-            name: "answer of a call still alerting",
-            events: vec![received(), answered(), other_call()],
-            lost: 1,
-            want: &["EstablishedEvent"],
-            counted: (1, 0),
-        },
-        LateCase {
-            name: "answer of a call already held: nothing to change",
-            events: vec![received(), answered(), held()],
-            lost: 1,
-            want: &[],
-            counted: (0, 1),
-        },
-        LateCase {
-            name: "answer of a call already released",
-            events: vec![received(), answered(), released()],
-            lost: 1,
-            want: &[],
-            counted: (0, 1),
-        },
-        LateCase {
-            name: "creation of a call already released would be a phantom",
-            events: vec![received(), released(), other_call()],
-            lost: 0,
-            want: &[],
-            counted: (0, 1),
-        },
-        LateCase {
-            name: "a hold whose call moved on",
-            events: vec![received(), answered(), held(), released()],
-            lost: 2,
-            want: &[],
-            counted: (0, 1),
-        },
+    // (case, events, CSTA events when the late one comes, (delivered, ignored))
+    let cases: [(&str, &str, &[&str], (u64, u64)); 6] = [
+        (
+            "release of a call the model holds",
+            "R A *C O",
+            &["ConnectionClearedEvent"],
+            (1, 0),
+        ),
+        (
+            "answer of a call still alerting",
+            "R *A O",
+            &["EstablishedEvent"],
+            (1, 0),
+        ),
+        ("answer of a call already held", "R *A H", &[], (0, 1)),
+        ("answer of a call already released", "R *A C", &[], (0, 1)),
+        (
+            "creation of a released call would be a phantom",
+            "*R C O",
+            &[],
+            (0, 1),
+        ),
+        ("a hold whose call moved on", "R A *H C", &[], (0, 1)),
     ];
-    for case in cases {
+    for (name, script, want, counted) in cases {
         let mut h = Harness::new();
         let t0 = Instant::now();
-        let docs: Vec<String> = case.events.iter().map(|d| h.doc(d)).collect();
-        for (i, doc) in docs.iter().enumerate() {
-            if i != case.lost {
-                h.offer(doc, t0);
+        let mut late = None;
+        let mut docs = Vec::new();
+        for letter in script.split_whitespace() {
+            let doc = h.doc(&data(letter.trim_start_matches('*')));
+            if letter.starts_with('*') {
+                late = Some(doc);
+            } else {
+                docs.push(doc);
             }
+        }
+        for doc in &docs {
+            h.offer(doc, t0);
         }
         let ready = h.tr.expire(t0 + Duration::from_secs(5));
         h.translate(&ready);
-        let late = h.offer(&docs[case.lost], t0 + Duration::from_secs(6));
-        assert_eq!(event_names(&late), case.want, "{}", case.name);
+        let late = late.expect("a late event");
+        let out = h.offer(&late, t0 + Duration::from_secs(6));
+        assert_eq!(event_names(&out), want, "{name}");
         let stats = h.tr.late_stats();
-        assert_eq!(
-            (stats.delivered, stats.ignored),
-            case.counted,
-            "{}",
-            case.name
-        );
-        assert_eq!(h.tr.order_stats().gaps_given_up, 1, "{}", case.name);
+        assert_eq!((stats.delivered, stats.ignored), counted, "{name}");
+        assert_eq!(h.tr.order_stats().gaps_given_up, 1, "{name}");
     }
 }
 
@@ -206,15 +179,7 @@ fn channels_that_delivered_later_events_let_a_gap_go_early() {
     let ms = |n| t0 + Duration::from_millis(n);
     h.tr.channel_news(0, ChannelNews::Up, t0);
     h.tr.channel_news(1, ChannelNews::Up, t0);
-    let received = h.doc(&incoming()[0]);
-    let _lost = h.doc(&ev(
-        "CallAnsweredEvent",
-        &term("c1", "200:1", "Active", "tel:2002"),
-    ));
-    let held = h.doc(&ev(
-        "CallHeldEvent",
-        &term("c1", "200:1", "Held", "tel:2002"),
-    ));
+    let [received, _lost, held] = received_answered_held(&mut h);
     let retrieved = h.doc(&ev(
         "CallRetrievedEvent",
         &term("c1", "200:1", "Active", "tel:2002"),
