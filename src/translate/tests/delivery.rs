@@ -121,7 +121,13 @@ fn late_events_are_delivered_only_when_they_still_change_the_call() {
         }
     };
     // (case, events, CSTA events when the late one comes, (delivered, ignored))
-    let cases: [(&str, &str, &[&str], (u64, u64)); 6] = [
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+        (u64, u64),
+    );
+    let cases: [Case; 6] = [
         (
             "release of a call the model holds",
             "R A *C O",
