@@ -29,7 +29,7 @@ use crate::xsi::parse::{EventData, XsiEvent};
 
 use self::dedup::Dedup;
 use self::model::{party_state, CallModel};
-use self::order::{Released, Sequencer};
+use self::order::{Offered, Sequencer};
 pub use self::out::CstaEvent;
 use self::watch::ChannelNews;
 use crate::ratelimit::Every;
@@ -84,14 +84,15 @@ impl Translator {
             log::debug!("duplicate event {} dropped", ev.event_id);
             return Vec::new();
         }
-        let released = self.order.push(ev, link, now);
-        self.let_through(released, now)
+        match self.order.push(ev, link, now) {
+            Offered::Ready(ready) => ready,
+            Offered::Late(ev) => self.late(*ev, now).into_iter().collect(),
+        }
     }
 
     /// Events released because their gap was given up.
     pub fn expire(&mut self, now: Instant) -> Vec<XsiEvent> {
-        let released = self.order.expire(now);
-        self.let_through(released, now)
+        self.order.expire(now)
     }
 
     /// What the dispatcher learnt about channel `link` (see `watch`).
@@ -99,46 +100,35 @@ impl Translator {
         self.order.channel_news(link, news, now);
     }
 
-    /// In-order events, and the late ones that still change something.
-    fn let_through(&mut self, released: Vec<Released>, now: Instant) -> Vec<XsiEvent> {
-        let mut out = Vec::with_capacity(released.len());
-        for r in released {
-            match r {
-                Released::InOrder(ev) => out.push(ev),
-                Released::Late(ev) => {
-                    let matters = late::still_matters(&self.model, &ev);
-                    let what = if matters {
-                        self.late.delivered += 1;
-                        "still changes the call: delivered late"
-                    } else {
-                        self.late.ignored += 1;
-                        "changes nothing any more: ignored"
-                    };
-                    if let Some(held_back) = self.late_log.ready(now) {
-                        log::warn!(
-                            "subscription {}: event {} (sequence {}, {}) arrived after its gap \
-                             was given up; it {what} ({} late events delivered, {} ignored so \
-                             far{})",
-                            ev.subscription_id,
-                            ev.event_id,
-                            ev.sequence_number,
-                            late::describe(&ev),
-                            self.late.delivered,
-                            self.late.ignored,
-                            if held_back > 0 {
-                                format!("; {held_back} not logged")
-                            } else {
-                                String::new()
-                            }
-                        );
-                    }
-                    if matters {
-                        out.push(ev);
-                    }
+    /// An event that came after its gap was given up: let through only when
+    /// it still changes something.
+    fn late(&mut self, ev: XsiEvent, now: Instant) -> Option<XsiEvent> {
+        let matters = late::still_matters(&self.model, &ev);
+        let what = if matters {
+            self.late.delivered += 1;
+            "still changes the call: delivered late"
+        } else {
+            self.late.ignored += 1;
+            "changes nothing any more: ignored"
+        };
+        if let Some(held_back) = self.late_log.ready(now) {
+            log::warn!(
+                "subscription {}: event {} (sequence {}, {}) arrived after its gap was given \
+                 up; it {what} ({} late events delivered, {} ignored so far{})",
+                ev.subscription_id,
+                ev.event_id,
+                ev.sequence_number,
+                late::describe(&ev),
+                self.late.delivered,
+                self.late.ignored,
+                if held_back > 0 {
+                    format!("; {held_back} not logged")
+                } else {
+                    String::new()
                 }
-            }
+            );
         }
-        out
+        matters.then_some(ev)
     }
 
     pub fn order_stats(&self) -> order::OrderStats {

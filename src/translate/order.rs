@@ -24,7 +24,7 @@
 //! - when [`MAX_WAITING`] events pile up behind it (a memory guard).
 //!
 //! An event older than the next expected one (its gap was given up) is
-//! handed back as [`Released::Late`]; the translator decides whether it
+//! handed back as [`Offered::Late`]; the translator decides whether it
 //! still changes anything. The longest time an event was held is measured.
 
 #[cfg(test)]
@@ -66,13 +66,15 @@ fn ahead(from: u32, to: u32) -> u32 {
     (to - from).rem_euclid(i64::from(SEQ_MAX)) as u32
 }
 
-/// An event the sequencer lets go.
+/// What an offered event releases.
 #[derive(Debug)]
-pub enum Released {
-    /// Next in its subscription's sequence.
-    InOrder(XsiEvent),
-    /// Behind the sequence: its gap was given up before it came.
-    Late(XsiEvent),
+pub enum Offered {
+    /// The events now next in their subscription's sequence (none when the
+    /// offered one waits).
+    Ready(Vec<XsiEvent>),
+    /// The offered event is behind the sequence: its gap was given up
+    /// before it came (rare: boxed).
+    Late(Box<XsiEvent>),
 }
 
 /// `later` comes after `seq` in the ring (within half of it).
@@ -188,7 +190,7 @@ impl Sequencer {
 
     /// Offers one (first-time) event received on `link`; returns the events
     /// now released.
-    pub fn push(&mut self, ev: XsiEvent, link: usize, now: Instant) -> Vec<Released> {
+    pub fn push(&mut self, ev: XsiEvent, link: usize, now: Instant) -> Offered {
         let seq = ev.sequence_number;
         let mut out = Vec::new();
         let Some(stream) = self.streams.get_mut(&ev.subscription_id) else {
@@ -197,11 +199,10 @@ impl Sequencer {
             stream.delivered_on(link, seq);
             offer(&mut stream, ev, now, &mut out, &mut self.stats);
             self.streams.insert(sub, stream);
-            return out;
+            return Offered::Ready(out);
         };
         if seq != stream.next && ahead(stream.next, seq) > SEQ_MAX / 2 {
-            out.push(Released::Late(ev));
-            return out;
+            return Offered::Late(Box::new(ev));
         }
         stream.delivered_on(link, seq);
         let full = (stream.waiting.len() >= MAX_WAITING).then(|| ev.subscription_id.clone());
@@ -215,11 +216,11 @@ impl Sequencer {
                 self.give_up(&sub, now, GiveUp::Full, &mut out);
             }
         }
-        out
+        Offered::Ready(out)
     }
 
     /// Gives up the gaps that waited long enough; returns what that releases.
-    pub fn expire(&mut self, now: Instant) -> Vec<Released> {
+    pub fn expire(&mut self, now: Instant) -> Vec<XsiEvent> {
         let mut out = Vec::new();
         let due: Vec<String> = self
             .streams
@@ -263,7 +264,7 @@ impl Sequencer {
 
     /// Skips the first gap of `sub`: moves on to the earliest waiting event
     /// and releases what follows it.
-    fn give_up(&mut self, sub: &str, now: Instant, why: GiveUp, out: &mut Vec<Released>) {
+    fn give_up(&mut self, sub: &str, now: Instant, why: GiveUp, out: &mut Vec<XsiEvent>) {
         let Some(stream) = self.streams.get_mut(sub) else {
             return;
         };
@@ -328,12 +329,12 @@ fn offer(
     stream: &mut Stream,
     ev: XsiEvent,
     now: Instant,
-    out: &mut Vec<Released>,
+    out: &mut Vec<XsiEvent>,
     stats: &mut OrderStats,
 ) {
     if ev.sequence_number == stream.next {
         stream.next = next_seq(stream.next);
-        out.push(Released::InOrder(ev));
+        out.push(ev);
         drain(stream, now, out, stats);
     } else {
         stream.arrivals.push_back((ev.sequence_number, now));
@@ -343,12 +344,12 @@ fn offer(
 }
 
 /// Releases the waiting events that follow `next` without a gap.
-fn drain(stream: &mut Stream, now: Instant, out: &mut Vec<Released>, stats: &mut OrderStats) {
+fn drain(stream: &mut Stream, now: Instant, out: &mut Vec<XsiEvent>, stats: &mut OrderStats) {
     let mut released = false;
     while let Some((ev, arrived)) = stream.waiting.remove(&stream.next) {
         stream.next = next_seq(stream.next);
         stats.max_hold = stats.max_hold.max(now.saturating_duration_since(arrived));
-        out.push(Released::InOrder(ev));
+        out.push(ev);
         released = true;
     }
     if released {

@@ -19,14 +19,17 @@ fn ev(sub: &str, seq: u32) -> XsiEvent {
     }
 }
 
-/// "3" in order, "~3" late.
-fn names(v: &[Released]) -> Vec<String> {
-    v.iter()
-        .map(|r| match r {
-            Released::InOrder(e) => e.sequence_number.to_string(),
-            Released::Late(e) => format!("~{}", e.sequence_number),
-        })
-        .collect()
+/// What offering `seq` of subscription `sub` on `link` releases: "3" in
+/// order, "~3" late.
+fn push(s: &mut Sequencer, sub: &str, seq: u32, link: usize, now: Instant) -> Vec<String> {
+    match s.push(ev(sub, seq), link, now) {
+        Offered::Ready(ready) => names(&ready),
+        Offered::Late(e) => vec![format!("~{}", e.sequence_number)],
+    }
+}
+
+fn names(v: &[XsiEvent]) -> Vec<String> {
+    v.iter().map(|e| e.sequence_number.to_string()).collect()
 }
 
 #[test]
@@ -53,10 +56,10 @@ fn reordering_without_a_timer() {
         let now = Instant::now();
         let mut out = Vec::new();
         for &n in *input {
-            out.extend(s.push(ev("a", n), 0, now));
+            out.extend(push(&mut s, "a", n, 0, now));
         }
         let want: Vec<String> = want.iter().map(u32::to_string).collect();
-        assert_eq!(names(&out), want, "{input:?}");
+        assert_eq!(out, want, "{input:?}");
         assert_eq!(s.waiting(), 0);
         assert_eq!(s.stats().max_hold, Duration::ZERO, "{input:?}");
     }
@@ -66,9 +69,9 @@ fn reordering_without_a_timer() {
 fn subscriptions_are_independent() {
     let mut s = Sequencer::new(DEFAULT_REORDER_WAIT);
     let now = Instant::now();
-    assert!(s.push(ev("a", 2), 0, now).is_empty());
-    assert_eq!(names(&s.push(ev("b", 1), 0, now)), ["1"]);
-    assert_eq!(names(&s.push(ev("a", 1), 0, now)), ["1", "2"]);
+    assert!(push(&mut s, "a", 2, 0, now).is_empty());
+    assert_eq!(push(&mut s, "b", 1, 0, now), ["1"]);
+    assert_eq!(push(&mut s, "a", 1, 0, now), ["1", "2"]);
 }
 
 /// A script: `<ms>:<step>` separated by spaces, where a step is `e<link>.<seq>`
@@ -140,11 +143,11 @@ fn run(case: &Case) -> (Vec<String>, OrderStats) {
         let now = t0 + Duration::from_millis(ms.parse().expect("ms"));
         let link = |prefix: &str| step[prefix.len()..].parse::<usize>().expect("link");
         if step == "tick" {
-            out.extend(s.expire(now));
+            out.extend(names(&s.expire(now)));
         } else if let Some(ev_on) = step.strip_prefix('e') {
             let (link, seq) = ev_on.split_once('.').expect("e<link>.<seq>");
             let (link, seq) = (link.parse().expect("link"), seq.parse().expect("seq"));
-            out.extend(s.push(ev("a", seq), link, now));
+            out.extend(push(&mut s, "a", seq, link, now));
         } else if step.starts_with("up") {
             s.channel_news(link("up"), ChannelNews::Up, now);
         } else if step.starts_with("down") {
@@ -155,7 +158,7 @@ fn run(case: &Case) -> (Vec<String>, OrderStats) {
             panic!("{}: bad step {token}", case.name);
         }
     }
-    (names(&out), s.stats())
+    (out, s.stats())
 }
 
 #[test]
@@ -188,13 +191,13 @@ fn wraps_around() {
     s.streams.insert("a".into(), stream);
     let mut out = Vec::new();
     for n in [SEQ_MAX, SEQ_MAX - 1, 2, 1] {
-        out.extend(s.push(ev("a", n), 0, now));
+        out.extend(push(&mut s, "a", n, 0, now));
     }
     let want: Vec<String> = [SEQ_MAX - 1, SEQ_MAX, 1, 2]
         .iter()
         .map(u32::to_string)
         .collect();
-    assert_eq!(names(&out), want);
+    assert_eq!(out, want);
 }
 
 #[test]
@@ -203,10 +206,10 @@ fn too_many_waiting_gives_the_gap_up() {
     let now = Instant::now();
     let mut out = Vec::new();
     for n in 2..=(MAX_WAITING as u32 + 2) {
-        out.extend(s.push(ev("a", n), 0, now));
+        out.extend(push(&mut s, "a", n, 0, now));
     }
     assert_eq!(out.len(), MAX_WAITING + 1);
-    assert_eq!(names(&out[..1]), ["2"]);
+    assert_eq!(out[..1], ["2"]);
     assert_eq!(s.stats().gaps_given_up, 1);
 }
 
@@ -214,7 +217,7 @@ fn too_many_waiting_gives_the_gap_up() {
 fn forgetting_a_subscription_drops_its_waiting_events() {
     let mut s = Sequencer::new(DEFAULT_REORDER_WAIT);
     let now = Instant::now();
-    assert!(s.push(ev("a", 3), 0, now).is_empty());
+    assert!(push(&mut s, "a", 3, 0, now).is_empty());
     assert_eq!(s.waiting(), 1);
     s.forget("a");
     assert_eq!(s.waiting(), 0);
