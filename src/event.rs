@@ -64,6 +64,9 @@ pub enum ClientEvent {
         invoke_id: InvokeId,
         error: String,
     },
+    /// The client sent nothing for `csta.idle_timeout_s`: probe it with a
+    /// SystemStatus (any answer keeps it connected).
+    Idle,
     Closed {
         reason: String,
     },
@@ -81,6 +84,11 @@ pub enum LinkEvent {
     /// order: everything one socket read brought, sent as one message so a
     /// burst costs one wake-up of the dispatcher, not one per event.
     Xsi(Vec<XsiEvent>),
+    /// `count` acknowledgements were refused or could not be sent:
+    /// BroadWorks will re-send those events on another channel.
+    AckFailed {
+        count: usize,
+    },
 }
 
 /// Outcome of a subscription HTTP job (see `xsi::subscriber`).
@@ -149,6 +157,7 @@ impl fmt::Debug for Event {
                     }
                     ClientEvent::BadXml { invoke_id, .. } => format!("bad XML #{invoke_id}"),
                     ClientEvent::Invalid { invoke_id, .. } => format!("invalid #{invoke_id}"),
+                    ClientEvent::Idle => "idle".to_owned(),
                     ClientEvent::Closed { reason } => format!("closed: {reason}"),
                 };
                 write!(f, "{id} {what}")
@@ -159,6 +168,7 @@ impl fmt::Debug for Event {
                     LinkEvent::Up { channel_id } => format!("up {channel_id}"),
                     LinkEvent::Down { reason } => format!("down: {reason}"),
                     LinkEvent::Xsi(e) => format!("{} event(s)", e.len()),
+                    LinkEvent::AckFailed { count } => format!("{count} ack(s) failed"),
                 };
                 write!(f, "link#{i} {what}")
             }

@@ -173,6 +173,7 @@ fn run(config: Config) -> Result<(), String> {
             system_status_on_connect: config.csta.system_status_on_connect,
             default_domain: config.xsi.default_domain.clone(),
             link_names: settings.servers.iter().map(|s| s.0.clone()).collect(),
+            reorder_wait: config.xsi.reorder_wait,
         },
         jobs: jobs_tx,
         known: known.clone(),

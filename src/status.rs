@@ -30,6 +30,17 @@ pub struct StatusDoc {
     pub events_in: u64,
     pub events_out: u64,
     pub duplicates_dropped: u64,
+    /// Sequence gaps given up (the events behind released without the
+    /// missing one), and of those how many before `xsi.reorder_wait_s`
+    /// because no channel could still deliver the missing event.
+    pub gaps_given_up: u64,
+    pub gaps_given_up_early: u64,
+    /// Events that came after their gap was given up: delivered because
+    /// they still changed a call, or only counted.
+    pub late_events_delivered: u64,
+    pub late_events_ignored: u64,
+    /// Longest time an event waited behind a sequence gap.
+    pub max_hold_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -171,6 +182,11 @@ mod tests {
             events_in: 2468,
             events_out: 5678,
             duplicates_dropped: 3,
+            gaps_given_up: 1,
+            gaps_given_up_early: 0,
+            late_events_delivered: 1,
+            late_events_ignored: 0,
+            max_hold_ms: 1502,
         }
     }
 
@@ -188,6 +204,10 @@ mod tests {
             "events_in",
             "events_out",
             "duplicates_dropped",
+            "gaps_given_up",
+            "late_events_delivered",
+            "late_events_ignored",
+            "max_hold_ms",
         ] {
             assert!(v.get(key).is_some(), "missing {key}");
         }

@@ -193,7 +193,8 @@ fn allow_list_and_session_limit_and_idle_timeout() {
         "third session refused"
     );
     assert!(wait_until(T, || b.log().contains("max_sessions")));
-    // Idle clients are disconnected after 0.5 s.
+    // Idle clients that do not read (so cannot answer the SystemStatus
+    // probe) are disconnected after 0.5 s + 0.5 s.
     assert!(
         wait_until(T, || b.log().contains("sent nothing for")),
         "{}",
@@ -214,4 +215,57 @@ fn allow_list_and_session_limit_and_idle_timeout() {
         "{}",
         b2.log()
     );
+}
+
+/// Sends RequestSystemStatus and waits for its response.
+fn speak(c: &mut CstaClient) {
+    let id = c.request(&request_system_status_xml(c.ns())).unwrap();
+    assert!(c.response(id, T).is_ok());
+}
+
+#[test]
+fn silent_clients_are_probed_and_only_those_that_do_not_answer_are_cut_off() {
+    let b = start("csta-idle", |c| c["csta"]["idle_timeout_s"] = json!(0.6));
+    // A answers the server's SystemStatus (as a T-Server does), B does not.
+    let mut answering = CstaClient::connect(b.csta, Edition::Ed3).unwrap();
+    let mut mute = CstaClient::connect(b.csta, Edition::Ed3).unwrap();
+    mute.auto_ack = false;
+    speak(&mut answering);
+    speak(&mut mute);
+    // Silent for three idle periods and more: probed each time, answers,
+    // stays connected.
+    for probe in 0..3 {
+        let r = answering
+            .wait_for(T, |r| matches!(r.message, Message::SystemStatus { .. }))
+            .unwrap();
+        assert!(r.is_some(), "probe {probe}: {}", b.log());
+    }
+    speak(&mut answering);
+    // The mute one got its probe, then the connection was closed.
+    let closed = wait_until(T, || mute.recv(Duration::from_millis(100)).is_err());
+    assert!(closed, "{}", b.log());
+    let log = b.log();
+    assert!(
+        log.contains("did not answer the SystemStatus probe"),
+        "{log}"
+    );
+    assert_eq!(
+        log.matches("did not answer the SystemStatus probe").count(),
+        1,
+        "only the mute client is cut off: {log}"
+    );
+}
+
+#[test]
+fn idle_timeout_zero_never_probes() {
+    let b = start("csta-noidle", |c| c["csta"]["idle_timeout_s"] = json!(0));
+    let mut c = CstaClient::connect(b.csta, Edition::Ed3).unwrap();
+    speak(&mut c);
+    let opening = c
+        .wait_for(T, |r| matches!(r.message, Message::SystemStatus { .. }))
+        .unwrap();
+    assert!(opening.is_some(), "the opening SystemStatus");
+    // Silence is the point of this test: nothing may come for a while.
+    assert!(c.recv(Duration::from_millis(1500)).unwrap().is_none());
+    speak(&mut c);
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::ipnet::IpNet;
 use super::problems::Problems;
 use super::section::{indexed, Section};
-use super::values::{array, boolean, edition, ip_net, positive_usize, seconds, socket_addr};
+use super::values::{array, boolean, edition, ip_net, positive_usize, seconds_or_off, socket_addr};
 use crate::csta::edition::Edition;
 
 /// `csta`: the northbound CSTA listener.
@@ -20,7 +20,8 @@ pub struct CstaConfig {
     pub max_sessions: usize,
     /// `edition` [ed3], one of [`EDITIONS`](super::EDITIONS).
     pub edition: Edition,
-    /// `idle_timeout_s` [60].
+    /// `idle_timeout_s` [60]: a client silent this long is probed with
+    /// SystemStatus; zero turns the check off.
     pub idle_timeout: Duration,
     /// `system_status_on_connect` [false].
     pub system_status_on_connect: bool,
@@ -51,7 +52,12 @@ pub(super) fn read_csta(mut section: Section<'_>, problems: &mut Problems) -> Cs
             positive_usize,
         ),
         edition: section.field_or("edition", problems, default.edition, edition),
-        idle_timeout: section.field_or("idle_timeout_s", problems, default.idle_timeout, seconds),
+        idle_timeout: section.field_or(
+            "idle_timeout_s",
+            problems,
+            default.idle_timeout,
+            seconds_or_off,
+        ),
         system_status_on_connect: section.field_or(
             "system_status_on_connect",
             problems,

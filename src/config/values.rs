@@ -133,6 +133,14 @@ pub(super) fn seconds(value: &Value) -> Result<Duration, String> {
     }
 }
 
+/// A duration where `0` means "off" ([`Duration::ZERO`]).
+pub(super) fn seconds_or_off(value: &Value) -> Result<Duration, String> {
+    if value.as_f64() == Some(0.0) {
+        return Ok(Duration::ZERO);
+    }
+    seconds(value).map_err(|_| expected("a positive number of seconds, or 0 for off", value))
+}
+
 pub(super) fn edition(value: &Value) -> Result<Edition, String> {
     let text = string(value)?;
     // Exactly as listed: `Edition::from_name` would also take "ED3".

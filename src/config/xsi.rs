@@ -25,6 +25,7 @@ const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
 const DEFAULT_RECONNECT_INITIAL: Duration = Duration::from_secs(1);
 const DEFAULT_RECONNECT_MAX: Duration = Duration::from_secs(30);
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_REORDER_WAIT: Duration = Duration::from_secs(5);
 
 /// `xsi`: the southbound Xsi connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,6 +56,9 @@ pub struct XsiConfig {
     pub reconnect_max: Duration,
     /// `request_timeout_s` [10].
     pub request_timeout: Duration,
+    /// `reorder_wait_s` [5]: how long a subscription's events wait behind
+    /// a missing sequence number (BroadWorks' re-send must fit in it).
+    pub reorder_wait: Duration,
     /// `tls`: `ca_file` [system roots] read and checked at load time,
     /// `accept_invalid_certs` [false].
     pub tls: Trust,
@@ -117,6 +121,7 @@ pub(super) fn read_xsi(
         DEFAULT_REQUEST_TIMEOUT,
         seconds,
     );
+    let reorder_wait = section.field_or("reorder_wait_s", problems, DEFAULT_REORDER_WAIT, seconds);
     let tls = read_tls(section.section("tls", problems), base_dir, problems);
     section.finish(problems);
     Some(XsiConfig {
@@ -133,6 +138,7 @@ pub(super) fn read_xsi(
         reconnect_initial,
         reconnect_max,
         request_timeout,
+        reorder_wait,
         tls,
     })
 }

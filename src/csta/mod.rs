@@ -15,12 +15,14 @@
 //! - [`build`]: the documents the server sends.
 //!
 //! The thread modules [`server`] (the listener) and [`session`] (one
-//! client's reader and writer) own the sockets and use the ones above.
-//! Tests check what is sent with the one schema checker, `schema_check`.
+//! client's reader and writer) own the sockets and use the ones above;
+//! [`keepalive`] sets TCP keep-alive on them. Tests check what is sent
+//! with the one schema checker, `schema_check`.
 
 pub mod build;
 pub mod edition;
 pub mod frame;
+pub mod keepalive;
 pub mod parse;
 #[cfg(test)]
 pub(crate) mod schema_check;

@@ -5,8 +5,11 @@
 //! with a bad header closes this session only — nothing after it can be
 //! trusted — with a log line naming the peer; a payload that is not
 //! well-formed XML is reported so the dispatcher answers `generic` and the
-//! session goes on. A client that sends nothing for `idle_timeout` is
-//! disconnected (socket read timeout).
+//! session goes on. A client that sends nothing for `idle_timeout` (a
+//! socket read timeout; zero turns the check off) is probed: the dispatcher
+//! sends it a SystemStatus, which a client answers. Anything it sends keeps
+//! it; silence for [`PROBE_WAIT`] more (or `idle_timeout` when shorter)
+//! disconnects it. A vanished peer is found by TCP keep-alive.
 //!
 //! The writer drains a bounded queue filled by the dispatcher and flushes
 //! when the queue is empty, so bursts of events go out in few syscalls. A
@@ -36,6 +39,10 @@ use crate::thread::{self, Handle};
 pub const OUTBOX: usize = 16 * 1024;
 /// A write that cannot progress for this long ends the session.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a silent client has to answer the idle probe (SystemStatus):
+/// a live client answers in milliseconds; ten seconds leave room for a
+/// busy one without keeping a dead session for long.
+pub const PROBE_WAIT: Duration = Duration::from_secs(10);
 
 pub struct SessionThreads {
     socket: TcpStream,
@@ -75,7 +82,10 @@ pub fn start(
     inbox: Sender<Event>,
 ) -> std::io::Result<SessionThreads> {
     stream.set_nodelay(true)?;
-    stream.set_read_timeout(Some(idle_timeout))?;
+    if let Err(e) = crate::csta::keepalive::enable(&stream) {
+        log::warn!("{id} ({peer}): cannot enable TCP keep-alive: {e}");
+    }
+    stream.set_read_timeout((!idle_timeout.is_zero()).then_some(idle_timeout))?;
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
     let (outbox, queue) = bounded(OUTBOX);
     let read_half = stream.try_clone()?;
@@ -134,20 +144,39 @@ fn read_loop(
 ) -> String {
     let mut decoder = FrameDecoder::new();
     let mut buf = vec![0u8; 64 * 1024];
+    let probe_wait = idle_timeout.min(PROBE_WAIT);
+    let mut probing = false;
     loop {
         let n = match stream.read(&mut buf) {
             Ok(0) => return "connection closed by the client".into(),
             Ok(n) => n,
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                if !probing {
+                    probing = true;
+                    let _ = stream.set_read_timeout(Some(probe_wait));
+                    if inbox.send(Event::Client(id, ClientEvent::Idle)).is_err() {
+                        return "shutting down".into();
+                    }
+                    continue;
+                }
                 log::warn!(
-                    "{id} ({peer}) sent nothing for {}s: disconnecting (csta.idle_timeout_s)",
-                    idle_timeout.as_secs_f64()
+                    "{id} ({peer}) sent nothing for {:.1}s and did not answer the SystemStatus \
+                     probe within {:.1}s: disconnecting (csta.idle_timeout_s)",
+                    idle_timeout.as_secs_f64(),
+                    probe_wait.as_secs_f64()
                 );
                 return "idle timeout".into();
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return format!("read error: {e}"),
+            Err(e) => {
+                log::warn!("{id} ({peer}): connection lost ({e})");
+                return format!("read error: {e}");
+            }
         };
+        if probing {
+            probing = false;
+            let _ = stream.set_read_timeout(Some(idle_timeout));
+        }
         decoder.push(&buf[..n]);
         loop {
             let frame = match decoder.next_frame() {

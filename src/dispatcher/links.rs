@@ -10,6 +10,7 @@ use crate::csta::build::{self, ErrorCategory};
 use crate::csta::frame::InvokeId;
 use crate::event::{ClientId, LinkEvent, LinkId};
 use crate::status::XspStatus;
+use crate::translate::watch::ChannelNews;
 use crate::xsi::parse::{EventData, XsiEvent};
 
 use super::{Ctx, State};
@@ -84,6 +85,16 @@ impl From<&Link> for XspStatus {
 
 impl State {
     pub(super) fn on_link(&mut self, ctx: &Ctx, LinkId(i): LinkId, ev: LinkEvent) {
+        let now = std::time::Instant::now();
+        let news = match &ev {
+            LinkEvent::Connecting | LinkEvent::Xsi(_) => None,
+            LinkEvent::Up { .. } => Some(ChannelNews::Up),
+            LinkEvent::Down { .. } => Some(ChannelNews::Down),
+            LinkEvent::AckFailed { .. } => Some(ChannelNews::AckFailed),
+        };
+        if let Some(news) = news {
+            self.translator.channel_news(i, news, now);
+        }
         let was_normal = self.overall_normal();
         let Some(link) = self.links.0.get_mut(i) else {
             return;
@@ -103,7 +114,7 @@ impl State {
                 link.last_error = Some(reason);
                 (LinkState::Down, false)
             }
-            LinkEvent::Xsi(_) => return,
+            LinkEvent::Xsi(_) | LinkEvent::AckFailed { .. } => return,
         };
         ctx.flags.set(i, up);
         if link.state != state {
@@ -176,7 +187,7 @@ impl State {
         if let Some(link) = self.links.0.get_mut(i) {
             link.events += 1;
         }
-        for ready in self.translator.accept(ev, std::time::Instant::now()) {
+        for ready in self.translator.accept(ev, i, std::time::Instant::now()) {
             self.deliver(ctx, ready);
         }
     }

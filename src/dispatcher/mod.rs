@@ -41,6 +41,8 @@ pub struct DispatcherConfig {
     pub system_status_on_connect: bool,
     pub default_domain: Option<String>,
     pub link_names: Vec<String>,
+    /// `xsi.reorder_wait_s`.
+    pub reorder_wait: Duration,
 }
 
 /// What the dispatcher talks to besides its inbox.
@@ -123,7 +125,7 @@ impl State {
             sessions: Sessions::default(),
             devices: Devices::default(),
             links: Links::new(&cfg.link_names),
-            translator: Translator::new(),
+            translator: Translator::new(cfg.reorder_wait),
             events_in: 0,
             events_out: 0,
             snapshots: Vec::new(),
@@ -164,6 +166,8 @@ impl State {
     }
 
     fn status_doc(&self) -> StatusDoc {
+        let order = self.translator.order_stats();
+        let late = self.translator.late_stats();
         StatusDoc {
             version: env!("CARGO_PKG_VERSION"),
             pid: std::process::id(),
@@ -179,6 +183,11 @@ impl State {
             events_in: self.events_in,
             events_out: self.events_out,
             duplicates_dropped: self.translator.duplicates_dropped(),
+            gaps_given_up: order.gaps_given_up,
+            gaps_given_up_early: order.gaps_given_up_early,
+            late_events_delivered: late.delivered,
+            late_events_ignored: late.ignored,
+            max_hold_ms: u64::try_from(order.max_hold.as_millis()).unwrap_or(u64::MAX),
         }
     }
 }

@@ -179,6 +179,17 @@ impl State {
                 let xml = build::error_code(ns, ErrorCategory::Operation, "invalidParameterValue");
                 self.respond(ctx, id, invoke_id, &xml);
             }
+            ClientEvent::Idle => {
+                // Any answer keeps the client; the session reader cuts it
+                // off when none comes (see csta::session).
+                if let Some(s) = self.sessions.get(id) {
+                    log::debug!("{id} ({}) is silent: probing it with SystemStatus", s.peer);
+                }
+                let ns = self.ns(ctx, id);
+                let status = self.system_status();
+                self.sessions
+                    .send_request(id, &build::system_status(ns, status));
+            }
             ClientEvent::Closed { reason } => {
                 if let Some(s) = self.sessions.get(id) {
                     log::info!("{id} ({}) closed: {reason}", s.peer);

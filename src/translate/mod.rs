@@ -4,70 +4,139 @@
 //! The dispatcher offers every event it receives to [`Translator::accept`],
 //! which drops duplicates (same eventID, e.g. re-sent on another channel
 //! after a failure) and releases events per subscription in
-//! `sequenceNumber` order; [`Translator::translate`] then turns one released
+//! `sequenceNumber` order (waiting for a missing one as `order` explains,
+//! with what the dispatcher tells it of the channels); an event that comes
+//! after its gap was given up is let through only when it still changes
+//! something (`late`). [`Translator::translate`] then turns one released
 //! event into the CSTA events for the monitors of its target.
 
 pub mod dedup;
+pub mod late;
 pub mod map;
 pub mod model;
 pub mod order;
 pub mod out;
+pub mod watch;
 
 #[cfg(test)]
 mod tests;
 
 use std::collections::HashSet;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::csta::parse::SnapshotItem;
 use crate::xsi::parse::{EventData, XsiEvent};
 
 use self::dedup::Dedup;
 use self::model::{party_state, CallModel};
-use self::order::Sequencer;
+use self::order::{Offered, Sequencer};
 pub use self::out::CstaEvent;
+use self::watch::ChannelNews;
+use crate::ratelimit::Every;
 
 pub struct Translator {
     dedup: Dedup,
     order: Sequencer,
     pub model: CallModel,
     duplicates: u64,
+    late: LateStats,
+    late_log: Every,
     /// Unknown event types already logged (once each).
     unknown_logged: HashSet<String>,
     pub unknown_events: u64,
 }
 
+/// Events that came after their gap was given up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LateStats {
+    /// Applied and delivered: they still changed something.
+    pub delivered: u64,
+    /// Counted and logged only.
+    pub ignored: u64,
+}
+
 impl Default for Translator {
     fn default() -> Self {
-        Self::new()
+        Self::new(order::DEFAULT_REORDER_WAIT)
     }
 }
 
 impl Translator {
-    pub fn new() -> Self {
+    /// `reorder_wait`: `xsi.reorder_wait_s`, the longest a gap is waited for.
+    pub fn new(reorder_wait: Duration) -> Self {
         Translator {
             dedup: Dedup::new(dedup::DEFAULT_WINDOW),
-            order: Sequencer::new(order::DEFAULT_GAP_WAIT),
+            order: Sequencer::new(reorder_wait),
             model: CallModel::default(),
             duplicates: 0,
+            late: LateStats::default(),
+            late_log: Every::default(),
             unknown_logged: HashSet::new(),
             unknown_events: 0,
         }
     }
 
-    /// Takes one received event; returns the events now ready, in order.
-    pub fn accept(&mut self, ev: XsiEvent, now: Instant) -> Vec<XsiEvent> {
+    /// Takes one event received on `link`; returns the events now ready,
+    /// in order.
+    pub fn accept(&mut self, ev: XsiEvent, link: usize, now: Instant) -> Vec<XsiEvent> {
         if !self.dedup.first_time(&ev.event_id) {
             self.duplicates += 1;
             log::debug!("duplicate event {} dropped", ev.event_id);
             return Vec::new();
         }
-        self.order.push(ev, now)
+        match self.order.push(ev, link, now) {
+            Offered::Ready(ready) => ready,
+            Offered::Late(ev) => self.late(*ev, now).into_iter().collect(),
+        }
     }
 
-    /// Events released because their gap waited long enough.
+    /// Events released because their gap was given up.
     pub fn expire(&mut self, now: Instant) -> Vec<XsiEvent> {
         self.order.expire(now)
+    }
+
+    /// What the dispatcher learnt about channel `link` (see `watch`).
+    pub fn channel_news(&mut self, link: usize, news: ChannelNews, now: Instant) {
+        self.order.channel_news(link, news, now);
+    }
+
+    /// An event that came after its gap was given up: let through only when
+    /// it still changes something.
+    fn late(&mut self, ev: XsiEvent, now: Instant) -> Option<XsiEvent> {
+        let matters = late::still_matters(&self.model, &ev);
+        let what = if matters {
+            self.late.delivered += 1;
+            "still changes the call: delivered late"
+        } else {
+            self.late.ignored += 1;
+            "changes nothing any more: ignored"
+        };
+        if let Some(held_back) = self.late_log.ready(now) {
+            log::warn!(
+                "subscription {}: event {} (sequence {}, {}) arrived after its gap was given \
+                 up; it {what} ({} late events delivered, {} ignored so far{})",
+                ev.subscription_id,
+                ev.event_id,
+                ev.sequence_number,
+                late::describe(&ev),
+                self.late.delivered,
+                self.late.ignored,
+                if held_back > 0 {
+                    format!("; {held_back} not logged")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        matters.then_some(ev)
+    }
+
+    pub fn order_stats(&self) -> order::OrderStats {
+        self.order.stats()
+    }
+
+    pub fn late_stats(&self) -> LateStats {
+        self.late
     }
 
     /// The CSTA events for the monitors of `user` (the event's target).

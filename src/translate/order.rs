@@ -1,25 +1,54 @@
-//! Per-subscription ordering by `sequenceNumber`.
+//! Per-subscription ordering by `sequenceNumber`, and when to give a gap up.
 //!
 //! BroadWorks numbers the events of a subscription 1, 2, 3 … (wrapping from
 //! 2147483647 to 1) and spreads them over the channels of the set, so two
 //! consecutive events can overtake each other on different channels. Events
-//! are released in sequence; one that arrives early waits, at most
-//! `gap_wait` (or until `MAX_WAITING` pile up behind a gap), for the missing
-//! ones, after which the gap is logged and skipped. An event older than the
-//! next expected one after a skipped gap is dropped with a log line: it would
-//! reorder the call model.
+//! are released in sequence; an early one waits for the missing ones. A gap
+//! that fills is released at once, whatever the time. One that does not is
+//! given up (logged, counted, the waiting events released):
+//!
+//! - after `reorder_wait` (`xsi.reorder_wait_s`), always: that covers the
+//!   re-send BroadWorks makes, on another channel, of an event whose channel
+//!   died or whose acknowledgement failed;
+//! - after [`QUIET_SETTLE`] already when the channels prove that nothing
+//!   can fill it any more: no fault (a channel down, acknowledgements
+//!   refused) since `reorder_wait` before the gap opened, so no re-send is
+//!   due, and every channel that is up has either opened after the gap or
+//!   delivered a later event of the same subscription. A channel writes its
+//!   documents in order, so a channel that delivered event n+2 has
+//!   delivered n too, if it ever carried it. Merely "delivered something
+//!   since the gap opened" is no proof: a channel that was stalled delivers
+//!   its backlog, older than the gap, when it resumes. A stalled channel
+//!   proves nothing, so its gaps wait for the re-send although the stall is
+//!   not known yet (that takes a read timeout of three heartbeat intervals);
+//! - when [`MAX_WAITING`] events pile up behind it (a memory guard).
+//!
+//! An event older than the next expected one (its gap was given up) is
+//! handed back as [`Offered::Late`]; the translator decides whether it
+//! still changes anything. The longest time an event was held is measured.
 
-use std::collections::HashMap;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::ratelimit::Every;
 use crate::xsi::parse::XsiEvent;
 
-pub const DEFAULT_GAP_WAIT: Duration = Duration::from_millis(500);
+use super::watch::{ChannelNews, ChannelWatch};
+
+/// `xsi.reorder_wait_s` default.
+pub const DEFAULT_REORDER_WAIT: Duration = Duration::from_secs(5);
+/// How long a gap waits at least even when the channels prove it cannot
+/// fill any more: a margin in case BroadWorks hands a subscription's events
+/// to a channel not strictly in sequence order, and the fixed wait of
+/// earlier versions, so a healthy system loses nothing it did not before.
+pub const QUIET_SETTLE: Duration = Duration::from_millis(500);
 /// Events held behind one gap before giving up on it. A memory guard only:
-/// it must exceed what arrives within `gap_wait` at full speed (two channel
+/// it must exceed what arrives within the wait at full speed (two channel
 /// threads can drift apart by tens of thousands of events under load), or
-/// the overtaken channel's events would be dropped as late.
+/// the overtaken channel's events would come late.
 pub const MAX_WAITING: usize = 32 * 1024;
 const SEQ_MAX: u32 = 2_147_483_647;
 
@@ -37,99 +66,253 @@ fn ahead(from: u32, to: u32) -> u32 {
     (to - from).rem_euclid(i64::from(SEQ_MAX)) as u32
 }
 
+/// What an offered event releases.
+#[derive(Debug)]
+pub enum Offered {
+    /// The events now next in their subscription's sequence (none when the
+    /// offered one waits).
+    Ready(Vec<XsiEvent>),
+    /// The offered event is behind the sequence: its gap was given up
+    /// before it came (rare: boxed).
+    Late(Box<XsiEvent>),
+}
+
+/// `later` comes after `seq` in the ring (within half of it).
+fn is_after(seq: u32, later: u32) -> bool {
+    later != seq && ahead(seq, later) < SEQ_MAX / 2
+}
+
+/// Why a gap was given up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GiveUp {
+    /// `reorder_wait` passed.
+    Waited,
+    /// The channels show nothing can fill it any more.
+    Quiet,
+    /// Too many events behind it.
+    Full,
+}
+
 struct Stream {
     next: u32,
     /// Early events by sequence number, with their arrival time.
     waiting: HashMap<u32, (XsiEvent, Instant)>,
+    /// Waiting sequence numbers in arrival order (some already released):
+    /// the front one still waiting arrived first.
+    arrivals: VecDeque<(u32, Instant)>,
+    /// Arrival of the earliest waiting event: since when `next` is missing.
+    since: Option<Instant>,
+    /// Per link: the furthest sequence number it delivered.
+    furthest_on: Vec<Option<u32>>,
+}
+
+impl Stream {
+    fn new() -> Stream {
+        Stream {
+            next: 1,
+            waiting: HashMap::new(),
+            arrivals: VecDeque::new(),
+            since: None,
+            furthest_on: Vec::new(),
+        }
+    }
+
+    fn delivered_on(&mut self, link: usize, seq: u32) {
+        if self.furthest_on.len() <= link {
+            self.furthest_on.resize(link + 1, None);
+        }
+        let slot = &mut self.furthest_on[link];
+        if slot.is_none_or(|f| is_after(f, seq)) {
+            *slot = Some(seq);
+        }
+    }
+
+    /// Link `link` delivered an event after the missing `next`.
+    fn passed_gap(&self, link: usize) -> bool {
+        self.furthest_on
+            .get(link)
+            .copied()
+            .flatten()
+            .is_some_and(|f| is_after(self.next, f))
+    }
+
+    /// Recomputes `since` after events were released (amortised O(1)).
+    fn update_since(&mut self) {
+        while let Some(&(seq, t)) = self.arrivals.front() {
+            if self.waiting.get(&seq).is_some_and(|(_, at)| *at == t) {
+                break;
+            }
+            self.arrivals.pop_front();
+        }
+        self.since = self.arrivals.front().map(|&(_, t)| t);
+    }
+}
+
+/// Counters for the status file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OrderStats {
+    pub gaps_given_up: u64,
+    /// Of those, given up before `reorder_wait` because nothing could fill them.
+    pub gaps_given_up_early: u64,
+    /// Longest time an event waited behind a gap.
+    pub max_hold: Duration,
 }
 
 pub struct Sequencer {
     streams: HashMap<String, Stream>,
-    gap_wait: Duration,
-    pub gaps_skipped: u64,
-    pub late_dropped: u64,
+    reorder_wait: Duration,
+    settle: Duration,
+    watch: ChannelWatch,
+    stats: OrderStats,
     gap_log: Every,
-    late_log: Every,
 }
 
 impl Sequencer {
-    pub fn new(gap_wait: Duration) -> Self {
+    pub fn new(reorder_wait: Duration) -> Self {
         Sequencer {
             streams: HashMap::new(),
-            gap_wait,
-            gaps_skipped: 0,
-            late_dropped: 0,
+            reorder_wait,
+            settle: QUIET_SETTLE.min(reorder_wait),
+            watch: ChannelWatch::default(),
+            stats: OrderStats::default(),
             gap_log: Every::default(),
-            late_log: Every::default(),
         }
     }
 
-    /// Offers one event; returns the events now ready, in order.
-    pub fn push(&mut self, ev: XsiEvent, now: Instant) -> Vec<XsiEvent> {
+    pub fn stats(&self) -> OrderStats {
+        self.stats
+    }
+
+    /// What the dispatcher learnt about channel `link`.
+    pub fn channel_news(&mut self, link: usize, news: ChannelNews, now: Instant) {
+        self.watch.news(link, news, now);
+    }
+
+    /// Offers one (first-time) event received on `link`; returns the events
+    /// now released.
+    pub fn push(&mut self, ev: XsiEvent, link: usize, now: Instant) -> Offered {
         let seq = ev.sequence_number;
-        let stream = self
-            .streams
-            .entry(ev.subscription_id.clone())
-            .or_insert(Stream {
-                next: 1,
-                waiting: HashMap::new(),
-            });
-        let mut ready = Vec::new();
-        if seq == stream.next {
-            stream.next = next_seq(seq);
-            ready.push(ev);
-            drain(stream, &mut ready);
-            return ready;
+        let mut out = Vec::new();
+        let Some(stream) = self.streams.get_mut(&ev.subscription_id) else {
+            let mut stream = Stream::new();
+            let sub = ev.subscription_id.clone();
+            stream.delivered_on(link, seq);
+            offer(&mut stream, ev, now, &mut out, &mut self.stats);
+            self.streams.insert(sub, stream);
+            return Offered::Ready(out);
+        };
+        if seq != stream.next && ahead(stream.next, seq) > SEQ_MAX / 2 {
+            return Offered::Late(Box::new(ev));
         }
-        if ahead(stream.next, seq) > SEQ_MAX / 2 {
-            self.late_dropped += 1;
-            if self.late_log.ready(now).is_some() {
-                log::warn!(
-                    "subscription {}: event {} (sequence {seq}) arrived after its gap was skipped \
-                     (expecting {}); dropped ({} late events so far)",
-                    ev.subscription_id,
-                    ev.event_id,
-                    stream.next,
-                    self.late_dropped
-                );
+        stream.delivered_on(link, seq);
+        let full = (stream.waiting.len() >= MAX_WAITING).then(|| ev.subscription_id.clone());
+        offer(stream, ev, now, &mut out, &mut self.stats);
+        if let Some(sub) = full {
+            if self
+                .streams
+                .get(&sub)
+                .is_some_and(|s| s.waiting.len() > MAX_WAITING)
+            {
+                self.give_up(&sub, now, GiveUp::Full, &mut out);
             }
-            return ready;
         }
-        stream.waiting.insert(seq, (ev, now));
-        if stream.waiting.len() > MAX_WAITING {
-            log::warn!(
-                "subscription {}: {MAX_WAITING} events wait behind sequence {}; skipping the gap",
-                ev_sub(stream),
-                stream.next
-            );
-            self.gaps_skipped += 1;
-            skip_gap(stream, &mut ready);
-        }
-        ready
+        Offered::Ready(out)
     }
 
-    /// Releases streams whose gap has waited long enough.
+    /// Gives up the gaps that waited long enough; returns what that releases.
     pub fn expire(&mut self, now: Instant) -> Vec<XsiEvent> {
-        let mut ready = Vec::new();
-        for (sub, stream) in &mut self.streams {
-            let Some(oldest) = stream.waiting.values().map(|(_, t)| *t).min() else {
-                continue;
-            };
-            if now.duration_since(oldest) >= self.gap_wait {
-                if self.gap_log.ready(now).is_some() {
-                    log::warn!(
-                        "subscription {sub}: event(s) from sequence {} never arrived within {:?}; \
-                         going on ({} gaps skipped so far)",
-                        stream.next,
-                        self.gap_wait,
-                        self.gaps_skipped + 1
-                    );
-                }
-                self.gaps_skipped += 1;
-                skip_gap(stream, &mut ready);
+        let mut out = Vec::new();
+        let due: Vec<String> = self
+            .streams
+            .iter()
+            .filter(|(_, s)| s.since.is_some())
+            .map(|(sub, _)| sub.clone())
+            .collect();
+        for sub in due {
+            // Giving one gap up can leave another behind it that has
+            // waited as long: keep going while one is due.
+            while let Some(why) = self.due(&sub, now) {
+                self.give_up(&sub, now, why, &mut out);
             }
         }
-        ready
+        out
+    }
+
+    fn due(&self, sub: &str, now: Instant) -> Option<GiveUp> {
+        let stream = self.streams.get(sub)?;
+        let since = stream.since?;
+        let waited = now.saturating_duration_since(since);
+        if waited >= self.reorder_wait {
+            Some(GiveUp::Waited)
+        } else if waited >= self.settle && self.unfillable(stream, since) {
+            Some(GiveUp::Quiet)
+        } else {
+            None
+        }
+    }
+
+    /// Nothing can fill `stream`'s gap, open since `since`, any more: no
+    /// re-send is due, and every open channel either opened after the gap
+    /// or delivered a later event of the subscription.
+    fn unfillable(&self, stream: &Stream, since: Instant) -> bool {
+        if !self.watch.no_fault_since(since, self.reorder_wait) {
+            return false;
+        }
+        let mut up = self.watch.up().peekable();
+        up.peek().is_some() && up.all(|(link, up_at)| up_at > since || stream.passed_gap(link))
+    }
+
+    /// Skips the first gap of `sub`: moves on to the earliest waiting event
+    /// and releases what follows it.
+    fn give_up(&mut self, sub: &str, now: Instant, why: GiveUp, out: &mut Vec<XsiEvent>) {
+        let Some(stream) = self.streams.get_mut(sub) else {
+            return;
+        };
+        let next = stream.next;
+        let Some(&first) = stream.waiting.keys().min_by_key(|&&s| ahead(next, s)) else {
+            stream.arrivals.clear();
+            stream.since = None;
+            return;
+        };
+        let waited = stream
+            .since
+            .map_or(Duration::ZERO, |s| now.saturating_duration_since(s));
+        self.stats.gaps_given_up += 1;
+        if why == GiveUp::Quiet {
+            self.stats.gaps_given_up_early += 1;
+        }
+        let missing = if ahead(next, first) == 1 {
+            format!("event {next}")
+        } else {
+            let last = if first == 1 { SEQ_MAX } else { first - 1 };
+            format!("events {next}..{last}")
+        };
+        let reason = match why {
+            GiveUp::Waited => format!(
+                "not re-sent within xsi.reorder_wait_s ({:?})",
+                self.reorder_wait
+            ),
+            GiveUp::Quiet => {
+                "no channel can still deliver it (each has delivered later events, no fault)"
+                    .to_owned()
+            }
+            GiveUp::Full => format!("{MAX_WAITING} events wait behind it"),
+        };
+        if let Some(held_back) = self.gap_log.ready(now) {
+            log::warn!(
+                "subscription {sub}: sequence {missing} missing for {} ms: {reason}; going on \
+                 ({} gaps given up so far{})",
+                waited.as_millis(),
+                self.stats.gaps_given_up,
+                if held_back > 0 {
+                    format!(", {held_back} not logged")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        stream.next = first;
+        drain(stream, now, out, &mut self.stats);
     }
 
     pub fn forget(&mut self, subscription_id: &str) {
@@ -141,143 +324,35 @@ impl Sequencer {
     }
 }
 
-fn ev_sub(stream: &Stream) -> &str {
-    stream
-        .waiting
-        .values()
-        .next()
-        .map_or("?", |(e, _)| e.subscription_id.as_str())
-}
-
-/// Moves `next` to the earliest waiting event and releases what follows.
-fn skip_gap(stream: &mut Stream, ready: &mut Vec<XsiEvent>) {
-    let next = stream.next;
-    if let Some(&first) = stream.waiting.keys().min_by_key(|&&s| ahead(next, s)) {
-        stream.next = first;
-        drain(stream, ready);
-    }
-}
-
-fn drain(stream: &mut Stream, ready: &mut Vec<XsiEvent>) {
-    while let Some((ev, _)) = stream.waiting.remove(&stream.next) {
+/// Takes an event that is not behind the sequence.
+fn offer(
+    stream: &mut Stream,
+    ev: XsiEvent,
+    now: Instant,
+    out: &mut Vec<XsiEvent>,
+    stats: &mut OrderStats,
+) {
+    if ev.sequence_number == stream.next {
         stream.next = next_seq(stream.next);
-        ready.push(ev);
+        out.push(ev);
+        drain(stream, now, out, stats);
+    } else {
+        stream.arrivals.push_back((ev.sequence_number, now));
+        stream.waiting.insert(ev.sequence_number, (ev, now));
+        stream.since = Some(stream.since.map_or(now, |s| s.min(now)));
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::xsi::parse::EventData;
-
-    fn ev(sub: &str, seq: u32) -> XsiEvent {
-        XsiEvent {
-            event_id: format!("{sub}-{seq}"),
-            sequence_number: seq,
-            user_id: "owner".into(),
-            external_application_id: "app".into(),
-            subscription_id: sub.into(),
-            channel_id: None,
-            target_id: Some("u@d".into()),
-            data: EventData::HookStatus {
-                hook_status: "On-Hook".into(),
-            },
-        }
+/// Releases the waiting events that follow `next` without a gap.
+fn drain(stream: &mut Stream, now: Instant, out: &mut Vec<XsiEvent>, stats: &mut OrderStats) {
+    let mut released = false;
+    while let Some((ev, arrived)) = stream.waiting.remove(&stream.next) {
+        stream.next = next_seq(stream.next);
+        stats.max_hold = stats.max_hold.max(now.saturating_duration_since(arrived));
+        out.push(ev);
+        released = true;
     }
-
-    fn seqs(v: &[XsiEvent]) -> Vec<u32> {
-        v.iter().map(|e| e.sequence_number).collect()
-    }
-
-    #[test]
-    fn ring_arithmetic() {
-        assert_eq!(next_seq(1), 2);
-        assert_eq!(next_seq(SEQ_MAX), 1);
-        assert_eq!(ahead(5, 7), 2);
-        assert_eq!(ahead(SEQ_MAX, 1), 1);
-        assert!(ahead(7, 5) > SEQ_MAX / 2);
-    }
-
-    #[test]
-    fn in_order_passes_straight_through() {
-        let mut s = Sequencer::new(DEFAULT_GAP_WAIT);
-        let now = Instant::now();
-        for n in 1..=5 {
-            assert_eq!(seqs(&s.push(ev("a", n), now)), vec![n]);
-        }
-    }
-
-    #[test]
-    fn swapped_pairs_are_reordered() {
-        let cases: &[(&[u32], &[u32])] = &[
-            (&[2, 1, 3], &[1, 2, 3]),
-            (&[2, 1, 4, 3], &[1, 2, 3, 4]),
-            (&[3, 2, 1], &[1, 2, 3]),
-            (&[1, 3, 2, 5, 4, 6], &[1, 2, 3, 4, 5, 6]),
-        ];
-        for (input, want) in cases {
-            let mut s = Sequencer::new(DEFAULT_GAP_WAIT);
-            let now = Instant::now();
-            let mut out = Vec::new();
-            for &n in *input {
-                out.extend(s.push(ev("a", n), now));
-            }
-            assert_eq!(seqs(&out), *want, "{input:?}");
-            assert_eq!(s.waiting(), 0);
-        }
-    }
-
-    #[test]
-    fn subscriptions_are_independent() {
-        let mut s = Sequencer::new(DEFAULT_GAP_WAIT);
-        let now = Instant::now();
-        assert!(s.push(ev("a", 2), now).is_empty());
-        assert_eq!(seqs(&s.push(ev("b", 1), now)), vec![1]);
-        assert_eq!(seqs(&s.push(ev("a", 1), now)), vec![1, 2]);
-    }
-
-    #[test]
-    fn gap_is_skipped_after_the_wait_and_late_event_dropped() {
-        let mut s = Sequencer::new(Duration::from_millis(100));
-        let t0 = Instant::now();
-        assert_eq!(seqs(&s.push(ev("a", 1), t0)), vec![1]);
-        assert!(s.push(ev("a", 3), t0).is_empty());
-        assert!(s.push(ev("a", 4), t0).is_empty());
-        assert!(s.expire(t0 + Duration::from_millis(50)).is_empty());
-        assert_eq!(seqs(&s.expire(t0 + Duration::from_millis(100))), vec![3, 4]);
-        assert_eq!(s.gaps_skipped, 1);
-        assert!(s.push(ev("a", 2), t0).is_empty(), "late");
-        assert_eq!(s.late_dropped, 1);
-        assert_eq!(seqs(&s.push(ev("a", 5), t0)), vec![5]);
-    }
-
-    #[test]
-    fn wraps_around() {
-        let mut s = Sequencer::new(DEFAULT_GAP_WAIT);
-        let now = Instant::now();
-        s.streams.insert(
-            "a".into(),
-            Stream {
-                next: SEQ_MAX - 1,
-                waiting: HashMap::new(),
-            },
-        );
-        let mut out = Vec::new();
-        for n in [SEQ_MAX, SEQ_MAX - 1, 2, 1] {
-            out.extend(s.push(ev("a", n), now));
-        }
-        assert_eq!(seqs(&out), vec![SEQ_MAX - 1, SEQ_MAX, 1, 2]);
-    }
-
-    #[test]
-    fn too_many_waiting_skips_the_gap() {
-        let mut s = Sequencer::new(Duration::from_secs(3600));
-        let now = Instant::now();
-        let mut out = Vec::new();
-        for n in 2..=(MAX_WAITING as u32 + 2) {
-            out.extend(s.push(ev("a", n), now));
-        }
-        assert_eq!(out.len(), MAX_WAITING + 1);
-        assert_eq!(out[0].sequence_number, 2);
+    if released {
+        stream.update_since();
     }
 }

@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossbeam_channel::{after, bounded, never, select, tick, Receiver, SendTimeoutError, Sender};
 
-use crate::event::LinkId;
+use crate::event::{Event, LinkEvent, LinkId};
 use crate::http::conn::{Conn, HttpError};
 use crate::http::wire::{write_request, ResponseHead};
 use crate::thread::{self, Handle};
@@ -67,6 +67,7 @@ pub struct Control {
 }
 
 impl Control {
+    #[allow(clippy::too_many_arguments)] // what one channel's thread needs, all distinct
     pub fn start(
         link: LinkId,
         settings: Arc<XsiSettings>,
@@ -75,6 +76,7 @@ impl Control {
         granted_expires: u32,
         shared: Arc<LinkShared>,
         stopped: Receiver<()>,
+        inbox: Sender<Event>,
     ) -> std::io::Result<Control> {
         let (acks, queue) = bounded(ACK_QUEUE);
         let name = settings.server_name(link.0).to_owned();
@@ -97,6 +99,7 @@ impl Control {
             peer,
             channel_id,
             shared,
+            inbox,
             conn: None,
             last_used: Instant::now(),
             buf: Vec::with_capacity(64 * 1024),
@@ -166,6 +169,8 @@ struct Worker {
     peer: SocketAddr,
     channel_id: String,
     shared: Arc<LinkShared>,
+    /// The dispatcher's inbox, told of failed acknowledgements.
+    inbox: Sender<Event>,
     conn: Option<Conn>,
     last_used: Instant,
     buf: Vec<u8>,
@@ -286,16 +291,19 @@ impl Worker {
                 Ok(bad) => {
                     if bad > 0 {
                         log::warn!(
-                            "{}: {bad} of {} event acknowledgements were refused",
+                            "{}: {bad} of {} event acknowledgements were refused; BroadWorks \
+                             re-sends those events",
                             self.name,
                             batch.len()
                         );
+                        self.ack_failed(bad);
                     }
                     return;
                 }
                 Err(e) => {
                     self.conn = None;
                     if attempt == 1 {
+                        self.ack_failed(batch.len());
                         // Twice, the second time on a fresh connection: the
                         // XSP holding the channel cannot be reached.
                         self.shared.kill(format!(
@@ -305,6 +313,17 @@ impl Worker {
                     }
                 }
             }
+        }
+    }
+
+    /// Tells the dispatcher, which then waits longer for the re-sends
+    /// before it gives a sequence gap up. Never blocks the acks: when the
+    /// inbox is full the notice is dropped (the dispatcher is far behind
+    /// anyway, and a channel that fails goes down, which it learns too).
+    fn ack_failed(&self, count: usize) {
+        let notice = Event::Link(self.link, LinkEvent::AckFailed { count });
+        if self.inbox.try_send(notice).is_err() {
+            log::debug!("{}: failed acks not reported (inbox full)", self.name);
         }
     }
 

@@ -42,6 +42,8 @@ use crate::xsi::splitter::DocSplitter;
 pub const MAX_DOC: usize = 1024 * 1024;
 /// Largest response head accepted.
 const MAX_HEAD: usize = 64 * 1024;
+/// The `ChannelTerminatedEvent` reason when another channel set took over.
+const DUPLICATE_CHANNEL_SET: &str = "DuplicateChannelSet";
 
 /// State shared between the link thread, its control thread and the handle.
 pub struct LinkShared {
@@ -191,7 +193,13 @@ impl Runner {
                 }
                 End::Lost(reason) => {
                     log::warn!("{}: channel lost: {reason}", self.name);
-                    backoff = self.settings.reconnect_initial;
+                    // Reopening at once would end the other instance's
+                    // channels in turn: back off the most.
+                    backoff = if reason.contains(DUPLICATE_CHANNEL_SET) {
+                        self.settings.reconnect_max
+                    } else {
+                        self.settings.reconnect_initial
+                    };
                     last_failure = None;
                     let sent = self.send(LinkEvent::Down { reason });
                     finish(control);
@@ -424,6 +432,7 @@ impl Runner {
                     granted,
                     self.shared.clone(),
                     self.stopped.clone(),
+                    self.inbox.clone(),
                 ) {
                     Ok(c) => *control = Some(c),
                     Err(e) => return Some(End::Failed(format!("control thread: {e}"))),
@@ -472,11 +481,15 @@ impl Runner {
                 if self.stopping() {
                     return Some(End::Stopped);
                 }
-                if reason == "DuplicateChannelSet" {
+                if reason == DUPLICATE_CHANNEL_SET {
                     log::error!(
-                        "{}: channel terminated with DuplicateChannelSet: another connector uses \
-                         the same user and application_id ({}); give each instance its own",
+                        "{}: channel terminated with DuplicateChannelSet: another connector \
+                         opened a channel set with the same xsi.username ({}) and \
+                         xsi.application_id ({}); BroadWorks keeps one channel set per user and \
+                         application id. Give each bwcsta instance its own xsi.application_id \
+                         and xsi.channel_set_id",
                         self.name,
+                        self.settings.username,
                         self.settings.application_id
                     );
                 }

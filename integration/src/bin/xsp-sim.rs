@@ -39,7 +39,8 @@ ctl     Sends COMMAND to the control API: POST /sim/COMMAND?key=value&...
           conference a= b= by= | as_failover dn= | delivery mode=normal|duplicate|swap |
           chunking mode=one|split|coalesce | fault/close xsp= |
           fault/terminate xsp= reason= | fault/stall xsp= on=1|0 |
-          fault/status xsp= code= count= | fault/down xsp= on=1|0 |
+          fault/status xsp= code= count= | fault/acks xsp= code= count= |
+          fault/down xsp= on=1|0 |
           flood dns=2001,2002 count= | stats
 
 EXAMPLE:

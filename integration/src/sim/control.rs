@@ -19,6 +19,7 @@
 //! | `fault/terminate` | `xsp`, `reason` | `{"terminated": n}` |
 //! | `fault/stall`, `fault/down` | `xsp`, `on` (1/0) | |
 //! | `fault/status` | `xsp`, `code`, `count` | |
+//! | `fault/acks` | `xsp`, `code`, `count` (EventResponses only) | |
 //! | `flood` | `dns` (comma-separated), `count` | |
 //!
 //! A call operation that does not apply (unknown call, party not in the call, wrong state)
@@ -189,7 +190,7 @@ impl ControlService {
                 hub.op_down(self.xsp(&p)?, p.flag("on")?);
                 Ok(json!({ "ok": true }))
             }
-            "fault/status" => {
+            "fault/status" | "fault/acks" => {
                 let xsp = self.xsp(&p)?;
                 let code = p.number("code")?;
                 let code = u16::try_from(code)
@@ -198,7 +199,11 @@ impl ControlService {
                     .ok_or_else(|| bad(format!("bad status code {code}")))?;
                 let count =
                     u32::try_from(p.number("count")?).map_err(|_| bad("count too large"))?;
-                hub.op_fail_requests(xsp, code, count);
+                if command == "fault/acks" {
+                    hub.op_fail_acks(xsp, code, count);
+                } else {
+                    hub.op_fail_requests(xsp, code, count);
+                }
                 Ok(json!({ "ok": true }))
             }
             "flood" => {

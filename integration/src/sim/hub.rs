@@ -34,6 +34,8 @@ pub(crate) struct XspFlags {
     pub stalled: AtomicBool,
     /// (status, remaining count) of injected request failures.
     pub fail: Mutex<(u16, u32)>,
+    /// (status, remaining count) of injected EventResponse failures only.
+    pub fail_acks: Mutex<(u16, u32)>,
 }
 
 /// Which listener a socket belongs to.

@@ -203,6 +203,7 @@ impl Simulator {
                 down_changed: Condvar::new(),
                 stalled: Default::default(),
                 fail: Mutex::new((0, 0)),
+                fail_acks: Mutex::new((0, 0)),
             });
             listeners.push((listener, bound));
         }
@@ -381,6 +382,12 @@ impl Simulator {
     /// The next `count` requests to XSP `xsp` (any path) get `status` with an ErrorInfo body.
     pub fn fail_requests(&self, xsp: usize, status: u16, count: u32) {
         self.hub.op_fail_requests(xsp, status, count);
+    }
+
+    /// The next `count` EventResponses to XSP `xsp` get `status` (other requests are answered
+    /// normally); the events stay unacknowledged and are re-sent after `ack_timeout`.
+    pub fn fail_acks(&self, xsp: usize, status: u16, count: u32) {
+        self.hub.op_fail_acks(xsp, status, count);
     }
 
     /// While on, XSP `xsp` refuses connections (its listener is closed) and its existing

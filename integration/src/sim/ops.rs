@@ -121,6 +121,13 @@ impl Hub {
         }
     }
 
+    pub(crate) fn op_fail_acks(&self, xsp: usize, status: u16, count: u32) {
+        if let Some(flags) = self.xsps.get(xsp) {
+            self.log(|| format!("fault: next {count} acknowledgements on xsp {xsp} get {status}"));
+            *flags.fail_acks.lock() = (status, count);
+        }
+    }
+
     pub(crate) fn op_down(&self, xsp: usize, on: bool) {
         let Some(flags) = self.xsps.get(xsp) else {
             return;

@@ -12,8 +12,10 @@
 //! - every event is kept until acknowledged; after `ack_timeout` it is re-sent, same eventID and
 //!   sequence number, on another live channel of the set; EventResponse 404/500 re-send at once,
 //!   481 deletes the subscription, 400 drops the event;
-//! - a new channel set for the same applicationId terminates the old set's channels
-//!   (`DuplicateChannelSet`).
+//! - BroadWorks keeps one channel set per (user, applicationId): a new channel set for the same
+//!   pair terminates the old set's channels (`DuplicateChannelSet`). Every request is
+//!   authenticated as the one configured user, so here the pair is the applicationId alone;
+//!   subscriptions and their events belong to a channel set, never to the applicationId.
 //!
 //! This file holds the records and the observation methods; the rest of `State` is split by
 //! concern: `channels` (open, heartbeat, renew, delete, close), `subscriptions` (create,
@@ -191,6 +193,7 @@ pub(crate) struct State {
     channels: Vec<ChannelRec>,
     channel_by_id: HashMap<String, usize>,
     sets: HashMap<String, SetRec>,
+    /// applicationId (of the one user) → its current channel set.
     app_sets: HashMap<String, String>,
     subs: Vec<SubRec>,
     sub_by_id: HashMap<String, usize>,

@@ -179,6 +179,19 @@ impl XspService {
     }
 
     fn ack(&self, req: &Request<'_>) -> Reply {
+        {
+            let mut fail = self.hub.xsps[self.xsp].fail_acks.lock();
+            if fail.1 > 0 {
+                fail.1 -= 1;
+                let status = fail.0;
+                drop(fail);
+                return error_reply(
+                    status,
+                    "Injected acknowledgement failure",
+                    110_000 + status as u32,
+                );
+            }
+        }
         let body = req.body_text();
         let event_id = element_text(&body, "eventID");
         let status = element_text(&body, "statusCode")

@@ -36,6 +36,7 @@ fn spec_example_loads_with_its_values() {
         "reconnect_initial_s": 1,
         "reconnect_max_s": 30,
         "request_timeout_s": 10,
+        "reorder_wait_s": 5,
         "tls": { "ca_file": ca, "accept_invalid_certs": false }
       },
       "log": { "file": "/var/log/bwcsta/bwcsta.log", "level": "info", "max_bytes": 10485760, "keep": 5 },
@@ -83,6 +84,7 @@ fn spec_example_loads_with_its_values() {
     assert_eq!(xsi.reconnect_initial, secs(1.0));
     assert_eq!(xsi.reconnect_max, secs(30.0));
     assert_eq!(xsi.request_timeout, secs(10.0));
+    assert_eq!(xsi.reorder_wait, secs(5.0));
     assert_eq!(xsi.tls.ca_file(), Some(ca.as_path()));
     assert!(!xsi.tls.accepts_invalid_certs());
 
@@ -126,6 +128,7 @@ fn minimal_config_gets_every_default() {
     assert_eq!(xsi.reconnect_initial, secs(1.0));
     assert_eq!(xsi.reconnect_max, secs(30.0));
     assert_eq!(xsi.request_timeout, secs(10.0));
+    assert_eq!(xsi.reorder_wait, secs(5.0));
     assert_eq!(xsi.tls, Trust::default());
     assert_eq!(xsi.tls.ca_file(), None);
 
@@ -225,7 +228,7 @@ fn each_key_with_a_wrong_json_type() {
         (
             "csta.idle_timeout_s",
             json!("60"),
-            "csta.idle_timeout_s: expected a positive number of seconds, found \"60\"",
+            "csta.idle_timeout_s: expected a positive number of seconds, or 0 for off, found \"60\"",
         ),
         (
             "csta.system_status_on_connect",
@@ -323,6 +326,11 @@ fn each_key_with_a_wrong_json_type() {
             "xsi.request_timeout_s",
             json!("10"),
             "xsi.request_timeout_s: expected a positive number of seconds, found \"10\"",
+        ),
+        (
+            "xsi.reorder_wait_s",
+            json!("5"),
+            "xsi.reorder_wait_s: expected a positive number of seconds, found \"5\"",
         ),
         (
             "xsi.tls",

@@ -370,7 +370,21 @@ fn durations() {
         ),
     ];
     for (value, message) in bad {
-        let expected = format!("csta.idle_timeout_s: {message}");
+        let expected = format!("xsi.reorder_wait_s: {message}");
+        assert_one_problem(&with("xsi.reorder_wait_s", value), &expected);
+    }
+}
+
+#[test]
+fn idle_timeout_zero_turns_the_check_off() {
+    let idle = |v| load_ok(&with("csta.idle_timeout_s", v)).csta.idle_timeout;
+    assert_eq!(idle(json!(0)), Duration::ZERO);
+    assert_eq!(idle(json!(0.0)), Duration::ZERO);
+    assert_eq!(idle(json!(1.5)), secs(1.5));
+    for value in [json!(-1), json!("60"), json!(1e12)] {
+        let expected = format!(
+            "csta.idle_timeout_s: expected a positive number of seconds, or 0 for off, found {value}"
+        );
         assert_one_problem(&with("csta.idle_timeout_s", value), &expected);
     }
 }

@@ -67,6 +67,7 @@ impl Harness {
                 system_status_on_connect: false,
                 default_domain: Some(DOMAIN.to_owned()),
                 link_names: (1..=links).map(|i| format!("xsp{i}")).collect(),
+                reorder_wait: std::time::Duration::from_secs(5),
             },
             jobs: jobs_tx,
             known: Arc::new(KnownSubscriptions::new()),

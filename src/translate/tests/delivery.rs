@@ -56,23 +56,33 @@ fn swapped_events_are_released_in_sequence_order() {
     );
 }
 
+/// Documents of call c1: received, answered (to be lost), held.
+fn received_answered_held(h: &mut Harness) -> [String; 3] {
+    [
+        h.doc(&incoming()[0]),
+        h.doc(&ev(
+            "CallAnsweredEvent",
+            &term("c1", "200:1", "Active", "tel:2002"),
+        )),
+        h.doc(&ev(
+            "CallHeldEvent",
+            &term("c1", "200:1", "Held", "tel:2002"),
+        )),
+    ]
+}
+
 #[test]
 fn gap_is_released_after_expire() {
     let mut h = Harness::new();
     let t0 = Instant::now();
-    let received = h.doc(&incoming()[0]);
-    let _lost = h.doc(&ev(
-        "CallAnsweredEvent",
-        &term("c1", "200:1", "Active", "tel:2002"),
-    ));
-    let held = h.doc(&ev(
-        "CallHeldEvent",
-        &term("c1", "200:1", "Held", "tel:2002"),
-    ));
+    let [received, _lost, held] = received_answered_held(&mut h);
     assert_eq!(event_names(&h.offer(&received, t0)), ["DeliveredEvent"]);
     assert!(h.offer(&held, t0).is_empty(), "sequence 3 waits for 2");
     assert!(h.tr.expire(t0).is_empty(), "not yet");
-    let ready = h.tr.expire(t0 + Duration::from_secs(1));
+    // No channel news: nothing shows the event cannot come any more, so
+    // the gap waits the whole reorder wait (5 s by default).
+    assert!(h.tr.expire(t0 + Duration::from_millis(4900)).is_empty());
+    let ready = h.tr.expire(t0 + Duration::from_secs(5));
     assert_eq!(
         ready.iter().map(|e| e.sequence_number).collect::<Vec<_>>(),
         [3]
@@ -86,6 +96,115 @@ fn gap_is_released_after_expire() {
             .dev("holdingDevice", ME)
             .state("hold", "normal"),
     );
+}
+
+#[test]
+fn late_events_are_delivered_only_when_they_still_change_the_call() {
+    // Events of call c1 (R received, A answered, H held, C released) and O
+    // (another call), in sequence order; the one marked * is held back
+    // until its gap was given up, then arrives late.
+    let data = |letter: &str| -> Data {
+        let c1 = |state| term("c1", "200:1", state, "tel:2002");
+        match letter {
+            "R" => ev("CallReceivedEvent", &c1("Alerting")),
+            "A" => ev("CallAnsweredEvent", &c1("Active")),
+            "H" => ev("CallHeldEvent", &c1("Held")),
+            "C" => ev(
+                "CallReleasedEvent",
+                &c1("Released").releasing("remoteRelease"),
+            ),
+            "O" => ev(
+                "CallReceivedEvent",
+                &term("c2", "201:1", "Alerting", "tel:2003"),
+            ),
+            other => panic!("no event {other}"),
+        }
+    };
+    // (case, events, CSTA events when the late one comes, (delivered, ignored))
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+        (u64, u64),
+    );
+    let cases: [Case; 6] = [
+        (
+            "release of a call the model holds",
+            "R A *C O",
+            &["ConnectionClearedEvent"],
+            (1, 0),
+        ),
+        (
+            "answer of a call still alerting",
+            "R *A O",
+            &["EstablishedEvent"],
+            (1, 0),
+        ),
+        ("answer of a call already held", "R *A H", &[], (0, 1)),
+        ("answer of a call already released", "R *A C", &[], (0, 1)),
+        (
+            "creation of a released call would be a phantom",
+            "*R C O",
+            &[],
+            (0, 1),
+        ),
+        ("a hold whose call moved on", "R A *H C", &[], (0, 1)),
+    ];
+    for (name, script, want, counted) in cases {
+        let mut h = Harness::new();
+        let t0 = Instant::now();
+        let mut late = None;
+        let mut docs = Vec::new();
+        for letter in script.split_whitespace() {
+            let doc = h.doc(&data(letter.trim_start_matches('*')));
+            if letter.starts_with('*') {
+                late = Some(doc);
+            } else {
+                docs.push(doc);
+            }
+        }
+        for doc in &docs {
+            h.offer(doc, t0);
+        }
+        let ready = h.tr.expire(t0 + Duration::from_secs(5));
+        h.translate(&ready);
+        let late = late.expect("a late event");
+        let out = h.offer(&late, t0 + Duration::from_secs(6));
+        assert_eq!(event_names(&out), want, "{name}");
+        let stats = h.tr.late_stats();
+        assert_eq!((stats.delivered, stats.ignored), counted, "{name}");
+        assert_eq!(h.tr.order_stats().gaps_given_up, 1, "{name}");
+    }
+}
+
+#[test]
+fn channels_that_delivered_later_events_let_a_gap_go_early() {
+    use crate::translate::watch::ChannelNews;
+    let mut h = Harness::new();
+    let t0 = Instant::now();
+    let ms = |n| t0 + Duration::from_millis(n);
+    h.tr.channel_news(0, ChannelNews::Up, t0);
+    h.tr.channel_news(1, ChannelNews::Up, t0);
+    let [received, _lost, held] = received_answered_held(&mut h);
+    let retrieved = h.doc(&ev(
+        "CallRetrievedEvent",
+        &term("c1", "200:1", "Active", "tel:2002"),
+    ));
+    h.offer_on(&received, 0, ms(10));
+    assert!(h.offer_on(&held, 0, ms(20)).is_empty());
+    assert!(
+        h.tr.expire(ms(600)).is_empty(),
+        "link 1 may still carry the missing event"
+    );
+    assert!(h.offer_on(&retrieved, 1, ms(700)).is_empty());
+    let ready = h.tr.expire(ms(750));
+    assert_eq!(
+        event_names(&h.translate(&ready)),
+        ["HeldEvent", "RetrievedEvent"]
+    );
+    let stats = h.tr.order_stats();
+    assert_eq!((stats.gaps_given_up, stats.gaps_given_up_early), (1, 1));
+    assert_eq!(stats.max_hold, Duration::from_millis(730));
 }
 
 fn item(call_id: &str, state: &str) -> SnapshotItem {

@@ -324,7 +324,7 @@ pub(super) struct Harness {
 impl Harness {
     pub(super) fn new() -> Self {
         Harness {
-            tr: Translator::new(),
+            tr: Translator::default(),
             seq: 0,
         }
     }
@@ -343,9 +343,14 @@ impl Harness {
         self.offer(&xml, Instant::now())
     }
 
-    /// Offers one received document; the CSTA documents of what it released.
+    /// Offers one document received on link 0; the CSTA documents of what
+    /// it released.
     pub(super) fn offer(&mut self, xml: &str, now: Instant) -> Vec<String> {
-        let ready = self.tr.accept(xsi_event(xml), now);
+        self.offer_on(xml, 0, now)
+    }
+
+    pub(super) fn offer_on(&mut self, xml: &str, link: usize, now: Instant) -> Vec<String> {
+        let ready = self.tr.accept(xsi_event(xml), link, now);
         self.translate(&ready)
     }
 

@@ -65,7 +65,7 @@ impl Rig {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.events.recv_timeout(left) {
-                Ok(Event::Link(LinkId(0), LinkEvent::Xsi(_))) => {}
+                Ok(Event::Link(LinkId(0), LinkEvent::Xsi(_) | LinkEvent::AckFailed { .. })) => {}
                 Ok(Event::Link(LinkId(0), ev)) => return ev,
                 Ok(other) => panic!("unexpected {other:?}"),
                 Err(e) => panic!("no link event within {WAIT:?}: {e}"),
@@ -78,7 +78,7 @@ impl Rig {
             LinkEvent::Connecting => self.expect_up(),
             LinkEvent::Up { channel_id } => channel_id,
             LinkEvent::Down { reason } => panic!("down: {reason}"),
-            LinkEvent::Xsi(_) => unreachable!(),
+            LinkEvent::Xsi(_) | LinkEvent::AckFailed { .. } => unreachable!(),
         }
     }
 

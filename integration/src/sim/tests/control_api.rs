@@ -37,6 +37,13 @@ fn the_control_api_drives_the_simulator() {
             "must be 1 or 0",
         ),
         ("POST", "/sim/fault/stall?xsp=1&on=0", 200, "ok"),
+        ("POST", "/sim/fault/acks?xsp=1&code=503&count=0", 200, "ok"),
+        (
+            "POST",
+            "/sim/fault/acks?xsp=1&code=5&count=1",
+            400,
+            "bad status code",
+        ),
         ("POST", "/sim/nope", 404, "unknown command"),
         ("DELETE", "/sim/stats", 405, "not allowed"),
     ];

@@ -167,3 +167,29 @@ fn split_and_coalesced_chunks_carry_the_same_documents() {
         "one chunk for the queued documents"
     );
 }
+
+#[test]
+fn refused_acknowledgements_leave_the_event_for_a_re_send() {
+    let sim = start(|c| c.ack_timeout = Duration::from_millis(300));
+    let urls = sim.xsp_urls();
+    let mut a = ChannelReader::open(&urls[0], SET, APP);
+    let mut b = ChannelReader::open(&urls[1], SET, APP);
+    subscribe(&sim, &urls[0], "2001@example.net");
+    let doc = a.expect_doc();
+    sim.fail_acks(0, 503, 1);
+    let mut client = Client::connect(&urls[0]);
+    let refused = client.request(
+        "POST",
+        &format!("{EVENTS}/channel/eventresponse"),
+        &ack_body(&field(&doc, "eventID"), 200),
+    );
+    assert_eq!(refused.status, 503);
+    // Other requests are not refused; the event comes again on the other
+    // channel after the ack timeout, and that ack is taken.
+    let hb = client.request("PUT", &format!("{EVENTS}/channel/{}/heartbeat", a.id), "");
+    assert_eq!(hb.status, 200);
+    let again = b.expect_doc();
+    assert_eq!(field(&again, "eventID"), field(&doc, "eventID"));
+    ack(&mut Client::connect(&urls[1]), &again, 200);
+    assert!(sim.wait_for(T, |s| s.unacked == 0 && s.events_resent == 1));
+}
