@@ -14,7 +14,7 @@
 //!   (ids, `error_code`'s value) are the caller's responsibility.
 
 use super::edition::APPL_SESSION_NS;
-use super::parse::SnapshotItem;
+use super::parse::{ConnectionId, SnapshotItem};
 use super::xml::XmlWriter;
 
 /// Values of `systemStatus` the server reports.
@@ -94,6 +94,22 @@ pub mod operation {
     pub const INVALID_CONNECTION_ID: &str = "invalidConnectionID";
     /// A callID that names no call.
     pub const INVALID_CALL_ID: &str = "invalidCallID";
+    /// MakeCall from a device the session does not monitor.
+    pub const INVALID_CALLING_DEVICE_ID: &str = "invalidCallingDeviceID";
+}
+
+/// `StateIncompatibilityErrors` values the server uses.
+pub mod state_incompatibility {
+    /// The switch refused the request in the object's current state.
+    pub const INVALID_OBJECT_STATE: &str = "invalidObjectState";
+}
+
+/// `SystemResourceAvailabilityErrors` values the server uses.
+pub mod system_resource {
+    /// No XSP could carry out the request (5xx, timeout, unreachable).
+    pub const RESOURCE_OUT_OF_SERVICE: &str = "resourceOutOfService";
+    /// Too many requests waiting already.
+    pub const RESOURCE_BUSY: &str = "resourceBusy";
 }
 
 /// ECMA-354 `definedError` values of `StartApplicationSessionNegResponse`.
@@ -209,6 +225,109 @@ fn snapshot_info(w: &mut XmlWriter, item: &SnapshotItem) {
     }
     w.close("localCallState");
     w.close("snapshotDeviceResponseInfo");
+}
+
+/// The call-control responses that carry nothing but optional extensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ack {
+    AnswerCall,
+    HoldCall,
+    RetrieveCall,
+    ClearConnection,
+    ClearCall,
+    DeflectCall,
+    ReconnectCall,
+    AlternateCall,
+    GenerateDigits,
+    SetDoNotDisturb,
+    SetForwarding,
+}
+
+impl Ack {
+    pub const ALL: [Ack; 11] = [
+        Ack::AnswerCall,
+        Ack::HoldCall,
+        Ack::RetrieveCall,
+        Ack::ClearConnection,
+        Ack::ClearCall,
+        Ack::DeflectCall,
+        Ack::ReconnectCall,
+        Ack::AlternateCall,
+        Ack::GenerateDigits,
+        Ack::SetDoNotDisturb,
+        Ack::SetForwarding,
+    ];
+
+    /// The response's root element, e.g. `"HoldCallResponse"`.
+    pub fn root(self) -> &'static str {
+        match self {
+            Ack::AnswerCall => "AnswerCallResponse",
+            Ack::HoldCall => "HoldCallResponse",
+            Ack::RetrieveCall => "RetrieveCallResponse",
+            Ack::ClearConnection => "ClearConnectionResponse",
+            Ack::ClearCall => "ClearCallResponse",
+            Ack::DeflectCall => "DeflectCallResponse",
+            Ack::ReconnectCall => "ReconnectCallResponse",
+            Ack::AlternateCall => "AlternateCallResponse",
+            Ack::GenerateDigits => "GenerateDigitsResponse",
+            Ack::SetDoNotDisturb => "SetDoNotDisturbResponse",
+            Ack::SetForwarding => "SetForwardingResponse",
+        }
+    }
+}
+
+/// An empty positive call-control response.
+pub fn ack_response(ns: &str, ack: Ack) -> String {
+    document(ack.root(), ns, |_| {})
+}
+
+/// `<name><callID/><deviceID/></name>`, absent parts left out (schema
+/// order: callID first).
+fn connection(w: &mut XmlWriter, name: &str, c: &ConnectionId) {
+    w.open(name);
+    if let Some(call) = &c.call_id {
+        w.leaf("callID", call);
+    }
+    if let Some(device) = &c.device_id {
+        w.leaf("deviceID", device);
+    }
+    w.close(name);
+}
+
+/// A response whose one child is the ConnectionID `child`.
+fn connection_response(ns: &str, root: &str, child: &str, c: &ConnectionId) -> String {
+    document(root, ns, |w| connection(w, child, c))
+}
+
+/// `MakeCallResponse`: the calling device's connection in the new call.
+pub fn make_call_response(ns: &str, calling: &ConnectionId) -> String {
+    connection_response(ns, "MakeCallResponse", "callingDevice", calling)
+}
+
+/// `ConsultationCallResponse`: the consulting device's connection in the
+/// new (consultation) call.
+pub fn consultation_call_response(ns: &str, initiated: &ConnectionId) -> String {
+    connection_response(ns, "ConsultationCallResponse", "initiatedCall", initiated)
+}
+
+/// `TransferCallResponse` with the resulting call.
+pub fn transfer_call_response(ns: &str, transferred: &ConnectionId) -> String {
+    connection_response(ns, "TransferCallResponse", "transferredCall", transferred)
+}
+
+/// `SingleStepTransferCallResponse` with the transferred call.
+pub fn single_step_transfer_call_response(ns: &str, transferred: &ConnectionId) -> String {
+    connection_response(
+        ns,
+        "SingleStepTransferCallResponse",
+        "transferredCall",
+        transferred,
+    )
+}
+
+/// `ConferenceCallResponse` with the conference's connection.
+pub fn conference_call_response(ns: &str, conference: &ConnectionId) -> String {
+    connection_response(ns, "ConferenceCallResponse", "conferenceCall", conference)
 }
 
 /// ECMA-354 positive answer to `StartApplicationSession`.

@@ -108,6 +108,10 @@ const HANDLERS: &[(&str, Handler)] = &[
             consulted_device: m.required_text("consultedDevice")?,
         })
     }),
+    ("ConsultationCallResponse", |m| {
+        let initiated_call = m.connection("initiatedCall")?;
+        Ok(Message::ConsultationCallResponse { initiated_call })
+    }),
     ("TransferCall", |m| {
         Ok(Message::TransferCall {
             held_call: m.connection("heldCall")?,
@@ -122,6 +126,18 @@ const HANDLERS: &[(&str, Handler)] = &[
     }),
     ("ConferenceCall", |m| {
         Ok(Message::ConferenceCall {
+            held_call: m.connection("heldCall")?,
+            active_call: m.connection("activeCall")?,
+        })
+    }),
+    ("ReconnectCall", |m| {
+        Ok(Message::ReconnectCall {
+            active_call: m.connection("activeCall")?,
+            held_call: m.connection("heldCall")?,
+        })
+    }),
+    ("AlternateCall", |m| {
+        Ok(Message::AlternateCall {
             held_call: m.connection("heldCall")?,
             active_call: m.connection("activeCall")?,
         })

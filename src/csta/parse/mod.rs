@@ -278,6 +278,9 @@ pub enum Message {
         existing_call: ConnectionId,
         consulted_device: String,
     },
+    ConsultationCallResponse {
+        initiated_call: ConnectionId,
+    },
     TransferCall {
         held_call: ConnectionId,
         active_call: ConnectionId,
@@ -287,6 +290,14 @@ pub enum Message {
         transferred_to: String,
     },
     ConferenceCall {
+        held_call: ConnectionId,
+        active_call: ConnectionId,
+    },
+    ReconnectCall {
+        active_call: ConnectionId,
+        held_call: ConnectionId,
+    },
+    AlternateCall {
         held_call: ConnectionId,
         active_call: ConnectionId,
     },
@@ -341,6 +352,7 @@ impl Message {
                 | Message::MonitorStopResponse
                 | Message::SnapshotDeviceResponse { .. }
                 | Message::MakeCallResponse { .. }
+                | Message::ConsultationCallResponse { .. }
                 | Message::Event(_)
                 | Message::ErrorCode { .. }
         )

@@ -25,7 +25,7 @@ const CATEGORIES: [ErrorCategory; 7] = [
     ErrorCategory::Unspecified,
 ];
 
-const OPERATION_VALUES: [&str; 10] = [
+const OPERATION_VALUES: [&str; 11] = [
     operation::GENERIC,
     operation::SERVICE_NOT_SUPPORTED,
     operation::INVALID_MONITOR_CROSS_REF_ID,
@@ -36,6 +36,7 @@ const OPERATION_VALUES: [&str; 10] = [
     operation::AT_LEAST_ONE_CONDITIONAL_PARAMETER_NOT_PROVIDED,
     operation::INVALID_CONNECTION_ID,
     operation::INVALID_CALL_ID,
+    operation::INVALID_CALLING_DEVICE_ID,
 ];
 
 const SESSION_ERRORS: [&str; 4] = [
@@ -47,6 +48,13 @@ const SESSION_ERRORS: [&str; 4] = [
 
 fn s(text: &str) -> String {
     text.to_owned()
+}
+
+fn conn(call: Option<&str>, device: Option<&str>) -> ConnectionId {
+    ConnectionId {
+        call_id: call.map(s),
+        device_id: device.map(s),
+    }
 }
 
 fn item(call: &str, device: &str, state: &str) -> SnapshotItem {
@@ -105,7 +113,40 @@ fn csta_cases(ns: &str, value: &str) -> Vec<(String, Message)> {
             snapshot_device_response(ns, &[]),
             Message::SnapshotDeviceResponse { items: vec![] },
         ),
+        (
+            make_call_response(ns, &conn(Some(value), Some("2001"))),
+            Message::MakeCallResponse {
+                calling_device: conn(Some(value), Some("2001")),
+            },
+        ),
+        (
+            make_call_response(ns, &conn(Some("7:1"), None)),
+            Message::MakeCallResponse {
+                calling_device: conn(Some("7:1"), None),
+            },
+        ),
+        (
+            consultation_call_response(ns, &conn(Some("8:1"), Some(value))),
+            Message::ConsultationCallResponse {
+                initiated_call: conn(Some("8:1"), Some(value)),
+            },
+        ),
+        (
+            transfer_call_response(ns, &conn(Some(value), None)),
+            Message::Other,
+        ),
+        (
+            single_step_transfer_call_response(ns, &conn(Some(value), Some("2001"))),
+            Message::Other,
+        ),
+        (
+            conference_call_response(ns, &conn(Some(value), Some("2001"))),
+            Message::Other,
+        ),
     ];
+    for ack in Ack::ALL {
+        cases.push((ack_response(ns, ack), Message::Other));
+    }
     for category in CATEGORIES
         .into_iter()
         .filter(|c| *c != ErrorCategory::Unspecified)
@@ -272,6 +313,17 @@ fn exact_output() {
             format!(
                 "{head}<SnapshotDeviceResponse xmlns=\"{ed4}\"><crossRefIDorSnapshotData>\
                  <snapshotData/></crossRefIDorSnapshotData></SnapshotDeviceResponse>"
+            ),
+        ),
+        (
+            ack_response(ed4, Ack::HoldCall),
+            format!("{head}<HoldCallResponse xmlns=\"{ed4}\"></HoldCallResponse>"),
+        ),
+        (
+            make_call_response(ed4, &conn(Some("5:1"), Some("2001"))),
+            format!(
+                "{head}<MakeCallResponse xmlns=\"{ed4}\"><callingDevice><callID>5:1</callID>\
+                 <deviceID>2001</deviceID></callingDevice></MakeCallResponse>"
             ),
         ),
         (

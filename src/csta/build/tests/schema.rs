@@ -12,7 +12,19 @@ fn valid_error_documents(ns: &str) -> Vec<String> {
         .collect();
     let others = [
         (ErrorCategory::StateIncompatibility, "noActiveCall"),
+        (
+            ErrorCategory::StateIncompatibility,
+            state_incompatibility::INVALID_OBJECT_STATE,
+        ),
         (ErrorCategory::SystemResourceAvailability, "resourceBusy"),
+        (
+            ErrorCategory::SystemResourceAvailability,
+            system_resource::RESOURCE_OUT_OF_SERVICE,
+        ),
+        (
+            ErrorCategory::SystemResourceAvailability,
+            system_resource::RESOURCE_BUSY,
+        ),
         (
             ErrorCategory::SubscribedResourceAvailability,
             "objectMonitorLimitExceeded",
@@ -161,6 +173,15 @@ fn enumerated_values_exist_in_both_editions() {
         let operations = schema.enum_values("OperationErrors");
         for value in OPERATION_VALUES {
             assert!(operations.contains(&value), "{file}: {value}");
+        }
+        let states = schema.enum_values("StateIncompatibilityErrors");
+        assert!(states.contains(&state_incompatibility::INVALID_OBJECT_STATE));
+        let resources = schema.enum_values("SystemResourceAvailabilityErrors");
+        for value in [
+            system_resource::RESOURCE_OUT_OF_SERVICE,
+            system_resource::RESOURCE_BUSY,
+        ] {
+            assert!(resources.contains(&value), "{file}: {value}");
         }
     }
     let schema = schema_check::load(ECMA354);

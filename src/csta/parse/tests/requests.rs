@@ -89,6 +89,21 @@ fn missing_mandatory_elements() {
             missing("DeflectCall", "newDestination"),
         ),
         (
+            "ReconnectCall",
+            "<activeCall><callID>1</callID></activeCall>",
+            missing("ReconnectCall", "heldCall"),
+        ),
+        (
+            "AlternateCall",
+            "<heldCall><callID>1</callID></heldCall>",
+            missing("AlternateCall", "activeCall"),
+        ),
+        (
+            "ConsultationCallResponse",
+            "",
+            missing("ConsultationCallResponse", "initiatedCall"),
+        ),
+        (
             "GenerateDigits",
             "<connectionToSendDigits><callID>1</callID></connectionToSendDigits>",
             missing("GenerateDigits", "charactersToSend"),
@@ -366,6 +381,31 @@ fn requests_with_values() {
             M::ConferenceCall {
                 held_call: c1(),
                 active_call: c2(),
+            },
+        ),
+        (
+            "ReconnectCall",
+            "<activeCall><callID>C2</callID><deviceID>100</deviceID></activeCall>\
+             <heldCall><callID>C1</callID><deviceID>100</deviceID></heldCall>",
+            M::ReconnectCall {
+                active_call: c2(),
+                held_call: c1(),
+            },
+        ),
+        (
+            "AlternateCall",
+            "<heldCall><callID>C1</callID><deviceID>100</deviceID></heldCall>\
+             <activeCall><callID>C2</callID><deviceID>100</deviceID></activeCall>",
+            M::AlternateCall {
+                held_call: c1(),
+                active_call: c2(),
+            },
+        ),
+        (
+            "ConsultationCallResponse",
+            "<initiatedCall><callID>C2</callID><deviceID>100</deviceID></initiatedCall>",
+            M::ConsultationCallResponse {
+                initiated_call: c2(),
             },
         ),
         (
