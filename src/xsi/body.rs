@@ -131,9 +131,18 @@ pub fn encode_segment(segment: &str) -> String {
     if segment == "." || segment == ".." {
         return segment.replace('.', "%2E");
     }
-    let mut out = String::with_capacity(segment.len());
-    for &byte in segment.as_bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'@') {
+    percent_encode(segment, b"@")
+}
+
+/// Percent-encodes every byte of `text` but the RFC 3986 unreserved
+/// characters and those in `keep`.
+pub fn percent_encode(text: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for &byte in text.as_bytes() {
+        if byte.is_ascii_alphanumeric()
+            || matches!(byte, b'-' | b'.' | b'_' | b'~')
+            || keep.contains(&byte)
+        {
             out.push(char::from(byte));
         } else {
             // Writing into a String cannot fail.
@@ -159,7 +168,7 @@ fn push_escaped(out: &mut String, text: &str) {
 }
 
 /// `<root xmlns=…><name>value</name>…</root>` with the declaration.
-fn document(root: &str, children: &[(&str, &str)]) -> String {
+pub fn document(root: &str, children: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(128);
     out.push_str(DECLARATION);
     let _ = write!(out, "<{root} xmlns=\"{XSI_NAMESPACE}\">");

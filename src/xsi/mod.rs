@@ -1,21 +1,26 @@
-//! The Xsi-Events side (BroadWorks), in two layers.
+//! The Xsi side (BroadWorks Xsi-Events and Xsi-Actions), in two layers.
 //!
 //! Protocol pieces, sans-IO (bytes or values in, values out; no sockets,
 //! no threads, no clock):
 //! - [`splitter`] cuts the de-chunked event-channel stream into documents;
 //! - [`parse`] turns one document into typed values;
-//! - [`body`] builds request paths and XML bodies.
+//! - [`body`] builds request paths and XML bodies;
+//! - [`actions`] builds Xsi-Actions (call control) requests and reads their
+//!   answers.
 //!
 //! Thread modules, which own sockets and use the pieces above:
 //! - [`link`]: one XSP's event channel (open, read, reconnect);
 //! - [`control`]: that channel's acknowledgements, heartbeats, renewal and
 //!   deletion, on requests beside the stream;
 //! - [`subscriber`]: the workers that create, refresh and delete
-//!   subscriptions over ureq.
+//!   subscriptions over ureq;
+//! - [`executor`]: the workers that run call control (Xsi-Actions) over
+//!   ureq, on a queue of their own.
 //!
 //! Shared by them: [`settings`] (the configuration as the Xsi side uses it,
 //! made once at start-up) and [`known`] (the subscriptions bwcsta owns,
 //! written by the dispatcher, read by the link threads).
+pub mod actions;
 pub mod body;
 pub mod control;
 pub mod known;

@@ -17,6 +17,7 @@ pub(super) fn parse_root(root: Element<'_>) -> Result<XsiDoc> {
         "Event" => parse_event_root(root),
         "Subscription" => parse_subscription(root),
         "ErrorInfo" => Ok(parse_error_info(root)),
+        "CallStartInfo" => parse_call_start_info(root),
         other => Ok(XsiDoc::Other(other.to_owned())),
     }
 }
@@ -50,6 +51,25 @@ fn parse_subscription(root: Element<'_>) -> Result<XsiDoc> {
     Ok(XsiDoc::Subscription {
         subscription_id: subscription_id.ok_or(XsiParseError::Missing("subscriptionId"))?,
         expires,
+    })
+}
+
+fn parse_call_start_info(root: Element<'_>) -> Result<XsiDoc> {
+    let mut call_id = None;
+    let mut external_tracking_id = None;
+    for child in child_elements(root) {
+        match local(child) {
+            "callId" => call_id = Some(text(child)).filter(|t| !t.is_empty()),
+            "externalTrackingId" => {
+                external_tracking_id = Some(text(child)).filter(|t| !t.is_empty())
+            }
+            _ => {}
+        }
+    }
+    Ok(XsiDoc::CallStartInfo {
+        call_id: call_id.ok_or(XsiParseError::Missing("callId"))?,
+        external_tracking_id: external_tracking_id
+            .ok_or(XsiParseError::Missing("externalTrackingId"))?,
     })
 }
 

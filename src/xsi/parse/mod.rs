@@ -78,6 +78,12 @@ pub enum XsiDoc {
         summary: Option<String>,
         error_code: Option<String>,
     },
+    /// `<CallStartInfo>`: answer to an Xsi-Actions `calls/new`. Its
+    /// element is `externalTrackingId` (events say `extTrackingId`).
+    CallStartInfo {
+        call_id: String,
+        external_tracking_id: String,
+    },
     /// Any other root element, by local name.
     Other(String),
 }

@@ -121,7 +121,24 @@ fn other_documents() {
             "<EventResponse xmlns=\"http://schema.broadsoft.com/xsi\"><eventID>e</eventID></EventResponse>".into(),
             Ok(XsiDoc::Other("EventResponse".into())),
         ),
-        ("<x:CallStartInfo xmlns:x=\"u\"/>".into(), Ok(XsiDoc::Other("CallStartInfo".into()))),
+        (
+            "<x:CallStartInfo xmlns:x=\"u\"/>".into(),
+            Err(XsiParseError::Missing("callId")),
+        ),
+        (
+            "<CallStartInfo xmlns=\"http://schema.broadsoft.com/xsi\"><callId>callhalf-488:0</callId>\
+             <externalTrackingId>70:1</externalTrackingId></CallStartInfo>"
+                .into(),
+            Ok(XsiDoc::CallStartInfo {
+                call_id: "callhalf-488:0".into(),
+                external_tracking_id: "70:1".into(),
+            }),
+        ),
+        (
+            "<CallStartInfo><callId>c</callId><externalTrackingId> </externalTrackingId></CallStartInfo>"
+                .into(),
+            Err(XsiParseError::Missing("externalTrackingId")),
+        ),
         ("\u{feff}<ChannelHeartBeat/>".into(), Ok(XsiDoc::Heartbeat)),
     ];
     for (xml, expected) in cases {

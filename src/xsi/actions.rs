@@ -1,0 +1,361 @@
+//! Xsi-Actions third-party call control, sans-IO: the request for each
+//! command (method, path, query, body) and the reading of the answers
+//! (`CallStartInfo`, `ErrorInfo`, what a status code means).
+//!
+//! Paths are relative to a server's base URL, like those of [`super::body`].
+//! The user to control is in the path: `/com.broadsoft.xsi-actions/v2.0/
+//! user/<userId>/…` (`docs/xsi-protocol.md` §5).
+//!
+//! Invariants:
+//! - every identifier in a path is encoded as exactly one segment; `@`
+//!   (user ids) and `:` (BroadWorks call ids such as `callhalf-722:0`) are
+//!   kept, since RFC 3986 allows both in a segment;
+//! - every query value is percent-encoded (a `+` of an E.164 number becomes
+//!   `%2B`: servlet containers read a bare `+` as a space);
+//! - bodies are complete documents in the BroadSoft namespace, values
+//!   escaped.
+
+use std::fmt;
+use std::fmt::Write as _;
+
+use super::body::{document, encode_segment, escape, percent_encode, XSI_NAMESPACE};
+use super::parse::{parse_doc, XsiDoc};
+
+const USER_BASE: &str = "/com.broadsoft.xsi-actions/v2.0/user";
+
+/// Bytes kept as they are in path segments and query values.
+const KEEP: &[u8] = b"@:";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Put,
+    Post,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// One Xsi-Actions request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XsiRequest {
+    pub method: Method,
+    /// Below the server's base URL, segments encoded.
+    pub path: String,
+    /// Without the `?`, values encoded; empty when there is none.
+    pub query: String,
+    pub body: Option<String>,
+    /// The path names an existing call (`…/calls/<callId>…`): a 404 means
+    /// BroadWorks no longer knows that call.
+    pub on_call: bool,
+}
+
+impl XsiRequest {
+    /// Path and query, as put on the request line.
+    pub fn target(&self) -> String {
+        if self.query.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{}", self.path, self.query)
+        }
+    }
+
+    /// True for `POST …/calls/new`, whose answer carries `CallStartInfo`.
+    pub fn starts_call(&self) -> bool {
+        self.method == Method::Post && self.path.ends_with("/calls/new")
+    }
+}
+
+impl fmt::Display for XsiRequest {
+    /// `PUT /com.broadsoft…/calls/callhalf-1:0/Hold`, for logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method.as_str(), self.target())
+    }
+}
+
+fn segment(text: &str) -> String {
+    if text == "." || text == ".." {
+        encode_segment(text)
+    } else {
+        percent_encode(text, KEEP)
+    }
+}
+
+fn user_path(user: &str, rest: &str) -> String {
+    format!("{USER_BASE}/{}{rest}", segment(user))
+}
+
+fn call_path(user: &str, call_id: &str, verb: &str) -> String {
+    user_path(user, &format!("/calls/{}{verb}", segment(call_id)))
+}
+
+fn query(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (key, value) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        let _ = write!(out, "{key}={}", percent_encode(value, KEEP));
+    }
+    out
+}
+
+fn on_call(method: Method, path: String, query: String) -> XsiRequest {
+    XsiRequest {
+        method,
+        path,
+        query,
+        body: None,
+        on_call: true,
+    }
+}
+
+/// Dial: `POST U/calls/new?address=<address>` (201 with `CallStartInfo`).
+pub fn make_call(user: &str, address: &str) -> XsiRequest {
+    XsiRequest {
+        method: Method::Post,
+        path: user_path(user, "/calls/new"),
+        query: query(&[("address", address)]),
+        body: None,
+        on_call: false,
+    }
+}
+
+/// Answer an alerting call, or retrieve a held one: `PUT U/calls/<callId>/Talk`.
+pub fn talk(user: &str, call_id: &str) -> XsiRequest {
+    on_call(
+        Method::Put,
+        call_path(user, call_id, "/Talk"),
+        String::new(),
+    )
+}
+
+/// `PUT U/calls/<callId>/Hold`.
+pub fn hold(user: &str, call_id: &str) -> XsiRequest {
+    on_call(
+        Method::Put,
+        call_path(user, call_id, "/Hold"),
+        String::new(),
+    )
+}
+
+/// Release the user's leg: `DELETE U/calls/<callId>`.
+pub fn release(user: &str, call_id: &str) -> XsiRequest {
+    on_call(Method::Delete, call_path(user, call_id, ""), String::new())
+}
+
+/// `PUT U/calls/<callId>/BlindTransfer?address=<address>`; on an alerting
+/// call this deflects it.
+pub fn blind_transfer(user: &str, call_id: &str, address: &str) -> XsiRequest {
+    on_call(
+        Method::Put,
+        call_path(user, call_id, "/BlindTransfer"),
+        query(&[("address", address)]),
+    )
+}
+
+/// Join the other parties of two calls: `PUT U/calls/<held>/ConsultTransfer/<active>`.
+pub fn consult_transfer(user: &str, held: &str, active: &str) -> XsiRequest {
+    let verb = format!("/ConsultTransfer/{}", segment(active));
+    on_call(Method::Put, call_path(user, held, &verb), String::new())
+}
+
+/// `POST U/calls/Conference` with one `conferenceParticipant` per call.
+pub fn conference(user: &str, call_ids: &[&str]) -> XsiRequest {
+    let mut body = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    let _ = write!(
+        body,
+        "<Conference xmlns=\"{XSI_NAMESPACE}\"><conferenceParticipantList>"
+    );
+    for call_id in call_ids {
+        let _ = write!(
+            body,
+            "<conferenceParticipant><callId>{}</callId></conferenceParticipant>",
+            escape(call_id)
+        );
+    }
+    body.push_str("</conferenceParticipantList></Conference>");
+    XsiRequest {
+        method: Method::Post,
+        path: user_path(user, "/calls/Conference"),
+        query: String::new(),
+        body: Some(body),
+        on_call: true,
+    }
+}
+
+/// `PUT U/calls/<callId>/TransmitDTMF?playdtmf=<digits>`.
+pub fn transmit_dtmf(user: &str, call_id: &str, digits: &str) -> XsiRequest {
+    on_call(
+        Method::Put,
+        call_path(user, call_id, "/TransmitDTMF"),
+        query(&[("playdtmf", digits)]),
+    )
+}
+
+fn service(user: &str, name: &str, body: String) -> XsiRequest {
+    XsiRequest {
+        method: Method::Put,
+        path: user_path(user, &format!("/services/{name}")),
+        query: String::new(),
+        body: Some(body),
+        on_call: false,
+    }
+}
+
+fn xs_bool(on: bool) -> &'static str {
+    if on {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// `PUT U/services/DoNotDisturb` with `<active>`.
+pub fn do_not_disturb(user: &str, on: bool) -> XsiRequest {
+    let body = document("DoNotDisturb", &[("active", xs_bool(on))]);
+    service(user, "DoNotDisturb", body)
+}
+
+/// `PUT U/services/CallForwardingAlways` with `<active>` and, when given,
+/// `<forwardToPhoneNumber>`.
+pub fn call_forwarding_always(user: &str, on: bool, number: Option<&str>) -> XsiRequest {
+    let mut children = vec![("active", xs_bool(on))];
+    if let Some(number) = number {
+        children.push(("forwardToPhoneNumber", number));
+    }
+    let body = document("CallForwardingAlways", &children);
+    service(user, "CallForwardingAlways", body)
+}
+
+/// The answer of `calls/new`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallStartInfo {
+    /// BroadWorks callId of the user's new leg.
+    pub call_id: String,
+    /// `externalTrackingId`: the new call's CSTA callID.
+    pub external_tracking_id: String,
+}
+
+/// An `ErrorInfo` body: the (English) summary and BroadWorks' error code.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ErrorInfo {
+    pub summary: Option<String>,
+    pub error_code: Option<String>,
+}
+
+impl fmt::Display for ErrorInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.summary, &self.error_code) {
+            (None, None) => f.write_str("no ErrorInfo"),
+            (summary, code) => write!(
+                f,
+                "{:?} (errorCode {})",
+                summary.as_deref().unwrap_or(""),
+                code.as_deref().unwrap_or("-")
+            ),
+        }
+    }
+}
+
+/// Reads an `ErrorInfo` body; `None` when the body is something else.
+pub fn parse_error_info(body: &[u8]) -> Option<ErrorInfo> {
+    match parse_doc(body) {
+        Ok(XsiDoc::ErrorInfo {
+            summary,
+            error_code,
+        }) => Some(ErrorInfo {
+            summary,
+            error_code,
+        }),
+        _ => None,
+    }
+}
+
+/// Reads the `CallStartInfo` of a `calls/new` answer.
+pub fn parse_call_start_info(body: &[u8]) -> Result<CallStartInfo, String> {
+    match parse_doc(body) {
+        Ok(XsiDoc::CallStartInfo {
+            call_id,
+            external_tracking_id,
+        }) => Ok(CallStartInfo {
+            call_id,
+            external_tracking_id,
+        }),
+        Ok(other) => Err(format!("expected CallStartInfo, got {other:?}")),
+        Err(e) => Err(format!("unreadable CallStartInfo: {e}")),
+    }
+}
+
+/// What one XSP's answer means for a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// 2xx: BroadWorks carried it out.
+    Accepted,
+    /// A 4xx refusal of the request itself: another XSP would refuse it too.
+    Rejected { status: u16, error: ErrorInfo },
+    /// This XSP could not serve it (5xx; 401 and 429, which concern this
+    /// server's session or load): the next XSP is tried.
+    Failed { status: u16, error: ErrorInfo },
+}
+
+/// Classifies an answer by its status, reading the `ErrorInfo` of errors.
+pub fn classify(status: u16, body: &[u8]) -> Answer {
+    let error = || parse_error_info(body).unwrap_or_default();
+    match status {
+        200..=299 => Answer::Accepted,
+        401 | 429 | 500.. => Answer::Failed {
+            status,
+            error: error(),
+        },
+        _ => Answer::Rejected {
+            status,
+            error: error(),
+        },
+    }
+}
+
+/// Why a call-control job did not complete.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActionFailure {
+    /// BroadWorks refused `request` (4xx).
+    Rejected {
+        request: String,
+        status: u16,
+        on_call: bool,
+        error: ErrorInfo,
+    },
+    /// No XSP could carry out `request` (5xx, timeouts, unreachable), or
+    /// its answer was unusable.
+    Unavailable { request: String, detail: String },
+}
+
+impl fmt::Display for ActionFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ActionFailure::Rejected {
+                request,
+                status,
+                error,
+                ..
+            } => write!(f, "{request} refused ({status}): {error}"),
+            ActionFailure::Unavailable { request, detail } => {
+                write!(f, "{request} failed: {detail}")
+            }
+        }
+    }
+}
+
+/// The result of a job: the `CallStartInfo` of its `calls/new` step, if
+/// it had one.
+pub type ActionOutcome = Result<Option<CallStartInfo>, ActionFailure>;
+
+#[cfg(test)]
+mod tests;

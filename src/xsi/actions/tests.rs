@@ -1,0 +1,306 @@
+//! The request of every command and the reading of the answers.
+
+use super::*;
+
+const U: &str = "/com.broadsoft.xsi-actions/v2.0/user/2001@example.net";
+const NS: &str = "xmlns=\"http://schema.broadsoft.com/xsi\"";
+const DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+
+fn body(xml: &str) -> Option<String> {
+    Some(format!("{DECL}{xml}"))
+}
+
+#[test]
+fn every_command_builds_its_request() {
+    let user = "2001@example.net";
+    let c = "callhalf-722:0";
+    // (request, method, path, query, body, on_call)
+    let cases: Vec<(XsiRequest, Method, String, &str, Option<String>, bool)> = vec![
+        (
+            make_call(user, "2002"),
+            Method::Post,
+            format!("{U}/calls/new"),
+            "address=2002",
+            None,
+            false,
+        ),
+        (
+            make_call(user, "+1 (555) 100&x=y"),
+            Method::Post,
+            format!("{U}/calls/new"),
+            "address=%2B1%20%28555%29%20100%26x%3Dy",
+            None,
+            false,
+        ),
+        (
+            make_call(user, "sip:2002@example.net"),
+            Method::Post,
+            format!("{U}/calls/new"),
+            "address=sip:2002@example.net",
+            None,
+            false,
+        ),
+        (
+            talk(user, c),
+            Method::Put,
+            format!("{U}/calls/callhalf-722:0/Talk"),
+            "",
+            None,
+            true,
+        ),
+        (
+            hold(user, c),
+            Method::Put,
+            format!("{U}/calls/callhalf-722:0/Hold"),
+            "",
+            None,
+            true,
+        ),
+        (
+            release(user, c),
+            Method::Delete,
+            format!("{U}/calls/callhalf-722:0"),
+            "",
+            None,
+            true,
+        ),
+        (
+            blind_transfer(user, c, "+4930123"),
+            Method::Put,
+            format!("{U}/calls/callhalf-722:0/BlindTransfer"),
+            "address=%2B4930123",
+            None,
+            true,
+        ),
+        (
+            consult_transfer(user, c, "callhalf-723:0"),
+            Method::Put,
+            format!("{U}/calls/callhalf-722:0/ConsultTransfer/callhalf-723:0"),
+            "",
+            None,
+            true,
+        ),
+        (
+            conference(user, &[c, "callhalf-723:0"]),
+            Method::Post,
+            format!("{U}/calls/Conference"),
+            "",
+            body(&format!(
+                "<Conference {NS}><conferenceParticipantList>\
+                 <conferenceParticipant><callId>callhalf-722:0</callId></conferenceParticipant>\
+                 <conferenceParticipant><callId>callhalf-723:0</callId></conferenceParticipant>\
+                 </conferenceParticipantList></Conference>"
+            )),
+            true,
+        ),
+        (
+            transmit_dtmf(user, c, "12*#,A"),
+            Method::Put,
+            format!("{U}/calls/callhalf-722:0/TransmitDTMF"),
+            "playdtmf=12%2A%23%2CA",
+            None,
+            true,
+        ),
+        (
+            do_not_disturb(user, true),
+            Method::Put,
+            format!("{U}/services/DoNotDisturb"),
+            "",
+            body(&format!(
+                "<DoNotDisturb {NS}><active>true</active></DoNotDisturb>"
+            )),
+            false,
+        ),
+        (
+            do_not_disturb(user, false),
+            Method::Put,
+            format!("{U}/services/DoNotDisturb"),
+            "",
+            body(&format!(
+                "<DoNotDisturb {NS}><active>false</active></DoNotDisturb>"
+            )),
+            false,
+        ),
+        (
+            call_forwarding_always(user, true, Some("2003")),
+            Method::Put,
+            format!("{U}/services/CallForwardingAlways"),
+            "",
+            body(&format!(
+                "<CallForwardingAlways {NS}><active>true</active>\
+                 <forwardToPhoneNumber>2003</forwardToPhoneNumber></CallForwardingAlways>"
+            )),
+            false,
+        ),
+        (
+            call_forwarding_always(user, false, None),
+            Method::Put,
+            format!("{U}/services/CallForwardingAlways"),
+            "",
+            body(&format!(
+                "<CallForwardingAlways {NS}><active>false</active></CallForwardingAlways>"
+            )),
+            false,
+        ),
+    ];
+    for (request, method, path, query, body, on_call) in cases {
+        let shown = request.to_string();
+        assert_eq!(request.method, method, "{shown}");
+        assert_eq!(request.path, path, "{shown}");
+        assert_eq!(request.query, query, "{shown}");
+        assert_eq!(request.body, body, "{shown}");
+        assert_eq!(request.on_call, on_call, "{shown}");
+        assert_eq!(
+            request.starts_call(),
+            path.ends_with("/calls/new"),
+            "{shown}"
+        );
+    }
+}
+
+#[test]
+fn identifiers_stay_one_segment_and_values_are_escaped() {
+    let cases: Vec<(XsiRequest, &str)> = vec![
+        (
+            talk("a/b?c#d;e%f g", "x/y"),
+            "PUT /com.broadsoft.xsi-actions/v2.0/user/a%2Fb%3Fc%23d%3Be%25f%20g/calls/x%2Fy/Talk",
+        ),
+        (
+            release("..", "."),
+            "DELETE /com.broadsoft.xsi-actions/v2.0/user/%2E%2E/calls/%2E",
+        ),
+        (
+            hold("admin@broadsoft.com@broadsoft.com", "callhalf-1:0"),
+            "PUT /com.broadsoft.xsi-actions/v2.0/user/admin@broadsoft.com@broadsoft.com\
+             /calls/callhalf-1:0/Hold",
+        ),
+        (
+            make_call("ü", "ü"),
+            "POST /com.broadsoft.xsi-actions/v2.0/user/%C3%BC/calls/new?address=%C3%BC",
+        ),
+    ];
+    for (request, shown) in cases {
+        assert_eq!(request.to_string(), shown);
+    }
+    let forward = call_forwarding_always("u", true, Some("<&>"));
+    assert!(
+        forward.body.as_deref().is_some_and(
+            |b| b.contains("<forwardToPhoneNumber>&lt;&amp;&gt;</forwardToPhoneNumber>")
+        ),
+        "{forward:?}"
+    );
+    let conf = conference("u", &["<x>"]);
+    assert!(
+        conf.body
+            .as_deref()
+            .is_some_and(|b| b.contains("<callId>&lt;x&gt;</callId>")),
+        "{conf:?}"
+    );
+}
+
+#[test]
+fn call_start_info_is_read() {
+    let cases: Vec<(&[u8], Result<CallStartInfo, ()>)> = vec![
+        (
+            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CallStartInfo xmlns=\"http://schema.broadsoft.com/xsi\">\
+              <callId>callhalf-488:0</callId><externalTrackingId>70:1</externalTrackingId></CallStartInfo>",
+            Ok(CallStartInfo {
+                call_id: "callhalf-488:0".into(),
+                external_tracking_id: "70:1".into(),
+            }),
+        ),
+        (
+            b"<CallStartInfo><externalTrackingId> 7:1 </externalTrackingId><callId>c</callId><x/></CallStartInfo>",
+            Ok(CallStartInfo {
+                call_id: "c".into(),
+                external_tracking_id: "7:1".into(),
+            }),
+        ),
+        (b"<CallStartInfo><callId>c</callId></CallStartInfo>", Err(())),
+        (b"<CallStartInfo><extTrackingId>1:1</extTrackingId><callId>c</callId></CallStartInfo>", Err(())),
+        (b"<ErrorInfo><summary>x</summary></ErrorInfo>", Err(())),
+        (b"", Err(())),
+        (b"<CallStartInfo>", Err(())),
+    ];
+    for (body, want) in cases {
+        let got = parse_call_start_info(body).map_err(|_| ());
+        assert_eq!(got, want, "{}", String::from_utf8_lossy(body));
+    }
+}
+
+#[test]
+fn answers_are_classified() {
+    let info = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<ErrorInfo xmlns=\"http://schema.broadsoft.com/xsi\">\
+        <summary>Anruf unbekannt</summary><summaryEnglish>Call not found</summaryEnglish>\
+        <errorCode>110404</errorCode></ErrorInfo>";
+    let found = ErrorInfo {
+        summary: Some("Call not found".into()),
+        error_code: Some("110404".into()),
+    };
+    let cases: Vec<(u16, &[u8], Answer)> = vec![
+        (200, b"", Answer::Accepted),
+        (201, b"<CallStartInfo/>", Answer::Accepted),
+        (204, b"", Answer::Accepted),
+        (
+            404,
+            info,
+            Answer::Rejected {
+                status: 404,
+                error: found.clone(),
+            },
+        ),
+        (
+            400,
+            b"not xml",
+            Answer::Rejected {
+                status: 400,
+                error: ErrorInfo::default(),
+            },
+        ),
+        (
+            403,
+            b"",
+            Answer::Rejected {
+                status: 403,
+                error: ErrorInfo::default(),
+            },
+        ),
+        (
+            401,
+            b"",
+            Answer::Failed {
+                status: 401,
+                error: ErrorInfo::default(),
+            },
+        ),
+        (
+            429,
+            b"",
+            Answer::Failed {
+                status: 429,
+                error: ErrorInfo::default(),
+            },
+        ),
+        (
+            500,
+            info,
+            Answer::Failed {
+                status: 500,
+                error: found.clone(),
+            },
+        ),
+        (
+            503,
+            b"",
+            Answer::Failed {
+                status: 503,
+                error: ErrorInfo::default(),
+            },
+        ),
+    ];
+    for (status, body, want) in cases {
+        assert_eq!(classify(status, body), want, "{status}");
+    }
+    assert_eq!(found.to_string(), "\"Call not found\" (errorCode 110404)");
+    assert_eq!(ErrorInfo::default().to_string(), "no ErrorInfo");
+}
