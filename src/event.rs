@@ -14,6 +14,7 @@ use crossbeam_channel::Sender;
 
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::Incoming;
+use crate::xsi::actions::ActionOutcome;
 use crate::xsi::parse::XsiEvent;
 
 /// A CSTA client connection, numbered from 1 in accept order.
@@ -34,6 +35,14 @@ pub enum Event {
     Client(ClientId, ClientEvent),
     Link(LinkId, LinkEvent),
     Subscription(SubscriptionResult),
+    Action(ActionResult),
+}
+
+/// Outcome of a call-control job (see `xsi::executor`).
+pub struct ActionResult {
+    /// The job's id, chosen by the dispatcher.
+    pub id: u64,
+    pub outcome: ActionOutcome,
 }
 
 /// What the dispatcher may send to a session's writer thread.
@@ -188,6 +197,10 @@ impl fmt::Debug for Event {
                 }
                 SubscriptionResult::Failed { user, .. } => write!(f, "subscription failed {user}"),
             },
+            Event::Action(r) => {
+                let what = if r.outcome.is_ok() { "done" } else { "failed" };
+                write!(f, "action #{} {what}", r.id)
+            }
         }
     }
 }

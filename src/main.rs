@@ -16,10 +16,11 @@ use crossbeam_channel::{bounded, select, unbounded};
 
 use bwcsta::config::Config;
 use bwcsta::csta::server::{Listener, ListenerConfig};
-use bwcsta::dispatcher::{Ctx, Dispatcher, DispatcherConfig};
+use bwcsta::dispatcher::{ActionQueue, Ctx, Dispatcher, DispatcherConfig};
 use bwcsta::event::{Event, LinkId};
 use bwcsta::pidfile::PidFile;
 use bwcsta::status::StatusWriter;
+use bwcsta::xsi::executor::Executor;
 use bwcsta::xsi::known::KnownSubscriptions;
 use bwcsta::xsi::link::LinkHandle;
 use bwcsta::xsi::settings::XsiSettings;
@@ -41,6 +42,9 @@ const SHUTDOWN_BUDGET: Duration = Duration::from_millis(1500);
 /// Messages waiting for the dispatcher; a full inbox slows the XSP readers
 /// (TCP back-pressure) rather than growing memory.
 const INBOX: usize = 64 * 1024;
+/// Call-control jobs waiting for a worker; beyond, requests are answered
+/// `resourceBusy` (jobs on one device wait in the dispatcher instead).
+const ACTION_QUEUE: usize = 256;
 
 enum Command {
     Run(PathBuf),
@@ -164,6 +168,7 @@ fn run(config: Config) -> Result<(), String> {
     let flags = Arc::new(LinkFlags::new(settings.servers.len()));
     let (inbox_tx, inbox) = bounded::<Event>(INBOX);
     let (jobs_tx, jobs) = unbounded();
+    let (actions_tx, actions) = bounded(ACTION_QUEUE);
     let (dispatch_stop_tx, dispatch_stop) = bounded::<()>(0);
 
     let (status_poke_tx, status_poke) = bounded::<()>(1);
@@ -176,6 +181,11 @@ fn run(config: Config) -> Result<(), String> {
             reorder_wait: config.xsi.reorder_wait,
         },
         jobs: jobs_tx,
+        actions: ActionQueue {
+            jobs: actions_tx,
+            attempt_timeout: settings.request_timeout,
+            servers: settings.servers.len(),
+        },
         known: known.clone(),
         flags: flags.clone(),
         status_poke: Some(status_poke_tx),
@@ -203,6 +213,21 @@ fn run(config: Config) -> Result<(), String> {
     };
     let subscriber = Subscriber::start(settings.clone(), flags.clone(), jobs, inbox_tx.clone())
         .map_err(|e| format!("cannot start subscription workers: {e}"))?;
+    let executor = match Executor::start(
+        settings.clone(),
+        flags.clone(),
+        config.xsi.action_workers,
+        actions,
+        inbox_tx.clone(),
+    ) {
+        Ok(executor) => executor,
+        Err(e) => {
+            // The dispatcher holds the subscription job sender: drop it
+            // first, or joining the subscription workers would hang.
+            drop(dispatcher);
+            return Err(format!("cannot start call-control workers: {e}"));
+        }
+    };
     let dispatch = DispatchHandle {
         stop: dispatch_stop_tx,
         thread: thread::spawn("dispatcher", move || dispatcher.run(inbox, dispatch_stop))
@@ -234,8 +259,9 @@ fn run(config: Config) -> Result<(), String> {
     let DispatchHandle { stop, thread } = dispatch;
     drop(stop);
     thread.join_deadline(deadline);
-    // The dispatcher dropped the job sender: workers drain and end.
+    // The dispatcher dropped the job senders: workers drain and end.
     subscriber.join_deadline(deadline);
+    executor.join_deadline(deadline);
     let ids = known.ids();
     if !ids.is_empty() {
         subscriber::delete_all(&settings, &flags, &ids, deadline);

@@ -10,7 +10,7 @@ use super::problems::Problems;
 use super::section::{indexed, join_path, Lookup, Section};
 use super::url::server_url;
 use super::values::{
-    array, boolean, domain, file_path, non_empty_string, quote, read_secret_file, readable_file,
+    array, boolean, domain, file_path, integer, non_empty_string, quote, read_secret_file, readable_file,
     seconds, secret, show_path,
 };
 use super::Secret;
@@ -26,6 +26,9 @@ const DEFAULT_RECONNECT_INITIAL: Duration = Duration::from_secs(1);
 const DEFAULT_RECONNECT_MAX: Duration = Duration::from_secs(30);
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_REORDER_WAIT: Duration = Duration::from_secs(5);
+const DEFAULT_ACTION_WORKERS: usize = 8;
+/// Each worker is a thread with one request in flight.
+const MAX_ACTION_WORKERS: u64 = 256;
 
 /// `xsi`: the southbound Xsi connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,6 +62,8 @@ pub struct XsiConfig {
     /// `reorder_wait_s` [5]: how long a subscription's events wait behind
     /// a missing sequence number (BroadWorks' re-send must fit in it).
     pub reorder_wait: Duration,
+    /// `action_workers` [8]: call-control requests in flight at once.
+    pub action_workers: usize,
     /// `tls`: `ca_file` [system roots] read and checked at load time,
     /// `accept_invalid_certs` [false].
     pub tls: Trust,
@@ -122,6 +127,10 @@ pub(super) fn read_xsi(
         seconds,
     );
     let reorder_wait = section.field_or("reorder_wait_s", problems, DEFAULT_REORDER_WAIT, seconds);
+    let action_workers =
+        section.field_or("action_workers", problems, DEFAULT_ACTION_WORKERS, |v| {
+            integer(v, 1, MAX_ACTION_WORKERS).map(|n| n as usize)
+        });
     let tls = read_tls(section.section("tls", problems), base_dir, problems);
     section.finish(problems);
     Some(XsiConfig {
@@ -139,6 +148,7 @@ pub(super) fn read_xsi(
         reconnect_max,
         request_timeout,
         reorder_wait,
+        action_workers,
         tls,
     })
 }

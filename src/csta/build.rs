@@ -96,6 +96,10 @@ pub mod operation {
     pub const INVALID_CALL_ID: &str = "invalidCallID";
     /// MakeCall from a device the session does not monitor.
     pub const INVALID_CALLING_DEVICE_ID: &str = "invalidCallingDeviceID";
+    /// SetForwarding of a kind the switch cannot set.
+    pub const INVALID_FORWARDING_TYPE: &str = "invalidForwardingType";
+    /// SetForwarding on without a destination.
+    pub const INVALID_FORWARDING_DESTINATION: &str = "invalidForwardingDestination";
 }
 
 /// `StateIncompatibilityErrors` values the server uses.

@@ -6,13 +6,15 @@
 //! the call model) under one `parking_lot` lock that the status writer also
 //! takes for its snapshots, and answers by queueing frames to the session
 //! writers with `try_send`: a session whose queue is full is cut off, never
-//! waited for. Subscription HTTP runs on worker threads; the dispatcher only
-//! queues jobs for them and consumes their results.
+//! waited for. Subscription HTTP and call control (Xsi-Actions) run on
+//! worker threads of their own; the dispatcher only queues jobs for them and
+//! consumes their results.
 //!
 //! `State` is driven only through [`Event`]s and the timer tick, so the
 //! tests (`dispatcher/tests/`) drive it the same way over in-memory channels
 //! and check the frames queued to sessions and the jobs queued to workers.
 
+mod control;
 mod devices;
 mod links;
 mod sessions;
@@ -31,6 +33,7 @@ use crate::translate::Translator;
 use crate::xsi::known::KnownSubscriptions;
 use crate::xsi::subscriber::{Job, LinkFlags};
 
+pub use control::ActionQueue;
 pub use devices::Devices;
 pub use links::Links;
 pub use sessions::Sessions;
@@ -49,6 +52,7 @@ pub struct DispatcherConfig {
 pub struct Ctx {
     pub cfg: DispatcherConfig,
     pub jobs: Sender<Job>,
+    pub actions: ActionQueue,
     pub known: Arc<KnownSubscriptions>,
     pub flags: Arc<LinkFlags>,
     pub status_poke: Option<Sender<()>>,
@@ -64,6 +68,7 @@ pub struct State {
     pub events_in: u64,
     pub events_out: u64,
     snapshots: Vec<snapshot::PendingSnapshot>,
+    control: control::CallControl,
 }
 
 pub struct Dispatcher {
@@ -129,6 +134,7 @@ impl State {
             events_in: 0,
             events_out: 0,
             snapshots: Vec::new(),
+            control: control::CallControl::default(),
         }
     }
 
@@ -143,6 +149,7 @@ impl State {
             }
             Event::Link(id, ev) => self.on_link(ctx, id, ev),
             Event::Subscription(result) => self.on_subscription(ctx, result),
+            Event::Action(result) => self.on_action(ctx, result),
         }
     }
 
@@ -152,6 +159,7 @@ impl State {
         }
         self.refresh_due(ctx, now);
         self.snapshot_timeouts(ctx, now);
+        self.control_timeouts(ctx, now);
     }
 
     /// Sends what was queued while handling and cuts off slow clients.

@@ -13,6 +13,7 @@ use crate::csta::frame::{self, InvokeCounter, InvokeId};
 use crate::csta::parse::{Incoming, Message, MonitorFilter};
 use crate::event::{ClientEvent, ClientId, Outbound};
 use crate::status::CstaStatus;
+use crate::translate::control::is_call_control;
 
 /// Session duration granted to ECMA-354 clients that ask for none.
 const DEFAULT_SESSION_DURATION: u32 = 180;
@@ -322,6 +323,7 @@ impl State {
             }
             Message::MonitorStop { cross_ref } => self.monitor_stop(ctx, id, invoke_id, &cross_ref),
             Message::SnapshotDevice { device } => self.snapshot_device(ctx, id, invoke_id, &device),
+            message if is_call_control(&message) => self.call_control(ctx, id, invoke_id, message),
             // Acknowledgements of our own SystemStatus / MonitorStop.
             Message::SystemStatusResponse | Message::MonitorStopResponse => {}
             Message::ErrorCode { category, value } => {

@@ -9,7 +9,11 @@
 //! after its gap was given up is let through only when it still changes
 //! something (`late`). [`Translator::translate`] then turns one released
 //! event into the CSTA events for the monitors of its target.
+//!
+//! In the other direction, [`control`] turns CSTA call-control requests into
+//! Xsi-Actions, resolving CSTA connections through the call model.
 
+pub mod control;
 pub mod dedup;
 pub mod late;
 pub mod map;

@@ -75,6 +75,42 @@ impl CallModel {
         v
     }
 
+    /// The legs of `user` reported with CSTA callID `csta_call` (a CSTA
+    /// connection), sorted by leg. Usually one; the conference controller
+    /// has one per conferenced party.
+    pub fn legs_of_call(&self, user: &str, csta_call: &str) -> Vec<&Party> {
+        let mut legs: Vec<&Party> = self
+            .users
+            .get(user)
+            .map(|m| m.values().filter(|p| p.csta_call == csta_call).collect())
+            .unwrap_or_default();
+        legs.sort_by(|a, b| a.leg.cmp(&b.leg));
+        legs
+    }
+
+    /// Records a call bwcsta itself started (MakeCall, ConsultationCall)
+    /// before BroadWorks reports it, so that the requests and events that
+    /// follow find it. A leg already known (its first event came first) is
+    /// left as it is.
+    pub fn started(&mut self, user: &str, leg: &str, csta_call: &str, remote: Dev) {
+        if self.get(user, leg).is_some() {
+            return;
+        }
+        self.insert(
+            user,
+            Party {
+                leg: leg.to_owned(),
+                csta_call: csta_call.to_owned(),
+                state: CallState::Alerting,
+                remote,
+                originator: true,
+                joined: false,
+                answered: false,
+                click_to_dial: true,
+            },
+        );
+    }
+
     pub fn forget_user(&mut self, user: &str) {
         self.users.remove(user);
     }
@@ -140,6 +176,49 @@ mod tests {
         assert!(m.remove("u", "l1").is_none());
         m.forget_user("v");
         assert_eq!(m.len(), 1);
+    }
+
+    #[test]
+    fn connections_map_to_legs() {
+        let mut m = CallModel::default();
+        m.insert("u", party("callhalf-2:0", "1:1"));
+        m.insert("u", party("callhalf-9:0", "5:1"));
+        // A conference controller: two legs joined under one callID.
+        m.insert("u", party("callhalf-4:0", "5:1"));
+        m.insert("v", party("callhalf-3:0", "1:1"));
+        let legs = |user: &str, call: &str| -> Vec<String> {
+            m.legs_of_call(user, call)
+                .iter()
+                .map(|p| p.leg.clone())
+                .collect()
+        };
+        let cases: &[(&str, &str, &[&str])] = &[
+            ("u", "1:1", &["callhalf-2:0"]),
+            ("v", "1:1", &["callhalf-3:0"]),
+            ("u", "5:1", &["callhalf-4:0", "callhalf-9:0"]),
+            ("u", "7:1", &[]),
+            ("w", "1:1", &[]),
+            ("u", "callhalf-2:0", &[]),
+        ];
+        for (user, call, want) in cases {
+            assert_eq!(legs(user, call), *want, "{user} {call}");
+        }
+    }
+
+    #[test]
+    fn a_started_call_is_known_before_its_first_event() {
+        let mut m = CallModel::default();
+        m.started("u", "callhalf-7:0", "3:1", Dev::Remote("2002".into()));
+        let p = m.get("u", "callhalf-7:0").cloned().expect("seeded");
+        assert_eq!(p.csta_call, "3:1");
+        assert!(p.originator && p.click_to_dial);
+        assert_eq!(m.legs_of_call("u", "3:1").len(), 1);
+        // Its event came first: what the event said stays.
+        let mut known = party("callhalf-8:0", "4:1");
+        known.state = CallState::Active;
+        m.insert("u", known.clone());
+        m.started("u", "callhalf-8:0", "other", Dev::NotKnown);
+        assert_eq!(m.get("u", "callhalf-8:0"), Some(&known));
     }
 
     #[test]

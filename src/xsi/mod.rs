@@ -23,6 +23,7 @@
 pub mod actions;
 pub mod body;
 pub mod control;
+pub mod executor;
 pub mod known;
 pub mod link;
 pub mod parse;

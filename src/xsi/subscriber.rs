@@ -54,11 +54,16 @@ impl LinkFlags {
 
     /// Server indices to try: up ones first (rotating), then the rest.
     pub fn order(&self) -> Vec<usize> {
+        self.order_from(self.next.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Server indices to try, from `start` on: up ones first, then the rest.
+    pub fn order_from(&self, start: usize) -> Vec<usize> {
         let n = self.up.len();
         if n == 0 {
             return Vec::new();
         }
-        let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
+        let start = start % n;
         let rotated = (0..n).map(|k| (start + k) % n);
         let (mut up, down): (Vec<usize>, Vec<usize>) =
             rotated.partition(|&i| self.up[i].load(Ordering::Relaxed));

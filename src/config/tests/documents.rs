@@ -37,6 +37,7 @@ fn spec_example_loads_with_its_values() {
         "reconnect_max_s": 30,
         "request_timeout_s": 10,
         "reorder_wait_s": 5,
+        "action_workers": 8,
         "tls": { "ca_file": ca, "accept_invalid_certs": false }
       },
       "log": { "file": "/var/log/bwcsta/bwcsta.log", "level": "info", "max_bytes": 10485760, "keep": 5 },
@@ -85,6 +86,7 @@ fn spec_example_loads_with_its_values() {
     assert_eq!(xsi.reconnect_max, secs(30.0));
     assert_eq!(xsi.request_timeout, secs(10.0));
     assert_eq!(xsi.reorder_wait, secs(5.0));
+    assert_eq!(xsi.action_workers, 8);
     assert_eq!(xsi.tls.ca_file(), Some(ca.as_path()));
     assert!(!xsi.tls.accepts_invalid_certs());
 
@@ -129,6 +131,7 @@ fn minimal_config_gets_every_default() {
     assert_eq!(xsi.reconnect_max, secs(30.0));
     assert_eq!(xsi.request_timeout, secs(10.0));
     assert_eq!(xsi.reorder_wait, secs(5.0));
+    assert_eq!(xsi.action_workers, 8);
     assert_eq!(xsi.tls, Trust::default());
     assert_eq!(xsi.tls.ca_file(), None);
 

@@ -397,6 +397,8 @@ fn integers() {
         ("log.max_bytes", json!(1)),
         ("log.keep", json!(0)),
         ("log.keep", json!(4_294_967_295u64)),
+        ("xsi.action_workers", json!(1)),
+        ("xsi.action_workers", json!(256)),
     ];
     for (path, value) in good {
         assert_eq!(
@@ -435,6 +437,21 @@ fn integers() {
             "log.keep",
             json!(-1),
             "expected a non-negative integer, found -1",
+        ),
+        (
+            "xsi.action_workers",
+            json!(0),
+            "expected a positive integer, found 0",
+        ),
+        (
+            "xsi.action_workers",
+            json!(257),
+            "expected a positive integer no larger than 256, found 257",
+        ),
+        (
+            "xsi.action_workers",
+            json!("8"),
+            "expected a positive integer, found \"8\"",
         ),
         (
             "log.keep",

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, unbounded, Receiver};
 
-use super::{Ctx, DispatcherConfig, State};
+use super::{ActionQueue, Ctx, DispatcherConfig, State};
 use crate::csta::edition::Edition;
 use crate::csta::frame::{FrameDecoder, InvokeId};
 use crate::csta::parse::{self, Message};
@@ -28,6 +28,7 @@ use crate::event::{
     ClientEvent, ClientId, Event, LinkEvent, LinkId, Outbound, SubscriptionError,
     SubscriptionResult,
 };
+use crate::xsi::executor::ActionJob;
 use crate::xsi::known::KnownSubscriptions;
 use crate::xsi::parse::{parse_doc, XsiDoc};
 use crate::xsi::subscriber::{Job, LinkFlags};
@@ -51,6 +52,8 @@ pub(super) struct Harness {
     st: State,
     ctx: Ctx,
     jobs: Receiver<Job>,
+    /// Call-control jobs for the workers (room for 4).
+    actions: Receiver<ActionJob>,
     clients: BTreeMap<u64, Client>,
     /// Sequence numbers per subscription, and a counter for event ids.
     sequence: BTreeMap<String, u32>,
@@ -61,6 +64,7 @@ impl Harness {
     /// Links `xsp1`…`xspN`, all still connecting; ed3 toward clients.
     pub(super) fn new(links: usize) -> Harness {
         let (jobs_tx, jobs) = unbounded();
+        let (actions_tx, actions) = bounded(4);
         let ctx = Ctx {
             cfg: DispatcherConfig {
                 edition: Edition::Ed3,
@@ -70,6 +74,11 @@ impl Harness {
                 reorder_wait: std::time::Duration::from_secs(5),
             },
             jobs: jobs_tx,
+            actions: ActionQueue {
+                jobs: actions_tx,
+                attempt_timeout: Duration::from_secs(1),
+                servers: links,
+            },
             known: Arc::new(KnownSubscriptions::new()),
             flags: Arc::new(LinkFlags::new(links)),
             status_poke: None,
@@ -78,6 +87,7 @@ impl Harness {
             st: State::new(&ctx.cfg),
             ctx,
             jobs,
+            actions,
             clients: BTreeMap::new(),
             sequence: BTreeMap::new(),
             events: 0,

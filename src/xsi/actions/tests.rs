@@ -10,12 +10,21 @@ fn body(xml: &str) -> Option<String> {
     Some(format!("{DECL}{xml}"))
 }
 
+/// A request and the method, path, query, body and `on_call` it must have.
+type Case = (
+    XsiRequest,
+    Method,
+    String,
+    &'static str,
+    Option<String>,
+    bool,
+);
+
 #[test]
 fn every_command_builds_its_request() {
     let user = "2001@example.net";
     let c = "callhalf-722:0";
-    // (request, method, path, query, body, on_call)
-    let cases: Vec<(XsiRequest, Method, String, &str, Option<String>, bool)> = vec![
+    let cases: Vec<Case> = vec![
         (
             make_call(user, "2002"),
             Method::Post,

@@ -25,7 +25,7 @@ const CATEGORIES: [ErrorCategory; 7] = [
     ErrorCategory::Unspecified,
 ];
 
-const OPERATION_VALUES: [&str; 11] = [
+const OPERATION_VALUES: [&str; 13] = [
     operation::GENERIC,
     operation::SERVICE_NOT_SUPPORTED,
     operation::INVALID_MONITOR_CROSS_REF_ID,
@@ -37,6 +37,8 @@ const OPERATION_VALUES: [&str; 11] = [
     operation::INVALID_CONNECTION_ID,
     operation::INVALID_CALL_ID,
     operation::INVALID_CALLING_DEVICE_ID,
+    operation::INVALID_FORWARDING_TYPE,
+    operation::INVALID_FORWARDING_DESTINATION,
 ];
 
 const SESSION_ERRORS: [&str; 4] = [

@@ -1,0 +1,300 @@
+//! Call control: CSTA requests waiting for their Xsi-Actions.
+//!
+//! A request is checked against its session's monitors and the call model
+//! ([`translate::control::plan`](crate::translate::control::plan)); a
+//! refused one is answered at once. Otherwise its Xsi requests go to the
+//! call-control workers as one job, and the request waits here until the
+//! job's result comes back; only then is it answered.
+//!
+//! Jobs on one BroadWorks user run one at a time, in arrival order (a
+//! HoldCall and the RetrieveCall right behind it must not overtake each
+//! other on two workers); jobs on different users run in parallel. A job
+//! whose result does not come within its deadline (every attempt's timeout,
+//! plus a margin) is answered `resourceOutOfService`, so no request is ever
+//! left hanging. A session that closes leaves its requests behind: results
+//! for it are dropped, and its jobs still waiting never start.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Sender, TrySendError};
+
+use super::devices::user_for;
+use super::sessions::Session;
+use super::{Ctx, State};
+use crate::csta::build::{self, system_resource, ErrorCategory};
+use crate::csta::frame::InvokeId;
+use crate::csta::parse::Message;
+use crate::event::{ActionResult, ClientId};
+use crate::translate::control::{dialled_device, failure_error, plan, response, Plan, Scope};
+use crate::xsi::executor::ActionJob;
+
+/// Requests on one user that may wait behind the one running; more are
+/// answered `resourceBusy`.
+const MAX_WAITING_PER_USER: usize = 16;
+/// Added to the sum of the attempt timeouts before a job counts as lost.
+const DEADLINE_MARGIN: Duration = Duration::from_secs(2);
+
+/// The call-control workers as the dispatcher sees them.
+pub struct ActionQueue {
+    /// Bounded: when full, requests are answered `resourceBusy`.
+    pub jobs: Sender<ActionJob>,
+    /// `xsi.request_timeout_s`: the bound of one attempt on one XSP.
+    pub attempt_timeout: Duration,
+    /// How many XSPs a request may be tried on.
+    pub servers: usize,
+}
+
+#[derive(Default)]
+pub struct CallControl {
+    next_id: u64,
+    /// Jobs handed to the workers, by id.
+    running: HashMap<u64, Pending>,
+    /// Users with a job running, and the requests waiting behind it.
+    waiting: HashMap<String, VecDeque<Pending>>,
+}
+
+struct Pending {
+    id: u64,
+    client: ClientId,
+    invoke_id: InvokeId,
+    plan: Plan,
+    /// Set when the job is handed to the workers.
+    deadline: Instant,
+}
+
+/// A session's monitors as the call-control plan sees them.
+struct SessionScope<'a> {
+    session: &'a Session,
+    default_domain: Option<&'a str>,
+}
+
+impl Scope for SessionScope<'_> {
+    fn user_of(&self, device: &str) -> Option<String> {
+        let user = user_for(device.trim(), self.default_domain);
+        self.session.by_user.contains_key(&user).then_some(user)
+    }
+
+    fn monitored(&self) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = self
+            .session
+            .monitors
+            .values()
+            .map(|m| (m.user.clone(), m.device.clone()))
+            .collect();
+        all.sort();
+        all
+    }
+}
+
+impl State {
+    pub(super) fn call_control(
+        &mut self,
+        ctx: &Ctx,
+        id: ClientId,
+        invoke_id: InvokeId,
+        message: Message,
+    ) {
+        let Some(session) = self.sessions.get(id) else {
+            return;
+        };
+        let peer = session.peer;
+        let scope = SessionScope {
+            session,
+            default_domain: ctx.cfg.default_domain.as_deref(),
+        };
+        let Some(planned) = plan(&message, &scope, &self.translator.model) else {
+            return;
+        };
+        let plan = match planned {
+            Ok(plan) => plan,
+            Err(refusal) => {
+                log::info!(
+                    "{id} ({peer}): request {invoke_id} refused: {}",
+                    refusal.reason
+                );
+                let ns = self.ns(ctx, id);
+                let xml = build::error_code(ns, refusal.category, refusal.value);
+                self.respond(ctx, id, invoke_id, &xml);
+                return;
+            }
+        };
+        log::info!(
+            "{id} ({peer}): {} on {} ({} Xsi request(s))",
+            plan.request,
+            plan.device,
+            plan.steps.len()
+        );
+        self.control.next_id += 1;
+        let pending = Pending {
+            id: self.control.next_id,
+            client: id,
+            invoke_id,
+            plan,
+            deadline: Instant::now(),
+        };
+        match self.control.waiting.get_mut(&pending.plan.user) {
+            Some(queue) if queue.len() >= MAX_WAITING_PER_USER => {
+                log::warn!(
+                    "{id} ({peer}): {} on {}: {MAX_WAITING_PER_USER} requests already wait \
+                     for that device; answering resourceBusy",
+                    pending.plan.request,
+                    pending.plan.device
+                );
+                self.answer_error(ctx, &pending, system_resource::RESOURCE_BUSY);
+            }
+            Some(queue) => queue.push_back(pending),
+            None => {
+                self.control
+                    .waiting
+                    .insert(pending.plan.user.clone(), VecDeque::new());
+                self.start_job(ctx, pending);
+            }
+        }
+    }
+
+    /// Hands a job to the workers; the user's slot is taken already.
+    fn start_job(&mut self, ctx: &Ctx, mut pending: Pending) {
+        let q = &ctx.actions;
+        let attempts = pending.plan.steps.len() * q.servers.max(1);
+        let budget = q
+            .attempt_timeout
+            .saturating_mul(attempts.try_into().unwrap_or(u32::MAX));
+        pending.deadline = Instant::now() + budget + DEADLINE_MARGIN;
+        let job = ActionJob {
+            id: pending.id,
+            steps: pending.plan.steps.clone(),
+        };
+        match q.jobs.try_send(job) {
+            Ok(()) => {
+                self.control.running.insert(pending.id, pending);
+            }
+            Err(e) => {
+                let value = match e {
+                    TrySendError::Full(_) => {
+                        log::warn!("call-control queue full: answering resourceBusy");
+                        system_resource::RESOURCE_BUSY
+                    }
+                    TrySendError::Disconnected(_) => {
+                        log::error!("call-control workers are gone");
+                        system_resource::RESOURCE_OUT_OF_SERVICE
+                    }
+                };
+                self.answer_error(ctx, &pending, value);
+                let user = pending.plan.user.clone();
+                self.next_job(ctx, &user);
+            }
+        }
+    }
+
+    /// Starts the next waiting job on `user`, skipping those of sessions
+    /// that closed meanwhile; frees the user when none is left.
+    fn next_job(&mut self, ctx: &Ctx, user: &str) {
+        loop {
+            let next = self
+                .control
+                .waiting
+                .get_mut(user)
+                .and_then(VecDeque::pop_front);
+            let Some(pending) = next else {
+                self.control.waiting.remove(user);
+                return;
+            };
+            if self.sessions.get(pending.client).is_some() {
+                self.start_job(ctx, pending);
+                return;
+            }
+            log::debug!(
+                "{}: {} dropped, the session has closed",
+                pending.client,
+                pending.plan.request
+            );
+        }
+    }
+
+    pub(super) fn on_action(&mut self, ctx: &Ctx, result: ActionResult) {
+        let Some(pending) = self.control.running.remove(&result.id) else {
+            log::debug!("result of call-control job {} came too late", result.id);
+            return;
+        };
+        let (client, plan) = (pending.client, &pending.plan);
+        let gone = self.sessions.get(client).is_none();
+        match result.outcome {
+            Ok(started) => {
+                if let (Some(info), Some(dialled)) = (&started, &plan.dialled) {
+                    // Known before its first event, for the requests and
+                    // events that follow; only while someone monitors it.
+                    if self.devices.get(&plan.user).is_some() {
+                        self.translator.model.started(
+                            &plan.user,
+                            &info.call_id,
+                            &info.external_tracking_id,
+                            dialled_device(dialled),
+                        );
+                    }
+                }
+                log::info!(
+                    "{client}: {} on {} done{}",
+                    plan.request,
+                    plan.device,
+                    if gone { " (session closed)" } else { "" }
+                );
+                if !gone {
+                    let ns = self.ns(ctx, client);
+                    let xml = response(ns, plan, started.as_ref());
+                    self.respond(ctx, client, pending.invoke_id, &xml);
+                }
+            }
+            Err(failure) => {
+                log::warn!(
+                    "{client}: {} on {} failed: {failure}",
+                    plan.request,
+                    plan.device
+                );
+                let (category, value) = failure_error(&failure);
+                self.answer(ctx, &pending, category, value);
+            }
+        }
+        let user = pending.plan.user.clone();
+        self.next_job(ctx, &user);
+    }
+
+    /// Answers jobs whose result is overdue (a worker died or hangs).
+    pub(super) fn control_timeouts(&mut self, ctx: &Ctx, now: Instant) {
+        let overdue: Vec<u64> = self
+            .control
+            .running
+            .values()
+            .filter(|p| p.deadline <= now)
+            .map(|p| p.id)
+            .collect();
+        for id in overdue {
+            let Some(pending) = self.control.running.remove(&id) else {
+                continue;
+            };
+            log::error!(
+                "{}: {} on {}: no result from the call-control workers in time",
+                pending.client,
+                pending.plan.request,
+                pending.plan.device
+            );
+            self.answer_error(ctx, &pending, system_resource::RESOURCE_OUT_OF_SERVICE);
+            let user = pending.plan.user.clone();
+            self.next_job(ctx, &user);
+        }
+    }
+
+    fn answer_error(&mut self, ctx: &Ctx, pending: &Pending, value: &str) {
+        let category = ErrorCategory::SystemResourceAvailability;
+        self.answer(ctx, pending, category, value);
+    }
+
+    fn answer(&mut self, ctx: &Ctx, pending: &Pending, category: ErrorCategory, value: &str) {
+        if self.sessions.get(pending.client).is_none() {
+            return;
+        }
+        let ns = self.ns(ctx, pending.client);
+        let xml = build::error_code(ns, category, value);
+        self.respond(ctx, pending.client, pending.invoke_id, &xml);
+    }
+}

@@ -1,0 +1,241 @@
+//! Xsi-Actions (call control) off the dispatcher thread.
+//!
+//! The dispatcher queues [`ActionJob`]s on a bounded channel of their own,
+//! so call control never waits behind subscription work; a pool of
+//! `xsi.action_workers` threads runs them with ureq and reports one
+//! [`ActionResult`] per job to the dispatcher's inbox, whatever happened.
+//!
+//! A job is one or more requests (ConsultationCall is a Hold, then a
+//! `calls/new`), run in order until one fails. Each request goes to the XSP
+//! that served the last one, if its channel is up, else to the next live
+//! XSP; an XSP that times out, cannot be reached or answers 5xx (or 401, 429)
+//! is left for the next one, live ones first. A 4xx is BroadWorks' answer to
+//! the request itself and ends the job. Every attempt is bounded by
+//! `xsi.request_timeout_s`.
+//!
+//! Note: a request that timed out may still have been carried out by the
+//! slow XSP; trying the next one (as the specification asks) can then do it
+//! twice. BroadWorks refuses most repeats (a second Hold of a held call);
+//! a repeated `calls/new` would place a second call.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::event::{ActionResult, Event};
+use crate::thread::{self, Handle};
+use crate::xsi::actions::{
+    classify, parse_call_start_info, ActionFailure, ActionOutcome, Answer, CallStartInfo, Method,
+    XsiRequest,
+};
+use crate::xsi::settings::XsiSettings;
+use crate::xsi::subscriber::LinkFlags;
+
+/// Body size accepted from an Xsi-Actions answer.
+const MAX_BODY: u64 = 64 * 1024;
+
+/// One CSTA request's Xsi work.
+#[derive(Clone, Debug)]
+pub struct ActionJob {
+    /// Chosen by the dispatcher; echoed in the result.
+    pub id: u64,
+    pub steps: Vec<XsiRequest>,
+}
+
+/// The worker pool. Its threads end when the job sender is dropped.
+pub struct Executor {
+    threads: Vec<Handle>,
+}
+
+impl Executor {
+    pub fn start(
+        settings: Arc<XsiSettings>,
+        flags: Arc<LinkFlags>,
+        workers: usize,
+        jobs: Receiver<ActionJob>,
+        inbox: Sender<Event>,
+    ) -> std::io::Result<Executor> {
+        let agent = settings.agent();
+        let preferred = Arc::new(AtomicUsize::new(0));
+        let mut threads = Vec::new();
+        for n in 0..workers.max(1) {
+            let worker = Worker {
+                settings: settings.clone(),
+                flags: flags.clone(),
+                agent: agent.clone(),
+                preferred: preferred.clone(),
+            };
+            let jobs = jobs.clone();
+            let inbox = inbox.clone();
+            let spawned = thread::spawn(format!("xsi-act-{n}"), move || {
+                for job in jobs {
+                    let outcome = worker.run(&job);
+                    let result = ActionResult {
+                        id: job.id,
+                        outcome,
+                    };
+                    if inbox.send(Event::Action(result)).is_err() {
+                        break;
+                    }
+                }
+            });
+            match spawned {
+                Ok(t) => threads.push(t),
+                Err(e) => {
+                    // The started workers wait on a sender that is still
+                    // alive: joining them here would hang start-up.
+                    threads.into_iter().for_each(Handle::detach);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Executor { threads })
+    }
+
+    pub fn join_deadline(self, deadline: Instant) {
+        for t in self.threads {
+            t.join_deadline(deadline);
+        }
+    }
+}
+
+struct Worker {
+    settings: Arc<XsiSettings>,
+    flags: Arc<LinkFlags>,
+    agent: ureq::Agent,
+    /// The XSP that served the last request: tried first next time.
+    preferred: Arc<AtomicUsize>,
+}
+
+/// What one attempt on one XSP gave.
+enum Attempt {
+    Answer(u16, Vec<u8>),
+    /// Timeout, refused connection, TLS failure…
+    Transport(String),
+}
+
+impl Worker {
+    fn run(&self, job: &ActionJob) -> ActionOutcome {
+        let mut started = None;
+        for step in &job.steps {
+            if let Some(info) = self.send(step)? {
+                started = Some(info);
+            }
+        }
+        Ok(started)
+    }
+
+    /// Sends one request to the first XSP that can serve it.
+    fn send(&self, request: &XsiRequest) -> Result<Option<CallStartInfo>, ActionFailure> {
+        let shown = request.to_string();
+        let mut last = "no XSP configured".to_owned();
+        let order = self
+            .flags
+            .order_from(self.preferred.load(Ordering::Relaxed));
+        for i in order {
+            let name = self.settings.server_name(i);
+            let failure = match self.attempt(i, request) {
+                Attempt::Answer(status, body) => match classify(status, &body) {
+                    Answer::Accepted => {
+                        self.preferred.store(i, Ordering::Relaxed);
+                        log::debug!("{name}: {shown} answered {status}");
+                        return self.accepted(request, &body);
+                    }
+                    Answer::Rejected { status, error } => {
+                        return Err(ActionFailure::Rejected {
+                            request: shown,
+                            status,
+                            on_call: request.on_call,
+                            error,
+                        })
+                    }
+                    Answer::Failed { status, error } => {
+                        if status == 401 {
+                            log::error!(
+                                "{name} refused the credentials of {} (401)",
+                                self.settings.username
+                            );
+                        }
+                        format!("HTTP {status}: {error}")
+                    }
+                },
+                Attempt::Transport(detail) => detail,
+            };
+            log::warn!("{name}: {shown} failed ({failure}); trying the next XSP");
+            last = format!("{name}: {failure}");
+        }
+        Err(ActionFailure::Unavailable {
+            request: shown,
+            detail: last,
+        })
+    }
+
+    /// A 2xx: the `CallStartInfo` of a `calls/new`, nothing otherwise. The
+    /// request was carried out, so an unreadable answer is not retried.
+    fn accepted(
+        &self,
+        request: &XsiRequest,
+        body: &[u8],
+    ) -> Result<Option<CallStartInfo>, ActionFailure> {
+        if !request.starts_call() {
+            return Ok(None);
+        }
+        parse_call_start_info(body)
+            .map(Some)
+            .map_err(|detail| ActionFailure::Unavailable {
+                request: request.to_string(),
+                detail,
+            })
+    }
+
+    fn attempt(&self, server: usize, request: &XsiRequest) -> Attempt {
+        let Some(url) = self.settings.url(server, &request.target()) else {
+            return Attempt::Transport("no such server".into());
+        };
+        let auth = self.settings.authorization();
+        let xml = "application/xml; charset=UTF-8";
+        let result = match (request.method, request.body.as_deref()) {
+            (Method::Put, Some(body)) => self
+                .agent
+                .put(&url)
+                .header("Authorization", auth.as_str())
+                .header("Content-Type", xml)
+                .send(body),
+            (Method::Put, None) => self
+                .agent
+                .put(&url)
+                .header("Authorization", auth.as_str())
+                .send_empty(),
+            (Method::Post, Some(body)) => self
+                .agent
+                .post(&url)
+                .header("Authorization", auth.as_str())
+                .header("Content-Type", xml)
+                .send(body),
+            (Method::Post, None) => self
+                .agent
+                .post(&url)
+                .header("Authorization", auth.as_str())
+                .send_empty(),
+            (Method::Delete, _) => self
+                .agent
+                .delete(&url)
+                .header("Authorization", auth.as_str())
+                .call(),
+        };
+        let mut response = match result {
+            Ok(r) => r,
+            Err(e) => return Attempt::Transport(e.to_string()),
+        };
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_vec()
+            .unwrap_or_default();
+        Attempt::Answer(status, body)
+    }
+}
