@@ -12,7 +12,7 @@ use std::time::Duration;
 use bwcsta_integration::sim::{SimConfig, Simulator};
 
 const USAGE: &str = "\
-xsp-sim: a BroadWorks XSP (Xsi-Events) simulator
+xsp-sim: a BroadWorks XSP (Xsi-Events and Xsi-Actions) simulator
 
 USAGE:
   xsp-sim serve --xsp NAME=ADDR [--xsp NAME=ADDR ...] --control ADDR
@@ -41,6 +41,7 @@ ctl     Sends COMMAND to the control API: POST /sim/COMMAND?key=value&...
           fault/terminate xsp= reason= | fault/stall xsp= on=1|0 |
           fault/status xsp= code= count= | fault/acks xsp= code= count= |
           fault/down xsp= on=1|0 |
+          fault/action_status xsp= code= count= | fault/action_delay xsp= ms= |
           flood dns=2001,2002 count= | stats
 
 EXAMPLE:

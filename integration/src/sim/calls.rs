@@ -14,6 +14,10 @@ use std::fmt::Write as _;
 
 use super::xml::escape_into;
 
+mod lookup;
+
+pub(crate) use lookup::half_of;
+
 /// One event for the subscriptions of one DN.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Emit {

@@ -20,6 +20,8 @@
 //! | `fault/stall`, `fault/down` | `xsp`, `on` (1/0) | |
 //! | `fault/status` | `xsp`, `code`, `count` | |
 //! | `fault/acks` | `xsp`, `code`, `count` (EventResponses only) | |
+//! | `fault/action_status` | `xsp`, `code`, `count` (Xsi-Actions requests only) | |
+//! | `fault/action_delay` | `xsp`, `ms` (0 = none) | |
 //! | `flood` | `dns` (comma-separated), `count` | |
 //!
 //! A call operation that does not apply (unknown call, party not in the call, wrong state)
@@ -190,7 +192,7 @@ impl ControlService {
                 hub.op_down(self.xsp(&p)?, p.flag("on")?);
                 Ok(json!({ "ok": true }))
             }
-            "fault/status" | "fault/acks" => {
+            "fault/status" | "fault/acks" | "fault/action_status" => {
                 let xsp = self.xsp(&p)?;
                 let code = p.number("code")?;
                 let code = u16::try_from(code)
@@ -199,11 +201,17 @@ impl ControlService {
                     .ok_or_else(|| bad(format!("bad status code {code}")))?;
                 let count =
                     u32::try_from(p.number("count")?).map_err(|_| bad("count too large"))?;
-                if command == "fault/acks" {
-                    hub.op_fail_acks(xsp, code, count);
-                } else {
-                    hub.op_fail_requests(xsp, code, count);
+                match command {
+                    "fault/acks" => hub.op_fail_acks(xsp, code, count),
+                    "fault/status" => hub.op_fail_requests(xsp, code, count),
+                    _ => hub.op_fail_actions(xsp, code, count),
                 }
+                Ok(json!({ "ok": true }))
+            }
+            "fault/action_delay" => {
+                let xsp = self.xsp(&p)?;
+                let ms = p.number("ms")?;
+                hub.op_delay_actions(xsp, std::time::Duration::from_millis(ms));
                 Ok(json!({ "ok": true }))
             }
             "flood" => {

@@ -15,8 +15,9 @@ use std::thread::JoinHandle;
 
 use parking_lot::{Condvar, Mutex};
 
+use super::actions::ActionFault;
 use super::state::State;
-use super::stats::RequestRecord;
+use super::stats::{ActionRecord, RequestRecord, UserServices};
 use super::{Chunking, SimConfig};
 
 /// How many request records are kept.
@@ -36,6 +37,8 @@ pub(crate) struct XspFlags {
     pub fail: Mutex<(u16, u32)>,
     /// (status, remaining count) of injected EventResponse failures only.
     pub fail_acks: Mutex<(u16, u32)>,
+    /// Injected Xsi-Actions faults.
+    pub action_fault: Mutex<ActionFault>,
 }
 
 /// Which listener a socket belongs to.
@@ -63,6 +66,9 @@ pub(crate) struct Hub {
     /// TLS handshakes that failed (a client refusing the certificate, say).
     pub tls_failures: AtomicU64,
     requests: Mutex<VecDeque<RequestRecord>>,
+    actions: Mutex<VecDeque<ActionRecord>>,
+    /// Service settings made through Xsi-Actions, by user id.
+    pub services: Mutex<std::collections::BTreeMap<String, UserServices>>,
     sockets: Mutex<Sockets>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     /// Interned request-record strings for the hot paths.
@@ -80,6 +86,8 @@ impl Hub {
             keep_alive_closes: AtomicU64::new(0),
             tls_failures: AtomicU64::new(0),
             requests: Mutex::new(VecDeque::with_capacity(REQUEST_LOG_LEN)),
+            actions: Mutex::new(VecDeque::new()),
+            services: Mutex::new(Default::default()),
             sockets: Mutex::new(Sockets::default()),
             threads: Mutex::new(Vec::new()),
             interned: Mutex::new(HashMap::new()),
@@ -194,6 +202,19 @@ impl Hub {
 
     pub(crate) fn requests(&self) -> Vec<RequestRecord> {
         self.requests.lock().iter().cloned().collect()
+    }
+
+    /// Appends to the Xsi-Actions log (bounded like the request log).
+    pub(crate) fn record_action(&self, record: ActionRecord) {
+        let mut log = self.actions.lock();
+        if log.len() >= REQUEST_LOG_LEN {
+            log.pop_front();
+        }
+        log.push_back(record);
+    }
+
+    pub(crate) fn actions(&self) -> Vec<ActionRecord> {
+        self.actions.lock().iter().cloned().collect()
     }
 }
 

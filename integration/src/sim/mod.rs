@@ -1,16 +1,18 @@
-//! An XSP simulator: a stand-in for Cisco/BroadSoft BroadWorks Xsi-Events servers, for tests
-//! and demos.
+//! An XSP simulator: a stand-in for Cisco/BroadSoft BroadWorks Xsi-Events and Xsi-Actions
+//! servers, for tests and demos.
 //!
 //! [`Simulator::start`] binds one HTTP listener per configured XSP. All of them front one shared
 //! "BroadWorks": channel sets, channels (owned by the XSP that received their POST),
 //! subscriptions and unacknowledged events, following `docs/xsi-protocol.md` (§2 channels,
 //! stream framing, heartbeats, acknowledgements and channel sets; §3 subscriptions; §4 events).
-//! A small call model ([`Simulator::call`], [`Simulator::answer`], …) produces the events;
+//! A small call model ([`Simulator::call`], [`Simulator::answer`], …, or Xsi-Actions call
+//! control from the client under test: `docs/xsi-protocol.md` §5) produces the events;
 //! delivery shaping and fault injection exercise a client's recovery paths; [`Simulator::stats`]
 //! shows what happened. Dropping the simulator stops every thread and closes every socket.
 //!
 //! Module map: `http` (request parsing, response writing), `server` (listener and connection
-//! loops, keep-alive), `tls` (HTTPS XSPs), `xsp` (the Xsi-Events endpoints), `stream` (channel
+//! loops, keep-alive), `tls` (HTTPS XSPs), `xsp` (the Xsi-Events endpoints), `actions`
+//! (the Xsi-Actions endpoints), `stream` (channel
 //! stream writers), `state` (the shared BroadWorks; `state/{channels,subscriptions,events}.rs`
 //! split it by concern), `calls`
 //! (the call model), `control` (the JSON control API), `flood` (load producer), `ops`
@@ -32,6 +34,7 @@
 //! sim.release(call, "2002");
 //! ```
 
+mod actions;
 mod calls;
 mod control;
 mod flood;
@@ -58,7 +61,9 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{RecvTimeoutError, Sender};
 use parking_lot::{Condvar, Mutex};
 
-pub use stats::{ChannelInfo, RequestRecord, SimStats, SubscriptionInfo};
+pub use stats::{
+    ActionRecord, ChannelInfo, RequestRecord, SimStats, SubscriptionInfo, UserServices,
+};
 pub use tls::{acceptor as tls_acceptor, TlsAcceptor};
 
 use hub::{Hub, Owner, XspFlags};
@@ -204,6 +209,7 @@ impl Simulator {
                 stalled: Default::default(),
                 fail: Mutex::new((0, 0)),
                 fail_acks: Mutex::new((0, 0)),
+                action_fault: Mutex::new(Default::default()),
             });
             listeners.push((listener, bound));
         }
@@ -388,6 +394,18 @@ impl Simulator {
     /// normally); the events stay unacknowledged and are re-sent after `ack_timeout`.
     pub fn fail_acks(&self, xsp: usize, status: u16, count: u32) {
         self.hub.op_fail_acks(xsp, status, count);
+    }
+
+    /// The next `count` Xsi-Actions (call-control) requests to XSP `xsp` get `status` with an
+    /// ErrorInfo body; other requests are not affected.
+    pub fn fail_actions(&self, xsp: usize, status: u16, count: u32) {
+        self.hub.op_fail_actions(xsp, status, count);
+    }
+
+    /// XSP `xsp` waits `delay` before handling each Xsi-Actions request (zero: no delay). The
+    /// request is carried out after the delay even if the client gave up, as on a real server.
+    pub fn delay_actions(&self, xsp: usize, delay: Duration) {
+        self.hub.op_delay_actions(xsp, delay);
     }
 
     /// While on, XSP `xsp` refuses connections (its listener is closed) and its existing

@@ -3,6 +3,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::hub::{Hub, Owner};
 use super::server::poke;
@@ -128,6 +129,22 @@ impl Hub {
         }
     }
 
+    pub(crate) fn op_fail_actions(&self, xsp: usize, status: u16, count: u32) {
+        if let Some(flags) = self.xsps.get(xsp) {
+            self.log(|| format!("fault: next {count} Xsi-Actions on xsp {xsp} get {status}"));
+            let mut fault = flags.action_fault.lock();
+            fault.status = status;
+            fault.count = count;
+        }
+    }
+
+    pub(crate) fn op_delay_actions(&self, xsp: usize, delay: Duration) {
+        if let Some(flags) = self.xsps.get(xsp) {
+            self.log(|| format!("fault: Xsi-Actions on xsp {xsp} delayed by {delay:?}"));
+            flags.action_fault.lock().delay = delay;
+        }
+    }
+
     pub(crate) fn op_down(&self, xsp: usize, on: bool) {
         let Some(flags) = self.xsps.get(xsp) else {
             return;
@@ -176,6 +193,8 @@ impl Hub {
             keep_alive_closes: self.keep_alive_closes.load(Ordering::Relaxed),
             tls_failures: self.tls_failures.load(Ordering::Relaxed),
             requests: self.requests(),
+            actions: self.actions(),
+            services: self.services.lock().clone(),
         }
     }
 }

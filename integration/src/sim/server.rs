@@ -29,7 +29,7 @@ const READ_TICK: Duration = Duration::from_millis(250);
 pub(crate) struct Reply {
     pub status: u16,
     pub content_type: Option<&'static str>,
-    pub headers: &'static [(&'static str, &'static str)],
+    pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
     /// Runs after the response bytes have been written.
     pub after: Option<Box<dyn FnOnce()>>,
@@ -44,7 +44,7 @@ impl Reply {
         Reply {
             status,
             content_type,
-            headers: &[],
+            headers: Vec::new(),
             body: body.into(),
             after: None,
         }
@@ -73,6 +73,10 @@ pub(crate) trait Service: Send + Sync + 'static {
     fn handle(&self, req: &Request<'_>) -> Outcome;
     /// The answer to an unparsable request (the connection is closed after it).
     fn bad_request(&self, err: &HttpError) -> Reply;
+}
+
+fn header_refs<'a>(headers: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    headers.iter().map(|(n, v)| (*n, v.as_str())).collect()
 }
 
 fn flush(stream: &mut SimStream, out: &mut Vec<u8>) -> std::io::Result<()> {
@@ -111,7 +115,7 @@ pub(crate) fn serve(hub: &Hub, mut stream: SimStream, service: &dyn Service) {
                                 &mut out,
                                 reply.status,
                                 reply.content_type,
-                                reply.headers,
+                                &header_refs(&reply.headers),
                                 &reply.body,
                                 keep.then_some(keep_alive.as_str()),
                             );
@@ -148,7 +152,7 @@ pub(crate) fn serve(hub: &Hub, mut stream: SimStream, service: &dyn Service) {
                         &mut out,
                         reply.status,
                         reply.content_type,
-                        reply.headers,
+                        &header_refs(&reply.headers),
                         &reply.body,
                         None,
                     );

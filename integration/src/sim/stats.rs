@@ -56,6 +56,29 @@ pub struct RequestRecord {
     pub status: u16,
 }
 
+/// One Xsi-Actions (call control) request received by an XSP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionRecord {
+    pub xsp: usize,
+    pub method: &'static str,
+    /// The path as sent (not decoded), without the query.
+    pub path: String,
+    /// The query as sent (not decoded), without `?`; empty when none.
+    pub query: String,
+    pub body: String,
+    /// The status answered.
+    pub status: u16,
+}
+
+/// A user's services as set through Xsi-Actions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserServices {
+    pub do_not_disturb: bool,
+    pub forward_always: bool,
+    /// The latest `forwardToPhoneNumber` given.
+    pub forward_to: Option<String>,
+}
+
 /// A consistent snapshot of the simulator (see `Simulator::stats`).
 #[derive(Clone, Debug, Default)]
 pub struct SimStats {
@@ -85,6 +108,10 @@ pub struct SimStats {
     pub tls_failures: u64,
     /// The latest requests (at most 10 000), oldest first.
     pub requests: Vec<RequestRecord>,
+    /// The latest Xsi-Actions requests (at most 10 000), oldest first.
+    pub actions: Vec<ActionRecord>,
+    /// Service settings by user id.
+    pub services: BTreeMap<String, UserServices>,
 }
 
 impl SimStats {
@@ -144,6 +171,27 @@ impl SimStats {
             .iter()
             .map(|r| json!({ "xsp": r.xsp, "method": r.method, "path": &*r.path, "status": r.status }))
             .collect();
+        let actions: Vec<Value> = self
+            .actions
+            .iter()
+            .map(|a| {
+                json!({
+                    "xsp": a.xsp, "method": a.method, "path": a.path, "query": a.query,
+                    "body": a.body, "status": a.status,
+                })
+            })
+            .collect();
+        let services: serde_json::Map<String, Value> = self
+            .services
+            .iter()
+            .map(|(user, s)| {
+                let v = json!({
+                    "do_not_disturb": s.do_not_disturb, "forward_always": s.forward_always,
+                    "forward_to": s.forward_to,
+                });
+                (user.clone(), v)
+            })
+            .collect();
         json!({
             "channels": channels,
             "subscriptions": subscriptions,
@@ -158,6 +206,8 @@ impl SimStats {
             "keep_alive_closes": self.keep_alive_closes,
             "tls_failures": self.tls_failures,
             "requests": requests,
+            "actions": actions,
+            "services": services,
         })
     }
 }

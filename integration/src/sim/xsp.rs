@@ -12,10 +12,12 @@
 //! | `PUT` / `DELETE /com.broadsoft.xsi-events/v2.0/subscription/<id>`       | refresh (then a snapshot) / delete (then `SubscriptionTerminatedEvent`) |
 //!
 //! Channel operations other than the POST must reach the XSP that owns the channel; elsewhere
-//! they get 404. Anything unknown gets 404 with an `ErrorInfo` body.
+//! they get 404. Anything unknown gets 404 with an `ErrorInfo` body. Xsi-Actions
+//! (`/com.broadsoft.xsi-actions/v2.0/…`) are handled by `actions`.
 
 use std::sync::Arc;
 
+use super::actions;
 use super::http::{basic_auth_ok, percent_decode, HttpError, Request};
 use super::hub::{method_name, Hub};
 use super::server::{Outcome, Reply, Service};
@@ -102,7 +104,7 @@ impl XspService {
         }
         if !basic_auth_ok(req, &self.hub.cfg.username, &self.hub.cfg.password) {
             let mut reply = error_reply(401, "Unauthorized", 110_401);
-            reply.headers = &[("WWW-Authenticate", "Basic realm=\"BroadWorks\"")];
+            reply.headers = vec![("WWW-Authenticate", "Basic realm=\"BroadWorks\"".into())];
             return Outcome::Reply(reply);
         }
         let method = req.method;
@@ -122,6 +124,9 @@ impl XspService {
                     && method == "POST" =>
             {
                 return self.open_channel(req);
+            }
+            [a, v, ..] if is(a, actions::ACTIONS) && is(v, "v2.0") => {
+                actions::handle(&self.hub, self.xsp, req)
             }
             [e, v, rest @ ..] if is(e, EVENTS) && is(v, "v2.0") => match (method, rest) {
                 ("POST", [c, r]) if is(c, "channel") && is(r, "eventresponse") => self.ack(req),

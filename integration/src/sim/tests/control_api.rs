@@ -44,6 +44,19 @@ fn the_control_api_drives_the_simulator() {
             400,
             "bad status code",
         ),
+        (
+            "POST",
+            "/sim/fault/action_status?xsp=1&code=500&count=1",
+            200,
+            "ok",
+        ),
+        (
+            "POST",
+            "/sim/fault/action_delay?xsp=1&ms=x",
+            400,
+            "not a number",
+        ),
+        ("POST", "/sim/fault/action_delay?xsp=0&ms=0", 200, "ok"),
         ("POST", "/sim/nope", 404, "unknown command"),
         ("DELETE", "/sim/stats", 405, "not allowed"),
     ];
@@ -65,4 +78,9 @@ fn the_control_api_drives_the_simulator() {
         serde_json::json!("2002@example.net")
     );
     assert!(v["events_generated"].as_u64().unwrap() >= 3);
+    // The injected Xsi-Actions failure is waiting on xsp 1.
+    let path = "/com.broadsoft.xsi-actions/v2.0/user/2002@example.net/services/DoNotDisturb";
+    let mut x = Client::connect(&sim.xsp_urls()[1]);
+    assert_eq!(x.request("PUT", path, "<active>true</active>").status, 500);
+    assert_eq!(x.request("PUT", path, "<active>true</active>").status, 200);
 }

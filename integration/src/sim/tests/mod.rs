@@ -4,6 +4,7 @@
 use super::testclient::*;
 use super::*;
 
+mod actions;
 mod call_events;
 mod channels;
 mod control_api;

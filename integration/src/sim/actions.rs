@@ -1,0 +1,328 @@
+//! One XSP's Xsi-Actions endpoints (call control, `docs/xsi-protocol.md` §5): each command
+//! runs the matching operation of the call model, whose events go to the users involved, and
+//! is answered as BroadWorks does.
+//!
+//! | method and path (after `/com.broadsoft.xsi-actions/v2.0/user/<userId>`) | answer |
+//! |---|---|
+//! | `POST /calls/new?address=<addr>`            | 201, `Location`, `CallStartInfo`; the user's phone rings (Click-to-Dial); Talk on it dials |
+//! | `PUT /calls/<callId>/Talk`                  | answers an alerting leg that may answer, retrieves a held one |
+//! | `PUT /calls/<callId>/Hold`                  | holds an active leg |
+//! | `DELETE /calls/<callId>`                    | releases the call |
+//! | `PUT /calls/<callId>/BlindTransfer?address=` | transfers (deflects an alerting leg) |
+//! | `PUT /calls/<held>/ConsultTransfer/<active>` | joins the other parties of both calls |
+//! | `POST /calls/Conference` (callIds in the body) | starts a three-way conference |
+//! | `PUT /calls/<callId>/TransmitDTMF?playdtmf=` | 200, no event |
+//! | `PUT /services/DoNotDisturb`, `PUT /services/CallForwardingAlways` | stores `active` (and the number) |
+//!
+//! An unknown call id is 404, a command the leg's state does not allow 400, both with an
+//! `ErrorInfo` body. Faults per XSP ([`ActionFault`]): a delay before any command is handled
+//! (the command still runs afterwards, as on a slow real server) and a number of commands
+//! answered with a given status. Every command is recorded with its body
+//! ([`ActionRecord`](super::ActionRecord)).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::calls::{dn_of, half_of, user_id, CallModel, Emit, Leg, LegState};
+use super::http::{percent_decode, query_pairs, Request};
+use super::hub::{method_name, Hub};
+use super::server::Reply;
+use super::state::now_ms;
+use super::stats::{ActionRecord, UserServices};
+use super::stream::DECL;
+use super::xml::{element_text, unescape};
+use super::xsp::error_reply;
+
+pub(crate) const ACTIONS: &str = "com.broadsoft.xsi-actions";
+
+const XML: Option<&str> = Some("application/xml;charset=UTF-8");
+
+/// Injected Xsi-Actions faults of one XSP.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ActionFault {
+    /// Waited before each command is handled.
+    pub delay: Duration,
+    /// The next `count` commands are answered `status`.
+    pub status: u16,
+    pub count: u32,
+}
+
+fn bad_state(what: &str) -> Reply {
+    error_reply(400, what, 4_001)
+}
+
+fn no_call(call_id: &str) -> Reply {
+    error_reply(404, &format!("Call {call_id} not found"), 4_004)
+}
+
+/// The DN an Xsi address names: `tel:+1555`, `sip:2002@host;user=phone`, `2002`.
+fn address_dn(address: &str) -> String {
+    let a = address.trim();
+    let a = a
+        .strip_prefix("tel:")
+        .or_else(|| a.strip_prefix("sip:"))
+        .unwrap_or(a);
+    let a = a.split(';').next().unwrap_or(a);
+    a.split('@').next().unwrap_or(a).to_string()
+}
+
+/// Every `callId` element of a `Conference` body, in order.
+fn call_ids(body: &str) -> Vec<String> {
+    body.split('<')
+        .filter_map(|part| {
+            let (tag, text) = part.split_once('>')?;
+            if tag.starts_with('/') || tag.ends_with('/') {
+                return None;
+            }
+            let local = tag.rsplit_once(':').map_or(tag, |(_, l)| l);
+            (local == "callId").then(|| unescape(text.trim()).into_owned())
+        })
+        .collect()
+}
+
+/// Sleeps `delay` in short steps, giving up at shutdown.
+fn pause(hub: &Hub, delay: Duration) {
+    let until = Instant::now() + delay;
+    while !hub.is_shutting_down() {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(20)));
+    }
+}
+
+/// Handles an Xsi-Actions request on XSP `xsp` (authenticated already).
+pub(crate) fn handle(hub: &Arc<Hub>, xsp: usize, req: &Request<'_>) -> Reply {
+    let fault = *hub.xsps[xsp].action_fault.lock();
+    if !fault.delay.is_zero() {
+        pause(hub, fault.delay);
+    }
+    let injected = {
+        let mut f = hub.xsps[xsp].action_fault.lock();
+        if f.count > 0 {
+            f.count -= 1;
+            Some(f.status)
+        } else {
+            None
+        }
+    };
+    let reply = match injected {
+        Some(status) => error_reply(status, "Injected failure", 110_000 + u32::from(status)),
+        None => route(hub, req),
+    };
+    hub.record_action(ActionRecord {
+        xsp,
+        method: method_name(req.method),
+        path: req.path().to_string(),
+        query: req.query().to_string(),
+        body: req.body_text().into_owned(),
+        status: reply.status,
+    });
+    reply
+}
+
+fn route(hub: &Hub, req: &Request<'_>) -> Reply {
+    let segs: Vec<String> = req
+        .path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_decode(s).into_owned())
+        .collect();
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let query = query_pairs(req.query());
+    let param = |key: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
+    let [_actions, _version, "user", user, rest @ ..] = segs.as_slice() else {
+        return error_reply(404, "Resource not found", 4_040);
+    };
+    let dn = dn_of(user, &hub.cfg.domain).to_string();
+    match (req.method, rest) {
+        ("POST", ["calls", "new"]) => match param("address") {
+            Some(address) => new_call(hub, req.path(), &dn, &address_dn(&address)),
+            None => error_reply(400, "address is required", 4_002),
+        },
+        ("POST", ["calls", "Conference"]) => conference(hub, &dn, &req.body_text()),
+        ("DELETE", ["calls", id]) => on_leg(hub, &dn, id, |m, n, _, now| m.release(n, &dn, now)),
+        ("PUT", ["calls", id, "Talk"]) => talk(hub, &dn, id),
+        ("PUT", ["calls", id, "Hold"]) => on_leg(hub, &dn, id, |m, n, leg, now| {
+            if leg.state == LegState::Active {
+                m.hold(n, &dn, now)
+            } else {
+                Vec::new()
+            }
+        }),
+        ("PUT", ["calls", id, "BlindTransfer"]) => match param("address") {
+            Some(address) => {
+                let to = address_dn(&address);
+                on_leg(hub, &dn, id, |m, n, _, now| {
+                    m.blind_transfer(n, &dn, &to, now)
+                })
+            }
+            None => error_reply(400, "address is required", 4_002),
+        },
+        ("PUT", ["calls", held, "ConsultTransfer", active]) => {
+            consult_transfer(hub, &dn, held, active)
+        }
+        ("PUT", ["calls", id, "TransmitDTMF"]) => match param("playdtmf") {
+            Some(_) => dtmf(hub, &dn, id),
+            None => error_reply(400, "playdtmf is required", 4_002),
+        },
+        ("PUT", ["services", "DoNotDisturb"]) => {
+            let body = req.body_text();
+            service(hub, &dn, &body, |s, active| s.do_not_disturb = active)
+        }
+        ("PUT", ["services", "CallForwardingAlways"]) => {
+            let body = req.body_text();
+            let number = element_text(&body, "forwardToPhoneNumber").map(|t| t.into_owned());
+            service(hub, &dn, &body, move |s, active| {
+                s.forward_always = active;
+                if number.is_some() {
+                    s.forward_to.clone_from(&number);
+                }
+            })
+        }
+        _ => error_reply(404, "Resource not found", 4_040),
+    }
+}
+
+/// Runs `op` on `dn`'s leg `call_id`: 404 when there is no such leg, 400 when `op` emits
+/// nothing (the leg's state does not allow it), 200 otherwise.
+fn on_leg(
+    hub: &Hub,
+    dn: &str,
+    call_id: &str,
+    op: impl FnOnce(&mut CallModel, u64, &Leg, u64) -> Vec<Emit>,
+) -> Reply {
+    let mut st = hub.state.lock();
+    let Some((n, leg)) = half_of(call_id).and_then(|h| st.calls.leg_of(dn, h)) else {
+        return no_call(call_id);
+    };
+    let emits = op(&mut st.calls, n, &leg, now_ms());
+    if emits.is_empty() {
+        return bad_state(&format!("Call {call_id} is {:?}", leg.state));
+    }
+    st.emit(emits);
+    Reply::empty(200)
+}
+
+/// Talk: answers an alerting leg allowed to answer, else retrieves a held one.
+fn talk(hub: &Hub, dn: &str, call_id: &str) -> Reply {
+    on_leg(hub, dn, call_id, |m, n, leg, now| match leg.state {
+        LegState::Alerting if leg.allow_answer => m.answer(n, now),
+        LegState::Held => m.retrieve(n, dn),
+        _ => Vec::new(),
+    })
+}
+
+/// Click-to-dial from `dn`; `path` is the request's (raw) `…/calls/new`.
+fn new_call(hub: &Hub, path: &str, dn: &str, to: &str) -> Reply {
+    if to.is_empty() {
+        return error_reply(400, "address is empty", 4_002);
+    }
+    let mut st = hub.state.lock();
+    let (n, emits) = st.calls.click_to_dial(dn, to, now_ms());
+    st.emit(emits);
+    let half = st.calls.half_in(n, dn).unwrap_or_default();
+    drop(st);
+    let call_id = format!("callhalf-{half}:0");
+    let body = format!(
+        "{DECL}\n<CallStartInfo xmlns=\"http://schema.broadsoft.com/xsi\"><callId>{call_id}</callId><externalTrackingId>{n}:1</externalTrackingId></CallStartInfo>"
+    );
+    let mut reply = Reply::new(201, XML, body);
+    let calls = path.strip_suffix("/new").unwrap_or(path);
+    reply
+        .headers
+        .push(("Location", format!("{calls}/{call_id}")));
+    reply
+}
+
+fn consult_transfer(hub: &Hub, dn: &str, held: &str, active: &str) -> Reply {
+    let mut st = hub.state.lock();
+    let find = |id: &str| half_of(id).and_then(|h| st.calls.leg_of(dn, h));
+    let (Some((h, _)), Some((a, _))) = (find(held), find(active)) else {
+        let missing = if find(held).is_none() { held } else { active };
+        return no_call(missing);
+    };
+    let emits = st.calls.consult_transfer(h, a, dn, now_ms());
+    if emits.is_empty() {
+        return bad_state("ConsultTransfer needs two calls with another party each");
+    }
+    st.emit(emits);
+    Reply::empty(200)
+}
+
+fn conference(hub: &Hub, dn: &str, body: &str) -> Reply {
+    let ids = call_ids(body);
+    if ids.len() != 2 {
+        return bad_state("Conference needs two callIds (three-way call)");
+    }
+    let mut st = hub.state.lock();
+    let mut calls = Vec::new();
+    for id in &ids {
+        match half_of(id).and_then(|h| st.calls.leg_of(dn, h)) {
+            Some((n, _)) => calls.push(n),
+            None => return no_call(id),
+        }
+    }
+    let emits = st.calls.conference(calls[0], calls[1], dn);
+    if emits.is_empty() {
+        return bad_state("Conference of one call with itself");
+    }
+    st.emit(emits);
+    Reply::empty(200)
+}
+
+fn dtmf(hub: &Hub, dn: &str, call_id: &str) -> Reply {
+    let st = hub.state.lock();
+    match half_of(call_id).and_then(|h| st.calls.leg_of(dn, h)) {
+        Some((_, leg)) if leg.state == LegState::Active => Reply::empty(200),
+        Some((_, leg)) => bad_state(&format!("Call {call_id} is {:?}", leg.state)),
+        None => no_call(call_id),
+    }
+}
+
+fn service(hub: &Hub, dn: &str, body: &str, set: impl FnOnce(&mut UserServices, bool)) -> Reply {
+    let active = match element_text(body, "active").as_deref().map(str::trim) {
+        Some("true") => true,
+        Some("false") => false,
+        _ => return error_reply(400, "active must be true or false", 4_003),
+    };
+    let mut services = hub.services.lock();
+    set(
+        services.entry(user_id(dn, &hub.cfg.domain)).or_default(),
+        active,
+    );
+    Reply::empty(200)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_and_bodies() {
+        for (address, dn) in [
+            ("2002", "2002"),
+            ("tel:+15552002", "+15552002"),
+            ("sip:2002@example.net;user=phone", "2002"),
+            (" 2003 ", "2003"),
+        ] {
+            assert_eq!(address_dn(address), dn, "{address}");
+        }
+        let body = "<Conference xmlns=\"x\"><conferenceParticipantList>\
+            <conferenceParticipant><callId>callhalf-1:0</callId></conferenceParticipant>\
+            <conferenceParticipant><callId>callhalf-2:0</callId></conferenceParticipant>\
+            </conferenceParticipantList></Conference>";
+        assert_eq!(call_ids(body), ["callhalf-1:0", "callhalf-2:0"]);
+        assert!(call_ids("<Conference/>").is_empty());
+        assert_eq!(half_of("callhalf-1001:0"), Some(1001));
+        assert_eq!(half_of("callhalf-x:0"), None);
+        assert_eq!(half_of("1001"), None);
+    }
+}
