@@ -301,6 +301,14 @@ pub fn describe(r: &Received) -> String {
             format!("MonitorStartResponse xref={cross_ref} (#{})", r.invoke_id)
         }
         Message::MonitorStop { cross_ref } => format!("MonitorStop xref={cross_ref} (server)"),
+        Message::MakeCallResponse { calling_device: c }
+        | Message::ConsultationCallResponse { initiated_call: c } => format!(
+            "{} call={} device={} (#{})",
+            r.root,
+            c.call_id.as_deref().unwrap_or("-"),
+            c.device_id.as_deref().unwrap_or("-"),
+            r.invoke_id
+        ),
         Message::ErrorCode { category, value } => {
             format!("CSTAErrorCode {category}={value} (#{})", r.invoke_id)
         }

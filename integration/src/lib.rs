@@ -1,7 +1,9 @@
 //! Test doubles and tools for bwcsta: the XSP simulator ([`sim`]), a CSTA
-//! client ([`client`]) and helpers that run the real `bwcsta` binary against
+//! client ([`client`]) with call-control requests from text commands
+//! ([`commands`]) and helpers that run the real `bwcsta` binary against
 //! them ([`support`]).
 
 pub mod client;
+pub mod commands;
 pub mod sim;
 pub mod support;

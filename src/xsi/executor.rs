@@ -6,7 +6,8 @@
 //! [`ActionResult`] per job to the dispatcher's inbox, whatever happened.
 //!
 //! A job is one or more requests (ConsultationCall is a Hold, then a
-//! `calls/new`), run in order until one fails. Each request goes to the XSP
+//! `calls/new`), run in order until one fails (a 404 to a DELETE after the
+//! first step counts as done: that leg went with an earlier one). Each request goes to the XSP
 //! that served the last one, if its channel is up, else to the next live
 //! XSP; an XSP that times out, cannot be reached or answers 5xx (or 401, 429)
 //! is left for the next one, live ones first. A 4xx is BroadWorks' answer to
@@ -119,9 +120,18 @@ enum Attempt {
 impl Worker {
     fn run(&self, job: &ActionJob) -> ActionOutcome {
         let mut started = None;
-        for step in &job.steps {
-            if let Some(info) = self.send(step)? {
-                started = Some(info);
+        for (n, step) in job.steps.iter().enumerate() {
+            match self.send(step) {
+                Ok(Some(info)) => started = Some(info),
+                Ok(None) => {}
+                // Releasing one leg of a call releases the others: a later
+                // DELETE (ClearCall) may find its leg gone already.
+                Err(ActionFailure::Rejected { status: 404, .. })
+                    if n > 0 && step.method == Method::Delete =>
+                {
+                    log::debug!("{step}: the leg is gone already");
+                }
+                Err(failure) => return Err(failure),
             }
         }
         Ok(started)

@@ -11,16 +11,27 @@
 //! `--stats` prints the number of events and the rate at the end (used by
 //! the benchmark); `--quiet` prints no per-event lines and only counts event
 //! frames, without parsing them, so it is a cheap load generator.
+//!
+//! Call control: each line on standard input is a command (see
+//! [`bwcsta_integration::commands`]), e.g. `make 2001 2002`,
+//! `answer 7:1 2002`, `clear 7:1 2001`; the request is sent at once and its
+//! response printed like any other message. `quit` ends the client.
 
+use std::io::BufRead;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use bwcsta::csta::edition::Edition;
+use bwcsta::csta::parse;
 use bwcsta_integration::client::{describe, start_application_session_xml, CstaClient};
+use bwcsta_integration::commands::{command_xml, HELP};
+use crossbeam_channel::{unbounded, Receiver};
 
 const USAGE: &str = "usage: csta-client --connect HOST:PORT [--monitor DEVICE]... [--edition edN] \
-[--session] [--count N] [--duration SECONDS] [--idle SECONDS] [--raw] [--quiet] [--stats]";
+[--session] [--count N] [--duration SECONDS] [--idle SECONDS] [--raw] [--quiet] [--stats]
+
+Call-control commands, one per line on standard input (`quit` ends):";
 
 struct Args {
     connect: SocketAddr,
@@ -76,7 +87,7 @@ fn parse_args() -> Result<Args, String> {
             "--quiet" => a.quiet = true,
             "--stats" => a.stats = true,
             "--help" | "-h" => {
-                println!("{USAGE}");
+                println!("{USAGE}\n{HELP}");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other}")),
@@ -117,6 +128,7 @@ fn run(args: &Args) -> std::io::Result<()> {
             Err(e) => println!("monitoring {device} failed: {e}"),
         }
     }
+    let commands = read_commands();
     let started = Instant::now();
     let mut first_event: Option<Instant> = None;
     let mut last_event = Instant::now();
@@ -138,6 +150,20 @@ fn run(args: &Args) -> std::io::Result<()> {
             }
         }
         let wait = remaining.min(Duration::from_millis(100));
+        for line in commands.try_iter() {
+            if line.trim() == "quit" {
+                return Ok(());
+            }
+            match command_xml(client.ns(), &line) {
+                Ok(Some(xml)) => {
+                    let id = client.request(&xml)?;
+                    let root = parse::parse(xml.as_bytes()).map(|i| i.root);
+                    println!("sent {} (#{id})", root.unwrap_or_default());
+                }
+                Ok(None) => {}
+                Err(e) => println!("error: {e}"),
+            }
+        }
         if args.quiet {
             // Counting only: no XML parsing, so the client stays a cheap load.
             let n = client.count_events(wait)?;
@@ -174,4 +200,24 @@ fn run(args: &Args) -> std::io::Result<()> {
         println!("events {events} in {secs:.3}s = {rate:.0} events/s");
     }
     Ok(())
+}
+
+/// Lines of standard input, read on a thread of their own; the channel
+/// just ends at end of input.
+fn read_commands() -> Receiver<String> {
+    let (tx, rx) = unbounded();
+    let spawned = std::thread::Builder::new()
+        .name("stdin".into())
+        .spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("csta-client: no command input: {e}");
+    }
+    rx
 }

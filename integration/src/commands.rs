@@ -1,0 +1,384 @@
+//! CSTA call-control requests from one-line text commands, for the
+//! `csta-client` tool (commands on its standard input) and the tests.
+//!
+//! ```text
+//! make <calling> <called>                   MakeCall
+//! answer <callID> <device>                  AnswerCall
+//! hold <callID> <device>                    HoldCall
+//! retrieve <callID> <device>                RetrieveCall
+//! clear <callID> <device>                   ClearConnection
+//! clearcall <callID>                        ClearCall
+//! transfer <callID> <device> <to>           SingleStepTransferCall
+//! deflect <callID> <device> <to>            DeflectCall
+//! consult <callID> <device> <to>            ConsultationCall
+//! complete <heldCallID> <activeCallID> <device>    TransferCall
+//! conference <heldCallID> <activeCallID> <device>  ConferenceCall
+//! reconnect <activeCallID> <heldCallID> <device>   ReconnectCall
+//! alternate <heldCallID> <activeCallID> <device>   AlternateCall
+//! digits <callID> <device> <digits>         GenerateDigits
+//! dnd <device> on|off                       SetDoNotDisturb
+//! forward <device> <number>|off             SetForwarding (forwardImmediate)
+//! snapshot <device>                         SnapshotDevice
+//! ```
+
+use bwcsta::csta::xml::XmlWriter;
+
+/// The commands, one per line, for help texts.
+pub const HELP: &str = "\
+make <calling> <called> | answer <callID> <device> | hold <callID> <device> |
+retrieve <callID> <device> | clear <callID> <device> | clearcall <callID> |
+transfer <callID> <device> <to> | deflect <callID> <device> <to> |
+consult <callID> <device> <to> | complete <heldCallID> <activeCallID> <device> |
+conference <heldCallID> <activeCallID> <device> | reconnect <activeCallID> <heldCallID> <device> |
+alternate <heldCallID> <activeCallID> <device> | digits <callID> <device> <digits> |
+dnd <device> on|off | forward <device> <number>|off | snapshot <device>";
+
+fn connection(w: &mut XmlWriter, name: &str, call: &str, device: &str) {
+    w.open(name);
+    w.leaf("callID", call);
+    w.leaf("deviceID", device);
+    w.close(name);
+}
+
+fn doc(ns: &str, root: &str, body: impl FnOnce(&mut XmlWriter)) -> String {
+    let mut w = XmlWriter::new();
+    w.root(root, ns);
+    body(&mut w);
+    w.finish()
+}
+
+/// `MakeCall` from `calling` to `called`.
+pub fn make_call_xml(ns: &str, calling: &str, called: &str) -> String {
+    doc(ns, "MakeCall", |w| {
+        w.leaf("callingDevice", calling);
+        w.leaf("calledDirectoryNumber", called);
+    })
+}
+
+/// A request whose one argument is the connection `element` (AnswerCall,
+/// HoldCall, RetrieveCall, ClearConnection).
+pub fn connection_request_xml(
+    ns: &str,
+    root: &str,
+    element: &str,
+    call: &str,
+    device: &str,
+) -> String {
+    doc(ns, root, |w| connection(w, element, call, device))
+}
+
+/// `ClearCall` of `call` (callID only).
+pub fn clear_call_xml(ns: &str, call: &str) -> String {
+    doc(ns, "ClearCall", |w| {
+        w.open("callToBeCleared");
+        w.leaf("callID", call);
+        w.close("callToBeCleared");
+    })
+}
+
+/// A request on a connection plus a destination device: `SingleStepTransferCall`
+/// (`transferredTo`), `DeflectCall` (`newDestination`), `ConsultationCall`
+/// (`consultedDevice`).
+fn redirect_xml(ns: &str, root: &str, call: &str, device: &str, to: &str) -> String {
+    let (conn, dest) = match root {
+        "SingleStepTransferCall" => ("activeCall", "transferredTo"),
+        "DeflectCall" => ("callToBeDiverted", "newDestination"),
+        _ => ("existingCall", "consultedDevice"),
+    };
+    doc(ns, root, |w| {
+        connection(w, conn, call, device);
+        w.leaf(dest, to);
+    })
+}
+
+/// A request on two connections of `device`, in the order given.
+fn pair_xml(
+    ns: &str,
+    root: &str,
+    first: (&str, &str),
+    second: (&str, &str),
+    device: &str,
+) -> String {
+    doc(ns, root, |w| {
+        connection(w, first.0, first.1, device);
+        connection(w, second.0, second.1, device);
+    })
+}
+
+/// The CSTA request for a command line; `Ok(None)` for an empty line or a
+/// `#` comment.
+pub fn command_xml(ns: &str, line: &str) -> Result<Option<String>, String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let Some((&verb, args)) = words.split_first() else {
+        return Ok(None);
+    };
+    if verb.starts_with('#') {
+        return Ok(None);
+    }
+    let want = |n: usize, usage: &str| {
+        if args.len() == n {
+            Ok(())
+        } else {
+            Err(format!("usage: {verb} {usage}"))
+        }
+    };
+    let xml = match verb {
+        "make" => {
+            want(2, "<calling> <called>")?;
+            make_call_xml(ns, args[0], args[1])
+        }
+        "answer" | "hold" | "retrieve" | "clear" => {
+            want(2, "<callID> <device>")?;
+            let (root, element) = match verb {
+                "answer" => ("AnswerCall", "callToBeAnswered"),
+                "hold" => ("HoldCall", "callToBeHeld"),
+                "retrieve" => ("RetrieveCall", "callToBeRetrieved"),
+                _ => ("ClearConnection", "connectionToBeCleared"),
+            };
+            connection_request_xml(ns, root, element, args[0], args[1])
+        }
+        "clearcall" => {
+            want(1, "<callID>")?;
+            clear_call_xml(ns, args[0])
+        }
+        "transfer" | "deflect" | "consult" => {
+            want(3, "<callID> <device> <to>")?;
+            let root = match verb {
+                "transfer" => "SingleStepTransferCall",
+                "deflect" => "DeflectCall",
+                _ => "ConsultationCall",
+            };
+            redirect_xml(ns, root, args[0], args[1], args[2])
+        }
+        "complete" | "conference" | "alternate" => {
+            want(3, "<heldCallID> <activeCallID> <device>")?;
+            let root = match verb {
+                "complete" => "TransferCall",
+                "conference" => "ConferenceCall",
+                _ => "AlternateCall",
+            };
+            let (held, active) = (("heldCall", args[0]), ("activeCall", args[1]));
+            pair_xml(ns, root, held, active, args[2])
+        }
+        "reconnect" => {
+            want(3, "<activeCallID> <heldCallID> <device>")?;
+            let (active, held) = (("activeCall", args[0]), ("heldCall", args[1]));
+            pair_xml(ns, "ReconnectCall", active, held, args[2])
+        }
+        "digits" => {
+            want(3, "<callID> <device> <digits>")?;
+            doc(ns, "GenerateDigits", |w| {
+                connection(w, "connectionToSendDigits", args[0], args[1]);
+                w.leaf("charactersToSend", args[2]);
+            })
+        }
+        "dnd" => {
+            want(2, "<device> on|off")?;
+            let on = on_off(args[1])?;
+            doc(ns, "SetDoNotDisturb", |w| {
+                w.leaf("device", args[0]);
+                w.leaf("doNotDisturbOn", if on { "true" } else { "false" });
+            })
+        }
+        "forward" => {
+            want(2, "<device> <number>|off")?;
+            doc(ns, "SetForwarding", |w| {
+                w.leaf("device", args[0]);
+                w.leaf("forwardingType", "forwardImmediate");
+                if args[1] == "off" {
+                    w.leaf("activateForward", "false");
+                } else {
+                    w.leaf("activateForward", "true");
+                    w.leaf("forwardDN", args[1]);
+                }
+            })
+        }
+        "snapshot" => {
+            want(1, "<device>")?;
+            doc(ns, "SnapshotDevice", |w| w.leaf("snapshotObject", args[0]))
+        }
+        other => return Err(format!("unknown command {other:?}; commands: {HELP}")),
+    };
+    Ok(Some(xml))
+}
+
+fn on_off(word: &str) -> Result<bool, String> {
+    match word {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(format!("expected on or off, not {other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bwcsta::csta::edition::Edition;
+    use bwcsta::csta::parse::{parse, ConnectionId, Message};
+
+    fn c(call: &str, device: &str) -> ConnectionId {
+        ConnectionId {
+            call_id: Some(call.into()),
+            device_id: Some(device.into()),
+        }
+    }
+
+    #[test]
+    fn every_command_parses_back_to_its_request() {
+        let ns = Edition::Ed3.namespace();
+        let s = |t: &str| t.to_string();
+        let cases: Vec<(&str, Message)> = vec![
+            (
+                "make 2001 2002",
+                Message::MakeCall {
+                    calling_device: s("2001"),
+                    called_directory_number: s("2002"),
+                },
+            ),
+            (
+                "answer 5:1 2002",
+                Message::AnswerCall {
+                    call: c("5:1", "2002"),
+                },
+            ),
+            (
+                "hold 5:1 2001",
+                Message::HoldCall {
+                    call: c("5:1", "2001"),
+                },
+            ),
+            (
+                "retrieve 5:1 2001",
+                Message::RetrieveCall {
+                    call: c("5:1", "2001"),
+                },
+            ),
+            (
+                "  clear 5:1 2001  ",
+                Message::ClearConnection {
+                    connection: c("5:1", "2001"),
+                },
+            ),
+            (
+                "clearcall 5:1",
+                Message::ClearCall {
+                    call: ConnectionId {
+                        call_id: Some(s("5:1")),
+                        device_id: None,
+                    },
+                },
+            ),
+            (
+                "transfer 5:1 2001 2003",
+                Message::SingleStepTransferCall {
+                    active_call: c("5:1", "2001"),
+                    transferred_to: s("2003"),
+                },
+            ),
+            (
+                "deflect 5:1 2002 2003",
+                Message::DeflectCall {
+                    call: c("5:1", "2002"),
+                    new_destination: s("2003"),
+                },
+            ),
+            (
+                "consult 5:1 2001 2003",
+                Message::ConsultationCall {
+                    existing_call: c("5:1", "2001"),
+                    consulted_device: s("2003"),
+                },
+            ),
+            (
+                "complete 5:1 6:1 2001",
+                Message::TransferCall {
+                    held_call: c("5:1", "2001"),
+                    active_call: c("6:1", "2001"),
+                },
+            ),
+            (
+                "conference 5:1 6:1 2001",
+                Message::ConferenceCall {
+                    held_call: c("5:1", "2001"),
+                    active_call: c("6:1", "2001"),
+                },
+            ),
+            (
+                "reconnect 6:1 5:1 2001",
+                Message::ReconnectCall {
+                    active_call: c("6:1", "2001"),
+                    held_call: c("5:1", "2001"),
+                },
+            ),
+            (
+                "alternate 5:1 6:1 2001",
+                Message::AlternateCall {
+                    held_call: c("5:1", "2001"),
+                    active_call: c("6:1", "2001"),
+                },
+            ),
+            (
+                "digits 5:1 2001 12#",
+                Message::GenerateDigits {
+                    connection: c("5:1", "2001"),
+                    digits: s("12#"),
+                },
+            ),
+            (
+                "dnd 2001 on",
+                Message::SetDoNotDisturb {
+                    device: s("2001"),
+                    on: true,
+                },
+            ),
+            (
+                "forward 2001 2009",
+                Message::SetForwarding {
+                    device: s("2001"),
+                    forwarding_type: Some(s("forwardImmediate")),
+                    activate: true,
+                    forward_dn: Some(s("2009")),
+                },
+            ),
+            (
+                "forward 2001 off",
+                Message::SetForwarding {
+                    device: s("2001"),
+                    forwarding_type: Some(s("forwardImmediate")),
+                    activate: false,
+                    forward_dn: None,
+                },
+            ),
+            (
+                "snapshot 2001",
+                Message::SnapshotDevice { device: s("2001") },
+            ),
+        ];
+        for (line, want) in cases {
+            let xml = command_xml(ns, line)
+                .unwrap_or_else(|e| panic!("{line}: {e}"))
+                .unwrap_or_else(|| panic!("{line}: no request"));
+            let got = parse(xml.as_bytes()).unwrap_or_else(|e| panic!("{line}: {e}: {xml}"));
+            assert_eq!(got.message, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn bad_lines_are_explained() {
+        let ns = Edition::Ed3.namespace();
+        assert_eq!(command_xml(ns, ""), Ok(None));
+        assert_eq!(command_xml(ns, "   # a comment"), Ok(None));
+        for (line, needle) in [
+            ("make 2001", "usage: make <calling> <called>"),
+            ("answer 5:1", "usage: answer <callID> <device>"),
+            ("dnd 2001 maybe", "expected on or off"),
+            ("dial 2002", "unknown command \"dial\""),
+        ] {
+            let got = command_xml(ns, line);
+            assert!(
+                got.as_ref().is_err_and(|e| e.contains(needle)),
+                "{line}: {got:?}"
+            );
+        }
+    }
+}
