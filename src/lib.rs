@@ -5,10 +5,13 @@
 //! - protocol modules, sans-IO, knowing nothing of each other:
 //!   [`csta::frame`], [`csta::parse`], [`csta::build`] (ECMA-323 over TCP),
 //!   [`xsi::splitter`], [`xsi::parse`], [`xsi::body`] (Xsi-Events),
-//!   [`http::wire`] (HTTP/1.1 pieces);
+//!   [`xsi::actions`] (Xsi-Actions call control), [`http::wire`] (HTTP/1.1
+//!   pieces);
 //! - thread modules owning sockets: [`csta::server`], [`csta::session`],
-//!   [`xsi::link`], [`xsi::control`], [`xsi::subscriber`], [`status`];
-//! - [`translate`]: Xsi call events → CSTA events, and the call model;
+//!   [`xsi::link`], [`xsi::control`], [`xsi::subscriber`],
+//!   [`xsi::executor`], [`status`];
+//! - [`translate`]: Xsi call events → CSTA events, CSTA call-control
+//!   requests → Xsi-Actions, and the call model;
 //! - [`dispatcher`]: the one place where everything meets, used by `main`.
 
 pub mod config;

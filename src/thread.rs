@@ -60,6 +60,31 @@ where
     })
 }
 
+/// Starts `count` threads named `<prefix>-<n>`, each running `make(n)`.
+/// When one cannot be started, those already running are detached (they
+/// wait on inputs whose senders are still alive, so joining them would
+/// hang) and the error returned.
+pub fn spawn_pool<F>(
+    prefix: &str,
+    count: usize,
+    mut make: impl FnMut(usize) -> F,
+) -> std::io::Result<Vec<Handle>>
+where
+    F: FnOnce() + Send + 'static,
+{
+    let mut threads = Vec::with_capacity(count);
+    for n in 0..count {
+        match spawn(format!("{prefix}-{n}"), make(n)) {
+            Ok(t) => threads.push(t),
+            Err(e) => {
+                threads.into_iter().for_each(Handle::detach);
+                return Err(e);
+            }
+        }
+    }
+    Ok(threads)
+}
+
 impl Handle {
     /// The thread's name.
     pub fn name(&self) -> &str {

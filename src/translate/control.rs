@@ -357,32 +357,16 @@ fn plan_request(
             held_call,
         } => {
             let (active, held) = resolve_pair(active_call, held_call, scope, model)?;
-            let steps = vec![
-                actions::release(&active.user, active.leg()),
-                actions::talk(&held.user, held.leg()),
-            ];
-            Ok(plan_of(
-                request,
-                held,
-                steps,
-                Reply::Ack(Ack::ReconnectCall),
-            ))
+            let reply = Reply::Ack(Ack::ReconnectCall);
+            Ok(back_to_held(request, active, held, actions::release, reply))
         }
         Message::AlternateCall {
             held_call,
             active_call,
         } => {
             let (held, active) = resolve_pair(held_call, active_call, scope, model)?;
-            let steps = vec![
-                actions::hold(&active.user, active.leg()),
-                actions::talk(&held.user, held.leg()),
-            ];
-            Ok(plan_of(
-                request,
-                held,
-                steps,
-                Reply::Ack(Ack::AlternateCall),
-            ))
+            let reply = Reply::Ack(Ack::AlternateCall);
+            Ok(back_to_held(request, active, held, actions::hold, reply))
         }
         Message::GenerateDigits { connection, digits } => {
             let conn = resolve(connection, scope, model)?;
@@ -440,6 +424,22 @@ fn plan_request(
             format!("{request} is not call control"),
         )),
     }
+}
+
+/// ReconnectCall and AlternateCall: `leave` the active call (release or
+/// hold it), then talk on the held one.
+fn back_to_held(
+    request: &'static str,
+    active: Conn,
+    held: Conn,
+    leave: fn(&str, &str) -> XsiRequest,
+    reply: Reply,
+) -> Plan {
+    let steps = vec![
+        leave(&active.user, active.leg()),
+        actions::talk(&held.user, held.leg()),
+    ];
+    plan_of(request, held, steps, reply)
 }
 
 fn plan_of(request: &'static str, conn: Conn, steps: Vec<XsiRequest>, reply: Reply) -> Plan {

@@ -33,6 +33,8 @@ use crate::xsi::actions::{
 };
 use crate::xsi::settings::XsiSettings;
 use crate::xsi::subscriber::LinkFlags;
+use ureq::typestate::WithBody;
+use ureq::{http::Response, Body, RequestBuilder};
 
 /// Body size accepted from an Xsi-Actions answer.
 const MAX_BODY: u64 = 64 * 1024;
@@ -60,8 +62,7 @@ impl Executor {
     ) -> std::io::Result<Executor> {
         let agent = settings.agent();
         let preferred = Arc::new(AtomicUsize::new(0));
-        let mut threads = Vec::new();
-        for n in 0..workers.max(1) {
+        let threads = thread::spawn_pool("xsi-act", workers.max(1), |_| {
             let worker = Worker {
                 settings: settings.clone(),
                 flags: flags.clone(),
@@ -70,7 +71,7 @@ impl Executor {
             };
             let jobs = jobs.clone();
             let inbox = inbox.clone();
-            let spawned = thread::spawn(format!("xsi-act-{n}"), move || {
+            move || {
                 for job in jobs {
                     let outcome = worker.run(&job);
                     let result = ActionResult {
@@ -81,17 +82,8 @@ impl Executor {
                         break;
                     }
                 }
-            });
-            match spawned {
-                Ok(t) => threads.push(t),
-                Err(e) => {
-                    // The started workers wait on a sender that is still
-                    // alive: joining them here would hang start-up.
-                    threads.into_iter().for_each(Handle::detach);
-                    return Err(e);
-                }
             }
-        }
+        })?;
         Ok(Executor { threads })
     }
 
@@ -205,31 +197,19 @@ impl Worker {
             return Attempt::Transport("no such server".into());
         };
         let auth = self.settings.authorization();
-        let xml = "application/xml; charset=UTF-8";
-        let result = match (request.method, request.body.as_deref()) {
-            (Method::Put, Some(body)) => self
-                .agent
-                .put(&url)
-                .header("Authorization", auth.as_str())
-                .header("Content-Type", xml)
-                .send(body),
-            (Method::Put, None) => self
-                .agent
-                .put(&url)
-                .header("Authorization", auth.as_str())
-                .send_empty(),
-            (Method::Post, Some(body)) => self
-                .agent
-                .post(&url)
-                .header("Authorization", auth.as_str())
-                .header("Content-Type", xml)
-                .send(body),
-            (Method::Post, None) => self
-                .agent
-                .post(&url)
-                .header("Authorization", auth.as_str())
-                .send_empty(),
-            (Method::Delete, _) => self
+        let with_body = |builder: RequestBuilder<WithBody>| -> Result<Response<Body>, ureq::Error> {
+            let builder = builder.header("Authorization", auth.as_str());
+            match request.body.as_deref() {
+                Some(body) => builder
+                    .header("Content-Type", "application/xml; charset=UTF-8")
+                    .send(body),
+                None => builder.send_empty(),
+            }
+        };
+        let result = match request.method {
+            Method::Put => with_body(self.agent.put(&url)),
+            Method::Post => with_body(self.agent.post(&url)),
+            Method::Delete => self
                 .agent
                 .delete(&url)
                 .header("Authorization", auth.as_str())

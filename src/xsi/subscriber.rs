@@ -92,8 +92,7 @@ impl Subscriber {
         inbox: Sender<Event>,
     ) -> std::io::Result<Subscriber> {
         let agent = settings.agent();
-        let mut threads = Vec::new();
-        for n in 0..WORKERS {
+        let threads = thread::spawn_pool("xsi-sub", WORKERS, |_| {
             let worker = Worker {
                 settings: settings.clone(),
                 flags: flags.clone(),
@@ -101,24 +100,15 @@ impl Subscriber {
             };
             let jobs = jobs.clone();
             let inbox = inbox.clone();
-            let spawned = thread::spawn(format!("xsi-sub-{n}"), move || {
+            move || {
                 for job in jobs {
                     let result = worker.run(job);
                     if inbox.send(Event::Subscription(result)).is_err() {
                         break;
                     }
                 }
-            });
-            match spawned {
-                Ok(t) => threads.push(t),
-                Err(e) => {
-                    // The started workers wait for jobs whose sender is
-                    // still alive: joining them here would hang start-up.
-                    threads.into_iter().for_each(Handle::detach);
-                    return Err(e);
-                }
             }
-        }
+        })?;
         Ok(Subscriber { threads })
     }
 

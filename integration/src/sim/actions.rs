@@ -111,6 +111,8 @@ pub(crate) fn handle(hub: &Arc<Hub>, xsp: usize, req: &Request<'_>) -> Reply {
         Some(status) => error_reply(status, "Injected failure", 110_000 + u32::from(status)),
         None => route(hub, req),
     };
+    let name = &hub.xsps[xsp].name;
+    hub.log(|| format!("{name}: {} {} -> {}", req.method, req.target, reply.status));
     hub.record_action(ActionRecord {
         xsp,
         method: method_name(req.method),
