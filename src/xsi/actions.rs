@@ -14,6 +14,11 @@
 //!   `%2B`: servlet containers read a bare `+` as a space);
 //! - bodies are complete documents in the BroadSoft namespace, values
 //!   escaped.
+//!
+//! Adding a command (the contact-centre ones: `services/CallCenter`, the
+//! route point paths `/com.broadsoft.xsi-actions/v2.0/routepoint/<id>/…`)
+//! is a builder here and a line in `translate::control`; an answer that
+//! carries data is read here, in the worker thread, as [`CallStartInfo`] is.
 
 use std::fmt;
 use std::fmt::Write as _;
@@ -28,6 +33,8 @@ const KEEP: &[u8] = b"@:";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
+    /// Reads (`GET U/services/CallCenter` for GetAgentState).
+    Get,
     Put,
     Post,
     Delete,
@@ -36,6 +43,7 @@ pub enum Method {
 impl Method {
     pub fn as_str(self) -> &'static str {
         match self {
+            Method::Get => "GET",
             Method::Put => "PUT",
             Method::Post => "POST",
             Method::Delete => "DELETE",

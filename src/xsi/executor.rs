@@ -207,6 +207,11 @@ impl Worker {
             }
         };
         let result = match request.method {
+            Method::Get => self
+                .agent
+                .get(&url)
+                .header("Authorization", auth.as_str())
+                .call(),
             Method::Put => with_body(self.agent.put(&url)),
             Method::Post => with_body(self.agent.post(&url)),
             Method::Delete => self
