@@ -274,7 +274,8 @@ fn consultation_transfer_and_clear_call() {
     )]);
     event_at(&mut c, "TransferedEvent", &x[1]);
     event_at(&mut c, "TransferedEvent", &x[2]);
-    event_at(&mut c, "ConnectionClearedEvent", &x[0]);
+    event_on(&mut c, "ConnectionClearedEvent", &x[0], "1:1");
+    event_on(&mut c, "ConnectionClearedEvent", &x[0], "2:1");
 
     // ClearCall: every connection of the call this session monitors (the
     // second DELETE finds its leg gone with the first).

@@ -6,8 +6,8 @@
 //! [`ActionResult`] per job to the dispatcher's inbox, whatever happened.
 //!
 //! A job is one or more requests (ConsultationCall is a Hold, then a
-//! `calls/new`), run in order until one fails (a 404 to a DELETE after the
-//! first step counts as done: that leg went with an earlier one). Each request goes to the XSP
+//! `calls/new`), run in order until one fails (in a job of DELETEs only, a
+//! 404 counts as done when another DELETE succeeded: that leg went with it). Each request goes to the XSP
 //! that served the last one, if its channel is up, else to the next live
 //! XSP; an XSP that times out, cannot be reached or answers 5xx (or 401, 429)
 //! is left for the next one, live ones first. A 4xx is BroadWorks' answer to
@@ -111,22 +111,30 @@ enum Attempt {
 
 impl Worker {
     fn run(&self, job: &ActionJob) -> ActionOutcome {
+        // Releasing one leg of a call releases the others: in a job of
+        // DELETEs only (ClearCall, a conference controller leaving), a leg
+        // already gone is fine as long as one DELETE did something.
+        let all_deletes = job.steps.iter().all(|s| s.method == Method::Delete);
+        let mut gone = None;
+        let mut done_any = false;
         let mut started = None;
-        for (n, step) in job.steps.iter().enumerate() {
+        for step in &job.steps {
             match self.send(step) {
-                Ok(Some(info)) => started = Some(info),
-                Ok(None) => {}
-                // Releasing one leg of a call releases the others: a later
-                // DELETE (ClearCall) may find its leg gone already.
-                Err(ActionFailure::Rejected { status: 404, .. })
-                    if n > 0 && step.method == Method::Delete =>
-                {
+                Ok(info) => {
+                    done_any = true;
+                    started = info.or(started);
+                }
+                Err(failure @ ActionFailure::Rejected { status: 404, .. }) if all_deletes => {
                     log::debug!("{step}: the leg is gone already");
+                    gone.get_or_insert(failure);
                 }
                 Err(failure) => return Err(failure),
             }
         }
-        Ok(started)
+        match gone {
+            Some(failure) if !done_any => Err(failure),
+            _ => Ok(started),
+        }
     }
 
     /// Sends one request to the first XSP that can serve it.
