@@ -26,7 +26,9 @@ use crate::csta::build::{self, system_resource, ErrorCategory};
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::Message;
 use crate::event::{ActionResult, ClientId};
-use crate::translate::control::{dialled_device, failure_error, plan, response, Plan, Scope};
+use crate::translate::control::{
+    dialled_device, failure_error, plan, request_name, response, Plan, Scope,
+};
 use crate::xsi::executor::ActionJob;
 
 /// Requests on one user that may wait behind the one running; more are
@@ -109,8 +111,9 @@ impl State {
         let plan = match planned {
             Ok(plan) => plan,
             Err(refusal) => {
+                let name = request_name(&message).unwrap_or("request");
                 log::info!(
-                    "{id} ({peer}): request {invoke_id} refused: {}",
+                    "{id} ({peer}): {name} {invoke_id} refused: {}",
                     refusal.reason
                 );
                 let ns = self.ns(ctx, id);
@@ -160,7 +163,10 @@ impl State {
         let budget = q
             .attempt_timeout
             .saturating_mul(attempts.try_into().unwrap_or(u32::MAX));
-        pending.deadline = Instant::now() + budget + DEADLINE_MARGIN;
+        let now = Instant::now();
+        pending.deadline = now
+            .checked_add(budget.saturating_add(DEADLINE_MARGIN))
+            .unwrap_or(now + DEADLINE_MARGIN.saturating_mul(1_000_000));
         let job = ActionJob {
             id: pending.id,
             steps: pending.plan.steps.clone(),
