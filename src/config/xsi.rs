@@ -10,8 +10,8 @@ use super::problems::Problems;
 use super::section::{indexed, join_path, Lookup, Section};
 use super::url::server_url;
 use super::values::{
-    array, boolean, domain, file_path, integer, non_empty_string, quote, read_secret_file, readable_file,
-    seconds, secret, show_path,
+    array, boolean, domain, file_path, integer, non_empty_string, quote, read_secret_file,
+    readable_file, seconds, secret, show_path,
 };
 use super::Secret;
 use crate::http::target::Target;

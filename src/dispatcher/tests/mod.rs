@@ -9,7 +9,7 @@
 //! Themes: `subscriptions` (shared subscriptions, reference counts,
 //! MonitorStart waiting for its subscription), `links` (all links down and
 //! back), `sessions` (slow session cut off, a session closing with monitors
-//! and pending requests).
+//! and pending requests), `control` (call-control requests and their jobs).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -33,6 +33,7 @@ use crate::xsi::known::KnownSubscriptions;
 use crate::xsi::parse::{parse_doc, XsiDoc};
 use crate::xsi::subscriber::{Job, LinkFlags};
 
+mod control;
 mod links;
 mod sessions;
 mod subscriptions;
