@@ -34,10 +34,25 @@ impl TempDir {
     pub fn new(tag: &str) -> TempDir {
         static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("bwcsta-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
+        // Never remove or reuse a directory found there: processes in other
+        // PID namespaces sharing /tmp may hold the same pid. A clock-derived
+        // suffix, and `create_dir` failing on an existing name, keep it unique.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        for attempt in 0u32.. {
+            let dir = std::env::temp_dir().join(format!(
+                "bwcsta-{tag}-{}-{n}-{:08x}",
+                std::process::id(),
+                nanos.wrapping_add(attempt.wrapping_mul(7919))
+            ));
+            match std::fs::create_dir(&dir) {
+                Ok(()) => return TempDir(dir),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {}
+                Err(e) => panic!("cannot create {}: {e}", dir.display()),
+            }
+        }
+        unreachable!("the loop returns or panics")
     }
 
     pub fn path(&self) -> &Path {
