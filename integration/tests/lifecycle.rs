@@ -1,6 +1,7 @@
 //! Process lifecycle: SIGTERM stops the daemon within 2 s with exit 0 and
 //! removes its pid file; a live pid file refuses a second instance; a busy
-//! CSTA port is a runtime failure (exit 1); the status file appears.
+//! CSTA port is a runtime failure (exit 1); the status file appears. The
+//! init script has its own tests (`init_script.rs`).
 
 use std::time::Duration;
 
@@ -111,42 +112,4 @@ fn sighup_reopens_the_log_file_after_logrotate_renamed_it() {
     assert!(std::fs::read_to_string(&log)
         .unwrap()
         .contains("bwcsta stopped"));
-}
-
-#[test]
-fn init_script_start_status_stop() {
-    let dir = TempDir::new("life-init");
-    let cfg = test_config(dir.path(), free_port(), &unreachable_xsp());
-    let conf = dir.path().join("bwcsta.json");
-    std::fs::write(&conf, serde_json::to_vec_pretty(&cfg).unwrap()).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/bwcsta.init");
-    let run = |action: &str| {
-        std::process::Command::new("sh")
-            .arg(script)
-            .arg(action)
-            .env("BWCSTA_BIN", BIN)
-            .env("BWCSTA_CONFIG", &conf)
-            .output()
-            .expect("run init script")
-    };
-    assert_eq!(run("status").status.code(), Some(3), "stopped");
-    let o = run("start");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    assert_eq!(run("status").status.code(), Some(0), "running");
-    assert_eq!(run("force-reload").status.code(), Some(0));
-    let o = run("stop");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    assert_eq!(run("status").status.code(), Some(3));
-    assert!(!dir.path().join("bwcsta.pid").exists());
-    assert_eq!(run("bogus").status.code(), Some(2));
 }

@@ -1,0 +1,256 @@
+//! The init script (SPEC §1) against the real binary: the daemon it starts
+//! outlives the process group that ran it (a supervisor's SIGKILL to the
+//! group), reloads and stops; a stale, foreign or zombie pid is never
+//! "running"; a failed start says so; as root the daemon drops to the
+//! service user.
+
+use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use bwcsta_integration::service::{
+    fd_target, is_live, kill, proc_stat, running_as_root, uid_of, wait_gone, InitScript, KillOnDrop,
+};
+use bwcsta_integration::support::{free_port, test_config, wait_until, TempDir};
+
+const BIN: &str = env!("CARGO_BIN_EXE_bwcsta");
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/bwcsta.init");
+const T: Duration = Duration::from_secs(10);
+
+/// A config in `dir` against an XSP nobody listens on (the links stay
+/// down, which does not matter here); returns its path and the CSTA port.
+fn config(dir: &Path) -> (PathBuf, u16) {
+    let port = free_port();
+    let xsp = vec![format!("http://127.0.0.1:{}", free_port())];
+    let cfg = test_config(dir, port, &xsp);
+    let path = dir.join("bwcsta.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&cfg).unwrap()).unwrap();
+    (path, port)
+}
+
+fn script(dir: &Path) -> (InitScript, u16) {
+    let (conf, port) = config(dir);
+    let s = InitScript::new(
+        SCRIPT.as_ref(),
+        BIN.as_ref(),
+        &conf,
+        &dir.join("bwcsta.pid"),
+    );
+    (s, port)
+}
+
+fn listening(port: u16) -> bool {
+    TcpStream::connect_timeout(
+        &format!("127.0.0.1:{port}").parse().unwrap(),
+        Duration::from_millis(500),
+    )
+    .is_ok()
+}
+
+#[test]
+fn daemon_outlives_the_process_group_that_started_it_then_reloads_and_stops() {
+    let dir = TempDir::new("init-group");
+    let (s, port) = script(dir.path());
+    assert_eq!(s.code("status").0, Some(3), "stopped before start");
+
+    // A supervisor-like caller: its own process group, which runs the
+    // script and lingers; then the whole group is killed.
+    let mut caller = Command::new("sh")
+        .arg("-c")
+        .arg("sh \"$0\" start; exec sleep 60")
+        .arg(SCRIPT)
+        .envs(s.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("caller");
+    let group = caller.id();
+    assert!(
+        wait_until(T, || s.code("status").0 == Some(0)),
+        "not running: {}",
+        s.code("status").1
+    );
+    let pid = s.pid().expect("pid file");
+    let _guard = KillOnDrop(Some(pid));
+    let stat = proc_stat(pid).expect("daemon in /proc");
+    assert_eq!(stat.session, pid, "own session: {stat:?}");
+    assert_eq!(stat.pgrp, pid, "own process group: {stat:?}");
+    assert_ne!(stat.pgrp, group);
+    assert_eq!(
+        fd_target(pid, 0).as_deref(),
+        Some(Path::new("/dev/null")),
+        "stdin from /dev/null"
+    );
+
+    assert!(kill("KILL", -i64::from(group)), "kill the caller's group");
+    let _ = caller.wait();
+    assert!(listening(port), "CSTA port still served");
+    assert!(is_live(pid), "daemon survived its caller's group");
+    let (code, text) = s.code("status");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains(&pid.to_string()), "{text}");
+
+    // force-reload → SIGHUP → the log file is reopened.
+    let log = dir.path().join("bwcsta.log");
+    std::fs::rename(&log, dir.path().join("bwcsta.log.rotated")).unwrap();
+    assert_eq!(s.code("force-reload").0, Some(0));
+    let _ = TcpStream::connect(format!("127.0.0.1:{port}")); // something to log
+    assert!(
+        wait_until(T, || std::fs::read_to_string(&log)
+            .is_ok_and(|t| t.contains("reopened after SIGHUP"))),
+        "log not reopened"
+    );
+    assert!(is_live(pid), "SIGHUP does not stop the daemon");
+
+    let (code, text) = s.code("stop");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(wait_gone(pid, T), "daemon gone after stop");
+    assert!(!s.pid_file.exists(), "pid file removed");
+    assert_eq!(s.code("status").0, Some(3));
+    assert!(std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("bwcsta stopped"));
+    assert_eq!(s.code("bogus").0, Some(2));
+}
+
+#[test]
+fn stale_foreign_and_zombie_pids_are_not_running() {
+    let dir = TempDir::new("init-stale");
+    let (s, port) = script(dir.path());
+
+    // A dead pid: a process that has exited and been reaped.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    std::fs::write(&s.pid_file, format!("{dead}\n")).unwrap();
+    let (code, text) = s.code("status");
+    assert_eq!(code, Some(3), "{text}");
+    assert!(text.contains("stale"), "{text}");
+    assert_eq!(s.code("force-reload").0, Some(7), "nothing to reload");
+    let (code, text) = s.code("stop");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!s.pid_file.exists(), "stop cleans a stale pid file: {text}");
+
+    // A foreign live process: never signalled, never "running".
+    let mut foreign = Command::new("sleep").arg("60").spawn().unwrap();
+    let fpid = foreign.id();
+    std::fs::write(&s.pid_file, format!("{fpid}\n")).unwrap();
+    assert_eq!(s.code("status").0, Some(3));
+    assert_eq!(s.code("force-reload").0, Some(7));
+    assert_eq!(s.code("stop").0, Some(0));
+    assert!(is_live(fpid), "the foreign process was not signalled");
+    std::fs::write(&s.pid_file, format!("{fpid}\n")).unwrap();
+    let (code, text) = s.code("start");
+    assert_eq!(code, Some(0), "start over a foreign pid file: {text}");
+    let pid = s.pid().expect("daemon pid");
+    let guard = KillOnDrop(Some(pid));
+    assert_ne!(pid, fpid);
+    assert_eq!(s.code("status").0, Some(0));
+    assert_eq!(s.code("stop").0, Some(0));
+    assert!(wait_gone(pid, T));
+    assert!(is_live(fpid), "stop left the foreign process alone");
+    drop(guard);
+    let _ = foreign.kill();
+    let _ = foreign.wait();
+
+    // A bwcsta killed with SIGKILL and not yet reaped by its parent (this
+    // test): a zombie whose pid file is still there.
+    let mut direct = Command::new(BIN)
+        .arg("--config")
+        .arg(dir.path().join("bwcsta.json"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let zpid = direct.id();
+    assert!(wait_until(T, || s.pid() == Some(zpid) && listening(port)));
+    assert_eq!(s.code("status").0, Some(0), "a live daemon is running");
+    assert!(kill("KILL", i64::from(zpid)));
+    assert!(wait_until(T, || proc_stat(zpid).is_some_and(|p| p.state == 'Z')));
+    assert!(s.pid_file.exists(), "SIGKILL leaves the pid file behind");
+    let (code, text) = s.code("status");
+    assert_eq!(code, Some(3), "a zombie is not running: {text}");
+    let (code, text) = s.code("start");
+    assert_eq!(code, Some(0), "start after a crash: {text}");
+    let pid = s.pid().expect("new pid");
+    let _guard = KillOnDrop(Some(pid));
+    assert_ne!(pid, zpid);
+    assert_eq!(s.code("restart").0, Some(0));
+    let restarted = s.pid().expect("pid after restart");
+    let _guard2 = KillOnDrop(Some(restarted));
+    assert_ne!(restarted, pid);
+    assert_eq!(s.code("stop").0, Some(0));
+    assert!(wait_gone(restarted, T));
+    let _ = direct.wait();
+}
+
+#[test]
+fn failed_start_is_reported() {
+    let dir = TempDir::new("init-fail");
+    let (s, port) = script(dir.path());
+    // The CSTA port is taken: the daemon exits 1 after its checks passed.
+    let blocker = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let (code, text) = s.code("start");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("failed to start"), "{text}");
+    assert!(
+        text.contains(&port.to_string()),
+        "stderr tail shown: {text}"
+    );
+    assert_eq!(s.code("status").0, Some(3));
+    drop(blocker);
+
+    // A bad configuration: LSB 6, with the problem.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"xsi\": {}}").unwrap();
+    let s = s.with("BWCSTA_CONFIG", &bad);
+    let (code, text) = s.code("start");
+    assert_eq!(code, Some(6), "{text}");
+    assert!(text.contains("xsi.servers"), "{text}");
+    // No binary: LSB 5.
+    let s = s.with("BWCSTA_BIN", "/nonexistent/bwcsta");
+    assert_eq!(s.code("start").0, Some(5));
+}
+
+#[test]
+fn as_root_the_daemon_runs_as_the_service_user() {
+    if !running_as_root() {
+        eprintln!("skipped: needs root to switch users");
+        return;
+    }
+    let dir = TempDir::new("init-user");
+    // The daemon (as nobody) writes its log, status and pid files here.
+    let _ = Command::new("chmod").arg("0777").arg(dir.path()).status();
+    let (s, _) = script(dir.path());
+    let s = s.with("BWCSTA_USER", "nobody");
+    let (code, text) = s.code("start");
+    assert_eq!(code, Some(0), "{text}");
+    let pid = s.pid().expect("pid");
+    let _guard = KillOnDrop(Some(pid));
+    let nobody: u32 = String::from_utf8_lossy(
+        &Command::new("id")
+            .args(["-u", "nobody"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .trim()
+    .parse()
+    .unwrap();
+    assert_eq!(uid_of(pid), Some(nobody), "daemon runs as nobody");
+    assert_eq!(s.code("status").0, Some(0));
+    assert_eq!(s.code("force-reload").0, Some(0));
+    assert_eq!(s.code("stop").0, Some(0));
+    assert!(wait_gone(pid, T));
+
+    // A service user that does not exist: refused, LSB 6.
+    let s = s.with("BWCSTA_USER", "bwcsta-no-such-user");
+    let (code, text) = s.code("start");
+    assert_eq!(code, Some(6), "{text}");
+    assert!(text.contains("does not exist"), "{text}");
+}
