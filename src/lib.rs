@@ -12,8 +12,11 @@
 //!   [`xsi::executor`], [`status`];
 //! - [`translate`]: Xsi call events → CSTA events, CSTA call-control
 //!   requests → Xsi-Actions, and the call model;
-//! - [`dispatcher`]: the one place where everything meets, used by `main`.
+//! - [`dispatcher`]: the one place where everything meets, used by `main`;
+//! - [`capture`]: recording the traffic for support cases (hooks in the
+//!   thread modules, its own writer thread) and replaying it offline.
 
+pub mod capture;
 pub mod config;
 pub mod csta;
 pub mod dispatcher;

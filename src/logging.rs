@@ -192,13 +192,7 @@ impl RotatingFile {
             self.size = 0;
             return Ok(());
         }
-        for n in (1..self.keep).rev() {
-            let from = numbered(&self.path, n);
-            if from.exists() {
-                std::fs::rename(&from, numbered(&self.path, n + 1))?;
-            }
-        }
-        std::fs::rename(&self.path, numbered(&self.path, 1))?;
+        rotate_numbered(&self.path, self.keep)?;
         self.reopen()
     }
 }
@@ -215,6 +209,18 @@ impl Write for RotatingFile {
     fn flush(&mut self) -> io::Result<()> {
         self.file.flush()
     }
+}
+
+/// Renames `path.(keep-1)` → `path.keep`, …, `path` → `path.1` (the
+/// oldest, `path.keep`, is replaced). `keep` must be at least 1.
+pub fn rotate_numbered(path: &Path, keep: u32) -> io::Result<()> {
+    for n in (1..keep).rev() {
+        let from = numbered(path, n);
+        if from.exists() {
+            std::fs::rename(&from, numbered(path, n + 1))?;
+        }
+    }
+    std::fs::rename(path, numbered(path, 1))
 }
 
 fn open_append(path: &Path) -> io::Result<File> {

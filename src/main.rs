@@ -4,6 +4,7 @@
 //! bwcsta --config FILE           run until SIGINT/SIGTERM, then stop cleanly (exit 0)
 //! bwcsta --config FILE --check   validate the configuration (exit 0 or 2)
 //! bwcsta --version
+//! bwcsta replay [--edition EDn] [--domain D] CAPTURE...   replay a capture offline
 //! ```
 //! Exit codes: 0 clean stop, 2 bad usage or configuration, 1 runtime failure.
 
@@ -14,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, select, unbounded};
 
+use bwcsta::capture::{self, replay, Capture};
 use bwcsta::config::Config;
+use bwcsta::csta::edition::Edition;
 use bwcsta::csta::server::{Listener, ListenerConfig};
 use bwcsta::dispatcher::{ActionQueue, Ctx, Dispatcher, DispatcherConfig};
 use bwcsta::event::{Event, LinkId};
@@ -29,12 +32,17 @@ use bwcsta::{logging, signals, thread};
 
 const USAGE: &str = "\
 usage: bwcsta --config FILE [--check]
+       bwcsta replay [--edition EDn] [--domain DOMAIN] CAPTURE...
        bwcsta --version
        bwcsta --help
 
   --config FILE   configuration file (JSON)
   --check         validate the configuration, print \"config OK\" or each problem, and exit
   --version       print the version
+  replay          feed capture files (or a capture directory) through the translator
+                  offline and print the CSTA events it would send, one per line
+    --edition EDn   namespace of the printed events (ed2..ed6) [the clients' own]
+    --domain D      xsi.default_domain to assume [the captured daemon's]
 ";
 
 /// Everything stops within this long after SIGTERM.
@@ -49,14 +57,19 @@ const ACTION_QUEUE: usize = 256;
 enum Command {
     Run(PathBuf),
     Check(PathBuf),
+    Replay(Vec<PathBuf>, replay::Options),
     Version,
     Help,
 }
 
 fn parse_args(args: impl Iterator<Item = std::ffi::OsString>) -> Result<Command, String> {
+    let mut args = args.peekable();
+    if args.peek().and_then(|a| a.to_str()) == Some("replay") {
+        args.next();
+        return parse_replay_args(args);
+    }
     let mut config = None;
     let mut check = false;
-    let mut args = args;
     while let Some(arg) = args.next() {
         match arg.to_str() {
             Some("--config") | Some("-c") => {
@@ -80,6 +93,72 @@ fn parse_args(args: impl Iterator<Item = std::ffi::OsString>) -> Result<Command,
     })
 }
 
+fn parse_replay_args(args: impl Iterator<Item = std::ffi::OsString>) -> Result<Command, String> {
+    let mut opts = replay::Options::default();
+    let mut paths = Vec::new();
+    let mut args = args;
+    while let Some(arg) = args.next() {
+        match arg.to_str() {
+            Some("--edition") => {
+                let v = args.next().ok_or("--edition needs ed2..ed6")?;
+                let name = v.to_string_lossy();
+                let edition = Edition::from_name(&name)
+                    .ok_or_else(|| format!("--edition: unknown edition {name} (ed2..ed6)"))?;
+                opts.edition = Some(edition);
+            }
+            Some("--domain") => {
+                let v = args.next().ok_or("--domain needs a domain")?;
+                opts.domain = Some(v.to_string_lossy().into_owned());
+            }
+            Some("--help") | Some("-h") => return Ok(Command::Help),
+            Some(s) if s.starts_with('-') => return Err(format!("replay: unknown option {s}")),
+            _ => paths.push(PathBuf::from(arg)),
+        }
+    }
+    if paths.is_empty() {
+        return Err("replay needs a capture file or directory".into());
+    }
+    Ok(Command::Replay(paths, opts))
+}
+
+/// `bwcsta replay`: the CSTA events on stdout, the summary on stderr.
+fn run_replay(paths: &[PathBuf], opts: &replay::Options) -> ExitCode {
+    let mut files = Vec::new();
+    for p in paths {
+        match replay::files_of(p) {
+            Ok(mut f) => files.append(&mut f),
+            Err(e) => {
+                eprintln!("bwcsta replay: {}: {e}", p.display());
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let summary = match replay::replay_files(&files, opts, &mut out) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("bwcsta replay: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = std::io::Write::flush(&mut out) {
+        eprintln!("bwcsta replay: cannot write the replay: {e}");
+        return ExitCode::from(1);
+    }
+    for w in &summary.warnings {
+        eprintln!("bwcsta replay: warning: {w}");
+    }
+    eprintln!(
+        "bwcsta replay: {} file(s), {} records, {} Xsi events, {} CSTA events",
+        summary.files, summary.records, summary.xsi_events, summary.csta_events
+    );
+    for line in summary.comparison() {
+        eprintln!("bwcsta replay: {line}");
+    }
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let command = match parse_args(std::env::args_os().skip(1)) {
         Ok(c) => c,
@@ -97,6 +176,7 @@ fn main() -> ExitCode {
             print!("{USAGE}");
             ExitCode::SUCCESS
         }
+        Command::Replay(paths, opts) => run_replay(&paths, &opts),
         Command::Check(path) => match Config::load(&path) {
             // What start-up derives from the configuration is built too
             // (the TLS connector), so "config OK" means start-up accepts it.
@@ -157,6 +237,10 @@ fn run(config: Config) -> Result<(), String> {
         config.xsi.servers.len()
     );
 
+    let capture = match &config.capture {
+        Some(cfg) => Some(start_capture(cfg, &config)?),
+        None => None,
+    };
     let settings = Arc::new(XsiSettings::from_config(&config)?);
     if settings.trust.accepts_invalid_certs() {
         log::warn!(
@@ -262,6 +346,9 @@ fn run(config: Config) -> Result<(), String> {
     // The dispatcher dropped the job senders: workers drain and end.
     subscriber.join_deadline(deadline);
     executor.join_deadline(deadline);
+    if let Some(capture) = capture {
+        capture.stop(deadline);
+    }
     let ids = known.ids();
     if !ids.is_empty() {
         subscriber::delete_all(&settings, &flags, &ids, deadline);
@@ -271,6 +358,26 @@ fn run(config: Config) -> Result<(), String> {
     }
     log::info!("bwcsta stopped");
     Ok(())
+}
+
+/// Starts recording for a support case; the password and the Basic
+/// credentials are masked in everything recorded.
+fn start_capture(cfg: &bwcsta::config::CaptureConfig, config: &Config) -> Result<Capture, String> {
+    let meta = capture::Meta {
+        bwcsta: env!("CARGO_PKG_VERSION").into(),
+        pid: std::process::id(),
+        edition: config.csta.edition.name().into(),
+        default_domain: config.xsi.default_domain.clone(),
+        links: config.xsi.servers.iter().map(|s| s.name.clone()).collect(),
+    };
+    let password = config.xsi.password.expose();
+    let basic = bwcsta::http::wire::basic_auth(&config.xsi.username, password);
+    let token = basic.trim_start_matches("Basic ").to_owned();
+    Capture::start(
+        cfg,
+        &meta,
+        vec![password.as_bytes().to_vec(), token.into_bytes()],
+    )
 }
 
 /// The dispatcher thread and its stop signal. Field order matters: on an
@@ -341,8 +448,28 @@ mod tests {
             &["--check"],
             &["--bogus"],
             &["a.json"],
+            &["replay"],
+            &["replay", "--edition", "ed9", "x.cap"],
+            &["replay", "--edition"],
+            &["replay", "--bogus", "x.cap"],
         ] {
             assert!(args(bad).is_err(), "{bad:?}");
+        }
+        match args(&[
+            "replay",
+            "--edition",
+            "ed4",
+            "--domain",
+            "d.net",
+            "a.cap",
+            "dir",
+        ]) {
+            Ok(Command::Replay(paths, opts)) => {
+                assert_eq!(paths, [PathBuf::from("a.cap"), PathBuf::from("dir")]);
+                assert_eq!(opts.edition, Some(Edition::Ed4));
+                assert_eq!(opts.domain.as_deref(), Some("d.net"));
+            }
+            _ => panic!("replay arguments"),
         }
     }
 }

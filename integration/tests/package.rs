@@ -185,7 +185,11 @@ fn extracted_binary_and_init_script_work_together() {
             .unwrap();
         assert_eq!(uid_of(pid), Some(nobody), "runs as the service user");
     }
-    assert!(wait_until(T, || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()));
+    assert!(wait_until(T, || std::net::TcpStream::connect((
+        "127.0.0.1",
+        port
+    ))
+    .is_ok()));
     let (code, out) = s.code("status");
     assert_eq!(code, Some(0), "{out}");
     assert_eq!(s.code("force-reload").0, Some(0));

@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+mod capture;
 mod csta;
 mod ipnet;
 mod logging;
@@ -35,12 +36,14 @@ mod url;
 mod values;
 mod xsi;
 
+pub use capture::CaptureConfig;
 pub use csta::CstaConfig;
 pub use ipnet::IpNet;
 pub use logging::LogConfig;
 pub use problems::{ConfigError, Problem};
 pub use xsi::{XsiConfig, XspServer};
 
+use capture::read_capture;
 use csta::read_csta;
 use logging::read_log;
 use problems::Problems;
@@ -65,6 +68,8 @@ pub struct Config {
     pub status_interval: Duration,
     /// `pid_file` [none].
     pub pid_file: Option<PathBuf>,
+    /// `capture` [none]: record the traffic for a support case.
+    pub capture: Option<CaptureConfig>,
 }
 
 /// A string that must never be shown: `Debug` and `Display` print `***`.
@@ -169,6 +174,10 @@ fn read_config(document: &Value, base_dir: &Path, problems: &mut Problems) -> Op
         seconds,
     );
     let pid_file = top.field("pid_file", problems, |v| file_path(v, base_dir));
+    let capture = top
+        .contains("capture")
+        .then(|| read_capture(top.section("capture", problems), base_dir, problems))
+        .flatten();
     top.finish(problems);
     Some(Config {
         csta,
@@ -177,6 +186,7 @@ fn read_config(document: &Value, base_dir: &Path, problems: &mut Problems) -> Op
         status_file,
         status_interval,
         pid_file,
+        capture,
     })
 }
 

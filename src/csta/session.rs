@@ -120,6 +120,7 @@ pub fn start(
         let closed = inbox.clone();
         let end = thread::on_end(move |end: Result<String, String>| {
             let reason = end.unwrap_or_else(|why| format!("reader thread died: {why}"));
+            crate::capture::csta_close(id, peer, &reason);
             let _ = stream.shutdown(Shutdown::Both);
             open_flag.store(false, Ordering::SeqCst);
             let _ = closed.send(Event::Client(id, ClientEvent::Closed { reason }));
@@ -188,6 +189,7 @@ fn read_loop(
                 }
             };
             thread::panic_point("session frame");
+            crate::capture::csta_in(id, peer, frame.invoke_id, &frame.xml);
             let ev = match parse::parse(&frame.xml) {
                 Ok(incoming) => ClientEvent::Request {
                     invoke_id: frame.invoke_id,
@@ -217,7 +219,10 @@ fn write_loop(id: ClientId, peer: SocketAddr, stream: TcpStream, queue: &Receive
         while let Ok(msg) = queue.recv() {
             thread::panic_point("session write");
             match msg {
-                Outbound::Frame(frame) => out.write_all(&frame)?,
+                Outbound::Frame(frame) => {
+                    crate::capture::csta_out(id, peer, &frame);
+                    out.write_all(&frame)?
+                }
                 Outbound::Close => {
                     out.flush()?;
                     return Ok(());

@@ -355,6 +355,7 @@ impl Runner {
             loop {
                 match splitter.next_doc() {
                     Ok(Some(doc)) => {
+                        crate::capture::xsi(&self.name, &doc);
                         if let Some(end) = self.document(&doc, conn, &mut control, &mut batch) {
                             result = Some(end);
                             break;

@@ -145,6 +145,7 @@ fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
 }
 
+mod capture;
 mod documents;
 mod files;
 mod password;
