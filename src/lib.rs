@@ -6,7 +6,8 @@
 //!   [`csta::frame`], [`csta::parse`], [`csta::build`] (ECMA-323 over TCP),
 //!   [`xsi::splitter`], [`xsi::parse`], [`xsi::body`] (Xsi-Events),
 //!   [`xsi::actions`] (Xsi-Actions call control), [`http::wire`] (HTTP/1.1
-//!   pieces);
+//!   pieces), with [`xml_shape`] (the nesting and attribute limits both
+//!   XML sides apply before parsing);
 //! - thread modules owning sockets: [`csta::server`], [`csta::session`],
 //!   [`xsi::link`], [`xsi::control`], [`xsi::subscriber`],
 //!   [`xsi::executor`], [`status`];
@@ -30,4 +31,5 @@ pub mod status;
 pub mod thread;
 pub mod time;
 pub mod translate;
+pub mod xml_shape;
 pub mod xsi;
