@@ -22,6 +22,8 @@ pub mod config;
 pub mod csta;
 pub mod dispatcher;
 pub mod event;
+#[cfg(test)]
+pub(crate) mod fuzz;
 pub mod http;
 pub mod logging;
 pub mod pidfile;

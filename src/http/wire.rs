@@ -545,3 +545,6 @@ fn base64(input: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod hostile;

@@ -504,3 +504,6 @@ fn is_xml_space(b: u8) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod hostile;

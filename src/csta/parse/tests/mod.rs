@@ -50,5 +50,6 @@ fn invalid(message: &'static str, element: &'static str, value: &str) -> ParseEr
 
 mod documents;
 mod elements;
+mod hostile;
 mod requests;
 mod samples;

@@ -119,3 +119,4 @@ fn data_of(doc: Result<XsiDoc>) -> EventData {
 
 mod documents;
 mod events;
+mod hostile;
