@@ -300,10 +300,12 @@ impl Runner {
             Err(e) => return (End::Failed(format!("channel response: {e}")), None),
         };
         if head.status != 200 {
-            return (
-                End::Failed(format!("channel request answered HTTP {}", head.status)),
-                None,
-            );
+            let hint = match head.status {
+                401 => " Unauthorized: check xsi.username and the password",
+                _ => "",
+            };
+            let why = format!("channel request answered HTTP {}{hint}", head.status);
+            return (End::Failed(why), None);
         }
         if !matches!(head.body, BodyKind::Chunked) {
             return (
