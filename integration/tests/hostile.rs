@@ -344,9 +344,16 @@ fn an_xsp_answering_401_gets_one_log_line_backoff_and_never_the_password() {
 
     let log = bw.log();
     for link in ["xsp1", "xsp2"] {
-        let own: Vec<&str> = log.lines().filter(|l| l.contains(&format!(" {link}: "))).collect();
+        let own: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains(&format!(" {link}: ")))
+            .collect();
         let lines: Vec<&&str> = own.iter().filter(|l| l.contains("HTTP 401")).collect();
-        assert_eq!(lines.len(), 1, "one line for {link}, not one per retry: {own:#?}");
+        assert_eq!(
+            lines.len(),
+            1,
+            "one line for {link}, not one per retry: {own:#?}"
+        );
         assert!(
             lines[0].contains("Unauthorized: check xsi.username and the password"),
             "{}",

@@ -5,6 +5,14 @@ use crate::capture::format::{encode, MAGIC};
 
 const NS: &str = "http://www.ecma-international.org/standards/ecma-323/csta/ed3";
 
+#[derive(Clone, Copy)]
+enum Step {
+    Received,
+    Answered,
+    Held,
+}
+use Step::*;
+
 /// A capture being written, one record at a time, a millisecond apart.
 struct Cap {
     records: Vec<Record>,
@@ -60,6 +68,16 @@ impl Cap {
         state: &str,
     ) -> &mut Cap {
         self.push(Kind::Xsi, link, "-", &event(id, seq, user, ty, state))
+    }
+
+    /// A call event for `dn@example.net`.
+    fn call(&mut self, link: &str, id: &str, seq: u32, dn: &str, step: Step) -> &mut Cap {
+        let (ty, state) = match step {
+            Received => ("CallReceivedEvent", "Alerting"),
+            Answered => ("CallAnsweredEvent", "Active"),
+            Held => ("CallHeldEvent", "Held"),
+        };
+        self.xsi(link, id, seq, &format!("{dn}@example.net"), ty, state)
     }
 
     fn run(&self, opts: &Options) -> (Vec<String>, Summary) {
@@ -126,31 +144,10 @@ fn events_go_to_the_monitors_rebuilt_from_the_csta_frames() {
     let mut cap = Cap::new();
     cap.monitor(C1, "0001", "2002", "7");
     cap.monitor(C2, "0001", "2003", "8");
-    cap.xsi(
-        "xsp1",
-        "e1",
-        1,
-        "2002@example.net",
-        "CallReceivedEvent",
-        "Alerting",
-    );
-    cap.xsi(
-        "xsp2",
-        "e2",
-        2,
-        "2002@example.net",
-        "CallAnsweredEvent",
-        "Active",
-    );
+    cap.call("xsp1", "e1", 1, "2002", Received);
+    cap.call("xsp2", "e2", 2, "2002", Answered);
     // Not monitored by anyone: no output.
-    cap.xsi(
-        "xsp1",
-        "e3",
-        1,
-        "2099@example.net",
-        "CallReceivedEvent",
-        "Alerting",
-    );
+    cap.call("xsp1", "e3", 1, "2099", Received);
     let (lines, summary) = cap.run(&Options::default());
     assert_eq!(
         events(&lines),
@@ -184,30 +181,9 @@ fn events_go_to_the_monitors_rebuilt_from_the_csta_frames() {
 fn duplicates_and_swapped_events_are_replayed_as_the_daemon_delivers_them() {
     let mut cap = Cap::new();
     cap.monitor(C1, "0003", "2002", "1");
-    cap.xsi(
-        "xsp2",
-        "e2",
-        2,
-        "2002@example.net",
-        "CallAnsweredEvent",
-        "Active",
-    );
-    cap.xsi(
-        "xsp1",
-        "e1",
-        1,
-        "2002@example.net",
-        "CallReceivedEvent",
-        "Alerting",
-    );
-    cap.xsi(
-        "xsp2",
-        "e1",
-        1,
-        "2002@example.net",
-        "CallReceivedEvent",
-        "Alerting",
-    );
+    cap.call("xsp2", "e2", 2, "2002", Answered);
+    cap.call("xsp1", "e1", 1, "2002", Received);
+    cap.call("xsp2", "e1", 1, "2002", Received);
     let (lines, _) = cap.run(&Options::default());
     let names: Vec<String> = events(&lines).into_iter().map(|e| e.1).collect();
     assert_eq!(names, ["DeliveredEvent", "EstablishedEvent"], "{lines:#?}");
@@ -225,14 +201,7 @@ fn duplicates_and_swapped_events_are_replayed_as_the_daemon_delivers_them() {
 fn an_event_before_the_monitor_start_response_gets_its_cross_ref() {
     let mut cap = Cap::new();
     cap.push(Kind::CstaIn, C1, "0005", &monitor_start("2002"));
-    cap.xsi(
-        "xsp1",
-        "e1",
-        1,
-        "2002@example.net",
-        "CallReceivedEvent",
-        "Alerting",
-    );
+    cap.call("xsp1", "e1", 1, "2002", Received);
     cap.push(Kind::CstaOut, C1, "0005", &monitor_start_response("42"));
     let (lines, _) = cap.run(&Options::default());
     let csta: Vec<&String> = lines.iter().filter(|l| !l.starts_with('#')).collect();
@@ -245,14 +214,7 @@ fn monitor_stop_and_close_end_delivery() {
     let mut cap = Cap::new();
     cap.monitor(C1, "0001", "2002", "1");
     cap.monitor(C2, "0001", "2002", "2");
-    cap.xsi(
-        "xsp1",
-        "e1",
-        1,
-        "2002@example.net",
-        "CallReceivedEvent",
-        "Alerting",
-    );
+    cap.call("xsp1", "e1", 1, "2002", Received);
     cap.push(
         Kind::CstaIn,
         C1,
@@ -261,16 +223,9 @@ fn monitor_stop_and_close_end_delivery() {
             "<MonitorStop xmlns=\"{NS}\"><monitorCrossRefID>1</monitorCrossRefID></MonitorStop>"
         ),
     );
-    cap.xsi(
-        "xsp1",
-        "e2",
-        2,
-        "2002@example.net",
-        "CallAnsweredEvent",
-        "Active",
-    );
+    cap.call("xsp1", "e2", 2, "2002", Answered);
     cap.push(Kind::CstaClose, C2, "-", "connection closed by the client");
-    cap.xsi("xsp1", "e3", 3, "2002@example.net", "CallHeldEvent", "Held");
+    cap.call("xsp1", "e3", 3, "2002", Held);
     let (lines, _) = cap.run(&Options::default());
     assert_eq!(
         events(&lines),
@@ -286,14 +241,7 @@ fn monitor_stop_and_close_end_delivery() {
 #[test]
 fn without_csta_frames_every_target_is_replayed_under_its_own_name() {
     let mut cap = Cap::new();
-    cap.xsi(
-        "xsp1",
-        "e1",
-        1,
-        "2002@example.net",
-        "CallReceivedEvent",
-        "Alerting",
-    );
+    cap.call("xsp1", "e1", 1, "2002", Received);
     cap.xsi(
         "xsp1",
         "e2",
@@ -321,14 +269,7 @@ fn without_csta_frames_every_target_is_replayed_under_its_own_name() {
 fn replay_is_compared_with_what_the_daemon_sent() {
     let mut first = Cap::new();
     first.monitor(C1, "0001", "2002", "7");
-    first.xsi(
-        "xsp1",
-        "e1",
-        1,
-        "2002@example.net",
-        "CallReceivedEvent",
-        "Alerting",
-    );
+    first.call("xsp1", "e1", 1, "2002", Received);
     let (lines, _) = first.run(&Options::default());
     let xml = lines
         .iter()
@@ -341,14 +282,7 @@ fn replay_is_compared_with_what_the_daemon_sent() {
     // The same capture with what the daemon sent: identical.
     let mut cap = Cap::new();
     cap.monitor(C1, "0001", "2002", "7");
-    cap.xsi(
-        "xsp1",
-        "e1",
-        1,
-        "2002@example.net",
-        "CallReceivedEvent",
-        "Alerting",
-    );
+    cap.call("xsp1", "e1", 1, "2002", Received);
     cap.push(Kind::CstaOut, C1, "9999", &xml);
     let (_, summary) = cap.run(&Options::default());
     assert_eq!(
@@ -378,14 +312,7 @@ fn a_restart_resets_the_state() {
         "-",
         &serde_json::to_string(&meta).unwrap(),
     );
-    cap.xsi(
-        "xsp1",
-        "e1",
-        1,
-        "2002@example.net",
-        "CallReceivedEvent",
-        "Alerting",
-    );
+    cap.call("xsp1", "e1", 1, "2002", Received);
     let (lines, _) = cap.run(&Options::default());
     assert!(
         lines.iter().any(|l| l.contains("restarted (pid 2)")),
@@ -401,22 +328,8 @@ fn files_of_a_directory_oldest_first_and_damage_reported() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut cap = Cap::new();
     cap.monitor(C1, "0001", "2002", "7");
-    cap.xsi(
-        "xsp1",
-        "e1",
-        1,
-        "2002@example.net",
-        "CallReceivedEvent",
-        "Alerting",
-    );
-    cap.xsi(
-        "xsp1",
-        "e2",
-        2,
-        "2002@example.net",
-        "CallAnsweredEvent",
-        "Active",
-    );
+    cap.call("xsp1", "e1", 1, "2002", Received);
+    cap.call("xsp1", "e2", 2, "2002", Answered);
     let write = |name: &str, records: &[Record], cut: usize| {
         let mut bytes = format!("{MAGIC}\n").into_bytes();
         for r in records {

@@ -70,22 +70,12 @@ fn chunked(rng: &mut Rng, payload: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Feeds the pieces; the payload, the bytes consumed and whether the body
-/// ended.
+/// The decoder on `pieces` (see the unit tests' `dechunk`), checking that
+/// it never produces more bytes than it consumed.
 fn dechunk(pieces: &[&[u8]]) -> Result<(Vec<u8>, usize, bool), WireError> {
-    let mut decoder = ChunkedDecoder::new();
-    let mut out = Vec::new();
-    let mut used = 0;
-    for piece in pieces {
-        let n = decoder.decode(piece, &mut out)?;
-        assert!(n <= piece.len());
-        used += n;
-        if decoder.is_done() {
-            break;
-        }
-    }
-    assert!(out.len() <= used, "no amplification");
-    Ok((out, used, decoder.is_done()))
+    let result = super::tests::dechunk(pieces)?;
+    assert!(result.0.len() <= result.1, "no amplification");
+    Ok(result)
 }
 
 #[test]

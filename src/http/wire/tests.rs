@@ -11,7 +11,7 @@ fn head(text: &str) -> Result<Option<(ResponseHead, usize)>, WireError> {
 
 /// Decodes `input` fed in the given pieces; returns the payload, the
 /// total consumed and whether the body ended.
-fn dechunk(pieces: &[&[u8]]) -> Result<(Vec<u8>, usize, bool), WireError> {
+pub(super) fn dechunk(pieces: &[&[u8]]) -> Result<(Vec<u8>, usize, bool), WireError> {
     let mut decoder = ChunkedDecoder::new();
     let mut out = Vec::new();
     let mut consumed = 0;
