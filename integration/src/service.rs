@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::support::wait_until;
 
 /// One init script with the environment it runs under.
+#[derive(Clone)]
 pub struct InitScript {
     pub script: PathBuf,
     pub env: Vec<(String, OsString)>,

@@ -76,6 +76,12 @@ fn daemon_outlives_the_process_group_that_started_it_then_reloads_and_stops() {
     );
     let pid = s.pid().expect("pid file");
     let _guard = KillOnDrop(Some(pid));
+    let log = || std::fs::read_to_string(dir.path().join("bwcsta.log")).unwrap_or_default();
+    assert!(
+        wait_until(T, || listening(port)),
+        "not listening: {}",
+        log()
+    );
     let stat = proc_stat(pid).expect("daemon in /proc");
     assert_eq!(stat.session, pid, "own session: {stat:?}");
     assert_eq!(stat.pgrp, pid, "own process group: {stat:?}");
@@ -88,7 +94,7 @@ fn daemon_outlives_the_process_group_that_started_it_then_reloads_and_stops() {
 
     assert!(kill("KILL", -i64::from(group)), "kill the caller's group");
     let _ = caller.wait();
-    assert!(listening(port), "CSTA port still served");
+    assert!(listening(port), "CSTA port no longer served: {}", log());
     assert!(is_live(pid), "daemon survived its caller's group");
     let (code, text) = s.code("status");
     assert_eq!(code, Some(0), "{text}");
@@ -122,10 +128,9 @@ fn stale_foreign_and_zombie_pids_are_not_running() {
     let dir = TempDir::new("init-stale");
     let (s, port) = script(dir.path());
 
-    // A dead pid: a process that has exited and been reaped.
-    let mut gone = Command::new("true").spawn().unwrap();
-    let dead = gone.id();
-    gone.wait().unwrap();
+    // A dead pid: above the kernel's largest, so never reused by another
+    // process (a pid of an exited process can be, on a busy host).
+    let dead = 4_194_305;
     std::fs::write(&s.pid_file, format!("{dead}\n")).unwrap();
     let (code, text) = s.code("status");
     assert_eq!(code, Some(3), "{text}");
@@ -170,6 +175,19 @@ fn stale_foreign_and_zombie_pids_are_not_running() {
     let zpid = direct.id();
     assert!(wait_until(T, || s.pid() == Some(zpid) && listening(port)));
     assert_eq!(s.code("status").0, Some(0), "a live daemon is running");
+    let other = s
+        .clone()
+        .with("BWCSTA_CONFIG", dir.path().join("other.json"));
+    std::fs::copy(
+        dir.path().join("bwcsta.json"),
+        dir.path().join("other.json"),
+    )
+    .unwrap();
+    assert_eq!(
+        other.code("status").0,
+        Some(3),
+        "a bwcsta on another configuration is not this service"
+    );
     assert!(kill("KILL", i64::from(zpid)));
     assert!(wait_until(T, || proc_stat(zpid).is_some_and(|p| p.state == 'Z')));
     assert!(s.pid_file.exists(), "SIGKILL leaves the pid file behind");

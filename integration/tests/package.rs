@@ -36,8 +36,17 @@ fn build(out: &Path) -> PathBuf {
         .expect("scripts/package");
     assert!(o.status.success(), "scripts/package: {}", text(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    let last = stdout.lines().last().expect("a last line").trim();
-    PathBuf::from(last)
+    let last = PathBuf::from(stdout.lines().last().expect("a last line").trim());
+    let listing: Vec<_> = std::fs::read_dir(out)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    assert!(
+        last.is_file(),
+        "{}: not a file; {listing:?}; {}",
+        last.display(),
+        text(&o)
+    );
+    last
 }
 
 #[test]
