@@ -91,7 +91,7 @@ impl Capture {
             return Err("capture already started in this process".into());
         }
         log::info!(
-            "capture: recording Xsi documents and CSTA frames to {} (rotated at {} bytes, {} kept)",
+            "recording Xsi documents and CSTA frames to {} (rotated at {} bytes, {} kept)",
             file.path().display(),
             cfg.max_bytes,
             cfg.keep

@@ -152,7 +152,7 @@ pub(super) fn run(mut file: CaptureFile, queue: &Receiver<Msg>, dropped: fn() ->
                 file.write(&dropped_record(lost))?;
                 if drop_lines.ready(Instant::now()).is_some() {
                     log::warn!(
-                        "capture: queue full, {total_dropped} records dropped so far \
+                        "queue full, {total_dropped} records dropped so far \
                          (the disk is slower than the traffic)"
                     );
                 }
@@ -178,15 +178,15 @@ pub(super) fn run(mut file: CaptureFile, queue: &Receiver<Msg>, dropped: fn() ->
     if let Err(e) = result.and_then(|()| file.flush()) {
         super::ON.store(false, std::sync::atomic::Ordering::Release);
         log::error!(
-            "capture: writing {} failed ({e}); capture stopped",
+            "writing {} failed ({e}); capture stopped",
             file.path().display()
         );
         return;
     }
     if total_dropped > 0 {
-        log::warn!("capture: {total_dropped} records were dropped (queue full)");
+        log::warn!("{total_dropped} records were dropped (queue full)");
     }
-    log::info!("capture: {} closed", file.path().display());
+    log::info!("{} closed", file.path().display());
 }
 
 fn dropped_record(count: u64) -> Record {
