@@ -369,6 +369,7 @@ fn start_capture(cfg: &bwcsta::config::CaptureConfig, config: &Config) -> Result
         edition: config.csta.edition.name().into(),
         default_domain: config.xsi.default_domain.clone(),
         links: config.xsi.servers.iter().map(|s| s.name.clone()).collect(),
+        reorder_wait_s: Some(config.xsi.reorder_wait.as_secs_f64()),
     };
     let password = config.xsi.password.expose();
     let basic = bwcsta::http::wire::basic_auth(&config.xsi.username, password);

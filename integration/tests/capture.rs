@@ -109,6 +109,10 @@ fn a_captured_call_replays_to_the_events_the_clients_got() {
             "documents of {link} captured"
         );
     }
+    assert!(
+        text.contains("Z link xsp1 - "),
+        "channel changes of the links"
+    );
     assert!(text.contains(" csta-in client#"), "frames from clients");
     assert!(text.contains(" csta-out client#"), "frames to clients");
     assert!(text.contains(" csta-close client#"), "connection ends");

@@ -7,6 +7,8 @@
 //! # bwcsta capture 1
 //! 2026-11-29T21:30:00.123456Z meta bwcsta - 97
 //! {"bwcsta":"0.1.0","pid":4242,"edition":"ed3","default_domain":"example.net","links":["xsp1"]}
+//! 2026-11-29T21:30:00.950000Z link xsp1 - 39
+//! up 64eddc79-b707-4827-aacd-487fb5cb8427
 //! 2026-11-29T21:30:01.000012Z xsi xsp1 - 1214
 //! <?xml version="1.0" encoding="UTF-8"?><xsi:Event …>…</xsi:Event>
 //! 2026-11-29T21:30:01.000480Z csta-out client#1@10.20.0.5:40211 9999 512
@@ -38,6 +40,9 @@ pub enum Kind {
     Meta,
     /// One Xsi document received on an XSP's event channel.
     Xsi,
+    /// An XSP channel came up, went down, or had acknowledgements refused
+    /// (payload: `up <channelId>`, `down <reason>`, `ack-failed <count>`).
+    Link,
     /// One CSTA frame's XML received from a client (tag: invoke id).
     CstaIn,
     /// One CSTA frame's XML sent to a client (tag: invoke id).
@@ -53,6 +58,7 @@ impl Kind {
         match self {
             Kind::Meta => "meta",
             Kind::Xsi => "xsi",
+            Kind::Link => "link",
             Kind::CstaIn => "csta-in",
             Kind::CstaOut => "csta-out",
             Kind::CstaClose => "csta-close",
@@ -64,6 +70,7 @@ impl Kind {
         Some(match s {
             "meta" => Kind::Meta,
             "xsi" => Kind::Xsi,
+            "link" => Kind::Link,
             "csta-in" => Kind::CstaIn,
             "csta-out" => Kind::CstaOut,
             "csta-close" => Kind::CstaClose,

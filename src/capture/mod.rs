@@ -10,8 +10,8 @@
 //! events it would send, so a mapping problem can be reproduced without the
 //! customer's BroadWorks.
 //!
-//! Cost on the hot path: the hooks ([`xsi`], [`csta_in`], [`csta_out`],
-//! [`csta_close`]) are inlined to one relaxed atomic load and a branch when
+//! Cost on the hot path: the hooks ([`xsi`], [`link`], [`csta_in`],
+//! [`csta_out`], [`csta_close`]) are inlined to one relaxed atomic load and a branch when
 //! capture is off. When it is on they copy the bytes into a bounded queue
 //! with `try_send`; the file is written by the `capture` thread. A full
 //! queue (a disk slower than the traffic) drops records and counts them —
@@ -31,7 +31,7 @@ use crossbeam_channel::{bounded, Sender};
 
 use crate::config::CaptureConfig;
 use crate::csta::frame::{InvokeId, HEADER_LEN};
-use crate::event::ClientId;
+use crate::event::{ClientId, LinkEvent};
 use crate::thread::{self, Handle};
 
 pub use format::{Kind, Record};
@@ -43,6 +43,8 @@ const QUEUE: usize = 8192;
 
 static ON: AtomicBool = AtomicBool::new(false);
 static SINK: OnceLock<Sink> = OnceLock::new();
+/// Link names by index, for the link records.
+static LINKS: OnceLock<Vec<String>> = OnceLock::new();
 
 struct Sink {
     queue: Sender<Msg>,
@@ -57,13 +59,16 @@ enum Msg {
 
 /// What a replay needs to know about the daemon that made the capture,
 /// written as the first record of every capture file.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct Meta {
     pub bwcsta: String,
     pub pid: u32,
     pub edition: String,
     pub default_domain: Option<String>,
     pub links: Vec<String>,
+    /// `xsi.reorder_wait_s`.
+    #[serde(default)]
+    pub reorder_wait_s: Option<f64>,
 }
 
 /// The running capture thread.
@@ -90,6 +95,7 @@ impl Capture {
         if SINK.set(sink).is_err() {
             return Err("capture already started in this process".into());
         }
+        let _ = LINKS.set(meta.links.clone());
         log::info!(
             "recording Xsi documents and CSTA frames to {} (rotated at {} bytes, {} kept)",
             file.path().display(),
@@ -157,6 +163,31 @@ pub fn csta_out(client: ClientId, peer: SocketAddr, frame: &[u8]) {
         let xml = frame.get(HEADER_LEN..).unwrap_or_default().to_vec();
         record(Kind::CstaOut, client_name(client, peer), tag, xml);
     }
+}
+
+/// A change of link `link`'s channel as the dispatcher learns it (up, down,
+/// refused acknowledgements): the sequencer's view of the channels, which
+/// a replay needs to wait for gaps as the daemon did.
+#[inline]
+pub fn link(link: usize, event: &LinkEvent) {
+    if enabled() {
+        link_record(link, event);
+    }
+}
+
+#[cold]
+fn link_record(link: usize, event: &LinkEvent) {
+    let what = match event {
+        LinkEvent::Up { channel_id } => format!("up {channel_id}"),
+        LinkEvent::Down { reason } => format!("down {reason}"),
+        LinkEvent::AckFailed { count } => format!("ack-failed {count}"),
+        LinkEvent::Connecting | LinkEvent::Xsi(_) => return,
+    };
+    let name = LINKS
+        .get()
+        .and_then(|l| l.get(link).cloned())
+        .unwrap_or_else(|| format!("link#{link}"));
+    record(Kind::Link, name, "-".into(), what.into_bytes());
 }
 
 /// A CSTA client connection ended.

@@ -31,6 +31,7 @@ use super::Meta;
 use crate::csta::edition::Edition;
 use crate::csta::parse::{self, Message, MonitorFilter};
 use crate::time::rfc3339_micros;
+use crate::translate::watch::ChannelNews;
 use crate::translate::{CstaEvent, Translator};
 use crate::xsi::parse::{parse_doc, EventData, XsiDoc, XsiEvent};
 
@@ -246,6 +247,7 @@ impl<'o> Engine<'o> {
         match r.kind {
             Kind::Meta => self.meta(r, &ts, out)?,
             Kind::Xsi => self.xsi(r, now, &ts, out)?,
+            Kind::Link => self.link(r, now, &ts, out)?,
             Kind::CstaIn => self.csta_in(r),
             Kind::CstaOut => self.csta_out(r, out)?,
             Kind::CstaClose => self.close(&r.source),
@@ -262,13 +264,19 @@ impl<'o> Engine<'o> {
         let Ok(meta) = serde_json::from_slice::<Meta>(&r.payload) else {
             return writeln!(out, "# {ts} unreadable meta record ignored");
         };
-        if self.pid.is_some_and(|p| p != meta.pid) {
-            writeln!(
-                out,
-                "# {ts} bwcsta restarted (pid {}): replay state reset",
-                meta.pid
-            )?;
-            self.translator = Translator::default();
+        let reorder_wait = meta
+            .reorder_wait_s
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            .unwrap_or(crate::translate::order::DEFAULT_REORDER_WAIT);
+        if self.pid != Some(meta.pid) {
+            if self.pid.is_some() {
+                writeln!(
+                    out,
+                    "# {ts} bwcsta restarted (pid {}): replay state reset",
+                    meta.pid
+                )?;
+            }
+            self.translator = Translator::new(reorder_wait);
             self.clients.clear();
             self.subscriptions.clear();
         }
@@ -307,9 +315,6 @@ impl<'o> Engine<'o> {
                 }
                 Ok(())
             }
-            Ok(XsiDoc::Channel { channel_id, .. }) => {
-                writeln!(out, "# {ts} {link} channel {channel_id}")
-            }
             Ok(XsiDoc::ChannelTerminated { reason, .. }) => {
                 writeln!(out, "# {ts} {link} channel terminated ({reason})")
             }
@@ -317,9 +322,27 @@ impl<'o> Engine<'o> {
         }
     }
 
+    /// A channel change as the daemon's sequencer learnt it.
+    fn link(&mut self, r: &Record, now: Instant, ts: &str, out: &mut dyn Write) -> io::Result<()> {
+        let text = String::from_utf8_lossy(&r.payload);
+        let (word, rest) = text.split_once(' ').unwrap_or((&text, ""));
+        let news = match word {
+            "up" => ChannelNews::Up,
+            "down" => ChannelNews::Down,
+            "ack-failed" => ChannelNews::AckFailed,
+            _ => return writeln!(out, "# {ts} {} unknown link record {text:?}", r.source),
+        };
+        let index = self.link_index(&r.source);
+        self.translator.channel_news(index, news, now);
+        writeln!(out, "# {ts} {} channel {word} {rest}", r.source)
+    }
+
     /// The index of link `name` in the captured daemon's `xsi.servers`.
     fn link_index(&self, name: &str) -> usize {
-        self.links.iter().position(|l| l == name).unwrap_or(self.links.len())
+        self.links
+            .iter()
+            .position(|l| l == name)
+            .unwrap_or(self.links.len())
     }
 
     fn csta_in(&mut self, r: &Record) {

@@ -85,6 +85,7 @@ impl From<&Link> for XspStatus {
 
 impl State {
     pub(super) fn on_link(&mut self, ctx: &Ctx, LinkId(i): LinkId, ev: LinkEvent) {
+        crate::capture::link(i, &ev);
         let now = std::time::Instant::now();
         let news = match &ev {
             LinkEvent::Connecting | LinkEvent::Xsi(_) => None,

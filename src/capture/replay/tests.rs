@@ -31,6 +31,7 @@ impl Cap {
             edition: "ed3".into(),
             default_domain: Some("example.net".into()),
             links: vec!["xsp1".into(), "xsp2".into()],
+            reorder_wait_s: Some(5.0),
         };
         c.push(
             Kind::Meta,
@@ -50,6 +51,12 @@ impl Cap {
             tag: tag.into(),
             payload: payload.as_bytes().to_vec(),
         });
+        self
+    }
+
+    /// Lets `ms` milliseconds pass before the next record.
+    fn wait(&mut self, ms: u64) -> &mut Cap {
+        self.ms += ms;
         self
     }
 
@@ -373,4 +380,38 @@ fn files_of_a_directory_oldest_first_and_damage_reported() {
     std::fs::create_dir(&empty).unwrap();
     assert!(files_of(&empty).is_err());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_gap_waits_as_in_the_daemon_with_the_captured_channel_changes() {
+    // Event 1 went out on xsp1, which died; BroadWorks re-sends it on
+    // xsp2 two seconds later, after event 2: the replay waits for it.
+    let mut cap = Cap::new();
+    cap.push(Kind::Link, "xsp1", "-", "up ch1");
+    cap.push(Kind::Link, "xsp2", "-", "up ch2");
+    cap.monitor(C1, "0001", "2002", "7");
+    cap.call("xsp2", "e2", 2, "2002", Answered);
+    cap.push(Kind::Link, "xsp1", "-", "down stream closed by the XSP");
+    cap.wait(2000).call("xsp2", "e1", 1, "2002", Received);
+    // A gap that never fills is given up after reorder_wait (5 s).
+    cap.call("xsp2", "e4", 4, "2002", Held);
+    cap.wait(6000).push(Kind::Link, "xsp1", "-", "up ch3");
+    let (lines, _) = cap.run(&Options::default());
+    let names: Vec<String> = events(&lines).into_iter().map(|e| e.1).collect();
+    assert_eq!(
+        names,
+        ["DeliveredEvent", "EstablishedEvent", "HeldEvent"],
+        "{lines:#?}"
+    );
+    assert!(lines
+        .iter()
+        .any(|l| l.contains("xsp1 channel down stream closed")));
+    let held = lines
+        .iter()
+        .find(|l| !l.starts_with('#') && l.contains("HeldEvent"))
+        .unwrap();
+    assert!(
+        held.starts_with("2026-11-25T10:00:08."),
+        "released when the wait ran out, at the next record: {held}"
+    );
 }

@@ -20,6 +20,7 @@ fn meta() -> Meta {
         edition: "ed3".into(),
         default_domain: Some("example.net".into()),
         links: vec!["xsp1".into(), "xsp2".into()],
+        reorder_wait_s: Some(5.0),
     }
 }
 
