@@ -200,4 +200,4 @@ fn dropped_record(count: u64) -> Record {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

@@ -330,9 +330,7 @@ fn a_restart_resets_the_state() {
 
 #[test]
 fn files_of_a_directory_oldest_first_and_damage_reported() {
-    let dir = std::env::temp_dir().join(format!("bwcsta-replay-files-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = super::super::writer::tests::temp_dir("replay-files");
     let mut cap = Cap::new();
     cap.monitor(C1, "0001", "2002", "7");
     cap.call("xsp1", "e1", 1, "2002", Received);

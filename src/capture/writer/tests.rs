@@ -3,13 +3,19 @@ use std::time::UNIX_EPOCH;
 use super::*;
 use crate::capture::format::decode;
 
-fn temp_dir(tag: &str) -> PathBuf {
+/// A fresh directory: never one found there (test runs in other PID
+/// namespaces share /tmp and may hold the same pid).
+pub(in crate::capture) fn temp_dir(tag: &str) -> PathBuf {
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
     let dir = std::env::temp_dir().join(format!(
-        "bwcsta-capture-{tag}-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
+        "bwcsta-capture-{tag}-{}-{n}-{nanos:08x}",
+        std::process::id()
     ));
-    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).expect("a fresh temp dir");
     dir
 }
 
