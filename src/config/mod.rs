@@ -15,9 +15,9 @@
 //! described by its JSON type only, and a password file by its name only.
 //!
 //! The code is split by concern: `problems` (what is reported), `section`
-//! (walking one JSON object), the section readers `csta`, `xsi` and
-//! `logging` (the `log` section), the value parsers in `values` and `url`,
-//! and `ipnet` for `csta.allow`.
+//! (walking one JSON object), the section readers `csta`, `xsi`, `devices`
+//! and `logging` (the `log` section), the value parsers in `values` and
+//! `url`, and `ipnet` for `csta.allow`.
 
 use std::fmt;
 use std::fs;
@@ -28,6 +28,7 @@ use serde_json::Value;
 
 mod capture;
 mod csta;
+mod devices;
 mod ipnet;
 mod logging;
 mod problems;
@@ -38,6 +39,7 @@ mod xsi;
 
 pub use capture::CaptureConfig;
 pub use csta::CstaConfig;
+pub use devices::{DevicePattern, DevicesConfig};
 pub use ipnet::IpNet;
 pub use logging::LogConfig;
 pub use problems::{ConfigError, Problem};
@@ -45,6 +47,7 @@ pub use xsi::{XsiConfig, XspServer};
 
 use capture::read_capture;
 use csta::read_csta;
+use devices::read_devices;
 use logging::read_log;
 use problems::Problems;
 use section::Section;
@@ -61,6 +64,8 @@ const DEFAULT_STATUS_INTERVAL: Duration = Duration::from_secs(5);
 pub struct Config {
     pub csta: CstaConfig,
     pub xsi: XsiConfig,
+    /// `devices` [none]: call centres, route points and agents.
+    pub devices: DevicesConfig,
     pub log: LogConfig,
     /// `status_file` [none].
     pub status_file: Option<PathBuf>,
@@ -165,6 +170,7 @@ fn read_config(document: &Value, base_dir: &Path, problems: &mut Problems) -> Op
     let xsi = top
         .required_section("xsi", problems)
         .and_then(|section| read_xsi(section, base_dir, problems));
+    let devices = read_devices(top.section("devices", problems), problems);
     let log = read_log(top.section("log", problems), base_dir, problems);
     let status_file = top.field("status_file", problems, |v| file_path(v, base_dir));
     let status_interval = top.field_or(
@@ -182,6 +188,7 @@ fn read_config(document: &Value, base_dir: &Path, problems: &mut Problems) -> Op
     Some(Config {
         csta,
         xsi: xsi?,
+        devices,
         log,
         status_file,
         status_interval,

@@ -6,7 +6,8 @@
 //! - [`parse`] turns one document into typed values;
 //! - [`body`] builds request paths and XML bodies;
 //! - [`actions`] builds Xsi-Actions (call control) requests and reads their
-//!   answers.
+//!   answers;
+//! - [`packages`] says which event packages a device of each kind needs.
 //!
 //! Thread modules, which own sockets and use the pieces above:
 //! - [`link`]: one XSP's event channel (open, read, reconnect);
@@ -26,6 +27,7 @@ pub mod control;
 pub mod executor;
 pub mod known;
 pub mod link;
+pub mod packages;
 pub mod parse;
 pub mod settings;
 pub mod splitter;

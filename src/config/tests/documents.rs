@@ -40,6 +40,11 @@ fn spec_example_loads_with_its_values() {
         "action_workers": 8,
         "tls": { "ca_file": ca, "accept_invalid_certs": false }
       },
+      "devices": {
+        "call_centers": ["5000", "sales-queue@example.net"],
+        "route_points": ["6000", "61*"],
+        "agents": ["20*"]
+      },
       "log": { "file": "/var/log/bwcsta/bwcsta.log", "level": "info", "max_bytes": 10485760, "keep": 5 },
       "status_file": "/var/run/bwcsta/status.json",
       "status_interval_s": 5,
@@ -90,6 +95,17 @@ fn spec_example_loads_with_its_values() {
     assert_eq!(xsi.tls.ca_file(), Some(ca.as_path()));
     assert!(!xsi.tls.accepts_invalid_certs());
 
+    let exact = |t: &str| DevicePattern::Exact(t.to_owned());
+    let prefix = |t: &str| DevicePattern::Prefix(t.to_owned());
+    assert_eq!(
+        config.devices,
+        DevicesConfig {
+            call_centers: vec![exact("5000"), exact("sales-queue@example.net")],
+            route_points: vec![exact("6000"), prefix("61")],
+            agents: vec![prefix("20")],
+        }
+    );
+
     assert_eq!(
         config.log.file,
         Some(PathBuf::from("/var/log/bwcsta/bwcsta.log"))
@@ -134,6 +150,7 @@ fn minimal_config_gets_every_default() {
     assert_eq!(xsi.action_workers, 8);
     assert_eq!(xsi.tls, Trust::default());
     assert_eq!(xsi.tls.ca_file(), None);
+    assert!(config.devices.is_empty());
 
     assert_eq!(config.log.file, None);
     assert_eq!(config.log.level, LevelFilter::Info);

@@ -593,3 +593,48 @@ fn reconnect_max_not_below_initial() {
         assert_eq!(lines(&document), expected, "{document}");
     }
 }
+
+#[test]
+fn devices_lists() {
+    let cases = [
+        (
+            "devices.agents",
+            json!("20*"),
+            "devices.agents: expected an array, found \"20*\"",
+        ),
+        (
+            "devices.agents",
+            json!([20]),
+            "devices.agents[0]: expected a string, found 20",
+        ),
+        (
+            "devices.route_points",
+            json!(["*"]),
+            "devices.route_points[0]: a prefix needs at least one character before `*`",
+        ),
+        (
+            "devices.route_points",
+            json!(["6*0"]),
+            "devices.route_points[0]: \"6*0\": `*` may only end an entry",
+        ),
+        (
+            "devices.call_centers",
+            json!(["5000", "5000"]),
+            "devices.call_centers[1]: \"5000\": listed twice",
+        ),
+        (
+            "devices.queues",
+            json!(["5000"]),
+            "devices.queues: unknown key",
+        ),
+    ];
+    for (path, value, expected) in cases {
+        assert_one_problem(&with(path, value), expected);
+    }
+    let mut document = with("devices.call_centers", json!(["5000"]));
+    set(&mut document, "devices.agents", json!(["2001", "5000"]));
+    assert_one_problem(
+        &document,
+        "devices.agents[1]: \"5000\": also listed in devices.call_centers",
+    );
+}
