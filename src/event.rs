@@ -104,6 +104,8 @@ pub enum LinkEvent {
 pub enum SubscriptionResult {
     Created {
         user: String,
+        /// The event package subscribed.
+        package: String,
         subscription_id: String,
         expires: Duration,
     },
@@ -127,6 +129,7 @@ pub enum SubscriptionResult {
     },
     Failed {
         user: String,
+        package: String,
         error: SubscriptionError,
     },
 }
@@ -182,8 +185,8 @@ impl fmt::Debug for Event {
                 write!(f, "link#{i} {what}")
             }
             Event::Subscription(r) => match r {
-                SubscriptionResult::Created { user, .. } => {
-                    write!(f, "subscription created {user}")
+                SubscriptionResult::Created { user, package, .. } => {
+                    write!(f, "subscription created {user} ({package})")
                 }
                 SubscriptionResult::Refreshed { user, .. } => {
                     write!(f, "subscription refreshed {user}")
@@ -195,7 +198,9 @@ impl fmt::Debug for Event {
                 SubscriptionResult::Deleted { subscription_id } => {
                     write!(f, "subscription deleted {subscription_id}")
                 }
-                SubscriptionResult::Failed { user, .. } => write!(f, "subscription failed {user}"),
+                SubscriptionResult::Failed { user, package, .. } => {
+                    write!(f, "subscription failed {user} ({package})")
+                }
             },
             Event::Action(r) => {
                 let what = if r.outcome.is_ok() { "done" } else { "failed" };

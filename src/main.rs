@@ -263,6 +263,8 @@ fn run(config: Config) -> Result<(), String> {
             default_domain: config.xsi.default_domain.clone(),
             link_names: settings.servers.iter().map(|s| s.0.clone()).collect(),
             reorder_wait: config.xsi.reorder_wait,
+            event_package: config.xsi.event_package.clone(),
+            devices: config.devices.clone(),
         },
         jobs: jobs_tx,
         actions: ActionQueue {

@@ -1,10 +1,14 @@
 //! Monitored devices and their BroadWorks subscriptions.
 //!
-//! A device (a BroadWorks user) has one subscription however many sessions
-//! monitor it; the subscription is created by the first MonitorStart,
-//! refreshed at half its lifetime, recreated when BroadWorks drops it, and
-//! deleted when the last monitor stops. MonitorStart is answered once the
-//! subscription exists (or with an error when it cannot be created).
+//! A device (a BroadWorks user) has the subscriptions of its kind (SPEC §6:
+//! `xsi.event_package` for a user, that and `Call Center Agent` for an
+//! agent, `Call Center Queue` for a call centre, `Route Point Queue` for a
+//! route point), however many sessions monitor it. They are created by the
+//! first MonitorStart, each refreshed at half its lifetime, recreated when
+//! BroadWorks drops it, and all deleted when the last monitor stops.
+//! MonitorStart is answered once every subscription of the device exists
+//! (or with an error as soon as one cannot be created; the others are then
+//! deleted).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -14,6 +18,7 @@ use crate::csta::build::{self, ErrorCategory};
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::MonitorFilter;
 use crate::event::{ClientId, SubscriptionError, SubscriptionResult};
+use crate::xsi::packages::DeviceKind;
 use crate::xsi::subscriber::Job;
 
 use super::sessions::Monitor;
@@ -28,12 +33,23 @@ pub struct Devices {
 pub struct Device {
     /// (session, monitorCrossRefID) of every monitor on this user.
     pub monitors: Vec<(ClientId, String)>,
-    sub: Sub,
+    pub kind: DeviceKind,
+    /// One per package of the kind, in [`DeviceKind::packages`] order (a
+    /// package whose creation came back after the last monitor stopped is
+    /// gone already).
+    subs: Vec<Slot>,
+    /// MonitorStarts waiting for every subscription of the device.
+    waiters: Vec<Waiter>,
+}
+
+struct Slot {
+    package: String,
+    state: Sub,
 }
 
 enum Sub {
-    /// Creation in flight; MonitorStarts waiting for its outcome.
-    Creating { waiters: Vec<Waiter> },
+    /// Creation in flight.
+    Creating,
     Active {
         id: String,
         refresh_at: Instant,
@@ -47,11 +63,35 @@ struct Waiter {
     cross_ref: String,
 }
 
+impl Device {
+    /// Every subscription of the device exists.
+    fn ready(&self) -> bool {
+        !self.subs.is_empty()
+            && self
+                .subs
+                .iter()
+                .all(|s| matches!(s.state, Sub::Active { .. }))
+    }
+
+    fn slot_with_id(&mut self, sub_id: &str) -> Option<&mut Slot> {
+        self.subs
+            .iter_mut()
+            .find(|s| matches!(&s.state, Sub::Active { id, .. } if id == sub_id))
+    }
+
+    fn creating(&self, package: &str) -> Option<usize> {
+        self.subs
+            .iter()
+            .position(|s| s.package == package && matches!(s.state, Sub::Creating))
+    }
+}
+
 impl Devices {
     pub fn active_subscriptions(&self) -> usize {
         self.map
             .values()
-            .filter(|d| matches!(d.sub, Sub::Active { .. }))
+            .flat_map(|d| &d.subs)
+            .filter(|s| matches!(s.state, Sub::Active { .. }))
             .count()
     }
 
@@ -59,25 +99,24 @@ impl Devices {
         self.map.get(user)
     }
 
-    pub fn subscription_id(&self, user: &str) -> Option<&str> {
-        match &self.map.get(user)?.sub {
-            Sub::Active { id, .. } => Some(id),
-            Sub::Creating { .. } => None,
-        }
+    /// The device's subscriptions all exist (its monitors were answered).
+    pub fn is_ready(&self, user: &str) -> bool {
+        self.map.get(user).is_some_and(Device::ready)
+    }
+
+    /// The kind of a device someone monitors.
+    pub fn kind(&self, user: &str) -> Option<DeviceKind> {
+        self.map.get(user).map(|d| d.kind)
     }
 
     /// Removes and returns the pending MonitorStart of (client, xref), if
     /// that monitor has not been answered yet.
     pub fn take_waiter(&mut self, user: &str, client: ClientId, xref: &str) -> Option<InvokeId> {
-        match &mut self.map.get_mut(user)?.sub {
-            Sub::Creating { waiters } => {
-                let pos = waiters
-                    .iter()
-                    .position(|w| w.client == client && w.cross_ref == xref)?;
-                Some(waiters.remove(pos).invoke_id)
-            }
-            Sub::Active { .. } => None,
-        }
+        let waiters = &mut self.map.get_mut(user)?.waiters;
+        let pos = waiters
+            .iter()
+            .position(|w| w.client == client && w.cross_ref == xref)?;
+        Some(waiters.remove(pos).invoke_id)
     }
 
     fn next_cross_ref(&mut self) -> String {
@@ -125,15 +164,11 @@ impl State {
         if let Some(existing) = session.by_user.get(&user).cloned() {
             // Monitoring the same device twice returns the same id — but only
             // once the first MonitorStart has been answered.
-            if self.devices.subscription_id(&user).is_some() {
+            if self.devices.is_ready(&user) {
                 let xml = build::monitor_start_response(ns, &existing);
                 self.respond(ctx, id, invoke_id, &xml);
-            } else if let Some(Device {
-                sub: Sub::Creating { waiters },
-                ..
-            }) = self.devices.map.get_mut(&user)
-            {
-                waiters.push(Waiter {
+            } else if let Some(d) = self.devices.map.get_mut(&user) {
+                d.waiters.push(Waiter {
                     client: id,
                     invoke_id,
                     cross_ref: existing,
@@ -141,6 +176,7 @@ impl State {
             }
             return;
         }
+        let kind = ctx.cfg.devices.kind_of(&device, &user);
         let cross_ref = self.devices.next_cross_ref();
         let peer = session.peer;
         session.by_user.insert(user.clone(), cross_ref.clone());
@@ -152,36 +188,61 @@ impl State {
                 filter,
             },
         );
-        log::info!("{id} ({peer}) monitors {device} as {user}, monitorCrossRefID {cross_ref}");
-        let waiter = Waiter {
+        log::info!(
+            "{id} ({peer}) monitors {device} as {user} ({}), monitorCrossRefID {cross_ref}",
+            kind.label()
+        );
+        let d = self
+            .devices
+            .map
+            .entry(user.clone())
+            .or_insert_with(|| Device {
+                monitors: Vec::new(),
+                kind,
+                subs: Vec::new(),
+                waiters: Vec::new(),
+            });
+        d.monitors.push((id, cross_ref.clone()));
+        if d.ready() {
+            let xml = build::monitor_start_response(ns, &cross_ref);
+            self.respond(ctx, id, invoke_id, &xml);
+            return;
+        }
+        d.waiters.push(Waiter {
             client: id,
             invoke_id,
-            cross_ref: cross_ref.clone(),
+            cross_ref,
+        });
+        self.ensure_subscriptions(ctx, &user);
+    }
+
+    /// Starts the creation of every subscription `user`'s kind needs that
+    /// neither exists nor is being created.
+    fn ensure_subscriptions(&mut self, ctx: &Ctx, user: &str) {
+        let Some(d) = self.devices.map.get_mut(user) else {
+            return;
         };
-        match self.devices.map.get_mut(&user) {
-            Some(d) => {
-                d.monitors.push((id, cross_ref.clone()));
-                match &mut d.sub {
-                    Sub::Creating { waiters } => waiters.push(waiter),
-                    Sub::Active { .. } => {
-                        let xml = build::monitor_start_response(ns, &cross_ref);
-                        self.respond(ctx, id, invoke_id, &xml);
-                    }
-                }
+        let mut jobs = Vec::new();
+        for package in d.kind.packages(&ctx.cfg.event_package) {
+            if d.subs.iter().any(|s| s.package == package) {
+                continue;
             }
-            None => {
-                self.devices.map.insert(
-                    user.clone(),
-                    Device {
-                        monitors: vec![(id, cross_ref)],
-                        sub: Sub::Creating {
-                            waiters: vec![waiter],
-                        },
-                    },
-                );
-                ctx.known.begin_create(&user);
-                self.queue_job(ctx, Job::Create { user });
-            }
+            d.subs.push(Slot {
+                package: package.clone(),
+                state: Sub::Creating,
+            });
+            ctx.known.begin_create(user);
+            jobs.push(Job::Create {
+                user: user.to_owned(),
+                package,
+            });
+        }
+        // Keep the packages' order: the first one resynchronises snapshots.
+        let order = d.kind.packages(&ctx.cfg.event_package);
+        d.subs
+            .sort_by_key(|s| order.iter().position(|p| *p == s.package));
+        for job in jobs {
+            self.queue_job(ctx, job);
         }
     }
 
@@ -215,47 +276,57 @@ impl State {
         self.respond(ctx, id, invoke_id, &build::monitor_stop_response(ns));
     }
 
-    /// Takes one monitor off a device; the last one deletes the subscription.
+    /// Takes one monitor off a device; the last one deletes its
+    /// subscriptions (those still being created are deleted when their
+    /// creation reports back).
     pub(super) fn release_monitor(&mut self, ctx: &Ctx, id: ClientId, xref: &str, user: &str) {
         let Some(device) = self.devices.map.get_mut(user) else {
             return;
         };
         device.monitors.retain(|(c, x)| !(*c == id && x == xref));
-        if let Sub::Creating { waiters } = &mut device.sub {
-            waiters.retain(|w| !(w.client == id && w.cross_ref == xref));
-        }
+        device
+            .waiters
+            .retain(|w| !(w.client == id && w.cross_ref == xref));
         if !device.monitors.is_empty() {
             return;
         }
-        match &device.sub {
-            Sub::Active { id: sub_id, .. } => {
-                let sub_id = sub_id.clone();
-                ctx.known.forget(&sub_id);
-                self.translator.forget_subscription(&sub_id);
-                self.devices.map.remove(user);
-                self.translator.forget_user(user);
-                self.queue_job(
-                    ctx,
-                    Job::Delete {
-                        subscription_id: sub_id,
-                    },
-                );
+        let mut deleted = Vec::new();
+        device.subs.retain(|slot| match &slot.state {
+            Sub::Active { id, .. } => {
+                deleted.push(id.clone());
+                false
             }
-            // Deleted when the creation reports back with nobody waiting.
-            Sub::Creating { .. } => {}
+            Sub::Creating => true,
+        });
+        if device.subs.is_empty() {
+            self.devices.map.remove(user);
         }
+        self.translator.forget_user(user);
+        for sub_id in deleted {
+            self.delete_subscription(ctx, sub_id);
+        }
+    }
+
+    /// Forgets a subscription and deletes it at the XSP.
+    fn delete_subscription(&mut self, ctx: &Ctx, subscription_id: String) {
+        ctx.known.forget(&subscription_id);
+        self.translator.forget_subscription(&subscription_id);
+        self.queue_job(ctx, Job::Delete { subscription_id });
     }
 
     pub(super) fn on_subscription(&mut self, ctx: &Ctx, result: SubscriptionResult) {
         match result {
             SubscriptionResult::Created {
                 user,
+                package,
                 subscription_id,
                 expires,
-            } => self.subscription_created(ctx, user, subscription_id, expires),
-            SubscriptionResult::Failed { user, error } => {
-                self.subscription_failed(ctx, user, error)
-            }
+            } => self.subscription_created(ctx, &user, &package, subscription_id, expires),
+            SubscriptionResult::Failed {
+                user,
+                package,
+                error,
+            } => self.subscription_failed(ctx, &user, &package, error),
             SubscriptionResult::Refreshed {
                 user,
                 subscription_id,
@@ -276,66 +347,92 @@ impl State {
 
     /// A refresh finished: the next one is due at `next`.
     fn refresh_done(&mut self, user: &str, subscription_id: &str, next: Instant) {
-        if let Some(Device {
-            sub:
+        let slot = self
+            .devices
+            .map
+            .get_mut(user)
+            .and_then(|d| d.slot_with_id(subscription_id));
+        if let Some(Slot {
+            state:
                 Sub::Active {
-                    id,
                     refresh_at,
                     refreshing,
+                    ..
                 },
             ..
-        }) = self.devices.map.get_mut(user)
+        }) = slot
         {
-            if id == subscription_id {
-                *refresh_at = next;
-                *refreshing = false;
-            }
+            *refresh_at = next;
+            *refreshing = false;
         }
     }
 
-    fn subscription_created(&mut self, ctx: &Ctx, user: String, sub_id: String, expires: Duration) {
-        ctx.known.end_create(&user, Some(&sub_id));
-        let Some(device) = self.devices.map.get_mut(&user) else {
+    fn subscription_created(
+        &mut self,
+        ctx: &Ctx,
+        user: &str,
+        package: &str,
+        sub_id: String,
+        expires: Duration,
+    ) {
+        ctx.known.end_create(user, Some(&sub_id));
+        let device = self.devices.map.get_mut(user);
+        let Some((device, at)) = device.and_then(|d| d.creating(package).map(|at| (d, at))) else {
+            // Nobody waits for it (the device failed, or a second creation
+            // of the same package): not ours to keep.
+            log::debug!("subscription {sub_id} for {user} ({package}) is not needed; deleting it");
+            self.delete_subscription(ctx, sub_id);
             return;
-        };
-        let waiters = match &mut device.sub {
-            Sub::Creating { waiters } => std::mem::take(waiters),
-            Sub::Active { .. } => Vec::new(),
         };
         if device.monitors.is_empty() {
             // Every monitor stopped while the creation was in flight.
-            ctx.known.forget(&sub_id);
-            self.devices.map.remove(&user);
-            self.queue_job(
-                ctx,
-                Job::Delete {
-                    subscription_id: sub_id,
-                },
-            );
+            device.subs.remove(at);
+            if device.subs.is_empty() {
+                self.devices.map.remove(user);
+            }
+            self.delete_subscription(ctx, sub_id);
             return;
         }
         log::info!(
-            "subscription {sub_id} for {user} active ({}s)",
+            "subscription {sub_id} for {user} ({package}) active ({}s)",
             expires.as_secs()
         );
-        device.sub = Sub::Active {
+        device.subs[at].state = Sub::Active {
             id: sub_id,
             refresh_at: refresh_at(expires),
             refreshing: false,
         };
-        for w in waiters {
+        if !device.ready() {
+            return;
+        }
+        for w in std::mem::take(&mut device.waiters) {
             let ns = self.ns(ctx, w.client);
             let xml = build::monitor_start_response(ns, &w.cross_ref);
             self.respond(ctx, w.client, w.invoke_id, &xml);
         }
     }
 
-    fn subscription_failed(&mut self, ctx: &Ctx, user: String, error: SubscriptionError) {
-        ctx.known.end_create(&user, None);
-        let Some(device) = self.devices.map.remove(&user) else {
+    fn subscription_failed(
+        &mut self,
+        ctx: &Ctx,
+        user: &str,
+        package: &str,
+        error: SubscriptionError,
+    ) {
+        ctx.known.end_create(user, None);
+        if self
+            .devices
+            .map
+            .get(user)
+            .and_then(|d| d.creating(package))
+            .is_none()
+        {
+            return;
+        }
+        let Some(device) = self.devices.map.remove(user) else {
             return;
         };
-        log::warn!("cannot subscribe to {user}: {error}");
+        log::warn!("cannot subscribe to {user} ({package}): {error}");
         let (category, value) = match error {
             SubscriptionError::Rejected { .. } => (ErrorCategory::Operation, "invalidDeviceID"),
             SubscriptionError::Unavailable { .. } => (
@@ -343,15 +440,23 @@ impl State {
                 "resourceOutOfService",
             ),
         };
-        let waiting: Vec<(ClientId, InvokeId)> = match &device.sub {
-            Sub::Creating { waiters } => waiters.iter().map(|w| (w.client, w.invoke_id)).collect(),
-            Sub::Active { .. } => Vec::new(),
-        };
-        self.translator.forget_user(&user);
+        // The device's other subscriptions go with it; those still being
+        // created are deleted when they report back.
+        for slot in &device.subs {
+            if let Sub::Active { id, .. } = &slot.state {
+                self.delete_subscription(ctx, id.clone());
+            }
+        }
+        let waiting: Vec<(ClientId, InvokeId)> = device
+            .waiters
+            .iter()
+            .map(|w| (w.client, w.invoke_id))
+            .collect();
+        self.translator.forget_user(user);
         for (client, xref) in &device.monitors {
             if let Some(s) = self.sessions.get_mut(*client) {
                 s.monitors.remove(xref);
-                s.by_user.remove(&user);
+                s.by_user.remove(user);
             }
             // A monitor that was already answered (its subscription is being
             // recreated) ends with a server-initiated MonitorStop, so the
@@ -377,24 +482,27 @@ impl State {
 
     /// BroadWorks dropped a subscription we still need: make a new one.
     pub(super) fn subscription_gone(&mut self, ctx: &Ctx, user: &str, sub_id: &str, why: &str) {
-        let Some(device) = self.devices.map.get_mut(user) else {
+        let Some(slot) = self
+            .devices
+            .map
+            .get_mut(user)
+            .and_then(|d| d.slot_with_id(sub_id))
+        else {
             return;
         };
-        match &device.sub {
-            Sub::Active { id, .. } if id == sub_id => {}
-            _ => return,
-        }
-        log::warn!("subscription {sub_id} for {user} ended ({why}); creating a new one");
+        let package = slot.package.clone();
+        slot.state = Sub::Creating;
+        log::warn!(
+            "subscription {sub_id} for {user} ({package}) ended ({why}); creating a new one"
+        );
         ctx.known.forget(sub_id);
         self.translator.forget_subscription(sub_id);
-        device.sub = Sub::Creating {
-            waiters: Vec::new(),
-        };
         ctx.known.begin_create(user);
         self.queue_job(
             ctx,
             Job::Create {
                 user: user.to_owned(),
+                package,
             },
         );
     }
@@ -402,18 +510,20 @@ impl State {
     pub(super) fn refresh_due(&mut self, ctx: &Ctx, now: Instant) {
         let mut due = Vec::new();
         for (user, device) in &mut self.devices.map {
-            if let Sub::Active {
-                id,
-                refresh_at,
-                refreshing,
-            } = &mut device.sub
-            {
-                if !*refreshing && *refresh_at <= now {
-                    *refreshing = true;
-                    due.push(Job::Refresh {
-                        user: user.clone(),
-                        subscription_id: id.clone(),
-                    });
+            for slot in &mut device.subs {
+                if let Sub::Active {
+                    id,
+                    refresh_at,
+                    refreshing,
+                } = &mut slot.state
+                {
+                    if !*refreshing && *refresh_at <= now {
+                        *refreshing = true;
+                        due.push(Job::Refresh {
+                            user: user.clone(),
+                            subscription_id: id.clone(),
+                        });
+                    }
                 }
             }
         }
@@ -422,22 +532,25 @@ impl State {
         }
     }
 
-    /// Asks for a refresh now (SnapshotDevice resynchronisation).
+    /// Asks for a refresh of the device's first subscription now (SnapshotDevice
+    /// resynchronisation); false when the device is not ready.
     pub(super) fn refresh_now(&mut self, ctx: &Ctx, user: &str) -> bool {
-        let Some(Device {
-            sub: Sub::Active { id, refreshing, .. },
-            ..
-        }) = self.devices.map.get_mut(user)
-        else {
+        let Some(device) = self.devices.map.get_mut(user).filter(|d| d.ready()) else {
             return false;
         };
-        if !*refreshing {
-            *refreshing = true;
-            let job = Job::Refresh {
-                user: user.to_owned(),
-                subscription_id: id.clone(),
-            };
-            self.queue_job(ctx, job);
+        if let Some(Slot {
+            state: Sub::Active { id, refreshing, .. },
+            ..
+        }) = device.subs.first_mut()
+        {
+            if !*refreshing {
+                *refreshing = true;
+                let job = Job::Refresh {
+                    user: user.to_owned(),
+                    subscription_id: id.clone(),
+                };
+                self.queue_job(ctx, job);
+            }
         }
         true
     }

@@ -209,7 +209,11 @@ impl State {
             );
             return;
         }
-        if self.devices.get(&user).is_none() {
+        if self
+            .devices
+            .get(&user)
+            .is_none_or(|d| d.monitors.is_empty())
+        {
             // Nobody monitors the user any more (an event still in flight
             // after the last MonitorStop): keep no model for it.
             return;

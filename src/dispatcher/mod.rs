@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{select, tick, Receiver, Sender};
 use parking_lot::Mutex;
 
+use crate::config::DevicesConfig;
 use crate::csta::edition::Edition;
 use crate::event::{Event, LinkEvent};
 use crate::status::{StatusDoc, XspStatus};
@@ -46,6 +47,10 @@ pub struct DispatcherConfig {
     pub link_names: Vec<String>,
     /// `xsi.reorder_wait_s`.
     pub reorder_wait: Duration,
+    /// `xsi.event_package`: the call package of users and agents.
+    pub event_package: String,
+    /// `devices`: which devices are call centres, route points, agents.
+    pub devices: DevicesConfig,
 }
 
 /// What the dispatcher talks to besides its inbox.

@@ -39,7 +39,7 @@ impl State {
             .sessions
             .get(id)
             .is_some_and(|s| s.by_user.contains_key(&user));
-        if !monitored_here || self.devices.subscription_id(&user).is_none() {
+        if !monitored_here || !self.devices.is_ready(&user) {
             let ns = self.ns(ctx, id);
             let xml = build::error_code(ns, ErrorCategory::Operation, "objectNotKnown");
             log::info!("{id}: SnapshotDevice of {device}, which is not monitored");

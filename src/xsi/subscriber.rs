@@ -20,8 +20,11 @@ use crate::xsi::parse::{parse_doc, XsiDoc};
 use crate::xsi::settings::XsiSettings;
 
 pub enum Job {
+    /// Subscribe to `user`'s events of `package` (`Advanced Call`,
+    /// `Call Center Queue`, …).
     Create {
         user: String,
+        package: String,
     },
     Refresh {
         user: String,
@@ -159,7 +162,7 @@ enum Outcome {
 impl Worker {
     fn run(&self, job: Job) -> SubscriptionResult {
         match job {
-            Job::Create { user } => self.create(user),
+            Job::Create { user, package } => self.create(user, package),
             Job::Refresh {
                 user,
                 subscription_id,
@@ -168,10 +171,10 @@ impl Worker {
         }
     }
 
-    fn create(&self, user: String) -> SubscriptionResult {
+    fn create(&self, user: String, package: String) -> SubscriptionResult {
         let s = &self.settings;
         let body = body::subscription_body(
-            &s.event_package,
+            &package,
             s.subscription_expires,
             &s.channel_set_id,
             &s.application_id,
@@ -184,11 +187,13 @@ impl Worker {
                     expires,
                 }) => SubscriptionResult::Created {
                     user,
+                    package,
                     subscription_id,
                     expires: granted(expires, s.subscription_expires),
                 },
                 _ => SubscriptionResult::Failed {
                     user,
+                    package,
                     error: SubscriptionError::Unavailable {
                         detail: "subscription response without subscriptionId".into(),
                     },
@@ -196,6 +201,7 @@ impl Worker {
             },
             Ok((status, text)) => SubscriptionResult::Failed {
                 user,
+                package,
                 error: SubscriptionError::Rejected {
                     status,
                     detail: error_summary(&text),
@@ -203,6 +209,7 @@ impl Worker {
             },
             Err(detail) => SubscriptionResult::Failed {
                 user,
+                package,
                 error: SubscriptionError::Unavailable { detail },
             },
         }

@@ -7,7 +7,8 @@
 //! ed3 structure (`csta::schema_check`).
 //!
 //! Themes: `subscriptions` (shared subscriptions, reference counts,
-//! MonitorStart waiting for its subscription), `links` (all links down and
+//! MonitorStart waiting for its subscriptions, the packages of each device
+//! kind), `links` (all links down and
 //! back), `sessions` (slow session cut off, a session closing with monitors
 //! and pending requests), `control` (call-control requests and their jobs).
 
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, unbounded, Receiver};
 
 use super::{ActionQueue, Ctx, DispatcherConfig, State};
+use crate::config::{DevicePattern, DevicesConfig};
 use crate::csta::edition::Edition;
 use crate::csta::frame::{FrameDecoder, InvokeId};
 use crate::csta::parse::{self, Message};
@@ -40,6 +42,18 @@ mod subscriptions;
 
 const NS: &str = "http://www.ecma-international.org/standards/ecma-323/csta/ed3";
 const DOMAIN: &str = "example.net";
+const CALL_PACKAGE: &str = "Advanced Call";
+
+/// The devices of the tests: call centre 5000, route point 6000, agents
+/// 3001 and 3002; everything else is a plain user.
+fn devices() -> DevicesConfig {
+    let exact = |t: &str| DevicePattern::Exact(t.to_owned());
+    DevicesConfig {
+        call_centers: vec![exact("5000")],
+        route_points: vec![exact("6000")],
+        agents: vec![DevicePattern::Prefix("300".to_owned())],
+    }
+}
 
 /// One test client: what the dispatcher queued for it, and the far end of
 /// its socket.
@@ -73,6 +87,8 @@ impl Harness {
                 default_domain: Some(DOMAIN.to_owned()),
                 link_names: (1..=links).map(|i| format!("xsp{i}")).collect(),
                 reorder_wait: std::time::Duration::from_secs(5),
+                event_package: "Advanced Call".to_owned(),
+                devices: devices(),
             },
             jobs: jobs_tx,
             actions: ActionQueue {
@@ -172,19 +188,30 @@ impl Harness {
         self.link(i, LinkEvent::Down { reason });
     }
 
-    /// The creation of `user`'s subscription succeeded as `subscription_id`.
+    /// The creation of `device`'s `Advanced Call` subscription succeeded
+    /// as `subscription_id`.
     pub(super) fn created(&mut self, device: &str, subscription_id: &str) {
+        self.created_package(device, CALL_PACKAGE, subscription_id);
+    }
+
+    /// The creation of `device`'s `package` subscription succeeded.
+    pub(super) fn created_package(&mut self, device: &str, package: &str, subscription_id: &str) {
         self.send(Event::Subscription(SubscriptionResult::Created {
             user: user(device),
+            package: package.to_owned(),
             subscription_id: subscription_id.to_owned(),
             expires: Duration::from_secs(3600),
         }));
     }
 
     pub(super) fn failed(&mut self, device: &str, error: SubscriptionError) {
-        let user = user(device);
+        self.failed_package(device, CALL_PACKAGE, error);
+    }
+
+    pub(super) fn failed_package(&mut self, device: &str, package: &str, error: SubscriptionError) {
         self.send(Event::Subscription(SubscriptionResult::Failed {
-            user,
+            user: user(device),
+            package: package.to_owned(),
             error,
         }));
     }
@@ -247,7 +274,10 @@ impl Harness {
         self.jobs
             .try_iter()
             .map(|job| match job {
-                Job::Create { user } => format!("create {user}"),
+                Job::Create { user, package } if package == CALL_PACKAGE => {
+                    format!("create {user}")
+                }
+                Job::Create { user, package } => format!("create {user} {package}"),
                 Job::Refresh {
                     user,
                     subscription_id,

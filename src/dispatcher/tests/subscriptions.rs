@@ -1,5 +1,6 @@
-//! One subscription per device, shared by every monitor of it, deleted with
-//! the last one; MonitorStart answered when its subscription exists.
+//! The subscriptions of a device (one per package of its kind), shared by
+//! every monitor of it, deleted with the last one; MonitorStart answered
+//! when they all exist.
 
 use super::*;
 
@@ -124,4 +125,116 @@ fn a_monitor_stopped_before_its_subscription_exists_leaves_nothing_behind() {
     assert_eq!(h.jobs(), ["delete sub-1"]);
     assert_eq!(h.frames(1), NONE);
     assert_eq!(h.status(), ("normal", 0, 1));
+}
+
+#[test]
+fn each_device_kind_subscribes_its_packages() {
+    let mut h = Harness::new(1);
+    h.up(0);
+    h.connect(1);
+    let cases = [
+        ("2001", "create 2001@example.net"),
+        ("5000", "create 5000@example.net Call Center Queue"),
+        ("6000", "create 6000@example.net Route Point Queue"),
+    ];
+    for (i, (device, job)) in cases.into_iter().enumerate() {
+        h.monitor_start(1, i as u16 + 1, device);
+        assert_eq!(h.jobs(), [job], "{device}");
+    }
+    h.monitor_start(1, 4, "3001");
+    assert_eq!(
+        h.jobs(),
+        [
+            "create 3001@example.net",
+            "create 3001@example.net Call Center Agent"
+        ],
+        "an agent: its calls and its agent state"
+    );
+}
+
+#[test]
+fn an_agent_has_two_subscriptions_under_one_monitor() {
+    let mut h = Harness::new(1);
+    h.up(0);
+    h.connect(1);
+    h.monitor_start(1, 1, "3001");
+    h.jobs();
+    // Answered only when both exist, whatever their order.
+    h.created_package("3001", "Call Center Agent", "agent-1");
+    assert_eq!(h.frames(1), NONE);
+    assert_eq!(h.status(), ("normal", 1, 1));
+    h.created("3001", "calls-1");
+    assert_eq!(
+        h.frames(1),
+        ["#0001 MonitorStartResponse 1", "SystemStatus normal"]
+    );
+    assert_eq!(h.status(), ("normal", 2, 1));
+    assert!(h.known().accepts("agent-1", None) && h.known().accepts("calls-1", None));
+
+    // BroadWorks drops one: only that one is made again; the monitor stays.
+    h.send(Event::Subscription(SubscriptionResult::Gone {
+        user: user("3001"),
+        subscription_id: "agent-1".into(),
+    }));
+    assert_eq!(h.jobs(), ["create 3001@example.net Call Center Agent"]);
+    assert_eq!(h.frames(1), NONE);
+    h.created_package("3001", "Call Center Agent", "agent-2");
+    assert_eq!(h.frames(1), NONE, "nothing to answer: the monitor was");
+
+    // Refreshes come for both.
+    h.tick(Duration::from_secs(3600));
+    let mut jobs = h.jobs();
+    jobs.sort();
+    assert_eq!(
+        jobs,
+        [
+            "refresh 3001@example.net agent-2",
+            "refresh 3001@example.net calls-1"
+        ]
+    );
+
+    // MonitorStop removes both.
+    h.monitor_stop(1, 2, "1");
+    assert_eq!(h.frames(1), ["#0002 MonitorStopResponse"]);
+    let mut jobs = h.jobs();
+    jobs.sort();
+    assert_eq!(jobs, ["delete agent-2", "delete calls-1"]);
+    assert_eq!(h.status(), ("normal", 0, 1));
+    assert!(!h.known().accepts("agent-2", None));
+}
+
+#[test]
+fn one_package_refused_fails_the_monitor_and_deletes_the_other() {
+    let mut h = Harness::new(1);
+    h.up(0);
+    h.connect(1);
+    h.monitor_start(1, 1, "3002");
+    h.jobs();
+    h.created("3002", "calls-1");
+    let refused = SubscriptionError::Rejected {
+        status: 400,
+        detail: "not an agent".into(),
+    };
+    h.failed_package("3002", "Call Center Agent", refused);
+    assert_eq!(
+        h.frames(1),
+        [
+            "#0001 CSTAErrorCode operation/invalidDeviceID",
+            "SystemStatus normal"
+        ]
+    );
+    assert_eq!(h.jobs(), ["delete calls-1"]);
+    assert_eq!(h.status(), ("normal", 0, 1));
+
+    // The last session leaving while a creation is in flight: that one is
+    // deleted when it reports back, the other at once.
+    h.monitor_start(1, 2, "3002");
+    assert_eq!(h.jobs().len(), 2);
+    h.created("3002", "calls-2");
+    h.closed(1, "bye");
+    assert_eq!(h.jobs(), ["delete calls-2"]);
+    h.created_package("3002", "Call Center Agent", "agent-2");
+    assert_eq!(h.jobs(), ["delete agent-2"]);
+    assert_eq!(h.status(), ("normal", 0, 0));
+    assert!(h.known().is_empty());
 }
