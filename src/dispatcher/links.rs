@@ -219,7 +219,7 @@ impl State {
             return;
         }
         let outs = self.translator.translate(&user, &ev);
-        if let EventData::Subscription { .. } = ev.data {
+        if let EventData::Subscription { .. } | EventData::QueueSnapshot { .. } = ev.data {
             self.snapshot_ready(ctx, &user);
         }
         if outs.is_empty() {

@@ -10,13 +10,19 @@
 
 use crate::xsi::parse::{CallEventKind, CallState, EventData, XsiEvent};
 
+use super::acd::{self, QueueModel};
 use super::model::CallModel;
 
-/// Whether late `ev` still changes what the model (and so the clients) know.
-pub fn still_matters(model: &CallModel, ev: &XsiEvent) -> bool {
+/// Whether late `ev` still changes what the models (and so the clients)
+/// know. A queue event matters when the call leaves a queue that still
+/// holds it; an agent state is never applied late (a later one was).
+pub fn still_matters(model: &CallModel, queues: &QueueModel, ev: &XsiEvent) -> bool {
     let Some(user) = ev.target_id.as_deref() else {
         return false;
     };
+    if let Some(matters) = acd::late_matters(queues, user, &ev.data) {
+        return matters;
+    }
     match &ev.data {
         EventData::Call { kind, call } => {
             let party = model.get(user, &call.call_id);
@@ -45,6 +51,18 @@ pub fn describe(ev: &XsiEvent) -> String {
         EventData::HookStatus { .. } => "HookStatus".to_owned(),
         EventData::Conference { kind, .. } => format!("Conference{kind:?}"),
         EventData::SubscriptionTerminated => "SubscriptionTerminated".to_owned(),
+        EventData::Queue { kind, event } => {
+            format!(
+                "{} of call {}",
+                kind.type_name(),
+                event.entry.ext_tracking_id
+            )
+        }
+        EventData::QueueSnapshot { .. } => "queue snapshot".to_owned(),
+        EventData::AgentState { state, .. } => {
+            format!("agent state {}", state.as_deref().unwrap_or("-"))
+        }
+        EventData::AgentJoin { .. } => "ACDAgentJoinUpdate".to_owned(),
         EventData::Unknown { type_name } => type_name.clone(),
     }
 }

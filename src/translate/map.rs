@@ -101,8 +101,13 @@ pub fn translate(model: &mut CallModel, user: &str, data: &EventData) -> Vec<Cst
         EventData::Conference { kind, conference } => {
             conference_event(model, user, *kind, conference)
         }
+        // The contact-centre events are translated by `acd`.
         EventData::HookStatus { .. }
         | EventData::SubscriptionTerminated
+        | EventData::Queue { .. }
+        | EventData::QueueSnapshot { .. }
+        | EventData::AgentState { .. }
+        | EventData::AgentJoin { .. }
         | EventData::Unknown { .. } => Vec::new(),
     }
 }

@@ -10,9 +10,13 @@
 //! something (`late`). [`Translator::translate`] then turns one released
 //! event into the CSTA events for the monitors of its target.
 //!
+//! Contact-centre events (call centre and route point queues, agents) are
+//! translated by [`acd`], which keeps the calls in each monitored queue.
+//!
 //! In the other direction, [`control`] turns CSTA call-control requests into
 //! Xsi-Actions, resolving CSTA connections through the call model.
 
+pub mod acd;
 pub mod control;
 pub mod dedup;
 pub mod late;
@@ -31,6 +35,7 @@ use std::time::{Duration, Instant};
 use crate::csta::parse::SnapshotItem;
 use crate::xsi::parse::{EventData, XsiEvent};
 
+use self::acd::QueueModel;
 use self::dedup::Dedup;
 use self::model::{party_state, CallModel};
 use self::order::{Offered, Sequencer};
@@ -42,6 +47,8 @@ pub struct Translator {
     dedup: Dedup,
     order: Sequencer,
     pub model: CallModel,
+    /// The calls in the monitored call centres' and route points' queues.
+    pub queues: QueueModel,
     duplicates: u64,
     late: LateStats,
     late_log: Every,
@@ -72,6 +79,7 @@ impl Translator {
             dedup: Dedup::new(dedup::DEFAULT_WINDOW),
             order: Sequencer::new(reorder_wait),
             model: CallModel::default(),
+            queues: QueueModel::default(),
             duplicates: 0,
             late: LateStats::default(),
             late_log: Every::default(),
@@ -107,7 +115,7 @@ impl Translator {
     /// An event that came after its gap was given up: let through only when
     /// it still changes something.
     fn late(&mut self, ev: XsiEvent, now: Instant) -> Option<XsiEvent> {
-        let matters = late::still_matters(&self.model, &ev);
+        let matters = late::still_matters(&self.model, &self.queues, &ev);
         let what = if matters {
             self.late.delivered += 1;
             "still changes the call: delivered late"
@@ -151,11 +159,13 @@ impl Translator {
                 log::info!("Xsi event type {type_name} has no CSTA mapping; ignored (logged once)");
             }
         }
-        map::translate(&mut self.model, user, &ev.data)
+        acd::translate(&mut self.queues, user, &ev.data)
+            .unwrap_or_else(|| map::translate(&mut self.model, user, &ev.data))
     }
 
     pub fn forget_user(&mut self, user: &str) {
         self.model.forget_user(user);
+        self.queues.forget_user(user);
     }
 
     pub fn forget_subscription(&mut self, subscription_id: &str) {
@@ -166,16 +176,19 @@ impl Translator {
         self.duplicates
     }
 
-    /// SnapshotDevice data for `user` from the model.
+    /// SnapshotDevice data for `user` from the models: its calls, or the
+    /// calls in its queue (a call centre, a route point).
     pub fn snapshot(&self, user: &str, device: &str) -> Vec<SnapshotItem> {
-        self.model
-            .parties(user)
-            .into_iter()
-            .map(|p| SnapshotItem {
-                local_call_state: party_state(&p).to_owned(),
-                call_id: p.csta_call,
-                device_id: device.to_owned(),
-            })
-            .collect()
+        let calls = self.model.parties(user).into_iter().map(|p| SnapshotItem {
+            local_call_state: party_state(&p).to_owned(),
+            call_id: p.csta_call,
+            device_id: device.to_owned(),
+        });
+        let queued = self.queues.entries(user).into_iter().map(|q| SnapshotItem {
+            local_call_state: q.state.to_owned(),
+            call_id: q.csta_call,
+            device_id: device.to_owned(),
+        });
+        calls.chain(queued).collect()
     }
 }

@@ -49,6 +49,16 @@ pub enum Kind {
     Transfered,
     Conferenced,
     CallInformation,
+    Queued,
+    /// A treatment started on a route point call.
+    Play,
+    /// A treatment ended.
+    Stop,
+    AgentLoggedOn,
+    AgentLoggedOff,
+    AgentReady,
+    AgentNotReady,
+    AgentWorkingAfterCall,
 }
 
 impl Kind {
@@ -66,6 +76,14 @@ impl Kind {
             Kind::Transfered => "TransferedEvent",
             Kind::Conferenced => "ConferencedEvent",
             Kind::CallInformation => "CallInformationEvent",
+            Kind::Queued => "QueuedEvent",
+            Kind::Play => "PlayEvent",
+            Kind::Stop => "StopEvent",
+            Kind::AgentLoggedOn => "AgentLoggedOnEvent",
+            Kind::AgentLoggedOff => "AgentLoggedOffEvent",
+            Kind::AgentReady => "AgentReadyEvent",
+            Kind::AgentNotReady => "AgentNotReadyEvent",
+            Kind::AgentWorkingAfterCall => "AgentWorkingAfterCallEvent",
         }
     }
 
@@ -84,15 +102,33 @@ impl Kind {
             Kind::Transfered => "transferred",
             Kind::Conferenced => "conferenced",
             Kind::CallInformation => "callInformation",
+            Kind::Queued => "queued",
+            Kind::Play => "play",
+            Kind::Stop => "stop",
+            Kind::AgentLoggedOn => "agentLoggedOn",
+            Kind::AgentLoggedOff => "agentLoggedOff",
+            Kind::AgentReady => "agentReady",
+            Kind::AgentNotReady => "agentNotReady",
+            Kind::AgentWorkingAfterCall => "agentWorkingAfterCall",
         }
     }
 
-    /// Element name of the subject connection.
+    /// Element name of the subject connection (agent events have none).
     fn connection_element(self) -> &'static str {
         match self {
             Kind::ServiceInitiated => "initiatedConnection",
             Kind::Originated => "originatedConnection",
-            Kind::Delivered | Kind::Diverted | Kind::CallInformation => "connection",
+            Kind::Queued => "queuedConnection",
+            Kind::Delivered
+            | Kind::Diverted
+            | Kind::CallInformation
+            | Kind::Play
+            | Kind::Stop
+            | Kind::AgentLoggedOn
+            | Kind::AgentLoggedOff
+            | Kind::AgentReady
+            | Kind::AgentNotReady
+            | Kind::AgentWorkingAfterCall => "connection",
             Kind::Established => "establishedConnection",
             Kind::Held => "heldConnection",
             Kind::Retrieved => "retrievedConnection",
@@ -113,7 +149,8 @@ pub struct ListItem {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CstaEvent {
     pub kind: Kind,
-    pub connection: Conn,
+    /// The subject connection; `None` for the agent events.
+    pub connection: Option<Conn>,
     /// Transfered/Conferenced: `secondaryOldCall`.
     pub secondary: Option<Conn>,
     /// Device fields in schema order (names as in the schema).
@@ -122,22 +159,44 @@ pub struct CstaEvent {
     pub last_redirection: Option<Redirection>,
     /// Transfered/Conferenced connection list.
     pub list: Vec<ListItem>,
+    /// Plain-text children after the devices, in schema order
+    /// (`numberQueued`, `message`, `acdGroup`).
+    pub leaves: Vec<(&'static str, String)>,
     pub local_state: Option<&'static str>,
     pub cause: Option<&'static str>,
 }
 
 impl CstaEvent {
     pub fn new(kind: Kind, connection: Conn) -> Self {
+        let mut ev = CstaEvent::without_connection(kind);
+        ev.connection = Some(connection);
+        ev
+    }
+
+    /// An event without a subject connection (the agent events).
+    pub fn without_connection(kind: Kind) -> Self {
         CstaEvent {
             kind,
-            connection,
+            connection: None,
             secondary: None,
             devices: Vec::new(),
             last_redirection: None,
             list: Vec::new(),
+            leaves: Vec::new(),
             local_state: None,
             cause: None,
         }
+    }
+
+    pub fn leaf(mut self, name: &'static str, text: impl Into<String>) -> Self {
+        self.leaves.push((name, text.into()));
+        self
+    }
+
+    /// Only a `cause` (events without `localConnectionInfo`).
+    pub fn cause(mut self, cause: &'static str) -> Self {
+        self.cause = Some(cause);
+        self
     }
 
     pub fn device(mut self, name: &'static str, dev: Dev) -> Self {
@@ -165,12 +224,9 @@ impl CstaEvent {
         let mut w = XmlWriter::new();
         w.root(self.kind.element(), ns);
         w.leaf("monitorCrossRefID", cross_ref);
-        write_conn(
-            &mut w,
-            self.kind.connection_element(),
-            &self.connection,
-            local,
-        );
+        if let Some(connection) = &self.connection {
+            write_conn(&mut w, self.kind.connection_element(), connection, local);
+        }
         if let Some(sec) = &self.secondary {
             write_conn(&mut w, "secondaryOldCall", sec, local);
         }
@@ -201,6 +257,9 @@ impl CstaEvent {
                 w.close("connectionListItem");
             }
             w.close(name);
+        }
+        for (name, text) in &self.leaves {
+            w.leaf(name, text);
         }
         if let Some(state) = self.local_state {
             w.leaf("localConnectionInfo", state);

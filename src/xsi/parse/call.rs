@@ -62,7 +62,7 @@ pub(super) fn parse_call(call: Element<'_>) -> Result<Call> {
 }
 
 /// `remoteParty` and `redirection/party` (xsd `PartyInformation`).
-fn parse_party(party: Element<'_>) -> RemoteParty {
+pub(super) fn parse_party(party: Element<'_>) -> RemoteParty {
     let mut result = RemoteParty::default();
     for child in child_elements(party) {
         match local(child) {
@@ -90,7 +90,7 @@ fn parse_redirection(redirection: Element<'_>) -> Redirection {
     result
 }
 
-fn parse_redirect(redirect: Element<'_>) -> Redirect {
+pub(super) fn parse_redirect(redirect: Element<'_>) -> Redirect {
     let mut result = Redirect::default();
     for child in child_elements(redirect) {
         match local(child) {

@@ -4,6 +4,7 @@
 use sxd_document::dom::Element;
 
 use super::call::parse_call;
+use super::contact::parse_contact_data;
 use super::dom::{child_elements, first_child, invalid, local, number, text};
 use super::{
     element_type, Call, CallEventKind, Conference, ConferenceEventKind, EventData, Result, XsiDoc,
@@ -18,6 +19,11 @@ pub(super) fn parse_root(root: Element<'_>) -> Result<XsiDoc> {
         "Subscription" => parse_subscription(root),
         "ErrorInfo" => Ok(parse_error_info(root)),
         "CallStartInfo" => parse_call_start_info(root),
+        "CallCenter" => Ok(XsiDoc::CallCenter {
+            agent_acd_state: first_child(root, "agentACDState")
+                .map(text)
+                .filter(|t| !t.is_empty()),
+        }),
         other => Ok(XsiDoc::Other(other.to_owned())),
     }
 }
@@ -186,6 +192,9 @@ fn parse_event_data(data: Element<'_>) -> Result<EventData> {
             kind,
             conference: parse_conference(conference),
         });
+    }
+    if let Some(data) = parse_contact_data(type_name, data) {
+        return data;
     }
     match type_name {
         "CallRedirectedEvent" => {

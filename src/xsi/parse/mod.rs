@@ -32,7 +32,8 @@
 //!
 //! Layout: this file holds the types, [`parse_doc`] and the decoding of the
 //! bytes; `documents` reads each kind of root and the event payloads,
-//! `call` reads the `call` object, `dom` holds the element helpers.
+//! `call` reads the `call` object, `contact` the contact-centre payloads
+//! (queue, route point and agent events), `dom` holds the element helpers.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -88,6 +89,9 @@ pub enum XsiDoc {
         call_id: String,
         external_tracking_id: String,
     },
+    /// `<CallCenter>`: answer to `GET …/services/CallCenter`, the agent's
+    /// `agentACDState` (`Sign-In`, `Available`, …) when given.
+    CallCenter { agent_acd_state: Option<String> },
     /// Any other root element, by local name.
     Other(String),
 }
@@ -137,6 +141,24 @@ pub enum EventData {
     },
     /// `SubscriptionTerminatedEvent`: the subscription is gone.
     SubscriptionTerminated,
+    /// A Call Center Queue or Route Point Queue event about one call.
+    Queue {
+        kind: QueueEventKind,
+        event: QueueEvent,
+    },
+    /// `ACDSubscriptionEvent` / `RoutePointSubscriptionEvent` (and their
+    /// `…ResyncEvent`): the calls in the queue.
+    QueueSnapshot { entries: Vec<QueueEntry> },
+    /// `AgentStateEvent` (`snapshot == false`) or `AgentSubscriptionEvent`:
+    /// the agent's ACD state (`Sign-In`, `Available`, `Unavailable`,
+    /// `Wrap-Up`, `Sign-Out`); a snapshot may lack it.
+    AgentState {
+        state: Option<String>,
+        snapshot: bool,
+    },
+    /// `ACDAgentJoinUpdateEvent`: the agent joined (or left) the call
+    /// centre `acd_user_id`.
+    AgentJoin { acd_user_id: String, joined: bool },
     /// Any other type: never an error.
     Unknown { type_name: String },
 }
@@ -212,6 +234,10 @@ event_kinds! {
         Updated => "ConferenceUpdatedEvent",
     }
 }
+
+mod contact;
+
+pub use contact::{QueueEntry, QueueEvent, QueueEventKind};
 
 /// The `conference` object of a conference event.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

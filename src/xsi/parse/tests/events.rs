@@ -72,8 +72,9 @@ fn sample_files_parse_into_the_right_variant() {
     assert_eq!(agent.external_application_id, "CallCenterAgent");
     assert_eq!(
         agent.data,
-        EventData::Unknown {
-            type_name: "AgentStateEvent".into()
+        EventData::AgentState {
+            state: Some("Unavailable".into()),
+            snapshot: false,
         }
     );
 
@@ -239,9 +240,7 @@ fn other_event_data_types() {
         (
             "ACDCallAddedEvent",
             "<queueEntry><callId>x</callId></queueEntry>".into(),
-            Ok(EventData::Unknown {
-                type_name: "ACDCallAddedEvent".into(),
-            }),
+            Err(XsiParseError::Missing("queueEntry/extTrackingId")),
         ),
         ("CallReceivedEvent", String::new(), Err(XsiParseError::Missing("call"))),
         ("ConferenceStartedEvent", String::new(), Err(XsiParseError::Missing("conference"))),

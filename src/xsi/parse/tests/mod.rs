@@ -117,6 +117,7 @@ fn data_of(doc: Result<XsiDoc>) -> EventData {
     }
 }
 
+mod contact;
 mod documents;
 mod events;
 mod hostile;

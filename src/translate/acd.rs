@@ -1,0 +1,452 @@
+//! Contact-centre events → CSTA events (SPEC §6; genesys-connector.md
+//! §5.2, §5.4, §5.5): the Call Center Queue and Route Point Queue events on
+//! the ACD or routeing device, the agent events on the agent's device.
+//!
+//! A queue event is about the queue's own leg of a call: the CSTA
+//! connection is {callID = the call's extTrackingId, deviceID = the queue
+//! (the monitored device)}, the caller is the remote party. [`shape`] is the
+//! mapping table, one row per Xsi event type; [`QueueModel`] keeps the calls
+//! each monitored queue holds, for SnapshotDevice, for the events that
+//! refer back to a call (an updated tracking id) and for routeing (a route
+//! point call by its CSTA callID).
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::xsi::parse::{EventData, QueueEntry, QueueEvent, QueueEventKind};
+
+use super::map::{number_of, remote_device};
+use super::out::{Conn, CstaEvent, Dev, Kind, ListItem, Redirection};
+
+/// One call in a queue, as the model keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Queued {
+    /// BroadWorks callId of the queue's leg.
+    pub call_id: String,
+    /// CSTA callID (the extTrackingId).
+    pub csta_call: String,
+    /// The caller.
+    pub calling: Dev,
+    /// `localConnectionInfo` of the queue's connection: `queued` in a call
+    /// centre, `alerting` at a route point.
+    pub state: &'static str,
+}
+
+/// The calls in every monitored queue: user id → callId → call.
+#[derive(Default)]
+pub struct QueueModel {
+    queues: HashMap<String, BTreeMap<String, Queued>>,
+}
+
+impl QueueModel {
+    pub fn get(&self, user: &str, call_id: &str) -> Option<&Queued> {
+        self.queues.get(user)?.get(call_id)
+    }
+
+    /// The call of `user`'s queue whose CSTA callID is `csta_call`.
+    pub fn by_csta_call(&self, user: &str, csta_call: &str) -> Option<&Queued> {
+        self.queues
+            .get(user)?
+            .values()
+            .find(|q| q.csta_call == csta_call)
+    }
+
+    /// The calls in `user`'s queue, by callId.
+    pub fn entries(&self, user: &str) -> Vec<Queued> {
+        self.queues
+            .get(user)
+            .map(|q| q.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn insert(&mut self, user: &str, queued: Queued) {
+        self.queues
+            .entry(user.to_owned())
+            .or_default()
+            .insert(queued.call_id.clone(), queued);
+    }
+
+    fn remove(&mut self, user: &str, call_id: &str) -> Option<Queued> {
+        let queue = self.queues.get_mut(user)?;
+        let gone = queue.remove(call_id);
+        if queue.is_empty() {
+            self.queues.remove(user);
+        }
+        gone
+    }
+
+    pub fn forget_user(&mut self, user: &str) {
+        self.queues.remove(user);
+    }
+
+    /// Number of queued calls across all queues.
+    pub fn len(&self) -> usize {
+        self.queues.values().map(BTreeMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// What a queue event becomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// `QueuedEvent`: the call entered the call centre's queue.
+    Queued,
+    /// `DeliveredEvent` (alerting): a call arrived at the route point.
+    Arrived,
+    /// `DeliveredEvent` (queued): the call is offered to an agent, or
+    /// re-offered after a bounce.
+    Offered,
+    /// `DivertedEvent` to the answering agent (`answeringUserId`).
+    Answered,
+    /// `DivertedEvent` to the redirect address, with this cause.
+    Diverted(&'static str),
+    /// `DeliveredEvent`, or `DivertedEvent` when the event has a `redirect`.
+    Bounced,
+    /// `ConnectionClearedEvent` with this cause.
+    Cleared(&'static str),
+    /// `CallInformationEvent`.
+    Information,
+    /// `TransferedEvent`: the call's tracking id changed.
+    Updated,
+    /// `PlayEvent` of treatment 0–4 (busy, music on hold, ringback,
+    /// silence, treatment).
+    Play(u8),
+    /// `StopEvent` of treatment 0–4; the cause from the completion reason.
+    Stop(u8),
+}
+
+/// The mapping table: the CSTA event of each queue event type.
+pub fn shape(kind: QueueEventKind) -> Shape {
+    use QueueEventKind as K;
+    match kind {
+        K::AcdCallAdded => Shape::Queued,
+        K::AcdCallOfferedToAgent | K::RpCallOfferedToAgent => Shape::Offered,
+        K::AcdCallAnsweredByAgent | K::RpCallAnsweredByAgent => Shape::Answered,
+        K::AcdCallAbandoned | K::RpCallAbandoned => Shape::Cleared("callCancelled"),
+        K::AcdCallReleased | K::RpCallReleased | K::AcdCallEscaped => {
+            Shape::Cleared("normalClearing")
+        }
+        K::AcdCallStranded => Shape::Cleared("noAvailableAgents"),
+        K::RpCallFailed => Shape::Cleared("destNotObtainable"),
+        K::AcdCallOverflowed | K::RpCallOverflowed => Shape::Diverted("overflow"),
+        K::AcdCallForwarded | K::RpCallForwarded => Shape::Diverted("callForward"),
+        K::AcdCallTransferred | K::RpCallTransferred => Shape::Diverted("singleStepTransfer"),
+        K::AcdNightPolicyApplied | K::AcdHolidayPolicyApplied => Shape::Diverted("callForward"),
+        K::AcdCallBounced | K::RpCallBounced => Shape::Bounced,
+        K::AcdCallPromoted | K::AcdCallReordered => Shape::Information,
+        K::AcdCallUpdated | K::RpCallUpdated => Shape::Updated,
+        K::RpCallAdded => Shape::Arrived,
+        K::RpBusyStarted => Shape::Play(0),
+        K::RpMohStarted => Shape::Play(1),
+        K::RpRingbackStarted => Shape::Play(2),
+        K::RpSilenceStarted => Shape::Play(3),
+        K::RpTreatmentStarted => Shape::Play(4),
+        K::RpBusyCompleted => Shape::Stop(0),
+        K::RpMohCompleted => Shape::Stop(1),
+        K::RpRingbackCompleted => Shape::Stop(2),
+        K::RpSilenceCompleted => Shape::Stop(3),
+        K::RpTreatmentCompleted => Shape::Stop(4),
+    }
+}
+
+/// A route point call's routeing dialogue: it starts when the call arrives
+/// and ends when the call leaves the route point (SPEC §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouteEffect {
+    Arrives,
+    Leaves,
+    Stays,
+}
+
+/// What a queue event means for routeing.
+pub fn route_effect(kind: QueueEventKind) -> RouteEffect {
+    if !kind.is_route_point() {
+        return RouteEffect::Stays;
+    }
+    match shape(kind) {
+        Shape::Arrived => RouteEffect::Arrives,
+        Shape::Answered | Shape::Diverted(_) | Shape::Cleared(_) => RouteEffect::Leaves,
+        _ => RouteEffect::Stays,
+    }
+}
+
+/// CSTA cause of a treatment's completion (genesys-connector.md §5.5,
+/// ECMA-323 spellings). `Match` and an absent reason are not in that
+/// table: they end the treatment normally.
+pub fn completion_cause(reason: Option<&str>) -> &'static str {
+    match reason {
+        Some("NoMatch") => "invalidNumberFormat",
+        Some("Timeout") => "timeout",
+        Some("EOF") => "terminationCharacterReceived",
+        Some("Stopped-OutOfQueue") => "switchingFunctionTerminated",
+        Some("Stopped-NewPlayCollect") => "nextMessage",
+        Some("Stopped-OfferedWithRingback") => "distributed",
+        Some("Error") => "reserved",
+        _ => "normal",
+    }
+}
+
+/// The CSTA agent event of a BroadWorks agent state (SPEC §6).
+pub fn agent_state_kind(state: &str) -> Option<Kind> {
+    Some(match state {
+        "Sign-In" => Kind::AgentLoggedOn,
+        "Available" => Kind::AgentReady,
+        "Unavailable" => Kind::AgentNotReady,
+        "Wrap-Up" => Kind::AgentWorkingAfterCall,
+        "Sign-Out" => Kind::AgentLoggedOff,
+        _ => return None,
+    })
+}
+
+/// A BroadWorks user id as a CSTA device: its part before `@`.
+pub fn device_of_user(user_id: &str) -> String {
+    user_id.split('@').next().unwrap_or(user_id).to_owned()
+}
+
+/// Translates one contact-centre event of `user` (a queue or an agent);
+/// `None` when `data` is not one.
+pub fn translate(queues: &mut QueueModel, user: &str, data: &EventData) -> Option<Vec<CstaEvent>> {
+    Some(match data {
+        EventData::Queue { kind, event } => queue_event(queues, user, *kind, event),
+        EventData::QueueSnapshot { entries } => resync(queues, user, entries),
+        EventData::AgentState {
+            state: Some(state),
+            snapshot: false,
+        } => match agent_state_kind(state) {
+            Some(kind) => {
+                vec![CstaEvent::without_connection(kind).device("agentDevice", Dev::Local)]
+            }
+            None => {
+                log::debug!("{user}: agent state {state:?} has no CSTA event");
+                Vec::new()
+            }
+        },
+        // The agent's state when the subscription starts: nothing changed.
+        EventData::AgentState { .. } => Vec::new(),
+        EventData::AgentJoin {
+            acd_user_id,
+            joined,
+        } => {
+            let kind = if *joined {
+                Kind::AgentLoggedOn
+            } else {
+                Kind::AgentLoggedOff
+            };
+            vec![CstaEvent::without_connection(kind)
+                .device("agentDevice", Dev::Local)
+                .leaf("acdGroup", device_of_user(acd_user_id))]
+        }
+        _ => return None,
+    })
+}
+
+fn queue_event(
+    queues: &mut QueueModel,
+    user: &str,
+    kind: QueueEventKind,
+    event: &QueueEvent,
+) -> Vec<CstaEvent> {
+    let entry = &event.entry;
+    let known = queues.get(user, &entry.call_id).cloned();
+    let here = Conn {
+        call_id: known
+            .as_ref()
+            .map_or_else(|| entry.ext_tracking_id.clone(), |q| q.csta_call.clone()),
+        device: Dev::Local,
+    };
+    let calling = remote_device(&entry.remote_party);
+    let redirect_to = || {
+        event
+            .redirect
+            .as_ref()
+            .and_then(|r| r.address.as_deref())
+            .and_then(number_of)
+            .map_or(Dev::NotKnown, Dev::Remote)
+    };
+    let diverted = |to: Dev, cause: &'static str| {
+        CstaEvent::new(Kind::Diverted, here.clone())
+            .device("divertingDevice", Dev::Local)
+            .device("newDestination", to)
+            .device("callingDevice", calling.clone())
+            .device("calledDevice", Dev::Local)
+            .redirection(Redirection::NotRequired)
+            .state("null", cause)
+    };
+    let delivered = |alerting: Dev, state: &'static str, cause: &'static str| {
+        CstaEvent::new(Kind::Delivered, here.clone())
+            .device("alertingDevice", alerting)
+            .device("callingDevice", calling.clone())
+            .device("calledDevice", Dev::Local)
+            .redirection(Redirection::NotRequired)
+            .state(state, cause)
+    };
+    let stays = |queues: &mut QueueModel, state: &'static str| {
+        queues.insert(
+            user,
+            Queued {
+                call_id: entry.call_id.clone(),
+                csta_call: here.call_id.clone(),
+                calling: calling.clone(),
+                state,
+            },
+        );
+    };
+    let queue_state = if kind.is_route_point() {
+        "alerting"
+    } else {
+        "queued"
+    };
+    match shape(kind) {
+        Shape::Queued => {
+            stays(queues, "queued");
+            let mut ev = CstaEvent::new(Kind::Queued, here.clone())
+                .device("queue", Dev::Local)
+                .device("callingDevice", calling.clone())
+                .device("calledDevice", Dev::Local)
+                .redirection(Redirection::NotRequired);
+            if let Some(position) = event.position {
+                ev = ev.leaf("numberQueued", position.to_string());
+            }
+            vec![ev.state("queued", "enteringDistribution")]
+        }
+        Shape::Arrived => {
+            stays(queues, "alerting");
+            vec![delivered(Dev::Local, "alerting", "newCall")]
+        }
+        Shape::Offered => {
+            stays(queues, queue_state);
+            vec![delivered(Dev::NotKnown, queue_state, "distributed")]
+        }
+        Shape::Answered => {
+            queues.remove(user, &entry.call_id);
+            let agent = entry
+                .answering_user_id
+                .as_deref()
+                .map_or(Dev::NotKnown, |u| Dev::Remote(device_of_user(u)));
+            vec![diverted(agent, "distributed")]
+        }
+        Shape::Diverted(cause) => {
+            queues.remove(user, &entry.call_id);
+            vec![diverted(redirect_to(), cause)]
+        }
+        Shape::Bounced if event.redirect.is_some() => {
+            queues.remove(user, &entry.call_id);
+            vec![diverted(redirect_to(), "callNotAnswered")]
+        }
+        Shape::Bounced => {
+            stays(queues, queue_state);
+            vec![delivered(Dev::NotKnown, queue_state, "callNotAnswered")]
+        }
+        Shape::Cleared(cause) => {
+            queues.remove(user, &entry.call_id);
+            let releasing = if cause == "callCancelled" {
+                calling.clone()
+            } else {
+                Dev::NotKnown
+            };
+            vec![CstaEvent::new(Kind::ConnectionCleared, here.clone())
+                .device("releasingDevice", releasing)
+                .state("null", cause)]
+        }
+        Shape::Information => {
+            stays(queues, queue_state);
+            vec![CstaEvent::new(Kind::CallInformation, here.clone())
+                .device("device", Dev::Local)
+                .device("callingDevice", calling.clone())]
+        }
+        Shape::Updated => {
+            let new = Conn {
+                call_id: entry.ext_tracking_id.clone(),
+                device: Dev::Local,
+            };
+            queues.insert(
+                user,
+                Queued {
+                    call_id: entry.call_id.clone(),
+                    csta_call: new.call_id.clone(),
+                    calling: calling.clone(),
+                    state: queue_state,
+                },
+            );
+            let mut ev = CstaEvent::new(Kind::Transfered, here.clone())
+                .device("transferringDevice", Dev::NotKnown)
+                .device("transferredToDevice", Dev::Local);
+            ev.list = vec![
+                ListItem {
+                    new: new.clone(),
+                    old: Some(here.clone()),
+                },
+                ListItem {
+                    new: Conn {
+                        call_id: new.call_id,
+                        device: calling.clone(),
+                    },
+                    old: None,
+                },
+            ];
+            vec![ev.state(queue_state, "transfer")]
+        }
+        Shape::Play(message) => vec![CstaEvent::new(Kind::Play, here.clone())
+            .leaf("message", message.to_string())
+            .cause("newCall")],
+        Shape::Stop(message) => vec![CstaEvent::new(Kind::Stop, here.clone())
+            .leaf("message", message.to_string())
+            .cause(completion_cause(event.completion.as_deref()))],
+    }
+}
+
+/// A queue snapshot: calls the model holds and BroadWorks no longer lists
+/// are cleared (`switchingFunctionTerminated`); listed ones are recorded.
+fn resync(queues: &mut QueueModel, user: &str, entries: &[QueueEntry]) -> Vec<CstaEvent> {
+    let mut out = Vec::new();
+    let state = queues.entries(user).first().map_or("queued", |q| q.state);
+    for gone in queues.entries(user) {
+        if entries.iter().any(|e| e.call_id == gone.call_id) {
+            continue;
+        }
+        queues.remove(user, &gone.call_id);
+        log::info!(
+            "{user}: queued call {} ({}) no longer reported by BroadWorks; clearing it",
+            gone.csta_call,
+            gone.call_id
+        );
+        let here = Conn {
+            call_id: gone.csta_call,
+            device: Dev::Local,
+        };
+        out.push(
+            CstaEvent::new(Kind::ConnectionCleared, here)
+                .device("releasingDevice", Dev::NotKnown)
+                .state("null", "switchingFunctionTerminated"),
+        );
+    }
+    for e in entries {
+        if queues.get(user, &e.call_id).is_none() {
+            queues.insert(
+                user,
+                Queued {
+                    call_id: e.call_id.clone(),
+                    csta_call: e.ext_tracking_id.clone(),
+                    calling: remote_device(&e.remote_party),
+                    state,
+                },
+            );
+        }
+    }
+    out
+}
+
+/// Whether a late queue event still changes something: the call leaving a
+/// queue that still holds it. `None` when `data` is not a queue event.
+pub fn late_matters(queues: &QueueModel, user: &str, data: &EventData) -> Option<bool> {
+    let EventData::Queue { kind, event } = data else {
+        return None;
+    };
+    let leaves = matches!(
+        shape(*kind),
+        Shape::Answered | Shape::Diverted(_) | Shape::Cleared(_)
+    );
+    Some(leaves && queues.get(user, &event.entry.call_id).is_some())
+}
