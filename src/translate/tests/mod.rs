@@ -4,7 +4,8 @@
 //! event channel (the `xsi:Event` envelope of xsi-protocol.md §4.1, the
 //! `call` children in the §4.3 order), runs them through `parse_doc` →
 //! [`Translator::accept`] → [`Translator::translate`] → `to_xml`, and checks
-//! the produced CSTA documents twice:
+//! the produced CSTA documents twice (`contact` does the same for the
+//! contact-centre events: queues, route points, agents):
 //! - by parsing them back with [`crate::csta::parse::parse`] and comparing
 //!   the event name, the subject connection, every device field,
 //!   `localConnectionInfo` and `cause` (plus `secondaryOldCall` and the
@@ -38,6 +39,7 @@ mod csta_side;
 mod xsi_side;
 
 mod checkers;
+mod contact;
 mod delivery;
 mod mapping;
 mod numbers;

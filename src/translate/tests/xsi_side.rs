@@ -232,7 +232,7 @@ fn opt(out: &mut String, name: &str, text: Option<&str>) {
 #[derive(Clone, Debug)]
 pub(super) struct Data {
     pub(super) ty: &'static str,
-    inner: String,
+    pub(super) inner: String,
 }
 
 /// A single-call event (`eventData/call`).
