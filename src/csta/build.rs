@@ -13,6 +13,13 @@
 //!   the tests check against the schema's enumerations; free-text values
 //!   (ids, `error_code`'s value) are the caller's responsibility.
 
+mod contact;
+
+pub use contact::{
+    agent_state_value, get_agent_state_response, route_end, route_register_response, route_request,
+    RouteRequestInfo,
+};
+
 use super::edition::APPL_SESSION_NS;
 use super::parse::{ConnectionId, SnapshotItem};
 use super::xml::XmlWriter;
@@ -100,6 +107,14 @@ pub mod operation {
     pub const INVALID_FORWARDING_TYPE: &str = "invalidForwardingType";
     /// SetForwarding on without a destination.
     pub const INVALID_FORWARDING_DESTINATION: &str = "invalidForwardingDestination";
+    /// RouteSelect or RouteEnd of a routeing dialogue the session does not have.
+    pub const INVALID_ROUTEING_CROSS_REF_ID: &str = "invalidRouteingCrossRefID";
+    /// RouteRegisterCancel of a registration the session does not have.
+    pub const INVALID_ROUTE_REGISTRATION_CROSS_REF_ID: &str = "invalidRouteRegistrationCrossRefID";
+    /// PlayMessage of a message other than 0–4.
+    pub const INVALID_MSG_ID: &str = "invalidMsgID";
+    /// A request for an agent on a device that is not one.
+    pub const INVALID_AGENT_IDENTIFIER: &str = "invalidAgentIdentifier";
 }
 
 /// `StateIncompatibilityErrors` values the server uses.
@@ -245,10 +260,13 @@ pub enum Ack {
     GenerateDigits,
     SetDoNotDisturb,
     SetForwarding,
+    SetAgentState,
+    RouteRegisterCancel,
+    PlayMessage,
 }
 
 impl Ack {
-    pub const ALL: [Ack; 11] = [
+    pub const ALL: [Ack; 14] = [
         Ack::AnswerCall,
         Ack::HoldCall,
         Ack::RetrieveCall,
@@ -260,6 +278,9 @@ impl Ack {
         Ack::GenerateDigits,
         Ack::SetDoNotDisturb,
         Ack::SetForwarding,
+        Ack::SetAgentState,
+        Ack::RouteRegisterCancel,
+        Ack::PlayMessage,
     ];
 
     /// The response's root element, e.g. `"HoldCallResponse"`.
@@ -276,6 +297,9 @@ impl Ack {
             Ack::GenerateDigits => "GenerateDigitsResponse",
             Ack::SetDoNotDisturb => "SetDoNotDisturbResponse",
             Ack::SetForwarding => "SetForwardingResponse",
+            Ack::SetAgentState => "SetAgentStateResponse",
+            Ack::RouteRegisterCancel => "RouteRegisterCancelResponse",
+            Ack::PlayMessage => "PlayMessageResponse",
         }
     }
 }

@@ -2,6 +2,9 @@
 
 use sxd_document::dom::Element;
 
+use super::contact::{
+    get_agent_state_response, play_message, route_end, route_request, route_select, set_agent_state,
+};
 use super::handlers::{
     deflect_call, error_code, event, monitor_start, reset_session_timer, reset_timer_pos_response,
     set_forwarding, snapshot_device_response, start_application_session,
@@ -156,6 +159,35 @@ const HANDLERS: &[(&str, Handler)] = &[
         })
     }),
     ("SetForwarding", set_forwarding),
+    ("SetAgentState", set_agent_state),
+    ("SetAgentStateResponse", |_| {
+        Ok(Message::SetAgentStateResponse)
+    }),
+    ("GetAgentState", |m| {
+        let device = m.required_text("device")?;
+        Ok(Message::GetAgentState { device })
+    }),
+    ("GetAgentStateResponse", get_agent_state_response),
+    ("RouteRegister", |m| {
+        let device = m.optional_text("routeingDevice");
+        Ok(Message::RouteRegister { device })
+    }),
+    ("RouteRegisterResponse", |m| {
+        let register_id = m.required_text("routeRegisterReqID")?;
+        Ok(Message::RouteRegisterResponse { register_id })
+    }),
+    ("RouteRegisterCancel", |m| {
+        let register_id = m.required_text("routeRegisterReqID")?;
+        Ok(Message::RouteRegisterCancel { register_id })
+    }),
+    ("RouteRegisterCancelResponse", |_| {
+        Ok(Message::RouteRegisterCancelResponse)
+    }),
+    ("RouteRequest", route_request),
+    ("RouteSelect", route_select),
+    ("RouteEnd", route_end),
+    ("PlayMessage", play_message),
+    ("PlayMessageResponse", |_| Ok(Message::PlayMessageResponse)),
     ("CSTAErrorCode", error_code),
 ];
 

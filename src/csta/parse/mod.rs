@@ -26,7 +26,8 @@
 //!
 //! Layout: this file holds the message types and [`parse`]; `encoding`
 //! decodes the bytes, `shape` is the pre-scan, `node` reads elements,
-//! `dispatch` maps each root to its reader in `handlers`.
+//! `dispatch` maps each root to its reader in `handlers` (and `contact`
+//! for the agent, routeing and treatment messages).
 
 use std::fmt;
 
@@ -34,12 +35,14 @@ use sxd_document::parser;
 
 use super::edition::Edition;
 
+mod contact;
 mod dispatch;
 mod encoding;
 mod handlers;
 mod node;
 mod shape;
 
+pub use contact::REQUESTED_AGENT_STATES;
 pub use shape::{MAX_ATTRIBUTES, MAX_DEPTH};
 
 use dispatch::dispatch;
@@ -320,6 +323,60 @@ pub enum Message {
         activate: bool,
         forward_dn: Option<String>,
     },
+    // contact centre: agents, routeing, treatments
+    SetAgentState {
+        device: String,
+        /// One of [`REQUESTED_AGENT_STATES`].
+        requested_state: String,
+        agent_id: Option<String>,
+        group: Option<String>,
+    },
+    SetAgentStateResponse,
+    GetAgentState {
+        device: String,
+    },
+    /// `loggedOnState` of the (last) entry and every `agentState` listed.
+    GetAgentStateResponse {
+        logged_on: Option<bool>,
+        states: Vec<String>,
+    },
+    /// `routeingDevice`: absent registers for every routeing device.
+    RouteRegister {
+        device: Option<String>,
+    },
+    RouteRegisterResponse {
+        register_id: String,
+    },
+    RouteRegisterCancel {
+        register_id: String,
+    },
+    RouteRegisterCancelResponse,
+    /// The server asks the client for a route.
+    RouteRequest {
+        cross_ref: String,
+        register_id: Option<String>,
+        current_route: Option<String>,
+        calling_device: Option<String>,
+        routed_call: ConnectionId,
+    },
+    RouteSelect {
+        cross_ref: String,
+        register_id: Option<String>,
+        route_selected: String,
+    },
+    /// Either side ends a routeing dialogue; `error` is the `errorValue`
+    /// (category element and its text) when it failed.
+    RouteEnd {
+        cross_ref: String,
+        register_id: Option<String>,
+        error: Option<(String, String)>,
+    },
+    PlayMessage {
+        /// `messageToBePlayed`: 0–4 select a route point treatment.
+        message: String,
+        connection: ConnectionId,
+    },
+    PlayMessageResponse,
     // what the server sends
     /// Any root whose local name ends in `Event`.
     Event(EventInfo),
@@ -353,6 +410,11 @@ impl Message {
                 | Message::SnapshotDeviceResponse { .. }
                 | Message::MakeCallResponse { .. }
                 | Message::ConsultationCallResponse { .. }
+                | Message::SetAgentStateResponse
+                | Message::GetAgentStateResponse { .. }
+                | Message::RouteRegisterResponse { .. }
+                | Message::RouteRegisterCancelResponse
+                | Message::PlayMessageResponse
                 | Message::Event(_)
                 | Message::ErrorCode { .. }
         )

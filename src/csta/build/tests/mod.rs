@@ -25,7 +25,7 @@ const CATEGORIES: [ErrorCategory; 7] = [
     ErrorCategory::Unspecified,
 ];
 
-const OPERATION_VALUES: [&str; 13] = [
+const OPERATION_VALUES: [&str; 17] = [
     operation::GENERIC,
     operation::SERVICE_NOT_SUPPORTED,
     operation::INVALID_MONITOR_CROSS_REF_ID,
@@ -39,6 +39,10 @@ const OPERATION_VALUES: [&str; 13] = [
     operation::INVALID_CALLING_DEVICE_ID,
     operation::INVALID_FORWARDING_TYPE,
     operation::INVALID_FORWARDING_DESTINATION,
+    operation::INVALID_ROUTEING_CROSS_REF_ID,
+    operation::INVALID_ROUTE_REGISTRATION_CROSS_REF_ID,
+    operation::INVALID_MSG_ID,
+    operation::INVALID_AGENT_IDENTIFIER,
 ];
 
 const SESSION_ERRORS: [&str; 4] = [
@@ -147,8 +151,15 @@ fn csta_cases(ns: &str, value: &str) -> Vec<(String, Message)> {
         ),
     ];
     for ack in Ack::ALL {
-        cases.push((ack_response(ns, ack), Message::Other));
+        let parsed = match ack {
+            Ack::SetAgentState => Message::SetAgentStateResponse,
+            Ack::RouteRegisterCancel => Message::RouteRegisterCancelResponse,
+            Ack::PlayMessage => Message::PlayMessageResponse,
+            _ => Message::Other,
+        };
+        cases.push((ack_response(ns, ack), parsed));
     }
+    cases.extend(contact_cases(ns, value));
     for category in CATEGORIES
         .into_iter()
         .filter(|c| *c != ErrorCategory::Unspecified)
@@ -175,6 +186,94 @@ fn csta_cases(ns: &str, value: &str) -> Vec<(String, Message)> {
         ));
     }
     cases
+}
+
+/// The contact-centre builders and the messages they parse back to.
+fn contact_cases(ns: &str, value: &str) -> Vec<(String, Message)> {
+    let request = RouteRequestInfo {
+        cross_ref: value,
+        register_id: "r1",
+        route_point: "6000",
+        calling: Some("2001"),
+        call_id: "9:1",
+    };
+    let anonymous = RouteRequestInfo {
+        calling: None,
+        ..request.clone()
+    };
+    vec![
+        (
+            route_register_response(ns, value),
+            Message::RouteRegisterResponse {
+                register_id: s(value),
+            },
+        ),
+        (
+            route_request(ns, &request),
+            Message::RouteRequest {
+                cross_ref: s(value),
+                register_id: Some(s("r1")),
+                current_route: Some(s("6000")),
+                calling_device: Some(s("2001")),
+                routed_call: conn(Some("9:1"), Some("6000")),
+            },
+        ),
+        (
+            route_request(ns, &anonymous),
+            Message::RouteRequest {
+                cross_ref: s(value),
+                register_id: Some(s("r1")),
+                current_route: Some(s("6000")),
+                calling_device: None,
+                routed_call: conn(Some("9:1"), Some("6000")),
+            },
+        ),
+        (
+            route_end(ns, value, "r1", None),
+            Message::RouteEnd {
+                cross_ref: s(value),
+                register_id: Some(s("r1")),
+                error: None,
+            },
+        ),
+        (
+            route_end(
+                ns,
+                "7",
+                value,
+                Some((
+                    ErrorCategory::StateIncompatibility,
+                    state_incompatibility::INVALID_OBJECT_STATE,
+                )),
+            ),
+            Message::RouteEnd {
+                cross_ref: s("7"),
+                register_id: Some(s(value)),
+                error: Some((s("stateIncompatibility"), s("invalidObjectState"))),
+            },
+        ),
+        (
+            get_agent_state_response(ns, value, Some("agentReady")),
+            Message::GetAgentStateResponse {
+                logged_on: Some(true),
+                states: vec![s("agentReady")],
+            },
+        ),
+        (
+            get_agent_state_response(ns, "2002", Some("agentNull")),
+            Message::GetAgentStateResponse {
+                logged_on: Some(false),
+                states: vec![s("agentNull")],
+            },
+        ),
+        (
+            get_agent_state_response(ns, "2002", None),
+            Message::GetAgentStateResponse {
+                logged_on: Some(false),
+                states: vec![],
+            },
+        ),
+    ]
 }
 
 /// Every ECMA-354 builder and the message it must parse back to.

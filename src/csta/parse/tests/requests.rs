@@ -602,3 +602,124 @@ fn requests_with_values() {
         assert_eq!(got, Ok(want), "{root}: {body}");
     }
 }
+
+#[test]
+fn contact_centre_requests() {
+    use Message as M;
+    let ok: Vec<(&str, &str, Message)> = vec![
+        (
+            "SetAgentState",
+            "<device>2002</device><requestedAgentState>ready</requestedAgentState>\
+             <agentID>a7</agentID><group>5000</group>",
+            M::SetAgentState {
+                device: s("2002"),
+                requested_state: s("ready"),
+                agent_id: Some(s("a7")),
+                group: Some(s("5000")),
+            },
+        ),
+        (
+            "GetAgentState",
+            "<device>2002</device>",
+            M::GetAgentState { device: s("2002") },
+        ),
+        (
+            "RouteRegister",
+            "<routeingDevice>6000</routeingDevice>",
+            M::RouteRegister {
+                device: Some(s("6000")),
+            },
+        ),
+        ("RouteRegister", "", M::RouteRegister { device: None }),
+        (
+            "RouteRegisterCancel",
+            "<routeRegisterReqID>r1</routeRegisterReqID>",
+            M::RouteRegisterCancel {
+                register_id: s("r1"),
+            },
+        ),
+        (
+            "RouteSelect",
+            "<crossRefIdentifier>x1</crossRefIdentifier><routeRegisterReqID>r1</routeRegisterReqID>\
+             <routeSelected>2002</routeSelected><routeUsedReq>false</routeUsedReq>",
+            M::RouteSelect {
+                cross_ref: s("x1"),
+                register_id: Some(s("r1")),
+                route_selected: s("2002"),
+            },
+        ),
+        (
+            "RouteEnd",
+            "<crossRefIdentifier>x1</crossRefIdentifier>",
+            M::RouteEnd {
+                cross_ref: s("x1"),
+                register_id: None,
+                error: None,
+            },
+        ),
+        (
+            "RouteEnd",
+            "<crossRefIdentifier>x1</crossRefIdentifier><routeRegisterReqID>r1</routeRegisterReqID>\
+             <errorValue><operation>generic</operation></errorValue>",
+            M::RouteEnd {
+                cross_ref: s("x1"),
+                register_id: Some(s("r1")),
+                error: Some((s("operation"), s("generic"))),
+            },
+        ),
+        (
+            "PlayMessage",
+            "<messageToBePlayed>1</messageToBePlayed>\
+             <overConnection><callID>9:1</callID><deviceID>6000</deviceID></overConnection>\
+             <duration>5000</duration>",
+            M::PlayMessage {
+                message: s("1"),
+                connection: conn(Some("9:1"), Some("6000")),
+            },
+        ),
+    ];
+    for (root, body, want) in ok {
+        assert_eq!(message(&doc(root, body)), Ok(want), "{root}: {body}");
+    }
+    let bad: &[(&str, &str, ParseError)] = &[
+        (
+            "SetAgentState",
+            "<device>2002</device><requestedAgentState>busy</requestedAgentState>",
+            invalid("SetAgentState", "requestedAgentState", "busy"),
+        ),
+        (
+            "SetAgentState",
+            "<requestedAgentState>ready</requestedAgentState>",
+            missing("SetAgentState", "device"),
+        ),
+        ("GetAgentState", "", missing("GetAgentState", "device")),
+        (
+            "RouteRegisterCancel",
+            "",
+            missing("RouteRegisterCancel", "routeRegisterReqID"),
+        ),
+        (
+            "RouteSelect",
+            "<crossRefIdentifier>x1</crossRefIdentifier>",
+            missing("RouteSelect", "routeSelected"),
+        ),
+        (
+            "RouteSelect",
+            "<crossRefIdentifier>x1</crossRefIdentifier><routeSelected/>",
+            invalid("RouteSelect", "routeSelected", ""),
+        ),
+        ("RouteEnd", "", missing("RouteEnd", "crossRefIdentifier")),
+        (
+            "PlayMessage",
+            "<messageToBePlayed>1</messageToBePlayed>",
+            missing("PlayMessage", "overConnection"),
+        ),
+    ];
+    for (root, body, want) in bad {
+        assert_eq!(
+            message(&doc(root, body)),
+            Err(want.clone()),
+            "{root}: {body}"
+        );
+    }
+}
