@@ -113,8 +113,6 @@ pub mod operation {
     pub const INVALID_ROUTE_REGISTRATION_CROSS_REF_ID: &str = "invalidRouteRegistrationCrossRefID";
     /// PlayMessage of a message other than 0–4.
     pub const INVALID_MSG_ID: &str = "invalidMsgID";
-    /// A request for an agent on a device that is not one.
-    pub const INVALID_AGENT_IDENTIFIER: &str = "invalidAgentIdentifier";
 }
 
 /// `StateIncompatibilityErrors` values the server uses.

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Sender, TrySendError};
 
-use super::devices::user_for;
+use super::devices::{user_for, Devices};
 use super::sessions::Session;
 use super::{Ctx, State};
 use crate::csta::build::{self, system_resource, ErrorCategory};
@@ -27,9 +27,11 @@ use crate::csta::frame::InvokeId;
 use crate::csta::parse::Message;
 use crate::event::{ActionResult, ClientId};
 use crate::translate::control::{
-    dialled_device, failure_error, plan, request_name, response, Plan, Scope,
+    dialled_device, failure_error, plan, request_name, response, Plan, Reply, Scope,
 };
+use crate::xsi::actions::Returned;
 use crate::xsi::executor::ActionJob;
+use crate::xsi::packages::DeviceKind;
 
 /// Requests on one user that may wait behind the one running; more are
 /// answered `resourceBusy`.
@@ -69,6 +71,7 @@ struct Pending {
 struct SessionScope<'a> {
     session: &'a Session,
     default_domain: Option<&'a str>,
+    devices: &'a Devices,
 }
 
 impl Scope for SessionScope<'_> {
@@ -87,6 +90,10 @@ impl Scope for SessionScope<'_> {
         all.sort();
         all
     }
+
+    fn kind(&self, user: &str) -> DeviceKind {
+        self.devices.kind(user).unwrap_or_default()
+    }
 }
 
 impl State {
@@ -104,6 +111,7 @@ impl State {
         let scope = SessionScope {
             session,
             default_domain: ctx.cfg.default_domain.as_deref(),
+            devices: &self.devices,
         };
         let Some(planned) = plan(&message, &scope, &self.translator.model) else {
             return;
@@ -121,6 +129,15 @@ impl State {
                 self.respond(ctx, id, invoke_id, &xml);
                 return;
             }
+        };
+        self.start_plan(ctx, id, invoke_id, plan);
+    }
+
+    /// Queues the Xsi work of a request of session `id`; it is answered when
+    /// the job's result comes back.
+    pub(super) fn start_plan(&mut self, ctx: &Ctx, id: ClientId, invoke_id: InvokeId, plan: Plan) {
+        let Some(peer) = self.sessions.get(id).map(|s| s.peer) else {
+            return;
         };
         log::info!(
             "{id} ({peer}): {} on {} ({} Xsi request(s))",
@@ -226,8 +243,8 @@ impl State {
         let (client, plan) = (pending.client, &pending.plan);
         let gone = self.sessions.get(client).is_none();
         match result.outcome {
-            Ok(started) => {
-                if let (Some(info), Some(dialled)) = (&started, &plan.dialled) {
+            Ok(returned) => {
+                if let (Returned::CallStarted(info), Some(dialled)) = (&returned, &plan.dialled) {
                     // Known before its first event, for the requests and
                     // events that follow; only while someone monitors it.
                     if self.devices.get(&plan.user).is_some() {
@@ -245,9 +262,8 @@ impl State {
                     plan.device,
                     if gone { " (session closed)" } else { "" }
                 );
-                if !gone {
-                    let ns = self.ns(ctx, client);
-                    let xml = response(ns, plan, started.as_ref());
+                let ns = self.ns(ctx, client);
+                if let Some(xml) = response(ns, plan, &returned).filter(|_| !gone) {
                     self.respond(ctx, client, pending.invoke_id, &xml);
                 }
             }
@@ -295,9 +311,20 @@ impl State {
         self.answer(ctx, pending, category, value);
     }
 
+    /// The failure of a request: a CSTAErrorCode, or for RouteSelect a
+    /// RouteEnd with the error; nothing for the client's RouteEnd.
     fn answer(&mut self, ctx: &Ctx, pending: &Pending, category: ErrorCategory, value: &str) {
         if self.sessions.get(pending.client).is_none() {
             return;
+        }
+        match &pending.plan.reply {
+            Reply::Routed { cross_ref } => {
+                let cross_ref = cross_ref.clone();
+                self.route_failed(ctx, pending.client, &cross_ref, category, value);
+                return;
+            }
+            Reply::Silent => return,
+            _ => {}
         }
         let ns = self.ns(ctx, pending.client);
         let xml = build::error_code(ns, category, value);

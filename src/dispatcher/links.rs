@@ -11,6 +11,7 @@ use crate::csta::frame::InvokeId;
 use crate::event::{ClientId, LinkEvent, LinkId};
 use crate::status::XspStatus;
 use crate::translate::watch::ChannelNews;
+use crate::translate::CstaEvent;
 use crate::xsi::parse::{EventData, XsiEvent};
 
 use super::{Ctx, State};
@@ -222,12 +223,22 @@ impl State {
         if let EventData::Subscription { .. } | EventData::QueueSnapshot { .. } = ev.data {
             self.snapshot_ready(ctx, &user);
         }
+        self.send_events(ctx, &user, &outs);
+        if let EventData::Queue { kind, event } = &ev.data {
+            if kind.is_route_point() {
+                self.route_point_event(ctx, &user, *kind, event);
+            }
+        }
+    }
+
+    /// Sends `outs` to every session monitoring `user`.
+    fn send_events(&mut self, ctx: &Ctx, user: &str, outs: &[CstaEvent]) {
         if outs.is_empty() {
             return;
         }
         // Render every monitor's frames first (shared borrows only), then
         // queue them: no per-event copies of device strings or filters.
-        let Some(device) = self.devices.get(&user) else {
+        let Some(device) = self.devices.get(user) else {
             return;
         };
         let mut frames: Vec<(ClientId, String)> = Vec::new();
@@ -240,7 +251,7 @@ impl State {
                 continue;
             };
             let ns = self.ns(ctx, *client);
-            for out in &outs {
+            for out in outs {
                 if !monitor.filter.suppresses(out.filter_flag()) {
                     frames.push((*client, out.to_xml(ns, xref, &monitor.device)));
                 }

@@ -17,6 +17,7 @@
 mod control;
 mod devices;
 mod links;
+mod routing;
 mod sessions;
 mod snapshot;
 
@@ -74,6 +75,7 @@ pub struct State {
     pub events_out: u64,
     snapshots: Vec<snapshot::PendingSnapshot>,
     control: control::CallControl,
+    routing: routing::Routing,
 }
 
 pub struct Dispatcher {
@@ -140,6 +142,7 @@ impl State {
             events_out: 0,
             snapshots: Vec::new(),
             control: control::CallControl::default(),
+            routing: routing::Routing::default(),
         }
     }
 

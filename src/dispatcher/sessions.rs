@@ -323,6 +323,24 @@ impl State {
             }
             Message::MonitorStop { cross_ref } => self.monitor_stop(ctx, id, invoke_id, &cross_ref),
             Message::SnapshotDevice { device } => self.snapshot_device(ctx, id, invoke_id, &device),
+            Message::RouteRegister { device } => {
+                self.route_register(ctx, id, invoke_id, device.as_deref())
+            }
+            Message::RouteRegisterCancel { register_id } => {
+                self.route_register_cancel(ctx, id, invoke_id, &register_id)
+            }
+            Message::RouteSelect {
+                cross_ref,
+                route_selected,
+                ..
+            } => self.route_select(ctx, id, invoke_id, &cross_ref, &route_selected),
+            Message::RouteEnd { cross_ref, .. } => {
+                self.client_route_end(ctx, id, invoke_id, &cross_ref)
+            }
+            Message::PlayMessage {
+                message,
+                connection,
+            } => self.play_message(ctx, id, invoke_id, &message, &connection),
             message if is_call_control(&message) => self.call_control(ctx, id, invoke_id, message),
             // Acknowledgements of our own SystemStatus / MonitorStop.
             Message::SystemStatusResponse | Message::MonitorStopResponse => {}
@@ -402,6 +420,7 @@ impl State {
     }
 
     fn forget_session(&mut self, ctx: &Ctx, id: ClientId) {
+        self.routing.forget_session(id);
         if let Some(session) = self.sessions.remove(id) {
             for (xref, monitor) in session.monitors {
                 self.release_monitor(ctx, id, &xref, &monitor.user);

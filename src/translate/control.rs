@@ -1,5 +1,6 @@
-//! CSTA call-control requests → Xsi-Actions (SPEC §3.1), and their
-//! outcome → the CSTA answer.
+//! CSTA call-control requests → Xsi-Actions (SPEC §3.1, and the agent
+//! requests of §6 through [`super::contact`]), and their outcome → the
+//! CSTA answer.
 //!
 //! [`plan`] checks a request against the session (a session may only
 //! control devices it monitors) and the call model (a CSTA connection, its
@@ -9,11 +10,13 @@
 //! BroadWorks said into the CSTA answer. Nothing here does I/O.
 
 use crate::csta::build::{
-    self, operation, state_incompatibility, system_resource, Ack, ErrorCategory,
+    self, agent_state_value, operation, state_incompatibility, system_resource, Ack, ErrorCategory,
 };
 use crate::csta::parse::{ConnectionId, Message};
-use crate::xsi::actions::{self, ActionFailure, CallStartInfo, XsiRequest};
+use crate::xsi::actions::{self, ActionFailure, Returned, XsiRequest};
+use crate::xsi::packages::DeviceKind;
 
+use super::contact;
 use super::map::number_of;
 use super::model::CallModel;
 use super::out::Dev;
@@ -24,6 +27,10 @@ pub trait Scope {
     fn user_of(&self, device: &str) -> Option<String>;
     /// `(user, device)` of every device this session monitors.
     fn monitored(&self) -> Vec<(String, String)>;
+    /// The kind of a monitored user (`devices` in the configuration).
+    fn kind(&self, _user: &str) -> DeviceKind {
+        DeviceKind::User
+    }
 }
 
 /// A request answered with an error at once, without any Xsi request.
@@ -52,6 +59,15 @@ pub enum Reply {
     Conference {
         call_id: String,
     },
+    /// `GetAgentStateResponse` from the agent state BroadWorks returned.
+    AgentState,
+    /// RouteSelect: nothing on success; a failure ends the routeing
+    /// dialogue with a RouteEnd carrying the error.
+    Routed {
+        cross_ref: String,
+    },
+    /// Nothing to answer (the client's RouteEnd).
+    Silent,
 }
 
 /// The Xsi work of one CSTA request.
@@ -216,6 +232,8 @@ pub fn request_name(message: &Message) -> Option<&'static str> {
         Message::GenerateDigits { .. } => "GenerateDigits",
         Message::SetDoNotDisturb { .. } => "SetDoNotDisturb",
         Message::SetForwarding { .. } => "SetForwarding",
+        Message::SetAgentState { .. } => "SetAgentState",
+        Message::GetAgentState { .. } => "GetAgentState",
         _ => return None,
     })
 }
@@ -418,6 +436,12 @@ fn plan_request(
             let step = actions::call_forwarding_always(&user, *activate, forward_dn.as_deref());
             Ok(device_plan(request, user, device, step, Ack::SetForwarding))
         }
+        Message::SetAgentState {
+            device,
+            requested_state,
+            ..
+        } => contact::set_agent_state(device, requested_state, scope),
+        Message::GetAgentState { device } => contact::get_agent_state(device, scope),
         _ => Err(refuse(
             ErrorCategory::Operation,
             operation::SERVICE_NOT_SUPPORTED,
@@ -512,8 +536,13 @@ pub fn dialled_device(dialled: &str) -> Dev {
     number_of(dialled).map_or(Dev::NotKnown, Dev::Remote)
 }
 
-/// The positive CSTA answer to a plan that succeeded.
-pub fn response(ns: &str, plan: &Plan, started: Option<&CallStartInfo>) -> String {
+/// The positive CSTA answer to a plan that succeeded; `None` for the
+/// requests answered by nothing (RouteSelect, RouteEnd).
+pub fn response(ns: &str, plan: &Plan, returned: &Returned) -> Option<String> {
+    let started = match returned {
+        Returned::CallStarted(info) => Some(info),
+        _ => None,
+    };
     let new_connection = || ConnectionId {
         call_id: started.map(|s| s.external_tracking_id.clone()),
         device_id: Some(plan.device.clone()),
@@ -522,7 +551,7 @@ pub fn response(ns: &str, plan: &Plan, started: Option<&CallStartInfo>) -> Strin
         call_id: Some(call_id.to_owned()),
         device_id: None,
     };
-    match &plan.reply {
+    Some(match &plan.reply {
         Reply::Ack(ack) => build::ack_response(ns, *ack),
         Reply::MakeCall => build::make_call_response(ns, &new_connection()),
         Reply::Consultation => build::consultation_call_response(ns, &new_connection()),
@@ -537,7 +566,15 @@ pub fn response(ns: &str, plan: &Plan, started: Option<&CallStartInfo>) -> Strin
                 device_id: Some(plan.device.clone()),
             },
         ),
-    }
+        Reply::AgentState => {
+            let state = match returned {
+                Returned::AgentState(state) => state.as_deref().and_then(agent_state_value),
+                _ => None,
+            };
+            build::get_agent_state_response(ns, &plan.device, state)
+        }
+        Reply::Routed { .. } | Reply::Silent => return None,
+    })
 }
 
 /// The CSTA error for a failed job (SPEC §3.1): a 404 on a call means the

@@ -14,9 +14,11 @@
 //! translated by [`acd`], which keeps the calls in each monitored queue.
 //!
 //! In the other direction, [`control`] turns CSTA call-control requests into
-//! Xsi-Actions, resolving CSTA connections through the call model.
+//! Xsi-Actions, resolving CSTA connections through the call model, and
+//! [`contact`] the agent and route point requests.
 
 pub mod acd;
+pub mod contact;
 pub mod control;
 pub mod dedup;
 pub mod late;

@@ -15,10 +15,11 @@
 //! - bodies are complete documents in the BroadSoft namespace, values
 //!   escaped.
 //!
-//! Adding a command (the contact-centre ones: `services/CallCenter`, the
-//! route point paths `/com.broadsoft.xsi-actions/v2.0/routepoint/<id>/…`)
-//! is a builder here and a line in `translate::control`; an answer that
-//! carries data is read here, in the worker thread, as [`CallStartInfo`] is.
+//! The contact-centre commands are here too: the agent's ACD state
+//! (`U/services/CallCenter`, PUT and GET) and the route point calls
+//! (`/com.broadsoft.xsi-actions/v2.0/routepoint/<routePointUserId>/calls/…`:
+//! blind transfer, fail, treatments). An answer that carries data is read
+//! here, in the worker thread ([`Returned`]).
 
 use std::fmt;
 use std::fmt::Write as _;
@@ -27,6 +28,7 @@ use super::body::{document, encode_segment, escape, percent_encode, XSI_NAMESPAC
 use super::parse::{parse_doc, XsiDoc};
 
 const USER_BASE: &str = "/com.broadsoft.xsi-actions/v2.0/user";
+const ROUTE_POINT_BASE: &str = "/com.broadsoft.xsi-actions/v2.0/routepoint";
 
 /// Bytes kept as they are in path segments and query values.
 const KEEP: &[u8] = b"@:";
@@ -78,6 +80,12 @@ impl XsiRequest {
     /// True for `POST …/calls/new`, whose answer carries `CallStartInfo`.
     pub fn starts_call(&self) -> bool {
         self.method == Method::Post && self.path.ends_with("/calls/new")
+    }
+
+    /// True for `GET U/services/CallCenter`, whose answer is the agent's
+    /// `CallCenter` settings.
+    pub fn reads_agent_state(&self) -> bool {
+        self.method == Method::Get && self.path.ends_with("/services/CallCenter")
     }
 }
 
@@ -243,6 +251,103 @@ pub fn call_forwarding_always(user: &str, on: bool, number: Option<&str>) -> Xsi
     service(user, "CallForwardingAlways", body)
 }
 
+/// Set the agent's ACD state: `PUT U/services/CallCenter` with
+/// `<agentACDState>` (`Sign-In`, `Available`, `Unavailable`, `Wrap-Up`,
+/// `Sign-Out`).
+pub fn set_agent_state(user: &str, acd_state: &str) -> XsiRequest {
+    let body = document("CallCenter", &[("agentACDState", acd_state)]);
+    service(user, "CallCenter", body)
+}
+
+/// Read the agent's ACD state: `GET U/services/CallCenter`.
+pub fn get_agent_state(user: &str) -> XsiRequest {
+    XsiRequest {
+        method: Method::Get,
+        path: user_path(user, "/services/CallCenter"),
+        query: String::new(),
+        body: None,
+        on_call: false,
+    }
+}
+
+fn route_point_call(route_point: &str, call_id: &str, verb: &str) -> String {
+    format!(
+        "{ROUTE_POINT_BASE}/{}/calls/{}/{verb}",
+        segment(route_point),
+        segment(call_id)
+    )
+}
+
+/// Route a call waiting at a route point:
+/// `PUT R/calls/<callId>/BlindTransfer?address=<address>`.
+pub fn route_point_transfer(route_point: &str, call_id: &str, address: &str) -> XsiRequest {
+    on_call(
+        Method::Put,
+        route_point_call(route_point, call_id, "BlindTransfer"),
+        query(&[("address", address)]),
+    )
+}
+
+/// Fail a call waiting at a route point: `PUT R/calls/<callId>/Fail`.
+pub fn route_point_fail(route_point: &str, call_id: &str) -> XsiRequest {
+    on_call(
+        Method::Put,
+        route_point_call(route_point, call_id, "Fail"),
+        String::new(),
+    )
+}
+
+/// The treatments a route point plays, by CSTA PlayMessage message id
+/// (genesys-connector.md §5.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Treatment {
+    Busy,
+    MusicOnHold,
+    Ringback,
+    Silence,
+    Treatment,
+}
+
+impl Treatment {
+    /// Message 0–4.
+    pub fn from_message(message: &str) -> Option<Treatment> {
+        Some(match message.trim() {
+            "0" => Treatment::Busy,
+            "1" => Treatment::MusicOnHold,
+            "2" => Treatment::Ringback,
+            "3" => Treatment::Silence,
+            "4" => Treatment::Treatment,
+            _ => return None,
+        })
+    }
+
+    /// The command: `PlayBusy`, `PlayMusicOnHold`, …
+    pub fn verb(self) -> &'static str {
+        match self {
+            Treatment::Busy => "PlayBusy",
+            Treatment::MusicOnHold => "PlayMusicOnHold",
+            Treatment::Ringback => "PlayRingback",
+            Treatment::Silence => "PlaySilence",
+            Treatment::Treatment => "PlayTreatment",
+        }
+    }
+}
+
+/// Play a treatment to a call waiting at a route point:
+/// `PUT R/calls/<callId>/Play…` with an empty `RoutePointPlay…` body (every
+/// parameter left to the route point's defaults; a CSTA PlayMessage names
+/// no audio).
+pub fn route_point_play(route_point: &str, call_id: &str, treatment: Treatment) -> XsiRequest {
+    let root = format!("RoutePoint{}", treatment.verb());
+    XsiRequest {
+        method: Method::Put,
+        path: route_point_call(route_point, call_id, treatment.verb()),
+        query: String::new(),
+        body: Some(document(&root, &[])),
+        on_call: true,
+    }
+}
+
 /// The answer of `calls/new`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallStartInfo {
@@ -300,6 +405,28 @@ pub fn parse_call_start_info(body: &[u8]) -> Result<CallStartInfo, String> {
         Ok(other) => Err(format!("expected CallStartInfo, got {other:?}")),
         Err(e) => Err(format!("unreadable CallStartInfo: {e}")),
     }
+}
+
+/// Reads the agent's `agentACDState` from a `CallCenter` answer.
+pub fn parse_agent_state(body: &[u8]) -> Result<Option<String>, String> {
+    match parse_doc(body) {
+        Ok(XsiDoc::CallCenter { agent_acd_state }) => Ok(agent_acd_state),
+        Ok(other) => Err(format!("expected CallCenter, got {other:?}")),
+        Err(e) => Err(format!("unreadable CallCenter: {e}")),
+    }
+}
+
+/// What BroadWorks' answer to a job returned.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Returned {
+    /// Nothing to read (most commands).
+    #[default]
+    Nothing,
+    /// The `CallStartInfo` of a `calls/new`.
+    CallStarted(CallStartInfo),
+    /// The agent's ACD state from `GET U/services/CallCenter` (`None` when
+    /// the answer did not say).
+    AgentState(Option<String>),
 }
 
 /// What one XSP's answer means for a request.
@@ -361,9 +488,8 @@ impl fmt::Display for ActionFailure {
     }
 }
 
-/// The result of a job: the `CallStartInfo` of its `calls/new` step, if
-/// it had one.
-pub type ActionOutcome = Result<Option<CallStartInfo>, ActionFailure>;
+/// The result of a job: what its reading step returned, if it had one.
+pub type ActionOutcome = Result<Returned, ActionFailure>;
 
 #[cfg(test)]
 mod tests;

@@ -28,8 +28,8 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::event::{ActionResult, Event};
 use crate::thread::{self, Handle};
 use crate::xsi::actions::{
-    classify, parse_call_start_info, ActionFailure, ActionOutcome, Answer, CallStartInfo, Method,
-    XsiRequest,
+    classify, parse_agent_state, parse_call_start_info, ActionFailure, ActionOutcome, Answer,
+    Method, Returned, XsiRequest,
 };
 use crate::xsi::settings::XsiSettings;
 use crate::xsi::subscriber::LinkFlags;
@@ -117,12 +117,14 @@ impl Worker {
         let all_deletes = job.steps.iter().all(|s| s.method == Method::Delete);
         let mut gone = None;
         let mut done_any = false;
-        let mut started = None;
+        let mut returned = Returned::Nothing;
         for step in &job.steps {
             match self.send(step) {
-                Ok(info) => {
+                Ok(data) => {
                     done_any = true;
-                    started = info.or(started);
+                    if data != Returned::Nothing {
+                        returned = data;
+                    }
                 }
                 Err(failure @ ActionFailure::Rejected { status: 404, .. }) if all_deletes => {
                     log::debug!("{step}: the leg is gone already");
@@ -133,12 +135,12 @@ impl Worker {
         }
         match gone {
             Some(failure) if !done_any => Err(failure),
-            _ => Ok(started),
+            _ => Ok(returned),
         }
     }
 
     /// Sends one request to the first XSP that can serve it.
-    fn send(&self, request: &XsiRequest) -> Result<Option<CallStartInfo>, ActionFailure> {
+    fn send(&self, request: &XsiRequest) -> Result<Returned, ActionFailure> {
         let shown = request.to_string();
         let mut last = "no XSP configured".to_owned();
         let order = self
@@ -182,22 +184,21 @@ impl Worker {
         })
     }
 
-    /// A 2xx: the `CallStartInfo` of a `calls/new`, nothing otherwise. The
-    /// request was carried out, so an unreadable answer is not retried.
-    fn accepted(
-        &self,
-        request: &XsiRequest,
-        body: &[u8],
-    ) -> Result<Option<CallStartInfo>, ActionFailure> {
-        if !request.starts_call() {
-            return Ok(None);
-        }
-        parse_call_start_info(body)
-            .map(Some)
-            .map_err(|detail| ActionFailure::Unavailable {
-                request: request.to_string(),
-                detail,
-            })
+    /// A 2xx: the `CallStartInfo` of a `calls/new`, the agent state of a
+    /// `GET …/services/CallCenter`, nothing otherwise. The request was
+    /// carried out, so an unreadable answer is not retried.
+    fn accepted(&self, request: &XsiRequest, body: &[u8]) -> Result<Returned, ActionFailure> {
+        let read = if request.starts_call() {
+            parse_call_start_info(body).map(Returned::CallStarted)
+        } else if request.reads_agent_state() {
+            parse_agent_state(body).map(Returned::AgentState)
+        } else {
+            return Ok(Returned::Nothing);
+        };
+        read.map_err(|detail| ActionFailure::Unavailable {
+            request: request.to_string(),
+            detail,
+        })
     }
 
     fn attempt(&self, server: usize, request: &XsiRequest) -> Attempt {

@@ -4,20 +4,20 @@
 
 use super::*;
 use crate::event::ActionResult;
-use crate::xsi::actions::{ActionFailure, ActionOutcome, CallStartInfo};
+use crate::xsi::actions::{ActionFailure, ActionOutcome, CallStartInfo, Returned};
 
 const U1: &str = "/com.broadsoft.xsi-actions/v2.0/user/2001@example.net";
 
 impl Harness {
     /// The call-control jobs queued since the last call: (id, steps).
-    fn actions(&mut self) -> Vec<(u64, Vec<String>)> {
+    pub(super) fn actions(&mut self) -> Vec<(u64, Vec<String>)> {
         self.actions
             .try_iter()
             .map(|job| (job.id, job.steps.iter().map(ToString::to_string).collect()))
             .collect()
     }
 
-    fn result(&mut self, id: u64, outcome: ActionOutcome) {
+    pub(super) fn result(&mut self, id: u64, outcome: ActionOutcome) {
         self.send(Event::Action(ActionResult { id, outcome }));
     }
 
@@ -46,7 +46,7 @@ impl Harness {
 }
 
 fn ok() -> ActionOutcome {
-    Ok(None)
+    Ok(Returned::Nothing)
 }
 
 #[test]
@@ -104,7 +104,7 @@ fn a_new_call_is_known_before_its_first_event() {
         call_id: "callhalf-42:0".into(),
         external_tracking_id: "42:1".into(),
     };
-    h.result(jobs[0].0, Ok(Some(started)));
+    h.result(jobs[0].0, Ok(Returned::CallStarted(started)));
     assert_eq!(h.frames(1), ["#0020 MakeCallResponse"]);
     // No event yet, but the call model already knows the connection.
     h.hold(21, "42:1", "2001");

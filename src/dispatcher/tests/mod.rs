@@ -10,7 +10,8 @@
 //! MonitorStart waiting for its subscriptions, the packages of each device
 //! kind), `links` (all links down and
 //! back), `sessions` (slow session cut off, a session closing with monitors
-//! and pending requests), `control` (call-control requests and their jobs).
+//! and pending requests), `control` (call-control requests and their jobs),
+//! `contact` (route points, agents and call centres).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -35,6 +36,7 @@ use crate::xsi::known::KnownSubscriptions;
 use crate::xsi::parse::{parse_doc, XsiDoc};
 use crate::xsi::subscriber::{Job, LinkFlags};
 
+mod contact;
 mod control;
 mod links;
 mod sessions;
@@ -219,6 +221,27 @@ impl Harness {
     /// BroadWorks sends `CallReceivedEvent` for call `call` to `device`'s
     /// subscription, over link 0.
     pub(super) fn call_received(&mut self, subscription_id: &str, device: &str, call: u32) {
+        let data = format!(
+            "<xsi:call>\
+             <xsi:callId>callhalf-{call}</xsi:callId><xsi:extTrackingId>{call}:1</xsi:extTrackingId>\
+             <xsi:personality>Terminator</xsi:personality><xsi:state>Alerting</xsi:state>\
+             <xsi:remoteParty><xsi:address>tel:2999</xsi:address><xsi:callType>Group</xsi:callType></xsi:remoteParty>\
+             <xsi:allowAnswer/><xsi:startTime>1700000000000</xsi:startTime>\
+             </xsi:call>"
+        );
+        self.xsi_event(subscription_id, device, "CallReceivedEvent", &data);
+    }
+
+    /// BroadWorks sends an event of type `data_type` with content `data`
+    /// (prefix `xsi:`) to `device`'s subscription `subscription_id`, over
+    /// link 0, numbered in sequence.
+    pub(super) fn xsi_event(
+        &mut self,
+        subscription_id: &str,
+        device: &str,
+        data_type: &str,
+        data: &str,
+    ) {
         let seq = self.sequence.entry(subscription_id.to_owned()).or_insert(0);
         *seq += 1;
         self.events += 1;
@@ -231,12 +254,7 @@ impl Harness {
              <xsi:userId>cti@{DOMAIN}</xsi:userId><xsi:externalApplicationId>bwcsta</xsi:externalApplicationId>\
              <xsi:subscriptionId>{subscription_id}</xsi:subscriptionId><xsi:channelId>channel-0</xsi:channelId>\
              <xsi:targetId>{user}</xsi:targetId>\
-             <xsi:eventData xsi1:type=\"xsi:CallReceivedEvent\"><xsi:call>\
-             <xsi:callId>callhalf-{call}</xsi:callId><xsi:extTrackingId>{call}:1</xsi:extTrackingId>\
-             <xsi:personality>Terminator</xsi:personality><xsi:state>Alerting</xsi:state>\
-             <xsi:remoteParty><xsi:address>tel:2999</xsi:address><xsi:callType>Group</xsi:callType></xsi:remoteParty>\
-             <xsi:allowAnswer/><xsi:startTime>1700000000000</xsi:startTime>\
-             </xsi:call></xsi:eventData></xsi:Event>",
+             <xsi:eventData xsi1:type=\"xsi:{data_type}\">{data}</xsi:eventData></xsi:Event>",
             events = self.events,
             user = user(device),
         );
@@ -322,6 +340,40 @@ fn summary(invoke: InvokeId, xml: &str) -> String {
             format!("RequestSystemStatusResponse {status}")
         }
         Message::ErrorCode { category, value } => format!("CSTAErrorCode {category}/{value}"),
+        Message::RouteRegisterResponse { register_id } => {
+            format!("RouteRegisterResponse {register_id}")
+        }
+        Message::RouteRequest {
+            cross_ref,
+            register_id,
+            routed_call,
+            calling_device,
+            ..
+        } => format!(
+            "RouteRequest {cross_ref} {} call={} from={}",
+            register_id.as_deref().unwrap_or("-"),
+            routed_call.call_id.as_deref().unwrap_or("-"),
+            calling_device.as_deref().unwrap_or("-")
+        ),
+        Message::RouteEnd {
+            cross_ref, error, ..
+        } => match error {
+            Some((category, value)) => format!("RouteEnd {cross_ref} {category}/{value}"),
+            None => format!("RouteEnd {cross_ref}"),
+        },
+        Message::GetAgentStateResponse { logged_on, states } => format!(
+            "GetAgentStateResponse {} {}",
+            logged_on.map_or("-", |on| if on { "on" } else { "off" }),
+            states.join(",")
+        ),
+        Message::SnapshotDeviceResponse { items } => format!(
+            "SnapshotDeviceResponse {}",
+            items
+                .iter()
+                .map(|i| format!("{}/{}/{}", i.call_id, i.device_id, i.local_call_state))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
         Message::Event(e) => format!(
             "{} xref={} call={}",
             e.name,

@@ -5,6 +5,8 @@ use super::*;
 use crate::csta::edition::Edition;
 use crate::csta::parse::parse;
 use crate::translate::model::Party;
+use crate::xsi::actions::CallStartInfo;
+use crate::xsi::packages::DeviceKind;
 use crate::xsi::parse::CallState;
 
 /// A session monitoring 2001 and 2002 (users `<dn>@d`).
@@ -460,19 +462,20 @@ fn answers_are_the_schema_responses() {
         reply: Reply::MakeCall,
         dialled: Some("2002".into()),
     };
-    let started = CallStartInfo {
+    let started = Returned::CallStarted(CallStartInfo {
         call_id: "callhalf-9:0".into(),
         external_tracking_id: "9:1".into(),
-    };
+    });
+    let nothing = Returned::Nothing;
     let with = |reply: Reply| Plan {
         reply,
         ..base.clone()
     };
     let new_conn = c("9:1", "2001");
-    let cases: Vec<(Plan, Option<&CallStartInfo>, &str, Option<Message>)> = vec![
+    let cases: Vec<(Plan, &Returned, &str, Option<Message>)> = vec![
         (
             with(Reply::MakeCall),
-            Some(&started),
+            &started,
             "MakeCallResponse",
             Some(Message::MakeCallResponse {
                 calling_device: new_conn.clone(),
@@ -480,7 +483,7 @@ fn answers_are_the_schema_responses() {
         ),
         (
             with(Reply::Consultation),
-            Some(&started),
+            &started,
             "ConsultationCallResponse",
             Some(Message::ConsultationCallResponse {
                 initiated_call: new_conn,
@@ -488,7 +491,7 @@ fn answers_are_the_schema_responses() {
         ),
         (
             with(Reply::Ack(Ack::HoldCall)),
-            None,
+            &nothing,
             "HoldCallResponse",
             None,
         ),
@@ -496,7 +499,7 @@ fn answers_are_the_schema_responses() {
             with(Reply::Transfer {
                 call_id: "1:1".into(),
             }),
-            None,
+            &nothing,
             "TransferCallResponse",
             None,
         ),
@@ -504,7 +507,7 @@ fn answers_are_the_schema_responses() {
             with(Reply::SingleStepTransfer {
                 call_id: "1:1".into(),
             }),
-            None,
+            &nothing,
             "SingleStepTransferCallResponse",
             None,
         ),
@@ -512,13 +515,13 @@ fn answers_are_the_schema_responses() {
             with(Reply::Conference {
                 call_id: "1:1".into(),
             }),
-            None,
+            &nothing,
             "ConferenceCallResponse",
             None,
         ),
     ];
     for (plan, started, root, message) in cases {
-        let xml = response(ns, &plan, started);
+        let xml = response(ns, &plan, started).expect("an answer");
         let got = parse(xml.as_bytes()).unwrap_or_else(|e| panic!("{e}: {xml}"));
         assert_eq!(got.root, root, "{xml}");
         if let Some(message) = message {
@@ -565,5 +568,99 @@ fn failures_map_to_the_spec_errors() {
     ];
     for (failure, want) in cases {
         assert_eq!(failure_error(&failure), want, "{failure:?}");
+    }
+}
+
+/// 2001 is an agent, 2002 a plain user, both monitored.
+struct AgentSession;
+
+impl Scope for AgentSession {
+    fn user_of(&self, device: &str) -> Option<String> {
+        session().user_of(device)
+    }
+
+    fn monitored(&self) -> Vec<(String, String)> {
+        session().monitored()
+    }
+
+    fn kind(&self, user: &str) -> DeviceKind {
+        if user == "2001@d" {
+            DeviceKind::Agent
+        } else {
+            DeviceKind::User
+        }
+    }
+}
+
+#[test]
+fn agent_state_requests() {
+    let set = |device: &str, state: &str| Message::SetAgentState {
+        device: device.into(),
+        requested_state: state.into(),
+        agent_id: None,
+        group: None,
+    };
+    let states = [
+        ("loggedOn", "Sign-In"),
+        ("ready", "Available"),
+        ("notReady", "Unavailable"),
+        ("workingAfterCall", "Wrap-Up"),
+        ("loggedOff", "Sign-Out"),
+    ];
+    for (csta, broadworks) in states {
+        let plan = plan(&set("2001", csta), &AgentSession, &model())
+            .expect("agent request")
+            .expect("planned");
+        assert_eq!(plan.steps, [actions::set_agent_state("2001@d", broadworks)]);
+        assert_eq!(plan.reply, Reply::Ack(Ack::SetAgentState));
+    }
+    let get = plan(
+        &Message::GetAgentState {
+            device: "2001".into(),
+        },
+        &AgentSession,
+        &model(),
+    )
+    .expect("agent request")
+    .expect("planned");
+    assert_eq!(get.steps, [actions::get_agent_state("2001@d")]);
+    // Refused at once: a plain user, a device not monitored, a state that
+    // the parser lets through but BroadWorks has no name for.
+    for (message, value) in [
+        (set("2002", "ready"), operation::INVALID_DEVICE_ID),
+        (set("2003", "ready"), operation::INVALID_DEVICE_ID),
+        (set("2001", "busy"), operation::INVALID_PARAMETER_VALUE),
+        (
+            Message::GetAgentState {
+                device: "2002".into(),
+            },
+            operation::INVALID_DEVICE_ID,
+        ),
+    ] {
+        let refusal = plan(&message, &AgentSession, &model())
+            .expect("agent request")
+            .expect_err("refused");
+        assert_eq!(refusal.value, value, "{message:?}: {}", refusal.reason);
+    }
+    // The answer of GetAgentState carries the CSTA state.
+    let ns = Edition::Ed3.namespace();
+    let cases = [
+        (Some("Wrap-Up"), Some(true), vec!["agentWorkingAfterCall"]),
+        (Some("Sign-In"), Some(true), vec!["agentNotReady"]),
+        (Some("Sign-Out"), Some(false), vec!["agentNull"]),
+        (None, Some(false), vec![]),
+    ];
+    for (state, logged_on, states) in cases {
+        let returned = Returned::AgentState(state.map(str::to_owned));
+        let xml = response(ns, &get, &returned).expect("answered");
+        let got = parse(xml.as_bytes()).expect("parses").message;
+        assert_eq!(
+            got,
+            Message::GetAgentStateResponse {
+                logged_on,
+                states: states.into_iter().map(str::to_owned).collect(),
+            },
+            "{xml}"
+        );
     }
 }

@@ -3,6 +3,7 @@
 use super::*;
 
 const U: &str = "/com.broadsoft.xsi-actions/v2.0/user/2001@example.net";
+const R: &str = "/com.broadsoft.xsi-actions/v2.0/routepoint/6000@example.net";
 const NS: &str = "xmlns=\"http://schema.broadsoft.com/xsi\"";
 const DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
 
@@ -151,6 +152,50 @@ fn every_command_builds_its_request() {
             )),
             false,
         ),
+        (
+            set_agent_state(user, "Wrap-Up"),
+            Method::Put,
+            format!("{U}/services/CallCenter"),
+            "",
+            body(&format!(
+                "<CallCenter {NS}><agentACDState>Wrap-Up</agentACDState></CallCenter>"
+            )),
+            false,
+        ),
+        (
+            get_agent_state(user),
+            Method::Get,
+            format!("{U}/services/CallCenter"),
+            "",
+            None,
+            false,
+        ),
+        (
+            route_point_transfer("6000@example.net", c, "+15552002"),
+            Method::Put,
+            format!("{R}/calls/callhalf-722:0/BlindTransfer"),
+            "address=%2B15552002",
+            None,
+            true,
+        ),
+        (
+            route_point_fail("6000@example.net", c),
+            Method::Put,
+            format!("{R}/calls/callhalf-722:0/Fail"),
+            "",
+            None,
+            true,
+        ),
+        (
+            route_point_play("6000@example.net", c, Treatment::MusicOnHold),
+            Method::Put,
+            format!("{R}/calls/callhalf-722:0/PlayMusicOnHold"),
+            "",
+            body(&format!(
+                "<RoutePointPlayMusicOnHold {NS}></RoutePointPlayMusicOnHold>"
+            )),
+            true,
+        ),
     ];
     for (request, method, path, query, body, on_call) in cases {
         let shown = request.to_string();
@@ -163,6 +208,55 @@ fn every_command_builds_its_request() {
             request.starts_call(),
             path.ends_with("/calls/new"),
             "{shown}"
+        );
+        assert_eq!(
+            request.reads_agent_state(),
+            method == Method::Get,
+            "{shown}"
+        );
+    }
+}
+
+#[test]
+fn treatments_by_message() {
+    let cases = [
+        ("0", Some("PlayBusy")),
+        ("1", Some("PlayMusicOnHold")),
+        ("2", Some("PlayRingback")),
+        (" 3 ", Some("PlaySilence")),
+        ("4", Some("PlayTreatment")),
+        ("5", None),
+        ("", None),
+        ("busy", None),
+    ];
+    for (message, verb) in cases {
+        assert_eq!(
+            Treatment::from_message(message).map(Treatment::verb),
+            verb,
+            "{message:?}"
+        );
+    }
+}
+
+#[test]
+fn agent_state_answers() {
+    type Case<'a> = (&'a [u8], Result<Option<&'a str>, ()>);
+    let cases: Vec<Case> = vec![
+        (
+            b"<CallCenter xmlns=\"http://schema.broadsoft.com/xsi\"><agentACDState>Available</agentACDState></CallCenter>",
+            Ok(Some("Available")),
+        ),
+        (b"<CallCenter/>", Ok(None)),
+        (b"<ErrorInfo><summary>x</summary></ErrorInfo>", Err(())),
+        (b"<CallCenter>", Err(())),
+    ];
+    for (body, want) in cases {
+        let got = parse_agent_state(body).map_err(|_| ());
+        assert_eq!(
+            got,
+            want.map(|s| s.map(str::to_owned)),
+            "{}",
+            String::from_utf8_lossy(body)
         );
     }
 }
