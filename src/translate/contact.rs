@@ -6,7 +6,7 @@
 //! dispatcher's.
 
 use crate::csta::build::{operation, Ack, ErrorCategory};
-use crate::xsi::actions::{self, Treatment};
+use crate::xsi::actions::{self, Play};
 use crate::xsi::packages::DeviceKind;
 
 use super::control::{Plan, Refusal, Reply, Scope};
@@ -117,7 +117,7 @@ pub fn route_end(call: &RoutePointCall) -> Plan {
 
 /// PlayMessage 0–4: the route point treatment; `None` for another message.
 pub fn play_message(call: &RoutePointCall, message: &str) -> Option<Plan> {
-    let treatment = Treatment::from_message(message)?;
+    let treatment = Play::from_message(message)?;
     let step = actions::route_point_play(&call.user, &call.call_id, treatment);
     Some(route_plan(
         "PlayMessage",

@@ -300,7 +300,7 @@ pub fn route_point_fail(route_point: &str, call_id: &str) -> XsiRequest {
 /// The treatments a route point plays, by CSTA PlayMessage message id
 /// (genesys-connector.md §5.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Treatment {
+pub enum Play {
     Busy,
     MusicOnHold,
     Ringback,
@@ -308,15 +308,15 @@ pub enum Treatment {
     Treatment,
 }
 
-impl Treatment {
+impl Play {
     /// Message 0–4.
-    pub fn from_message(message: &str) -> Option<Treatment> {
+    pub fn from_message(message: &str) -> Option<Play> {
         Some(match message.trim() {
-            "0" => Treatment::Busy,
-            "1" => Treatment::MusicOnHold,
-            "2" => Treatment::Ringback,
-            "3" => Treatment::Silence,
-            "4" => Treatment::Treatment,
+            "0" => Play::Busy,
+            "1" => Play::MusicOnHold,
+            "2" => Play::Ringback,
+            "3" => Play::Silence,
+            "4" => Play::Treatment,
             _ => return None,
         })
     }
@@ -324,11 +324,11 @@ impl Treatment {
     /// The command: `PlayBusy`, `PlayMusicOnHold`, …
     pub fn verb(self) -> &'static str {
         match self {
-            Treatment::Busy => "PlayBusy",
-            Treatment::MusicOnHold => "PlayMusicOnHold",
-            Treatment::Ringback => "PlayRingback",
-            Treatment::Silence => "PlaySilence",
-            Treatment::Treatment => "PlayTreatment",
+            Play::Busy => "PlayBusy",
+            Play::MusicOnHold => "PlayMusicOnHold",
+            Play::Ringback => "PlayRingback",
+            Play::Silence => "PlaySilence",
+            Play::Treatment => "PlayTreatment",
         }
     }
 }
@@ -337,7 +337,7 @@ impl Treatment {
 /// `PUT R/calls/<callId>/Play…` with an empty `RoutePointPlay…` body (every
 /// parameter left to the route point's defaults; a CSTA PlayMessage names
 /// no audio).
-pub fn route_point_play(route_point: &str, call_id: &str, treatment: Treatment) -> XsiRequest {
+pub fn route_point_play(route_point: &str, call_id: &str, treatment: Play) -> XsiRequest {
     let root = format!("RoutePoint{}", treatment.verb());
     XsiRequest {
         method: Method::Put,

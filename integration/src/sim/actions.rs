@@ -13,6 +13,7 @@
 //! | `POST /calls/Conference` (callIds in the body) | starts a three-way conference |
 //! | `PUT /calls/<callId>/TransmitDTMF?playdtmf=` | 200, no event |
 //! | `PUT /services/DoNotDisturb`, `PUT /services/CallForwardingAlways` | stores `active` (and the number) |
+//! | `PUT`/`GET /services/CallCenter`, and `…/routepoint/<id>/calls/…` | see `contact::actions` |
 //!
 //! An unknown call id is 404, a command the leg's state does not allow 400, both with an
 //! `ErrorInfo` body. Faults per XSP ([`ActionFault`]): a delay before any command is handled
@@ -24,6 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::calls::{dn_of, half_of, user_id, CallModel, Emit, Leg, LegState};
+use super::contact;
 use super::http::{percent_decode, query_pairs, Request};
 use super::hub::{method_name, Hub};
 use super::server::Reply;
@@ -56,7 +58,7 @@ fn no_call(call_id: &str) -> Reply {
 }
 
 /// The DN an Xsi address names: `tel:+1555`, `sip:2002@host;user=phone`, `2002`.
-fn address_dn(address: &str) -> String {
+pub(crate) fn address_dn(address: &str) -> String {
     let a = address.trim();
     let a = a
         .strip_prefix("tel:")
@@ -140,6 +142,10 @@ fn route(hub: &Hub, req: &Request<'_>) -> Reply {
             .map(|(_, v)| v.clone())
             .filter(|v| !v.is_empty())
     };
+    if let [_actions, _version, "routepoint", rp, rest @ ..] = segs.as_slice() {
+        let rp = dn_of(rp, &hub.cfg.domain);
+        return contact::actions::route_point(hub, rp, req.method, rest, param("address"));
+    }
     let [_actions, _version, "user", user, rest @ ..] = segs.as_slice() else {
         return error_reply(404, "Resource not found", 4_040);
     };
@@ -175,6 +181,9 @@ fn route(hub: &Hub, req: &Request<'_>) -> Reply {
             Some(_) => dtmf(hub, &dn, id),
             None => error_reply(400, "playdtmf is required", 4_002),
         },
+        ("PUT" | "GET", ["services", "CallCenter"]) => {
+            contact::actions::agent_service(hub, &dn, req.method, &req.body_text())
+        }
         ("PUT", ["services", "DoNotDisturb"]) => {
             let body = req.body_text();
             service(hub, &dn, &body, |s, active| s.do_not_disturb = active)

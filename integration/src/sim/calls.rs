@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 
 use super::xml::escape_into;
 
+mod contact;
 mod lookup;
 
 pub(crate) use lookup::half_of;
@@ -179,7 +180,7 @@ fn push_num(out: &mut String, name: &str, n: u64) {
 }
 
 /// Appends `<xsi:remoteParty>` for an internal user with DN `dn`.
-fn render_party(out: &mut String, dn: &str, domain: &str) {
+pub(crate) fn render_party(out: &mut String, dn: &str, domain: &str) {
     out.push_str("<xsi:remoteParty><xsi:name>User ");
     escape_into(out, dn);
     out.push_str("</xsi:name><xsi:address>tel:");

@@ -13,6 +13,15 @@
 //! | `consult_transfer` | `held`, `active`, `by` | |
 //! | `conference` | `a`, `b`, `by` | |
 //! | `as_failover` | `dn` | |
+//! | `contact/call_center` | `dn`, `agents` (comma-separated) | |
+//! | `contact/route_point` | `dn` | |
+//! | `acd/call` | `from`, `cc` | `{"call": N}` |
+//! | `acd/offer` | `call`, `agent` (optional: the first Available agent) | |
+//! | `acd/overflow` | `call`, `to` | |
+//! | `rp/call` | `from`, `rp` | `{"call": N}` |
+//! | `rp/complete` | `call`, `reason` (`Timeout`, `EOF`, `NoMatch`, …) | |
+//! | `agent/state` | `dn`, `state` (`Sign-In`, `Available`, `Unavailable`, `Wrap-Up`, `Sign-Out`) | |
+//! | `agent/join` | `dn`, `cc`, `joined` (1/0) | |
 //! | `delivery` | `mode` = `normal`, `duplicate`, `swap` | |
 //! | `chunking` | `mode` = `one`, `split`, `coalesce` | |
 //! | `fault/close` | `xsp` | `{"closed": n}` |
@@ -151,6 +160,40 @@ impl ControlService {
             }
             "conference" => applied(hub.op_conference(p.call("a")?, p.call("b")?, p.text("by")?)),
             "as_failover" => applied(hub.op_as_failover(p.text("dn")?)),
+            "contact/call_center" => {
+                let agents = p.text("agents").unwrap_or("");
+                let agents: Vec<&str> = agents
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .collect();
+                hub.op_add_call_center(p.text("dn")?, &agents);
+                Ok(json!({ "ok": true }))
+            }
+            "contact/route_point" => {
+                hub.op_add_route_point(p.text("dn")?);
+                Ok(json!({ "ok": true }))
+            }
+            "acd/call" | "rp/call" => {
+                let from = p.text("from")?;
+                let call = if command == "acd/call" {
+                    hub.op_acd_call(from, p.text("cc")?)
+                } else {
+                    hub.op_rp_call(from, p.text("rp")?)
+                };
+                match call {
+                    Some(call) => Ok(json!({ "call": call.0 })),
+                    None => Err(bad("no such call centre or route point")),
+                }
+            }
+            "acd/offer" => applied(hub.op_acd_offer(p.call("call")?, p.text("agent").ok())),
+            "acd/overflow" => applied(hub.op_acd_overflow(p.call("call")?, p.text("to")?)),
+            "rp/complete" => applied(hub.op_complete_treatment(p.call("call")?, p.text("reason")?)),
+            "agent/state" => applied(hub.op_set_agent_state(p.text("dn")?, p.text("state")?)),
+            "agent/join" => {
+                hub.op_agent_join(p.text("dn")?, p.text("cc")?, p.flag("joined")?);
+                Ok(json!({ "ok": true }))
+            }
             "delivery" => {
                 let mode = match p.text("mode")? {
                     "normal" => Delivery::Normal,

@@ -12,7 +12,7 @@
 //!
 //! Module map: `http` (request parsing, response writing), `server` (listener and connection
 //! loops, keep-alive), `tls` (HTTPS XSPs), `xsp` (the Xsi-Events endpoints), `actions`
-//! (the Xsi-Actions endpoints), `stream` (channel
+//! (the Xsi-Actions endpoints), `contact` (call centres, route points, agents), `stream` (channel
 //! stream writers), `state` (the shared BroadWorks; `state/{channels,subscriptions,events}.rs`
 //! split it by concern), `calls`
 //! (the call model), `control` (the JSON control API), `flood` (load producer), `ops`
@@ -36,6 +36,7 @@
 
 mod actions;
 mod calls;
+mod contact;
 mod control;
 mod flood;
 mod http;
@@ -360,6 +361,60 @@ impl Simulator {
     /// CallSubscriptionEvent (no calls, On-Hook) is sent.
     pub fn as_failover(&self, dn: &str) {
         self.hub.op_as_failover(dn);
+    }
+
+    /// Makes `dn` a call centre (a virtual user: only `Call Center Queue` subscriptions) whose
+    /// agents are `agents`.
+    pub fn add_call_center(&self, dn: &str, agents: &[&str]) {
+        self.hub.op_add_call_center(dn, agents);
+    }
+
+    /// Makes `dn` a route point (only `Route Point Queue` subscriptions).
+    pub fn add_route_point(&self, dn: &str) {
+        self.hub.op_add_route_point(dn);
+    }
+
+    /// `from` calls call centre `cc`: CallOriginated to `from`, ACDCallAdded (with its
+    /// position) to `cc`. `None` when `cc` is not a call centre.
+    pub fn acd_call(&self, from: &str, cc: &str) -> Option<CallId> {
+        self.hub.op_acd_call(from, cc)
+    }
+
+    /// Offers queued `call` to `agent` (or to the first Available agent of the call centre):
+    /// ACDCallOfferedToAgent to the call centre, CallReceived to the agent. When the agent
+    /// answers (Xsi `Talk` or [`Simulator::answer`]) the call centre gets
+    /// ACDCallAnsweredByAgent; if the caller hangs up first ([`Simulator::release`]),
+    /// ACDCallAbandoned.
+    pub fn acd_offer(&self, call: CallId, agent: Option<&str>) -> bool {
+        self.hub.op_acd_offer(call, agent)
+    }
+
+    /// Queued `call` overflows to `to`: ACDCallOverflowed (redirect to `to`), `to` rings.
+    pub fn acd_overflow(&self, call: CallId, to: &str) -> bool {
+        self.hub.op_acd_overflow(call, to)
+    }
+
+    /// `from` calls route point `rp`: CallOriginated to `from`, RoutePointCallAdded to `rp`.
+    /// The call waits for Xsi-Actions on the route point (BlindTransfer, Fail, treatments).
+    pub fn rp_call(&self, from: &str, rp: &str) -> Option<CallId> {
+        self.hub.op_rp_call(from, rp)
+    }
+
+    /// The treatment playing to route point `call` ends with `reason` (`Timeout`, `EOF`,
+    /// `NoMatch`, …): RoutePoint…CompletedEvent.
+    pub fn complete_treatment(&self, call: CallId, reason: &str) -> bool {
+        self.hub.op_complete_treatment(call, reason)
+    }
+
+    /// Agent `dn` changes its ACD state at BroadWorks (`Sign-In`, `Available`,
+    /// `Unavailable`, `Wrap-Up`, `Sign-Out`): AgentStateEvent. False for another state.
+    pub fn set_agent_state(&self, dn: &str, state: &str) -> bool {
+        self.hub.op_set_agent_state(dn, state)
+    }
+
+    /// Agent `dn` joins (or leaves) call centre `cc`: ACDAgentJoinUpdateEvent.
+    pub fn agent_join(&self, dn: &str, cc: &str, joined: bool) {
+        self.hub.op_agent_join(dn, cc, joined);
     }
 
     pub fn set_delivery(&self, mode: Delivery) {

@@ -79,6 +79,45 @@ impl Hub {
         self.call_op(|m, _| m.as_failover(dn))
     }
 
+    pub(crate) fn op_add_call_center(&self, dn: &str, agents: &[&str]) {
+        self.log(|| format!("call centre {dn}, agents {}", agents.join(", ")));
+        let agents: Vec<String> = agents.iter().map(|a| a.to_string()).collect();
+        self.state.lock().add_call_center(dn, &agents);
+    }
+
+    pub(crate) fn op_add_route_point(&self, dn: &str) {
+        self.log(|| format!("route point {dn}"));
+        self.state.lock().add_route_point(dn);
+    }
+
+    pub(crate) fn op_acd_call(&self, from: &str, cc: &str) -> Option<CallId> {
+        self.state.lock().acd_call(from, cc).map(CallId)
+    }
+
+    pub(crate) fn op_rp_call(&self, from: &str, rp: &str) -> Option<CallId> {
+        self.state.lock().rp_call(from, rp).map(CallId)
+    }
+
+    pub(crate) fn op_acd_offer(&self, call: CallId, agent: Option<&str>) -> bool {
+        self.state.lock().acd_offer(call.0, agent)
+    }
+
+    pub(crate) fn op_acd_overflow(&self, call: CallId, to: &str) -> bool {
+        self.state.lock().acd_overflow(call.0, to)
+    }
+
+    pub(crate) fn op_complete_treatment(&self, call: CallId, reason: &str) -> bool {
+        self.state.lock().complete_treatment(call.0, reason)
+    }
+
+    pub(crate) fn op_set_agent_state(&self, dn: &str, state: &str) -> bool {
+        self.state.lock().set_agent_state(dn, state)
+    }
+
+    pub(crate) fn op_agent_join(&self, dn: &str, cc: &str, joined: bool) {
+        self.state.lock().agent_join(dn, cc, joined);
+    }
+
     pub(crate) fn op_set_delivery(&self, mode: Delivery) {
         self.log(|| format!("delivery mode {mode:?}"));
         self.state.lock().set_delivery(mode);
@@ -170,13 +209,15 @@ impl Hub {
     }
 
     pub(crate) fn op_stats(&self) -> SimStats {
-        let (channels, subscriptions, counters, unacked) = {
+        let (channels, subscriptions, counters, unacked, agent_states, queued) = {
             let st = self.state.lock();
             (
                 st.channel_infos(),
                 st.subscription_infos(),
                 st.counters.clone(),
                 st.unacked_len(),
+                st.contact.agent_states(&self.cfg.domain),
+                st.contact.queued(),
             )
         };
         SimStats {
@@ -195,6 +236,8 @@ impl Hub {
             requests: self.requests(),
             actions: self.actions(),
             services: self.services.lock().clone(),
+            agent_states,
+            queued,
         }
     }
 }

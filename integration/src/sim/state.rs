@@ -31,6 +31,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crossbeam_channel::{Receiver, Sender};
 
 use super::calls::CallModel;
+use super::contact::{ContactModel, PackageClass};
 use super::ids::IdGen;
 use super::stats::{ChannelInfo, SubscriptionInfo};
 use super::stream::{ChannelShared, EventDoc, Out};
@@ -107,6 +108,8 @@ struct SubRec {
     user_id: String,
     dn: String,
     package: String,
+    /// Which events it gets (by `package`).
+    class: PackageClass,
     set_id: String,
     app_id: String,
     expires: u32,
@@ -205,6 +208,8 @@ pub(crate) struct State {
     stuck: Vec<u128>,
     stamp: u64,
     pub calls: CallModel,
+    /// Call centres, route points and agents.
+    pub(crate) contact: ContactModel,
     pub delivery: Delivery,
     pub counters: Counters,
 }
@@ -243,6 +248,7 @@ impl State {
             stuck: Vec::new(),
             stamp: 0,
             calls: CallModel::new(&cfg.domain),
+            contact: ContactModel::default(),
             delivery: Delivery::Normal,
             counters: Counters::default(),
         }
@@ -252,6 +258,11 @@ impl State {
         if let Some(log) = &self.log {
             log(&line());
         }
+    }
+
+    /// DN `2001` is user `2001@<domain>`.
+    pub(crate) fn domain(&self) -> &str {
+        &self.domain
     }
 
     /// A fresh UUID-like id.

@@ -112,6 +112,10 @@ pub struct SimStats {
     pub actions: Vec<ActionRecord>,
     /// Service settings by user id.
     pub services: BTreeMap<String, UserServices>,
+    /// ACD state (`Available`, …) by agent user id, for agents whose state was set.
+    pub agent_states: BTreeMap<String, String>,
+    /// The call numbers waiting in each call centre's and route point's queue, by DN.
+    pub queued: BTreeMap<String, Vec<u64>>,
 }
 
 impl SimStats {
@@ -208,6 +212,8 @@ impl SimStats {
             "requests": requests,
             "actions": actions,
             "services": services,
+            "agent_states": self.agent_states,
+            "queued": self.queued,
         })
     }
 }
@@ -233,6 +239,8 @@ mod tests {
                 close_reason: None,
             }],
             acks_by_status: BTreeMap::from([(200, 3)]),
+            agent_states: BTreeMap::from([("2002@x".into(), "Available".into())]),
+            queued: BTreeMap::from([("5000".into(), vec![7])]),
             requests: vec![RequestRecord {
                 xsp: 1,
                 method: "PUT",
@@ -252,6 +260,8 @@ mod tests {
             ("/flood_sent", json!(0)),
             ("/keep_alive_closes", json!(0)),
             ("/tls_failures", json!(0)),
+            ("/agent_states/2002@x", json!("Available")),
+            ("/queued/5000/0", json!(7)),
         ] {
             assert_eq!(v.pointer(pointer), Some(&want), "{pointer}");
         }

@@ -18,6 +18,7 @@
 use std::sync::Arc;
 
 use super::actions;
+use super::calls::dn_of;
 use super::http::{basic_auth_ok, percent_decode, HttpError, Request};
 use super::hub::{method_name, Hub};
 use super::server::{Outcome, Reply, Service};
@@ -271,11 +272,13 @@ impl XspService {
             .map(|s| s.into_owned())
             .unwrap_or_default();
         let asked = number(&body, "expires");
-        let (idx, id, expires) = self
-            .hub
-            .state
-            .lock()
-            .subscribe(user, &package, asked, &set_id, &app_id);
+        let mut st = self.hub.state.lock();
+        // BroadWorks validates the package against the target (call centres, route points).
+        if let Err(why) = st.package_allowed(dn_of(user, &self.hub.cfg.domain), &package) {
+            return error_reply(400, &why, 110_004);
+        }
+        let (idx, id, expires) = st.subscribe(user, &package, asked, &set_id, &app_id);
+        drop(st);
         let hub = self.hub.clone();
         Reply::new(200, XML, subscription_doc(&id, expires))
             .then(move || hub.state.lock().initial_event(idx))

@@ -187,7 +187,7 @@ fn every_command_builds_its_request() {
             true,
         ),
         (
-            route_point_play("6000@example.net", c, Treatment::MusicOnHold),
+            route_point_play("6000@example.net", c, Play::MusicOnHold),
             Method::Put,
             format!("{R}/calls/callhalf-722:0/PlayMusicOnHold"),
             "",
@@ -231,7 +231,7 @@ fn treatments_by_message() {
     ];
     for (message, verb) in cases {
         assert_eq!(
-            Treatment::from_message(message).map(Treatment::verb),
+            Play::from_message(message).map(Play::verb),
             verb,
             "{message:?}"
         );

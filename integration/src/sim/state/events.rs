@@ -10,6 +10,7 @@ use super::{
     Close, State, Unacked, EVENT_OPEN, MAX_CHANNEL_QUEUE, MAX_PENDING, MAX_UNACKED, SWAP_HOLD,
 };
 use crate::sim::calls::{Emit, FloodCycle};
+use crate::sim::contact::PackageClass;
 use crate::sim::ids;
 use crate::sim::stream::{EventDoc, Out, DECL};
 use crate::sim::Delivery;
@@ -50,19 +51,33 @@ impl State {
         })
     }
 
-    /// Delivers call events to the active subscriptions of each emit's DN.
+    /// Delivers call events to the active subscriptions of each emit's DN, then lets the
+    /// contact centre see what the operation changed (`State::contact_sync`).
     pub(crate) fn emit(&mut self, emits: Vec<Emit>) {
+        self.deliver_emits(emits);
+        self.contact_sync();
+    }
+
+    /// Delivers call events to the active subscriptions of each emit's DN.
+    pub(crate) fn deliver_emits(&mut self, emits: Vec<Emit>) {
         for e in emits {
             self.emit_data(&e.dn, &e.data);
         }
     }
 
-    /// Delivers one payload to every active subscription of `dn`; returns how many.
+    /// Delivers one payload to every active subscription of `dn` of the payload's package
+    /// (call events to the call packages, queue events to the queue packages, …); returns
+    /// how many.
     pub(crate) fn emit_data(&mut self, dn: &str, data: &str) -> usize {
         let Some(targets) = self.subs_by_dn.get(dn) else {
             return 0;
         };
-        let targets = targets.clone();
+        let class = PackageClass::of_data(data);
+        let targets: Vec<usize> = targets
+            .iter()
+            .copied()
+            .filter(|&idx| self.subs[idx].class == class)
+            .collect();
         for &idx in &targets {
             let doc = self.new_event(idx, data);
             self.deliver(doc);

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use super::{deadline, grant, State, SubRec};
 use crate::sim::calls::dn_of;
+use crate::sim::contact::PackageClass;
 use crate::sim::xml::escape;
 
 impl State {
@@ -38,6 +39,7 @@ impl State {
             user_id: user_id.to_string(),
             dn: dn.clone(),
             package: package.to_string(),
+            class: PackageClass::of_package(package),
             set_id: set_id.to_string(),
             app_id: app_id.to_string(),
             expires,
@@ -60,10 +62,14 @@ impl State {
         (idx, id, expires)
     }
 
-    /// Sends subscription `idx` a `CallSubscriptionEvent` with the target's current calls.
+    /// Sends subscription `idx` the snapshot of its package: a `CallSubscriptionEvent` with
+    /// the target's current calls, or a queue's or an agent's (see `contact`).
     pub(crate) fn snapshot_event(&mut self, idx: usize) {
         if self.subs.get(idx).is_some_and(|s| s.active) {
-            let data = self.calls.snapshot(&self.subs[idx].dn);
+            let sub = &self.subs[idx];
+            let data = self
+                .contact_snapshot(sub.class, &sub.dn)
+                .unwrap_or_else(|| self.calls.snapshot(&sub.dn));
             let doc = self.new_event(idx, &data);
             self.deliver(doc);
         }
