@@ -323,6 +323,39 @@ pub fn describe(r: &Received) -> String {
                 r.invoke_id
             )
         }
+        Message::RouteRegisterResponse { register_id } => {
+            format!("RouteRegisterResponse id={register_id} (#{})", r.invoke_id)
+        }
+        Message::RouteRequest {
+            cross_ref,
+            current_route,
+            calling_device,
+            routed_call,
+            ..
+        } => format!(
+            "RouteRequest xref={cross_ref} call={} route={} calling={} (server)",
+            routed_call.call_id.as_deref().unwrap_or("-"),
+            current_route.as_deref().unwrap_or("-"),
+            calling_device.as_deref().unwrap_or("-")
+        ),
+        Message::RouteEnd {
+            cross_ref, error, ..
+        } => match error {
+            Some((category, value)) => {
+                format!("RouteEnd xref={cross_ref} error={category}={value} (server)")
+            }
+            None => format!("RouteEnd xref={cross_ref} (server)"),
+        },
+        Message::GetAgentStateResponse { logged_on, states } => format!(
+            "GetAgentStateResponse loggedOn={} state={} (#{})",
+            logged_on.map_or("-".to_owned(), |b| b.to_string()),
+            if states.is_empty() {
+                "-".to_owned()
+            } else {
+                states.join(",")
+            },
+            r.invoke_id
+        ),
         _ => format!("{} (#{})", r.root, r.invoke_id),
     }
 }

@@ -19,6 +19,15 @@
 //! dnd <device> on|off                       SetDoNotDisturb
 //! forward <device> <number>|off             SetForwarding (forwardImmediate)
 //! snapshot <device>                         SnapshotDevice
+//! agentstate <device> <state>               SetAgentState (loggedOn, ready, notReady,
+//!                                           workingAfterCall, loggedOff)
+//! getagent <device>                         GetAgentState
+//! register [<routePoint>]                   RouteRegister (none: every route point)
+//! unregister <routeRegisterReqID>           RouteRegisterCancel
+//! route <crossRefIdentifier> <destination>  RouteSelect
+//! routeend <crossRefIdentifier>             RouteEnd
+//! play <callID> <routePoint> <0-4>          PlayMessage (busy, music on hold, ringback,
+//!                                           silence, treatment)
 //! ```
 
 use bwcsta::csta::xml::XmlWriter;
@@ -31,7 +40,10 @@ transfer <callID> <device> <to> | deflect <callID> <device> <to> |
 consult <callID> <device> <to> | complete <heldCallID> <activeCallID> <device> |
 conference <heldCallID> <activeCallID> <device> | reconnect <activeCallID> <heldCallID> <device> |
 alternate <heldCallID> <activeCallID> <device> | digits <callID> <device> <digits> |
-dnd <device> on|off | forward <device> <number>|off | snapshot <device>";
+dnd <device> on|off | forward <device> <number>|off | snapshot <device> |
+agentstate <device> loggedOn|ready|notReady|workingAfterCall|loggedOff | getagent <device> |
+register [<routePoint>] | unregister <routeRegisterReqID> | route <crossRefIdentifier> <destination> |
+routeend <crossRefIdentifier> | play <callID> <routePoint> 0|1|2|3|4";
 
 fn connection(w: &mut XmlWriter, name: &str, call: &str, device: &str) {
     w.open(name);
@@ -197,6 +209,54 @@ pub fn command_xml(ns: &str, line: &str) -> Result<Option<String>, String> {
             want(1, "<device>")?;
             doc(ns, "SnapshotDevice", |w| w.leaf("snapshotObject", args[0]))
         }
+        "agentstate" => {
+            want(
+                2,
+                "<device> loggedOn|ready|notReady|workingAfterCall|loggedOff",
+            )?;
+            doc(ns, "SetAgentState", |w| {
+                w.leaf("device", args[0]);
+                w.leaf("requestedAgentState", args[1]);
+            })
+        }
+        "getagent" => {
+            want(1, "<device>")?;
+            doc(ns, "GetAgentState", |w| w.leaf("device", args[0]))
+        }
+        "register" => {
+            if args.len() > 1 {
+                return Err(format!("usage: {verb} [<routePoint>]"));
+            }
+            doc(ns, "RouteRegister", |w| {
+                if let Some(device) = args.first() {
+                    w.leaf("routeingDevice", device);
+                }
+            })
+        }
+        "unregister" => {
+            want(1, "<routeRegisterReqID>")?;
+            doc(ns, "RouteRegisterCancel", |w| {
+                w.leaf("routeRegisterReqID", args[0])
+            })
+        }
+        "route" => {
+            want(2, "<crossRefIdentifier> <destination>")?;
+            doc(ns, "RouteSelect", |w| {
+                w.leaf("crossRefIdentifier", args[0]);
+                w.leaf("routeSelected", args[1]);
+            })
+        }
+        "routeend" => {
+            want(1, "<crossRefIdentifier>")?;
+            doc(ns, "RouteEnd", |w| w.leaf("crossRefIdentifier", args[0]))
+        }
+        "play" => {
+            want(3, "<callID> <routePoint> 0|1|2|3|4")?;
+            doc(ns, "PlayMessage", |w| {
+                w.leaf("messageToBePlayed", args[2]);
+                connection(w, "overConnection", args[0], args[1]);
+            })
+        }
         other => return Err(format!("unknown command {other:?}; commands: {HELP}")),
     };
     Ok(Some(xml))
@@ -352,6 +412,55 @@ mod tests {
             (
                 "snapshot 2001",
                 Message::SnapshotDevice { device: s("2001") },
+            ),
+            (
+                "agentstate 2002 ready",
+                Message::SetAgentState {
+                    device: s("2002"),
+                    requested_state: s("ready"),
+                    agent_id: None,
+                    group: None,
+                },
+            ),
+            (
+                "getagent 2002",
+                Message::GetAgentState { device: s("2002") },
+            ),
+            (
+                "register 6000",
+                Message::RouteRegister {
+                    device: Some(s("6000")),
+                },
+            ),
+            ("register", Message::RouteRegister { device: None }),
+            (
+                "unregister rr1",
+                Message::RouteRegisterCancel {
+                    register_id: s("rr1"),
+                },
+            ),
+            (
+                "route 3 2002",
+                Message::RouteSelect {
+                    cross_ref: s("3"),
+                    register_id: None,
+                    route_selected: s("2002"),
+                },
+            ),
+            (
+                "routeend 3",
+                Message::RouteEnd {
+                    cross_ref: s("3"),
+                    register_id: None,
+                    error: None,
+                },
+            ),
+            (
+                "play 9:1 6000 1",
+                Message::PlayMessage {
+                    message: s("1"),
+                    connection: c("9:1", "6000"),
+                },
             ),
         ];
         for (line, want) in cases {

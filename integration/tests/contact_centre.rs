@@ -1,0 +1,445 @@
+//! The contact centre end to end (SPEC §6): the real binary against the simulator playing a
+//! call centre (5000, agents 2002 and 2003), a route point (6000) and agents, with CSTA
+//! clients monitoring them. A queued call offered to an agent and answered, an abandoned and
+//! an overflowed call, agent state both ways, a call routed by RouteSelect, a treatment played
+//! and completed, a client's RouteEnd and a refused route; a session monitoring none of these
+//! devices sees none of their events.
+
+mod common;
+
+use std::time::Duration;
+
+use bwcsta::csta::parse::{EventInfo, Message};
+use bwcsta_integration::client::{CstaClient, Received};
+use bwcsta_integration::commands::command_xml;
+use bwcsta_integration::sim::{ActionRecord, CallId, Simulator};
+use common::*;
+use serde_json::json;
+
+const RP: &str = "/com.broadsoft.xsi-actions/v2.0/routepoint/6000@example.net";
+
+/// The simulator with the contact centre, and bwcsta configured for it.
+fn contact_rig(tag: &str) -> Rig {
+    let sim = sim();
+    sim.add_call_center("5000", &["2002", "2003"]);
+    sim.add_route_point("6000");
+    rig_with(sim, tag, |config| {
+        config["devices"] = json!({
+            "call_centers": ["5000"],
+            "route_points": ["60*"],
+            "agents": ["2002", "2003"]
+        });
+    })
+}
+
+/// A client monitoring `devices`.
+fn clients(rig: &Rig, devices: &[&str]) -> CstaClient {
+    let (mut c, _) = client(rig, devices[0]);
+    for device in &devices[1..] {
+        c.monitor_start(device, T)
+            .expect("io")
+            .unwrap_or_else(|e| panic!("MonitorStart {device}: {e}"));
+    }
+    c
+}
+
+/// Sends the request of command `line`; returns its answer (a response or an error with its
+/// invoke id; the server's own requests may share an invoke id, so they are not answers).
+fn send(c: &mut CstaClient, line: &str) -> Received {
+    let id = send_only(c, line);
+    let r = c
+        .wait_for(T, |r| {
+            r.invoke_id == id && (r.root.ends_with("Response") || r.root == "CSTAErrorCode")
+        })
+        .expect("io");
+    r.unwrap_or_else(|| panic!("{line}: no answer"))
+}
+
+/// Sends the request of command `line` that has no answer when it succeeds.
+fn send_only(c: &mut CstaClient, line: &str) -> bwcsta::csta::frame::InvokeId {
+    let xml = command_xml(c.ns(), line)
+        .unwrap_or_else(|e| panic!("{line}: {e}"))
+        .unwrap_or_else(|| panic!("{line}: no request"));
+    c.request(&xml).expect("send")
+}
+
+fn ok(c: &mut CstaClient, line: &str, root: &str) -> Received {
+    let r = send(c, line);
+    assert_eq!(r.root, root, "{line}: {}", r.xml);
+    r
+}
+
+fn call_of(e: &EventInfo) -> Option<&str> {
+    e.connection
+        .as_ref()
+        .and_then(|(_, c)| c.call_id.as_deref())
+}
+
+/// The next event `name` on CSTA call `call`.
+fn event_on(c: &mut CstaClient, name: &str, call: &str) -> EventInfo {
+    let r = c
+        .wait_for(T, |r| {
+            event(r).is_some_and(|e| e.name == name && call_of(e) == Some(call))
+        })
+        .expect("io");
+    match r.as_ref().and_then(event) {
+        Some(e) => e.clone(),
+        None => {
+            let got: Vec<String> = c.take_queued().iter().map(|r| r.root.clone()).collect();
+            panic!("no {name} on {call}; received {got:?}")
+        }
+    }
+}
+
+/// The next message the server sends of its own with root `root` (RouteRequest, RouteEnd).
+fn server_request(c: &mut CstaClient, root: &str) -> Received {
+    let r = c.wait_for(T, |r| r.root == root).expect("io");
+    r.unwrap_or_else(|| {
+        let got: Vec<String> = c.take_queued().iter().map(|r| r.root.clone()).collect();
+        panic!("no {root}; received {got:?}")
+    })
+}
+
+/// The route point actions the simulator answered since `seen`: (method, path, query,
+/// status).
+fn rp_actions(sim: &Simulator, seen: &mut usize) -> Vec<(String, String, String, u16)> {
+    let all: Vec<ActionRecord> = sim.stats().actions;
+    let new = all[(*seen).min(all.len())..]
+        .iter()
+        .filter(|a| a.path.starts_with(RP))
+        .map(|a| {
+            (
+                a.method.to_string(),
+                a.path.trim_start_matches(RP).to_string(),
+                a.query.clone(),
+                a.status,
+            )
+        })
+        .collect();
+    *seen = all.len();
+    new
+}
+
+fn ext(call: CallId) -> String {
+    format!("{}:1", call.0)
+}
+
+#[test]
+fn a_queued_call_is_offered_to_an_agent_who_answers_and_others_see_nothing() {
+    let rig = contact_rig("cc-queue");
+    let mut acd = clients(&rig, &["5000"]);
+    let mut agent = clients(&rig, &["2002"]);
+    let mut caller = clients(&rig, &["2001"]);
+    let mut bystander = clients(&rig, &["2009"]);
+    // Subscriptions of their packages: one each for 5000 and 2001, two for the agent.
+    let subs = rig
+        .sim
+        .stats()
+        .active_subscriptions()
+        .map(|s| (s.user_id.clone(), s.event.clone()))
+        .collect::<Vec<_>>();
+    for (user, package) in [
+        ("5000@example.net", "Call Center Queue"),
+        ("2002@example.net", "Advanced Call"),
+        ("2002@example.net", "Call Center Agent"),
+        ("2001@example.net", "Advanced Call"),
+    ] {
+        assert!(
+            subs.contains(&(user.to_string(), package.to_string())),
+            "{user} {package}: {subs:?}"
+        );
+    }
+
+    let call = rig
+        .sim
+        .acd_call("2001", "5000")
+        .expect("5000 is a call centre");
+    let id = ext(call);
+    let e = event_on(&mut acd, "QueuedEvent", &id);
+    assert_eq!(device(&e, "queue"), Some("5000"));
+    assert_eq!(device(&e, "callingDevice"), Some("2001"));
+    event_on(&mut caller, "OriginatedEvent", &id);
+
+    assert!(rig.sim.acd_offer(call, Some("2002")));
+    let e = event_on(&mut acd, "DeliveredEvent", &id);
+    assert_eq!(e.cause.as_deref(), Some("distributed"));
+    let e = event_on(&mut agent, "DeliveredEvent", &id);
+    assert_eq!(device(&e, "callingDevice"), Some("2001"));
+
+    // The agent answers with CSTA: the call centre sees it diverted to the agent.
+    ok(
+        &mut agent,
+        &format!("answer {id} 2002"),
+        "AnswerCallResponse",
+    );
+    event_on(&mut agent, "EstablishedEvent", &id);
+    let e = event_on(&mut acd, "DivertedEvent", &id);
+    assert_eq!(device(&e, "newDestination"), Some("2002"));
+    event_on(&mut caller, "EstablishedEvent", &id);
+    assert!(rig
+        .sim
+        .wait_for(T, |s| s.queued.get("5000").is_some_and(Vec::is_empty)));
+
+    // The call centre's snapshot: nothing queued any more.
+    let r = ok(&mut acd, "snapshot 5000", "SnapshotDeviceResponse");
+    assert!(
+        matches!(&r.message, Message::SnapshotDeviceResponse { items } if items.is_empty()),
+        "{}",
+        r.xml
+    );
+
+    // A session that monitors none of these devices got none of their events.
+    let seen = drain_events(&mut bystander, Duration::from_millis(300));
+    assert!(
+        seen.is_empty(),
+        "{:?}",
+        seen.iter().map(|e| &e.name).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn abandoned_and_overflowed_calls_leave_the_queue() {
+    let rig = contact_rig("cc-abandon");
+    let mut acd = clients(&rig, &["5000"]);
+
+    let call = rig.sim.acd_call("2001", "5000").expect("queued");
+    let id = ext(call);
+    event_on(&mut acd, "QueuedEvent", &id);
+    // The caller hangs up while waiting.
+    rig.sim.release(call, "2001");
+    let e = event_on(&mut acd, "ConnectionClearedEvent", &id);
+    assert_eq!(e.cause.as_deref(), Some("callCancelled"));
+    assert_eq!(device(&e, "releasingDevice"), Some("2001"));
+
+    // Another one overflows to 2009 after being offered to 2003.
+    let call = rig.sim.acd_call("2005", "5000").expect("queued");
+    let id = ext(call);
+    event_on(&mut acd, "QueuedEvent", &id);
+    assert!(rig.sim.acd_offer(call, Some("2003")));
+    event_on(&mut acd, "DeliveredEvent", &id);
+    assert!(rig.sim.acd_overflow(call, "2009"));
+    let e = event_on(&mut acd, "DivertedEvent", &id);
+    assert_eq!(e.cause.as_deref(), Some("overflow"));
+    assert_eq!(device(&e, "newDestination"), Some("2009"));
+}
+
+#[test]
+fn agent_state_changes_both_ways() {
+    let rig = contact_rig("cc-agent");
+    let mut agent = clients(&rig, &["2002", "2001"]);
+
+    // BroadWorks → client: the agent signs in and becomes available at the phone.
+    rig.sim.set_agent_state("2002", "Sign-In");
+    rig.sim.set_agent_state("2002", "Available");
+    let names: Vec<String> = (0..2)
+        .map(|_| {
+            let r = agent
+                .wait_for(T, |r| event(r).is_some_and(|e| e.name.starts_with("Agent")))
+                .expect("io")
+                .expect("an agent event");
+            event(&r).map(|e| e.name.clone()).unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(names, ["AgentLoggedOnEvent", "AgentReadyEvent"]);
+    rig.sim.agent_join("2002", "5000", false);
+    let r = agent
+        .wait_for(T, |r| {
+            event(r).is_some_and(|e| e.name == "AgentLoggedOffEvent")
+        })
+        .expect("io")
+        .expect("AgentLoggedOffEvent");
+    assert!(r.xml.contains("<acdGroup>5000</acdGroup>"), "{}", r.xml);
+
+    // Client → BroadWorks: after call work; BroadWorks reports the change back.
+    ok(
+        &mut agent,
+        "agentstate 2002 workingAfterCall",
+        "SetAgentStateResponse",
+    );
+    assert_eq!(
+        rig.sim
+            .stats()
+            .agent_states
+            .get("2002@example.net")
+            .map(String::as_str),
+        Some("Wrap-Up")
+    );
+    agent
+        .wait_for(T, |r| {
+            event(r).is_some_and(|e| e.name == "AgentWorkingAfterCallEvent")
+        })
+        .expect("io")
+        .expect("AgentWorkingAfterCallEvent");
+    let r = ok(&mut agent, "getagent 2002", "GetAgentStateResponse");
+    assert_eq!(
+        r.message,
+        Message::GetAgentStateResponse {
+            logged_on: Some(true),
+            states: vec!["agentWorkingAfterCall".into()],
+        }
+    );
+    // Only for agents: 2001 is monitored but is not one; 2003 is not monitored here.
+    for line in ["agentstate 2001 ready", "getagent 2003"] {
+        let r = send(&mut agent, line);
+        assert_eq!(
+            r.message,
+            Message::ErrorCode {
+                category: "operation".into(),
+                value: "invalidDeviceID".into()
+            },
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn a_call_routed_by_route_select_after_a_treatment() {
+    let rig = contact_rig("cc-route");
+    let mut router = clients(&rig, &["6000"]);
+    let mut agent = clients(&rig, &["2002"]);
+    let mut seen = 0;
+    let r = ok(&mut router, "register 6000", "RouteRegisterResponse");
+    let Message::RouteRegisterResponse { register_id } = r.message else {
+        unreachable!()
+    };
+
+    let call = rig
+        .sim
+        .rp_call("2001", "6000")
+        .expect("6000 is a route point");
+    let id = ext(call);
+    event_on(&mut router, "DeliveredEvent", &id);
+    let r = server_request(&mut router, "RouteRequest");
+    let Message::RouteRequest {
+        cross_ref,
+        register_id: for_registration,
+        current_route,
+        calling_device,
+        routed_call,
+    } = r.message
+    else {
+        unreachable!()
+    };
+    assert_eq!(for_registration.as_deref(), Some(register_id.as_str()));
+    assert_eq!(current_route.as_deref(), Some("6000"));
+    assert_eq!(calling_device.as_deref(), Some("2001"));
+    assert_eq!(routed_call.call_id.as_deref(), Some(id.as_str()));
+
+    // Ringback while the router decides; the treatment ends by timeout.
+    ok(
+        &mut router,
+        &format!("play {id} 6000 2"),
+        "PlayMessageResponse",
+    );
+    let e = event_on(&mut router, "PlayEvent", &id);
+    assert!(e.cause.is_some());
+    assert!(rig.sim.complete_treatment(call, "Timeout"));
+    let e = event_on(&mut router, "StopEvent", &id);
+    assert_eq!(e.cause.as_deref(), Some("timeout"));
+
+    // RouteSelect: the route point transfers the call to the agent, and the dialogue ends.
+    send_only(&mut router, &format!("route {cross_ref} 2002"));
+    let e = event_on(&mut router, "DivertedEvent", &id);
+    assert_eq!(device(&e, "newDestination"), Some("2002"));
+    let r = server_request(&mut router, "RouteEnd");
+    assert_eq!(
+        r.message,
+        Message::RouteEnd {
+            cross_ref: cross_ref.clone(),
+            register_id: Some(register_id),
+            error: None
+        }
+    );
+    let actions: Vec<(String, String, String, u16)> = rp_actions(&rig.sim, &mut seen)
+        .into_iter()
+        .map(|(m, path, q, s)| (m, path.rsplit('/').next().unwrap_or("").to_string(), q, s))
+        .collect();
+    let want = [
+        ("PUT", "PlayRingback", "", 200),
+        ("PUT", "BlindTransfer", "address=2002", 200),
+    ];
+    let want: Vec<(String, String, String, u16)> = want
+        .iter()
+        .map(|(m, v, q, s)| (m.to_string(), v.to_string(), q.to_string(), *s))
+        .collect();
+    assert_eq!(actions, want);
+
+    // The agent's phone rings with the routed call and the agent answers it.
+    event_on(&mut agent, "DeliveredEvent", &id);
+    ok(
+        &mut agent,
+        &format!("answer {id} 2002"),
+        "AnswerCallResponse",
+    );
+    event_on(&mut agent, "EstablishedEvent", &id);
+}
+
+#[test]
+fn a_route_end_from_the_client_and_a_refused_route() {
+    let rig = contact_rig("cc-routeend");
+    let mut router = clients(&rig, &["6000"]);
+    let mut seen = 0;
+    ok(&mut router, "register", "RouteRegisterResponse");
+
+    // The client gives up on the call: it fails at the route point, no RouteEnd comes back.
+    let call = rig.sim.rp_call("2001", "6000").expect("waiting");
+    let id = ext(call);
+    let r = server_request(&mut router, "RouteRequest");
+    let Message::RouteRequest { cross_ref, .. } = r.message else {
+        unreachable!()
+    };
+    send_only(&mut router, &format!("routeend {cross_ref}"));
+    let e = event_on(&mut router, "ConnectionClearedEvent", &id);
+    assert_eq!(e.cause.as_deref(), Some("destNotObtainable"));
+    let actions = rp_actions(&rig.sim, &mut seen);
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert!(
+        actions[0].1.ends_with("/Fail") && actions[0].3 == 200,
+        "{actions:?}"
+    );
+    assert_eq!(rig.sim.stats().queued["6000"], Vec::<u64>::new());
+    let back = router
+        .wait_for(Duration::from_millis(300), |r| r.root == "RouteEnd")
+        .expect("io");
+    assert!(back.is_none(), "the client ended it: {back:?}");
+
+    // BroadWorks refuses a route: RouteEnd with the error, at once.
+    let call = rig.sim.rp_call("2001", "6000").expect("waiting");
+    let r = server_request(&mut router, "RouteRequest");
+    let Message::RouteRequest { cross_ref, .. } = r.message else {
+        unreachable!()
+    };
+    for xsp in 0..2 {
+        rig.sim.fail_actions(xsp, 403, 1);
+    }
+    send_only(&mut router, &format!("route {cross_ref} 2999"));
+    let r = server_request(&mut router, "RouteEnd");
+    match &r.message {
+        Message::RouteEnd {
+            cross_ref: x,
+            error: Some((category, value)),
+            ..
+        } => assert_eq!(
+            (x.as_str(), category.as_str(), value.as_str()),
+            (
+                cross_ref.as_str(),
+                "stateIncompatibility",
+                "invalidObjectState"
+            )
+        ),
+        other => panic!("{other:?}: {}", r.xml),
+    }
+    for xsp in 0..2 {
+        rig.sim.fail_actions(xsp, 403, 0);
+    }
+    // The dialogue is over: a second RouteSelect on it is refused.
+    let r = send(&mut router, &format!("route {cross_ref} 2002"));
+    assert_eq!(
+        r.message,
+        Message::ErrorCode {
+            category: "operation".into(),
+            value: "invalidRouteingCrossRefID".into()
+        }
+    );
+    assert_eq!(rig.sim.stats().queued["6000"], vec![call.0]);
+}
