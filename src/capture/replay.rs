@@ -603,6 +603,13 @@ fn data_name(data: &EventData) -> String {
         EventData::HookStatus { .. } => "HookStatusEvent".into(),
         EventData::Conference { kind, .. } => kind.type_name().to_owned(),
         EventData::SubscriptionTerminated => "SubscriptionTerminatedEvent".into(),
+        EventData::Queue { kind, .. } => kind.type_name().to_owned(),
+        EventData::QueueSnapshot { .. } => "ACD/RoutePointSubscriptionEvent".into(),
+        EventData::AgentState {
+            snapshot: false, ..
+        } => "AgentStateEvent".into(),
+        EventData::AgentState { snapshot: true, .. } => "AgentSubscriptionEvent".into(),
+        EventData::AgentJoin { .. } => "ACDAgentJoinUpdateEvent".into(),
         EventData::Unknown { type_name } => type_name.clone(),
     }
 }
