@@ -331,11 +331,15 @@ fn a_call_routed_by_route_select_after_a_treatment() {
         &format!("play {id} 6000 2"),
         "PlayMessageResponse",
     );
-    let e = event_on(&mut router, "PlayEvent", &id);
-    assert!(e.cause.is_some());
+    let r = router
+        .wait_for(T, |r| r.root == "PlayEvent")
+        .expect("io")
+        .expect("PlayEvent");
+    assert!(r.xml.contains("<message>2</message>"), "{}", r.xml);
     assert!(rig.sim.complete_treatment(call, "Timeout"));
     let e = event_on(&mut router, "StopEvent", &id);
     assert_eq!(e.cause.as_deref(), Some("timeout"));
+    assert_eq!(call_of(&e), Some(id.as_str()));
 
     // RouteSelect: the route point transfers the call to the agent, and the dialogue ends.
     send_only(&mut router, &format!("route {cross_ref} 2002"));

@@ -388,9 +388,9 @@ fn queue_event(
             ];
             vec![ev.state(queue_state, "transfer")]
         }
-        Shape::Play(message) => vec![CstaEvent::new(Kind::Play, here.clone())
-            .leaf("message", message.to_string())
-            .cause("newCall")],
+        Shape::Play(message) => {
+            vec![CstaEvent::new(Kind::Play, here.clone()).leaf("message", message.to_string())]
+        }
         Shape::Stop(message) => vec![CstaEvent::new(Kind::Stop, here.clone())
             .leaf("message", message.to_string())
             .cause(completion_cause(event.completion.as_deref()))],

@@ -131,7 +131,7 @@ fn agent_event(name: &'static str) -> Want {
 }
 
 fn play(message: &'static str) -> Vec<Want> {
-    vec![on("PlayEvent", "connection").has(message).cause("newCall")]
+    vec![on("PlayEvent", "connection").has(message)]
 }
 
 fn stop(message: &'static str, cause: &'static str) -> Vec<Want> {
