@@ -66,9 +66,13 @@ fn check_accepts_good_files() {
 
     // The shipped configuration files are valid too (the example needs its
     // password file, which only exists on a real host: swap it for a temp one).
-    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/conf/demo.json");
-    let o = run(&["--config", demo, "--check"]);
-    assert_eq!(o.status.code(), Some(0), "demo.json: {}", text(&o));
+    for demo in [
+        concat!(env!("CARGO_MANIFEST_DIR"), "/conf/demo.json"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/conf/demo-contact.json"),
+    ] {
+        let o = run(&["--config", demo, "--check"]);
+        assert_eq!(o.status.code(), Some(0), "{demo}: {}", text(&o));
+    }
     let example: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
