@@ -117,6 +117,7 @@ fn check_reports_every_problem_with_its_path_and_exits_2() {
     ]);
     cfg["csta"] = json!({ "allow": ["10.0.0.0/33"], "max_sessions": "16", "listen": "nowhere" });
     cfg["log"] = json!({ "levle": "info" });
+    cfg["devices"] = json!({ "route_points": ["6*0"], "agents": ["2001", "2001"] });
     let f = write(dir.path(), "bad.json", &cfg);
     let o = run(&["--config", &f, "--check"]);
     let out = text(&o);
@@ -127,6 +128,8 @@ fn check_reports_every_problem_with_its_path_and_exits_2() {
         "csta.max_sessions",
         "csta.listen",
         "log.levle",
+        "devices.route_points[0]",
+        "devices.agents[1]",
     ] {
         assert!(out.contains(path), "missing {path} in:\n{out}");
     }
