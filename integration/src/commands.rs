@@ -59,6 +59,15 @@ fn doc(ns: &str, root: &str, body: impl FnOnce(&mut XmlWriter)) -> String {
     w.finish()
 }
 
+/// A request whose children are all leaves, in the order given.
+fn flat(ns: &str, root: &str, children: &[(&str, &str)]) -> String {
+    doc(ns, root, |w| {
+        for (name, value) in children {
+            w.leaf(name, value);
+        }
+    })
+}
+
 /// `MakeCall` from `calling` to `called`.
 pub fn make_call_xml(ns: &str, calling: &str, called: &str) -> String {
     doc(ns, "MakeCall", |w| {
@@ -214,14 +223,12 @@ pub fn command_xml(ns: &str, line: &str) -> Result<Option<String>, String> {
                 2,
                 "<device> loggedOn|ready|notReady|workingAfterCall|loggedOff",
             )?;
-            doc(ns, "SetAgentState", |w| {
-                w.leaf("device", args[0]);
-                w.leaf("requestedAgentState", args[1]);
-            })
+            let children = [("device", args[0]), ("requestedAgentState", args[1])];
+            flat(ns, "SetAgentState", &children)
         }
         "getagent" => {
             want(1, "<device>")?;
-            doc(ns, "GetAgentState", |w| w.leaf("device", args[0]))
+            flat(ns, "GetAgentState", &[("device", args[0])])
         }
         "register" => {
             if args.len() > 1 {
@@ -235,20 +242,20 @@ pub fn command_xml(ns: &str, line: &str) -> Result<Option<String>, String> {
         }
         "unregister" => {
             want(1, "<routeRegisterReqID>")?;
-            doc(ns, "RouteRegisterCancel", |w| {
-                w.leaf("routeRegisterReqID", args[0])
-            })
+            flat(
+                ns,
+                "RouteRegisterCancel",
+                &[("routeRegisterReqID", args[0])],
+            )
         }
         "route" => {
             want(2, "<crossRefIdentifier> <destination>")?;
-            doc(ns, "RouteSelect", |w| {
-                w.leaf("crossRefIdentifier", args[0]);
-                w.leaf("routeSelected", args[1]);
-            })
+            let children = [("crossRefIdentifier", args[0]), ("routeSelected", args[1])];
+            flat(ns, "RouteSelect", &children)
         }
         "routeend" => {
             want(1, "<crossRefIdentifier>")?;
-            doc(ns, "RouteEnd", |w| w.leaf("crossRefIdentifier", args[0]))
+            flat(ns, "RouteEnd", &[("crossRefIdentifier", args[0])])
         }
         "play" => {
             want(3, "<callID> <routePoint> 0|1|2|3|4")?;

@@ -24,17 +24,27 @@ impl Harness {
         self.xsi_event("rp-sub", "6000", data_type, &rp_call(n, ""));
     }
 
-    /// Client 1 monitors route point 6000 (subscription `rp-sub`) and
-    /// registers for it; client 2 only monitors 2001.
-    fn routeing(&mut self) {
+    /// Client 1 monitors queue `device` (its `package` subscription is
+    /// `sub`), client 2 only 2001.
+    fn queue_and_bystander(&mut self, device: &str, package: &str, sub: &str) {
         self.up(0);
         self.connect(1);
         self.connect(2);
-        self.monitor_start(1, 1, "6000");
-        assert_eq!(self.jobs(), ["create 6000@example.net Route Point Queue"]);
-        self.created_package("6000", "Route Point Queue", "rp-sub");
+        self.monitor_start(1, 1, device);
+        assert_eq!(
+            self.jobs(),
+            [format!("create {device}@example.net {package}")]
+        );
+        self.created_package(device, package, sub);
         self.monitor_start(2, 1, "2001");
         self.created("2001", "sub-2001");
+        self.jobs();
+    }
+
+    /// Client 1 monitors route point 6000 (subscription `rp-sub`) and
+    /// registers for it; client 2 only monitors 2001.
+    fn routeing(&mut self) {
+        self.queue_and_bystander("6000", "Route Point Queue", "rp-sub");
         self.request(
             1,
             2,
@@ -287,15 +297,7 @@ fn agent_state_both_ways() {
 #[test]
 fn a_call_centre_queue_and_its_snapshot() {
     let mut h = Harness::new(1);
-    h.up(0);
-    h.connect(1);
-    h.connect(2);
-    h.monitor_start(1, 1, "5000");
-    assert_eq!(h.jobs(), ["create 5000@example.net Call Center Queue"]);
-    h.created_package("5000", "Call Center Queue", "cc-sub");
-    h.monitor_start(2, 1, "2001");
-    h.created("2001", "sub-2001");
-    h.jobs();
+    h.queue_and_bystander("5000", "Call Center Queue", "cc-sub");
     h.frames(1);
     h.frames(2);
     let entry = |n: u32| {
