@@ -604,7 +604,12 @@ fn data_name(data: &EventData) -> String {
         EventData::Conference { kind, .. } => kind.type_name().to_owned(),
         EventData::SubscriptionTerminated => "SubscriptionTerminatedEvent".into(),
         EventData::Queue { kind, .. } => kind.type_name().to_owned(),
-        EventData::QueueSnapshot { .. } => "ACD/RoutePointSubscriptionEvent".into(),
+        EventData::QueueSnapshot {
+            route_point: false, ..
+        } => "ACDSubscriptionEvent".into(),
+        EventData::QueueSnapshot {
+            route_point: true, ..
+        } => "RoutePointSubscriptionEvent".into(),
         EventData::AgentState {
             snapshot: false, ..
         } => "AgentStateEvent".into(),

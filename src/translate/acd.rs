@@ -210,7 +210,13 @@ pub fn device_of_user(user_id: &str) -> String {
 pub fn translate(queues: &mut QueueModel, user: &str, data: &EventData) -> Option<Vec<CstaEvent>> {
     Some(match data {
         EventData::Queue { kind, event } => queue_event(queues, user, *kind, event),
-        EventData::QueueSnapshot { entries } => resync(queues, user, entries),
+        EventData::QueueSnapshot {
+            route_point,
+            entries,
+        } => {
+            let state = if *route_point { "alerting" } else { "queued" };
+            resync(queues, user, entries, state)
+        }
         EventData::AgentState {
             state: Some(state),
             snapshot: false,
@@ -398,10 +404,15 @@ fn queue_event(
 }
 
 /// A queue snapshot: calls the model holds and BroadWorks no longer lists
-/// are cleared (`switchingFunctionTerminated`); listed ones are recorded.
-fn resync(queues: &mut QueueModel, user: &str, entries: &[QueueEntry]) -> Vec<CstaEvent> {
+/// are cleared (`switchingFunctionTerminated`); listed ones are recorded
+/// (in `state`: `queued` in a call centre, `alerting` at a route point).
+fn resync(
+    queues: &mut QueueModel,
+    user: &str,
+    entries: &[QueueEntry],
+    state: &'static str,
+) -> Vec<CstaEvent> {
     let mut out = Vec::new();
-    let state = queues.entries(user).first().map_or("queued", |q| q.state);
     for gone in queues.entries(user) {
         if entries.iter().any(|e| e.call_id == gone.call_id) {
             continue;

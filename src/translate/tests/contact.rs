@@ -401,3 +401,24 @@ fn every_cause_of_the_contact_tables_is_an_ed3_event_cause() {
         assert!(values.contains(&cause), "{cause} is not an ed3 EventCause");
     }
 }
+
+#[test]
+fn a_snapshot_records_the_calls_it_lists_in_the_queue_kind_state() {
+    for (ty, state) in [
+        ("ACDSubscriptionEvent", "queued"),
+        ("RoutePointSubscriptionEvent", "alerting"),
+    ] {
+        let mut h = Harness::new();
+        let entries = format!(
+            "<xsi:queueEntries>{}</xsi:queueEntries>",
+            q("X", "").inner_entry()
+        );
+        assert_eq!(h.feed(&raw(ty, &entries)), Vec::<String>::new(), "{ty}");
+        let items = h.tr.snapshot(USER, LOCAL);
+        let got: Vec<(&str, &str)> = items
+            .iter()
+            .map(|i| (i.call_id.as_str(), i.local_call_state.as_str()))
+            .collect();
+        assert_eq!(got, [("40:1", state)], "{ty}");
+    }
+}

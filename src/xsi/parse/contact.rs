@@ -107,7 +107,9 @@ pub(super) fn parse_contact_data(type_name: &str, data: Element<'_>) -> Option<R
         "ACDSubscriptionEvent"
         | "ACDSubscriptionResyncEvent"
         | "RoutePointSubscriptionEvent"
-        | "RoutePointSubscriptionResyncEvent" => parse_queue_snapshot(data),
+        | "RoutePointSubscriptionResyncEvent" => {
+            parse_queue_snapshot(data, type_name.starts_with("RoutePoint"))
+        }
         "AgentStateEvent" => parse_agent_state(data, false),
         "AgentSubscriptionEvent" => parse_agent_state(data, true),
         "ACDAgentJoinUpdateEvent" => parse_agent_join(data),
@@ -177,7 +179,7 @@ impl EntryFields {
 }
 
 /// `queueEntries/queueEntry*` of a queue snapshot.
-fn parse_queue_snapshot(data: Element<'_>) -> Result<EventData> {
+fn parse_queue_snapshot(data: Element<'_>, route_point: bool) -> Result<EventData> {
     let mut entries = Vec::new();
     for list in child_elements(data).filter(|c| local(*c) == "queueEntries") {
         for item in child_elements(list).filter(|c| local(*c) == "queueEntry") {
@@ -188,7 +190,10 @@ fn parse_queue_snapshot(data: Element<'_>) -> Result<EventData> {
             entries.push(fields.finish()?);
         }
     }
-    Ok(EventData::QueueSnapshot { entries })
+    Ok(EventData::QueueSnapshot {
+        route_point,
+        entries,
+    })
 }
 
 /// `agentStateInfo/state` (`AgentStateEvent`; `AgentSubscriptionEvent`

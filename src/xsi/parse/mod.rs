@@ -148,7 +148,10 @@ pub enum EventData {
     },
     /// `ACDSubscriptionEvent` / `RoutePointSubscriptionEvent` (and their
     /// `…ResyncEvent`): the calls in the queue.
-    QueueSnapshot { entries: Vec<QueueEntry> },
+    QueueSnapshot {
+        route_point: bool,
+        entries: Vec<QueueEntry>,
+    },
     /// `AgentStateEvent` (`snapshot == false`) or `AgentSubscriptionEvent`:
     /// the agent's ACD state (`Sign-In`, `Available`, `Unavailable`,
     /// `Wrap-Up`, `Sign-Out`); a snapshot may lack it.

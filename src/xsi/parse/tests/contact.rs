@@ -158,9 +158,9 @@ fn snapshots_agents_and_answers() {
         ..entry()
     };
     let cases: Vec<(&str, String, Result<EventData>)> = vec![
-        ("ACDSubscriptionEvent", two.clone(), Ok(EventData::QueueSnapshot { entries: vec![entry(), second.clone()] })),
-        ("RoutePointSubscriptionEvent", String::new(), Ok(EventData::QueueSnapshot { entries: vec![] })),
-        ("ACDSubscriptionResyncEvent", two, Ok(EventData::QueueSnapshot { entries: vec![entry(), second] })),
+        ("ACDSubscriptionEvent", two.clone(), Ok(EventData::QueueSnapshot { route_point: false, entries: vec![entry(), second.clone()] })),
+        ("RoutePointSubscriptionEvent", String::new(), Ok(EventData::QueueSnapshot { route_point: true, entries: vec![] })),
+        ("ACDSubscriptionResyncEvent", two, Ok(EventData::QueueSnapshot { route_point: false, entries: vec![entry(), second] })),
         (
             "AgentStateEvent",
             "<agentStateInfo><state>Wrap-Up</state><stateTimestamp><value>1</value></stateTimestamp></agentStateInfo>".into(),
