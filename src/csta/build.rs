@@ -127,6 +127,8 @@ pub mod system_resource {
     pub const RESOURCE_OUT_OF_SERVICE: &str = "resourceOutOfService";
     /// Too many requests waiting already.
     pub const RESOURCE_BUSY: &str = "resourceBusy";
+    /// A session has as many routeing registrations as it may.
+    pub const REGISTRATION_LIMIT_EXCEEDED: &str = "registrationLimitExceeded";
 }
 
 /// ECMA-354 `definedError` values of `StartApplicationSessionNegResponse`.

@@ -302,6 +302,7 @@ impl State {
             self.devices.map.remove(user);
         }
         self.translator.forget_user(user);
+        self.route_point_unmonitored(ctx, user);
         for sub_id in deleted {
             self.delete_subscription(ctx, sub_id);
         }
@@ -453,6 +454,7 @@ impl State {
             .map(|w| (w.client, w.invoke_id))
             .collect();
         self.translator.forget_user(user);
+        self.route_point_unmonitored(ctx, user);
         for (client, xref) in &device.monitors {
             if let Some(s) = self.sessions.get_mut(*client) {
                 s.monitors.remove(xref);

@@ -224,10 +224,15 @@ impl State {
             self.snapshot_ready(ctx, &user);
         }
         self.send_events(ctx, &user, &outs);
-        if let EventData::Queue { kind, event } = &ev.data {
-            if kind.is_route_point() {
+        match &ev.data {
+            EventData::Queue { kind, event } if kind.is_route_point() => {
                 self.route_point_event(ctx, &user, *kind, event);
             }
+            EventData::QueueSnapshot {
+                route_point: true,
+                entries,
+            } => self.route_point_resync(ctx, &user, entries),
+            _ => {}
         }
     }
 

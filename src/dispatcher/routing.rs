@@ -18,14 +18,17 @@ use std::collections::HashMap;
 
 use super::devices::user_for;
 use super::{Ctx, State};
-use crate::csta::build::{self, operation, Ack, ErrorCategory, RouteRequestInfo};
+use crate::csta::build::{self, operation, system_resource, Ack, ErrorCategory, RouteRequestInfo};
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::ConnectionId;
 use crate::event::ClientId;
 use crate::translate::acd::{device_of_user, route_effect, RouteEffect};
 use crate::translate::contact::{self, RoutePointCall};
 use crate::xsi::packages::DeviceKind;
-use crate::xsi::parse::{QueueEvent, QueueEventKind};
+use crate::xsi::parse::{QueueEntry, QueueEvent, QueueEventKind};
+
+/// Routeing registrations one session may hold.
+const MAX_REGISTRATIONS: usize = 64;
 
 #[derive(Default)]
 pub struct Routing {
@@ -71,6 +74,15 @@ impl Routing {
             .map(|(xref, _)| xref.clone())
     }
 
+    /// The dialogues of calls at route point `user`.
+    fn dialogues_at(&self, user: &str) -> Vec<String> {
+        self.dialogues
+            .iter()
+            .filter(|(_, d)| d.call.user == user)
+            .map(|(xref, _)| xref.clone())
+            .collect()
+    }
+
     /// Drops what a closed session had.
     pub fn forget_session(&mut self, id: ClientId) {
         self.registrations.retain(|r| r.client != id);
@@ -113,6 +125,23 @@ impl State {
                 Some((user, device.to_owned()))
             }
         };
+        let held = self.routing.registrations.iter().filter(|r| r.client == id);
+        if held.count() >= MAX_REGISTRATIONS {
+            if let Some(s) = self.sessions.get(id) {
+                log::warn!(
+                    "{id} ({}): RouteRegister refused: {MAX_REGISTRATIONS} registrations already",
+                    s.peer
+                );
+            }
+            let ns = self.ns(ctx, id);
+            let xml = build::error_code(
+                ns,
+                ErrorCategory::SystemResourceAvailability,
+                system_resource::REGISTRATION_LIMIT_EXCEEDED,
+            );
+            self.respond(ctx, id, invoke_id, &xml);
+            return;
+        }
         let r = &mut self.routing;
         r.next_register += 1;
         let register_id = format!("rr{}", r.next_register);
@@ -239,24 +268,50 @@ impl State {
                 self.sessions.send_request(client, &xml);
             }
             RouteEffect::Leaves => {
-                let Some(cross_ref) = self.routing.dialogue_of(user, call_id) else {
-                    return;
-                };
-                let Some(d) = self.routing.dialogues.remove(&cross_ref) else {
-                    return;
-                };
-                log::info!(
-                    "{}: RouteEnd {cross_ref}: call {} left {} ({})",
-                    d.client,
-                    d.csta_call,
-                    d.call.device,
-                    kind.type_name()
-                );
-                let ns = self.ns(ctx, d.client);
-                let xml = build::route_end(ns, &cross_ref, &d.register_id, None);
-                self.sessions.send_request(d.client, &xml);
+                if let Some(cross_ref) = self.routing.dialogue_of(user, call_id) {
+                    self.end_dialogue(ctx, &cross_ref, kind.type_name());
+                }
             }
             RouteEffect::Stays => {}
+        }
+    }
+
+    /// Ends a dialogue with a RouteEnd to its session: the call left.
+    fn end_dialogue(&mut self, ctx: &Ctx, cross_ref: &str, why: &str) {
+        let Some(d) = self.routing.dialogues.remove(cross_ref) else {
+            return;
+        };
+        log::info!(
+            "{}: RouteEnd {cross_ref}: call {} left {} ({why})",
+            d.client,
+            d.csta_call,
+            d.call.device
+        );
+        let ns = self.ns(ctx, d.client);
+        let xml = build::route_end(ns, cross_ref, &d.register_id, None);
+        self.sessions.send_request(d.client, &xml);
+    }
+
+    /// A route point's snapshot: the dialogues of calls it no longer lists
+    /// end (their leaving was missed).
+    pub(super) fn route_point_resync(&mut self, ctx: &Ctx, user: &str, entries: &[QueueEntry]) {
+        for cross_ref in self.routing.dialogues_at(user) {
+            let listed = self
+                .routing
+                .dialogues
+                .get(&cross_ref)
+                .is_some_and(|d| entries.iter().any(|e| e.call_id == d.call.call_id));
+            if !listed {
+                self.end_dialogue(ctx, &cross_ref, "no longer at the route point");
+            }
+        }
+    }
+
+    /// Nobody monitors route point `user` any more: its calls' leaving
+    /// cannot be seen, so their dialogues end now.
+    pub(super) fn route_point_unmonitored(&mut self, ctx: &Ctx, user: &str) {
+        for cross_ref in self.routing.dialogues_at(user) {
+            self.end_dialogue(ctx, &cross_ref, "the route point is no longer monitored");
         }
     }
 

@@ -337,3 +337,35 @@ fn a_call_centre_queue_and_its_snapshot() {
         ]
     );
 }
+
+#[test]
+fn dialogues_end_when_their_call_can_no_longer_be_followed() {
+    let mut h = Harness::new(1);
+    h.routeing();
+    h.rp_event("RoutePointCallAddedEvent", 70);
+    h.rp_event("RoutePointCallAddedEvent", 71);
+    assert_eq!(h.frames(1).len(), 4);
+    assert_eq!(h.st.routing.dialogues(), 2);
+    // A snapshot (after a missed event) lists only call 71: 70's dialogue ends.
+    let entries = format!("<xsi:queueEntries>{}</xsi:queueEntries>", rp_call(71, ""));
+    h.xsi_event("rp-sub", "6000", "RoutePointSubscriptionEvent", &entries);
+    assert_eq!(
+        h.frames(1),
+        ["ConnectionClearedEvent xref=1 call=70:1", "RouteEnd 1"]
+    );
+    // The route point's last monitor stops: nothing of it can be seen any
+    // more, so 71's dialogue ends too.
+    h.monitor_stop(1, 3, "1");
+    assert_eq!(h.frames(1), ["RouteEnd 2", "#0003 MonitorStopResponse"]);
+    assert_eq!(h.st.routing.dialogues(), 0);
+    // A session may hold 64 registrations.
+    for invoke in 0..64 {
+        h.request(2, 10 + invoke, "RouteRegister", "");
+    }
+    assert_eq!(h.frames(2).len(), 64);
+    h.request(2, 99, "RouteRegister", "");
+    assert_eq!(
+        h.frames(2),
+        ["#0099 CSTAErrorCode systemResourceAvailibility/registrationLimitExceeded"]
+    );
+}

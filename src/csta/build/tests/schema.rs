@@ -186,6 +186,7 @@ fn enumerated_values_exist_in_both_editions() {
         for value in [
             system_resource::RESOURCE_OUT_OF_SERVICE,
             system_resource::RESOURCE_BUSY,
+            system_resource::REGISTRATION_LIMIT_EXCEEDED,
         ] {
             assert!(resources.contains(&value), "{file}: {value}");
         }
