@@ -294,3 +294,73 @@ fn action_faults_touch_call_control_only() {
     assert_eq!(statuses, [503, 503, 200, 200]);
     assert_eq!(doc_kind(&ch.expect_doc()), "heartbeat");
 }
+
+/// The contact-centre commands over HTTP: agent state (PUT and GET), route point commands,
+/// and a subscription to a package its target cannot have.
+#[test]
+fn contact_centre_commands_and_package_validation() {
+    let sim = start(|_| {});
+    sim.add_route_point("6000");
+    let url = sim.xsp_urls()[0].clone();
+    let mut c = Client::connect(&url);
+    let body = |package: &str| subscription_body(SET, APP).replace("Advanced Call", package);
+    let refused = c.request(
+        "POST",
+        &format!("{EVENTS}/user/6000@example.net"),
+        &body("Advanced Call"),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let refused = c.request(
+        "POST",
+        &format!("{EVENTS}/user/2001@example.net"),
+        &body("Route Point Queue"),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+
+    let cc = format!("{U2}/services/CallCenter");
+    let state = |s: &str| {
+        format!("<CallCenter xmlns=\"http://schema.broadsoft.com/xsi\"><agentACDState>{s}</agentACDState></CallCenter>")
+    };
+    assert!(c
+        .request("GET", &cc, "")
+        .body
+        .contains("<agentACDState>Sign-Out</agentACDState>"));
+    assert_eq!(c.request("PUT", &cc, &state("Available")).status, 200);
+    assert!(c
+        .request("GET", &cc, "")
+        .body
+        .contains("<agentACDState>Available</agentACDState>"));
+    assert_eq!(c.request("PUT", &cc, &state("Lunch")).status, 400);
+    assert_eq!(c.request("PUT", &cc, "<CallCenter/>").status, 400);
+    assert_eq!(
+        sim.stats()
+            .agent_states
+            .get("2002@example.net")
+            .map(String::as_str),
+        Some("Available")
+    );
+
+    let rp = "/com.broadsoft.xsi-actions/v2.0/routepoint/6000@example.net/calls";
+    let call = sim.rp_call("2001", "6000").expect("waiting");
+    let half = 1000 + call.0 * 2; // caller's leg first, then the route point's
+    let play = c.request(
+        "PUT",
+        &format!("{rp}/callhalf-{half}:0/PlayMusicOnHold"),
+        "",
+    );
+    assert_eq!(play.status, 200, "{}", play.body);
+    assert_eq!(field(&play.body, "playCollectId"), "1");
+    for (path, status) in [
+        (format!("{rp}/callhalf-{half}:0/PlayNothing"), 404),
+        (format!("{rp}/callhalf-9:0/Fail"), 404),
+        (format!("{rp}/callhalf-{half}:0/BlindTransfer"), 400),
+        (
+            format!("{rp}/callhalf-{half}:0/BlindTransfer?address=2002"),
+            200,
+        ),
+        (format!("{rp}/callhalf-{half}:0/Fail"), 404),
+    ] {
+        assert_eq!(c.request("PUT", &path, "").status, status, "{path}");
+    }
+    assert_eq!(sim.stats().queued["6000"], Vec::<u64>::new());
+}
