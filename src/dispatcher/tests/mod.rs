@@ -34,6 +34,7 @@ use crate::xsi::parse::{parse_doc, XsiDoc};
 use crate::xsi::subscriber::{Job, LinkFlags};
 
 mod control;
+mod control_races;
 mod links;
 mod sessions;
 mod subscriptions;
@@ -192,6 +193,23 @@ impl Harness {
     /// BroadWorks sends `CallReceivedEvent` for call `call` to `device`'s
     /// subscription, over link 0.
     pub(super) fn call_received(&mut self, subscription_id: &str, device: &str, call: u32) {
+        let leg = format!("callhalf-{call}");
+        let call = format!("{call}:1");
+        let what = ("CallReceivedEvent", "Terminator", "Alerting");
+        self.call_event(subscription_id, device, what, &leg, &call);
+    }
+
+    /// BroadWorks sends `event` (its type, the personality and the state of
+    /// the leg) for leg `leg` of call `call` to `device`'s subscription,
+    /// over link 0.
+    pub(super) fn call_event(
+        &mut self,
+        subscription_id: &str,
+        device: &str,
+        (event, personality, state): (&str, &str, &str),
+        leg: &str,
+        call: &str,
+    ) {
         let seq = self.sequence.entry(subscription_id.to_owned()).or_insert(0);
         *seq += 1;
         self.events += 1;
@@ -204,9 +222,9 @@ impl Harness {
              <xsi:userId>cti@{DOMAIN}</xsi:userId><xsi:externalApplicationId>bwcsta</xsi:externalApplicationId>\
              <xsi:subscriptionId>{subscription_id}</xsi:subscriptionId><xsi:channelId>channel-0</xsi:channelId>\
              <xsi:targetId>{user}</xsi:targetId>\
-             <xsi:eventData xsi1:type=\"xsi:CallReceivedEvent\"><xsi:call>\
-             <xsi:callId>callhalf-{call}</xsi:callId><xsi:extTrackingId>{call}:1</xsi:extTrackingId>\
-             <xsi:personality>Terminator</xsi:personality><xsi:state>Alerting</xsi:state>\
+             <xsi:eventData xsi1:type=\"xsi:{event}\"><xsi:call>\
+             <xsi:callId>{leg}</xsi:callId><xsi:extTrackingId>{call}</xsi:extTrackingId>\
+             <xsi:personality>{personality}</xsi:personality><xsi:state>{state}</xsi:state>\
              <xsi:remoteParty><xsi:address>tel:2999</xsi:address><xsi:callType>Group</xsi:callType></xsi:remoteParty>\
              <xsi:allowAnswer/><xsi:startTime>1700000000000</xsi:startTime>\
              </xsi:call></xsi:eventData></xsi:Event>",
