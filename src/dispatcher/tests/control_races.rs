@@ -81,3 +81,77 @@ fn a_call_released_before_its_make_call_answer_leaves_no_phantom() {
         .get(&user("2001"), "callhalf-43:0")
         .is_some());
 }
+
+#[test]
+fn a_job_carries_the_deadline_its_workers_keep() {
+    let mut h = Harness::new(2);
+    h.monitoring(&["2001"]);
+    let before = Instant::now();
+    h.hold_call(30, "7:1", "2001");
+    let jobs = h.action_jobs();
+    assert_eq!(jobs.len(), 1);
+    // One request, tried on each of two XSPs, 1 s per attempt.
+    let budget = Duration::from_secs(2);
+    assert!(
+        jobs[0].deadline >= before + budget,
+        "{:?}",
+        jobs[0].deadline
+    );
+    assert!(jobs[0].deadline <= Instant::now() + budget);
+}
+
+#[test]
+fn an_overdue_job_is_answered_but_keeps_its_users_turn_until_its_result() {
+    let mut h = Harness::new(1);
+    h.monitoring(&["2001", "2002"]);
+    h.hold_call(40, "7:1", "2001");
+    h.hold_call(41, "7:1", "2001");
+    let first = h.action_jobs();
+    assert_eq!(first.len(), 1, "2001's second request waits");
+    // A margin after its deadline (1 s): answered, so no request hangs…
+    h.tick(Duration::from_secs(4));
+    assert_eq!(
+        h.frames(1),
+        ["#0040 CSTAErrorCode systemResourceAvailibility/resourceOutOfService"]
+    );
+    // …but the worker may still be at it: the next one on 2001 waits,
+    // while another device's request runs.
+    assert!(h.action_jobs().is_empty(), "nothing beside a running job");
+    h.hold_call(42, "8:1", "2002");
+    let other = h.action_jobs();
+    assert_eq!(other.len(), 1);
+    h.outcome(other[0].id, Ok(None));
+    assert_eq!(h.frames(1), ["#0042 HoldCallResponse"]);
+    h.tick(Duration::from_secs(30));
+    assert!(h.action_jobs().is_empty(), "still waiting for the result");
+    // The late result (carried out after all): not answered twice, and
+    // the next request on 2001 starts only now.
+    h.outcome(first[0].id, Ok(None));
+    assert_eq!(h.frames(1), Vec::<String>::new());
+    let next = h.action_jobs();
+    assert_eq!(next.len(), 1);
+    h.outcome(next[0].id, Ok(None));
+    assert_eq!(h.frames(1), ["#0041 HoldCallResponse"]);
+}
+
+#[test]
+fn a_result_missing_long_after_the_answer_gives_the_turn_up() {
+    let mut h = Harness::new(1);
+    h.monitoring(&["2001"]);
+    h.hold_call(50, "7:1", "2001");
+    h.hold_call(51, "7:1", "2001");
+    let lost = h.action_jobs();
+    h.tick(Duration::from_secs(4));
+    assert_eq!(h.frames(1).len(), 1, "answered once overdue");
+    assert!(h.action_jobs().is_empty());
+    // A worker stuck outside every timeout: a minute later the next
+    // request on 2001 goes ahead, and a result that still comes changes
+    // nothing.
+    h.tick(Duration::from_secs(4 + 60));
+    let next = h.action_jobs();
+    assert_eq!(next.len(), 1);
+    h.outcome(lost[0].id, Ok(None));
+    assert_eq!(h.frames(1), Vec::<String>::new());
+    h.outcome(next[0].id, Ok(None));
+    assert_eq!(h.frames(1), ["#0051 HoldCallResponse"]);
+}
