@@ -30,6 +30,8 @@ pub mod pidfile;
 pub mod ratelimit;
 pub mod signals;
 pub mod status;
+#[cfg(test)]
+pub(crate) mod testdir;
 pub mod thread;
 pub mod time;
 pub mod translate;
