@@ -114,6 +114,29 @@ fn secrets_never_reach_the_file() {
 }
 
 #[test]
+fn files_and_directories_are_not_for_others() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = TempDir::new("capture-modes");
+    let dir = tmp.path().join("capture").join("run");
+    let mut f = CaptureFile::open(&dir, 600, 1, &meta(), Vec::new()).unwrap();
+    for i in 0..4 {
+        f.write(&record(i, &"m".repeat(200))).unwrap();
+    }
+    f.flush().unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    for d in [dir.parent().unwrap(), dir.as_path()] {
+        // At most 0750 (less with a stricter umask).
+        assert_eq!(mode(d) & !0o750, 0, "{}: {:o}", d.display(), mode(d));
+        assert_eq!(mode(d) & 0o700, 0o700, "{}", d.display());
+    }
+    // The current file and one made by a rotation: at most 0640.
+    for p in [dir.join(FILE_NAME), numbered(&dir, 1)] {
+        assert_eq!(mode(&p) & !0o640, 0, "{}: {:o}", p.display(), mode(&p));
+        assert_eq!(mode(&p) & 0o600, 0o600, "{}", p.display());
+    }
+}
+
+#[test]
 fn a_restart_appends_with_its_own_meta_record() {
     let tmp = TempDir::new("capture-reopen");
     let dir = tmp.path();
