@@ -17,7 +17,7 @@ impl Harness {
             .collect()
     }
 
-    fn result(&mut self, id: u64, outcome: ActionOutcome) {
+    pub(super) fn result(&mut self, id: u64, outcome: ActionOutcome) {
         self.send(Event::Action(ActionResult { id, outcome }));
     }
 
@@ -37,7 +37,7 @@ impl Harness {
         self.frames(1);
     }
 
-    fn hold(&mut self, invoke: u16, call: &str, device: &str) {
+    pub(super) fn hold(&mut self, invoke: u16, call: &str, device: &str) {
         let body = format!(
             "<callToBeHeld><callID>{call}</callID><deviceID>{device}</deviceID></callToBeHeld>"
         );

@@ -3,23 +3,11 @@
 //! result comes late or never.
 
 use super::*;
-use crate::event::ActionResult;
-use crate::xsi::actions::{ActionOutcome, CallStartInfo};
+use crate::xsi::actions::CallStartInfo;
 
 impl Harness {
     fn action_jobs(&mut self) -> Vec<ActionJob> {
         self.actions.try_iter().collect()
-    }
-
-    fn outcome(&mut self, id: u64, outcome: ActionOutcome) {
-        self.send(Event::Action(ActionResult { id, outcome }));
-    }
-
-    fn hold_call(&mut self, invoke: u16, call: &str, device: &str) {
-        let body = format!(
-            "<callToBeHeld><callID>{call}</callID><deviceID>{device}</deviceID></callToBeHeld>"
-        );
-        self.request(1, invoke, "HoldCall", &body);
     }
 }
 
@@ -51,14 +39,14 @@ fn a_call_released_before_its_make_call_answer_leaves_no_phantom() {
         call_id: leg.into(),
         external_tracking_id: call.into(),
     };
-    h.outcome(jobs[0].id, Ok(Some(started)));
+    h.result(jobs[0].id, Ok(Some(started)));
     assert_eq!(h.frames(1), ["#0020 MakeCallResponse"]);
     assert!(
         h.st.translator.model.get(&user("2001"), leg).is_none(),
         "the released call is not brought back"
     );
     // Nothing to hold: refused at once, no Xsi request.
-    h.hold_call(21, call, "2001");
+    h.hold(21, call, "2001");
     assert_eq!(
         h.frames(1),
         ["#0021 CSTAErrorCode operation/invalidConnectionID"]
@@ -72,7 +60,7 @@ fn a_call_released_before_its_make_call_answer_leaves_no_phantom() {
         call_id: "callhalf-43:0".into(),
         external_tracking_id: "43:1".into(),
     };
-    h.outcome(jobs[0].id, Ok(Some(started)));
+    h.result(jobs[0].id, Ok(Some(started)));
     assert_eq!(h.frames(1), ["#0022 MakeCallResponse"]);
     assert!(h
         .st
@@ -87,7 +75,7 @@ fn a_job_carries_the_deadline_its_workers_keep() {
     let mut h = Harness::new(2);
     h.monitoring(&["2001"]);
     let before = Instant::now();
-    h.hold_call(30, "7:1", "2001");
+    h.hold(30, "7:1", "2001");
     let jobs = h.action_jobs();
     assert_eq!(jobs.len(), 1);
     // One request, tried on each of two XSPs, 1 s per attempt.
@@ -104,8 +92,8 @@ fn a_job_carries_the_deadline_its_workers_keep() {
 fn an_overdue_job_is_answered_but_keeps_its_users_turn_until_its_result() {
     let mut h = Harness::new(1);
     h.monitoring(&["2001", "2002"]);
-    h.hold_call(40, "7:1", "2001");
-    h.hold_call(41, "7:1", "2001");
+    h.hold(40, "7:1", "2001");
+    h.hold(41, "7:1", "2001");
     let first = h.action_jobs();
     assert_eq!(first.len(), 1, "2001's second request waits");
     // A margin after its deadline (1 s): answered, so no request hangs…
@@ -117,20 +105,20 @@ fn an_overdue_job_is_answered_but_keeps_its_users_turn_until_its_result() {
     // …but the worker may still be at it: the next one on 2001 waits,
     // while another device's request runs.
     assert!(h.action_jobs().is_empty(), "nothing beside a running job");
-    h.hold_call(42, "8:1", "2002");
+    h.hold(42, "8:1", "2002");
     let other = h.action_jobs();
     assert_eq!(other.len(), 1);
-    h.outcome(other[0].id, Ok(None));
+    h.result(other[0].id, Ok(None));
     assert_eq!(h.frames(1), ["#0042 HoldCallResponse"]);
     h.tick(Duration::from_secs(30));
     assert!(h.action_jobs().is_empty(), "still waiting for the result");
     // The late result (carried out after all): not answered twice, and
     // the next request on 2001 starts only now.
-    h.outcome(first[0].id, Ok(None));
+    h.result(first[0].id, Ok(None));
     assert_eq!(h.frames(1), Vec::<String>::new());
     let next = h.action_jobs();
     assert_eq!(next.len(), 1);
-    h.outcome(next[0].id, Ok(None));
+    h.result(next[0].id, Ok(None));
     assert_eq!(h.frames(1), ["#0041 HoldCallResponse"]);
 }
 
@@ -138,8 +126,8 @@ fn an_overdue_job_is_answered_but_keeps_its_users_turn_until_its_result() {
 fn a_result_missing_long_after_the_answer_gives_the_turn_up() {
     let mut h = Harness::new(1);
     h.monitoring(&["2001"]);
-    h.hold_call(50, "7:1", "2001");
-    h.hold_call(51, "7:1", "2001");
+    h.hold(50, "7:1", "2001");
+    h.hold(51, "7:1", "2001");
     let lost = h.action_jobs();
     h.tick(Duration::from_secs(4));
     assert_eq!(h.frames(1).len(), 1, "answered once overdue");
@@ -150,8 +138,8 @@ fn a_result_missing_long_after_the_answer_gives_the_turn_up() {
     h.tick(Duration::from_secs(4 + 60));
     let next = h.action_jobs();
     assert_eq!(next.len(), 1);
-    h.outcome(lost[0].id, Ok(None));
+    h.result(lost[0].id, Ok(None));
     assert_eq!(h.frames(1), Vec::<String>::new());
-    h.outcome(next[0].id, Ok(None));
+    h.result(next[0].id, Ok(None));
     assert_eq!(h.frames(1), ["#0051 HoldCallResponse"]);
 }
