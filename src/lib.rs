@@ -7,7 +7,8 @@
 //!   [`xsi::splitter`], [`xsi::parse`], [`xsi::body`] (Xsi-Events),
 //!   [`xsi::actions`] (Xsi-Actions call control), [`http::wire`] (HTTP/1.1
 //!   pieces), with [`xml_shape`] (the nesting and attribute limits both
-//!   XML sides apply before parsing);
+//!   XML sides apply before parsing) and [`xml_text`] (the escaping both
+//!   apply when writing);
 //! - thread modules owning sockets: [`csta::server`], [`csta::session`],
 //!   [`xsi::link`], [`xsi::control`], [`xsi::subscriber`],
 //!   [`xsi::executor`], [`status`];
@@ -30,8 +31,11 @@ pub mod pidfile;
 pub mod ratelimit;
 pub mod signals;
 pub mod status;
+#[cfg(test)]
+pub(crate) mod testdir;
 pub mod thread;
 pub mod time;
 pub mod translate;
 pub mod xml_shape;
+pub mod xml_text;
 pub mod xsi;

@@ -236,17 +236,7 @@ fn numbered(path: &Path, n: u32) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn temp_dir(tag: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "bwcsta-logtest-{tag}-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
+    use crate::testdir::TempDir;
 
     #[test]
     fn targets_are_short() {
@@ -270,7 +260,8 @@ mod tests {
 
     #[test]
     fn reopens_after_external_rename() {
-        let dir = temp_dir("reopen");
+        let tmp = TempDir::new("log-reopen");
+        let dir = tmp.path();
         let path = dir.join("x.log");
         let mut f = RotatingFile::with_reopen_source(path.clone(), 1 << 20, 1, never).unwrap();
         write_lines(&mut f, 1, 10);
@@ -286,7 +277,6 @@ mod tests {
                 .len(),
             10
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     fn write_lines(f: &mut RotatingFile, n: usize, len: usize) {
@@ -300,7 +290,8 @@ mod tests {
 
     #[test]
     fn rotates_at_limit_and_keeps_n_files() {
-        let dir = temp_dir("rotate");
+        let tmp = TempDir::new("log-rotate");
+        let dir = tmp.path();
         let path = dir.join("bwcsta.log");
         let mut f = RotatingFile::with_reopen_source(path.clone(), 100, 2, never).unwrap();
         write_lines(&mut f, 25, 10); // 250 bytes → rotations at 100 and 200
@@ -313,28 +304,27 @@ mod tests {
             assert!(text.lines().all(|l| l.len() == 9), "no split lines");
         }
         assert_eq!(std::fs::read_to_string(&path).unwrap().len(), 50);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn keep_zero_truncates() {
-        let dir = temp_dir("keep0");
+        let tmp = TempDir::new("log-keep0");
+        let dir = tmp.path();
         let path = dir.join("x.log");
         let mut f = RotatingFile::with_reopen_source(path.clone(), 30, 0, never).unwrap();
         write_lines(&mut f, 4, 10);
         assert!(!numbered(&path, 1).exists());
         assert_eq!(std::fs::read_to_string(&path).unwrap().len(), 10);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn appends_to_existing_file_and_counts_its_size() {
-        let dir = temp_dir("append");
+        let tmp = TempDir::new("log-append");
+        let dir = tmp.path();
         let path = dir.join("x.log");
         std::fs::write(&path, vec![b'a'; 95]).unwrap();
         let mut f = RotatingFile::with_reopen_source(path.clone(), 100, 1, never).unwrap();
         write_lines(&mut f, 1, 10);
         assert_eq!(std::fs::read(numbered(&path, 1)).unwrap().len(), 105);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -226,10 +226,6 @@ fn run(config: Config) -> Result<(), String> {
     logging::init(&config.log)?;
     thread::install_panic_hook();
     let stop_signal = signals::install()?;
-    let _pid = match &config.pid_file {
-        Some(path) => Some(PidFile::create(path).map_err(|e| e.to_string())?),
-        None => None,
-    };
     log::info!(
         "bwcsta {} starting (pid {}), {} XSP(s)",
         env!("CARGO_PKG_VERSION"),
@@ -237,10 +233,6 @@ fn run(config: Config) -> Result<(), String> {
         config.xsi.servers.len()
     );
 
-    let capture = match &config.capture {
-        Some(cfg) => Some(start_capture(cfg, &config)?),
-        None => None,
-    };
     let settings = Arc::new(XsiSettings::from_config(&config)?);
     if settings.trust.accepts_invalid_certs() {
         log::warn!(
@@ -285,6 +277,17 @@ fn run(config: Config) -> Result<(), String> {
         },
         inbox_tx.clone(),
     )?;
+    // Only once the port is bound: the init script takes the pid file as
+    // the sign of a start that got past its likeliest failure. Its lock
+    // still guards everything written below (capture, status).
+    let _pid = match &config.pid_file {
+        Some(path) => Some(PidFile::create(path).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let capture = match &config.capture {
+        Some(cfg) => Some(start_capture(cfg, &config)?),
+        None => None,
+    };
     let status = match &config.status_file {
         Some(path) => Some(
             StatusWriter::start(

@@ -116,10 +116,7 @@ fn try_lock(file: &File) -> io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn temp_path(tag: &str) -> PathBuf {
-        std::env::temp_dir().join(format!("bwcsta-pidtest-{tag}-{}.pid", std::process::id()))
-    }
+    use crate::testdir::TempDir;
 
     fn read_pid(path: &Path) -> Option<u32> {
         std::fs::read_to_string(path).ok()?.trim().parse().ok()
@@ -127,8 +124,8 @@ mod tests {
 
     #[test]
     fn writes_and_removes() {
-        let path = temp_path("basic");
-        let _ = std::fs::remove_file(&path);
+        let dir = TempDir::new("pid-basic");
+        let path = dir.path().join("bwcsta.pid");
         let pf = PidFile::create(&path).unwrap();
         assert_eq!(read_pid(&path), Some(std::process::id()));
         assert_eq!(pf.path(), path);
@@ -138,8 +135,8 @@ mod tests {
 
     #[test]
     fn second_claim_is_refused_while_the_first_holds_it() {
-        let path = temp_path("held");
-        let _ = std::fs::remove_file(&path);
+        let dir = TempDir::new("pid-held");
+        let path = dir.path().join("bwcsta.pid");
         let first = PidFile::create(&path).unwrap();
         // A second open file description conflicts even within one process.
         match PidFile::create(&path) {
@@ -154,8 +151,9 @@ mod tests {
 
     #[test]
     fn stale_and_garbage_files_are_replaced() {
+        let dir = TempDir::new("pid-stale");
         for content in ["999999999\n", "1\n", "not a pid", ""] {
-            let path = temp_path("stale");
+            let path = dir.path().join("bwcsta.pid");
             std::fs::write(&path, content).unwrap();
             let pf = PidFile::create(&path).unwrap();
             assert_eq!(read_pid(&path), Some(std::process::id()), "{content:?}");
@@ -165,8 +163,12 @@ mod tests {
 
     #[test]
     fn missing_directory_is_an_io_error_naming_the_path() {
-        let path = PathBuf::from("/nonexistent-bwcsta-dir/x.pid");
+        let dir = TempDir::new("pid-missing");
+        let path = dir.path().join("missing").join("x.pid");
         let err = PidFile::create(&path).unwrap_err();
-        assert!(err.to_string().contains("/nonexistent-bwcsta-dir/x.pid"));
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
     }
 }

@@ -232,8 +232,8 @@ mod tests {
 
     #[test]
     fn writer_writes_and_rewrites_on_poke() {
-        let dir = std::env::temp_dir().join(format!("bwcsta-status-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = crate::testdir::TempDir::new("status");
+        let dir = tmp.path();
         let path = dir.join("status.json");
         let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let c = counter.clone();
@@ -261,6 +261,5 @@ mod tests {
         assert_eq!(read(&path), Some(1));
         assert!(writer.stop(Instant::now() + Duration::from_secs(5)));
         assert!(!dir.join("status.json.tmp").exists());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

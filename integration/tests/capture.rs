@@ -1,7 +1,7 @@
 //! Capture and replay end to end: bwcsta with a `capture` section records a
 //! call placed by the simulator; `bwcsta replay` on the capture directory
 //! prints exactly the CSTA events each client received, and the capture
-//! holds no password and no credentials.
+//! masks every password and the credentials that its traffic held.
 
 mod common;
 
@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
 
-use bwcsta_integration::client::CstaClient;
+use bwcsta_integration::client::{snapshot_device_xml, CstaClient};
 use bwcsta_integration::sim::Delivery;
 use common::*;
 use serde_json::json;
@@ -75,6 +75,25 @@ fn a_captured_call_replays_to_the_events_the_clients_got() {
     let mut a = Recorder::new(&rig, "2001");
     let mut b = Recorder::new(&rig, "2002");
 
+    // Frames holding secrets, each answered: an agent login's password,
+    // and the Xsi password and Basic credentials (test_config's "secret")
+    // where a careless client put them. The capture must mask them all.
+    let basic = bwcsta::http::wire::basic_auth("cti@example.net", "secret");
+    let token = basic.trim_start_matches("Basic ").to_owned();
+    let ns = a.client.ns();
+    for xml in [
+        format!(
+            "<SetAgentState xmlns=\"{ns}\"><device>2001</device>\
+             <requestedAgentState>loggedOn</requestedAgentState><agentID>4711</agentID>\
+             <agentPassword>pw-4711-agent</agentPassword></SetAgentState>"
+        ),
+        snapshot_device_xml(ns, "secret"),
+        snapshot_device_xml(ns, &token),
+    ] {
+        let id = a.client.request(&xml).expect("send");
+        a.client.response(id, T).expect("answered");
+    }
+
     // One call through its life, with events duplicated over both
     // channels for part of it (dropped once by the daemon, and so by the
     // replay).
@@ -117,13 +136,15 @@ fn a_captured_call_replays_to_the_events_the_clients_got() {
     assert!(text.contains(" csta-out client#"), "frames to clients");
     assert!(text.contains(" csta-close client#"), "connection ends");
     assert!(!text.contains(" dropped "), "nothing dropped");
-    // Never the password (test_config's "secret") or the Basic credentials.
-    let basic = bwcsta::http::wire::basic_auth("cti@example.net", "secret");
-    for secret in [
-        "secret",
-        basic.trim_start_matches("Basic "),
-        "Authorization",
+    // The frames with secrets are there, masked: never the password, the
+    // Basic credentials or the agent's password.
+    for masked in [
+        "<agentPassword>********</agentPassword>",
+        "<snapshotObject>********</snapshotObject>",
     ] {
+        assert!(text.contains(masked), "{masked:?} not in the capture");
+    }
+    for secret in ["secret", token.as_str(), "pw-4711-agent", "Authorization"] {
         assert!(!text.contains(secret), "{secret:?} in the capture");
     }
 

@@ -5,6 +5,7 @@
 //! service user.
 
 use std::net::TcpStream;
+use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -28,6 +29,18 @@ fn config(dir: &Path) -> (PathBuf, u16) {
     let path = dir.join("bwcsta.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&cfg).unwrap()).unwrap();
     (path, port)
+}
+
+/// As [`script`], on a configuration `<name>.json` whose pid file is
+/// `pid_file`.
+fn script_with_pid_file(dir: &Path, name: &str, pid_file: &Path) -> InitScript {
+    let (conf, _) = config(dir);
+    let mut cfg: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&conf).unwrap()).unwrap();
+    cfg["pid_file"] = serde_json::json!(pid_file);
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, serde_json::to_vec_pretty(&cfg).unwrap()).unwrap();
+    InitScript::new(SCRIPT.as_ref(), BIN.as_ref(), &path, pid_file)
 }
 
 fn script(dir: &Path) -> (InitScript, u16) {
@@ -136,6 +149,13 @@ fn stale_foreign_and_zombie_pids_are_not_running() {
     assert_eq!(code, Some(3), "{text}");
     assert!(text.contains("stale"), "{text}");
     assert_eq!(s.code("force-reload").0, Some(7), "nothing to reload");
+    // What else the file holds is never shown (it may be a link the
+    // service user planted to any file root can read).
+    std::fs::write(&s.pid_file, format!("{dead} root:$6$hash\n")).unwrap();
+    let (code, text) = s.code("status");
+    assert_eq!(code, Some(3), "{text}");
+    assert!(text.contains(&format!("pid {dead}6 ")), "{text}");
+    assert!(!text.contains("root:"), "{text}");
     let (code, text) = s.code("stop");
     assert_eq!(code, Some(0), "{text}");
     assert!(!s.pid_file.exists(), "stop cleans a stale pid file: {text}");
@@ -250,17 +270,13 @@ fn as_root_the_daemon_runs_as_the_service_user() {
     assert_eq!(code, Some(0), "{text}");
     let pid = s.pid().expect("pid");
     let _guard = KillOnDrop(Some(pid));
-    let nobody: u32 = String::from_utf8_lossy(
-        &Command::new("id")
-            .args(["-u", "nobody"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .trim()
-    .parse()
-    .unwrap();
+    let nobody = id_of("-u", "nobody");
     assert_eq!(uid_of(pid), Some(nobody), "daemon runs as nobody");
+    assert_eq!(
+        owner(dir.path()),
+        0,
+        "the pid file's existing directory is not given to the service user"
+    );
     assert_eq!(s.code("status").0, Some(0));
     assert_eq!(s.code("force-reload").0, Some(0));
     assert_eq!(s.code("stop").0, Some(0));
@@ -271,4 +287,94 @@ fn as_root_the_daemon_runs_as_the_service_user() {
     let (code, text) = s.code("start");
     assert_eq!(code, Some(6), "{text}");
     assert!(text.contains("does not exist"), "{text}");
+}
+
+/// `id FLAG NAME` (`-u` uid, `-g` gid).
+fn id_of(flag: &str, name: &str) -> u32 {
+    let out = Command::new("id").args([flag, name]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+fn owner(path: &Path) -> u32 {
+    std::fs::symlink_metadata(path).unwrap().uid()
+}
+
+#[test]
+fn as_root_nothing_in_the_service_users_directory_is_trusted() {
+    if !running_as_root() {
+        eprintln!("skipped: needs root to switch users");
+        return;
+    }
+    let dir = TempDir::new("init-trust");
+    // The daemon (as nobody) writes its log and status file here.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let nobody = id_of("-u", "nobody");
+
+    // The pid file in an existing directory of root's that nobody cannot
+    // write (as "/run/bwcsta.pid" in /run): refused, never chowned.
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let in_shared = script_with_pid_file(dir.path(), "shared", &shared.join("bwcsta.pid"))
+        .with("BWCSTA_USER", "nobody");
+    let (code, text) = in_shared.code("start");
+    assert_eq!(code, Some(6), "{text}");
+    assert!(text.contains("cannot write"), "{text}");
+    assert_eq!(owner(&shared), 0, "an existing directory keeps its owner");
+
+    // A run directory the script makes is the service user's; one left
+    // from an earlier start holds a link planted by a compromised daemon
+    // where the daemon's stderr goes. Root must neither truncate nor chown
+    // what it points to.
+    let run = dir.path().join("run").join("bwcsta");
+    let in_run = script_with_pid_file(dir.path(), "run", &run.join("bwcsta.pid"))
+        .with("BWCSTA_USER", "nobody");
+    let (code, text) = in_run.code("start");
+    assert_eq!(code, Some(0), "{text}");
+    let pid = in_run.pid().expect("pid");
+    let guard = KillOnDrop(Some(pid));
+    assert_eq!(owner(&run), nobody, "the new run directory is the user's");
+    assert_eq!(owner(&dir.path().join("run")), 0, "its parent stays root's");
+    assert_eq!(in_run.code("stop").0, Some(0));
+    assert!(wait_gone(pid, T));
+    drop(guard);
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let errfile = run.join("bwcsta.stderr");
+    let _ = std::fs::remove_file(&errfile);
+    symlink(&victim, &errfile).unwrap();
+    let (code, text) = in_run.code("start");
+    assert_eq!(code, Some(0), "{text}");
+    let pid = in_run.pid().expect("pid");
+    let _guard = KillOnDrop(Some(pid));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert_eq!(owner(&victim), 0, "the link's target keeps its owner");
+    // The daemon's stderr: not the victim (nobody cannot open it).
+    assert_ne!(fd_target(pid, 2).as_deref(), Some(victim.as_path()));
+
+    // stop by a user who may not signal the daemon (root's, started
+    // directly): said at once, exit 1, and the pid file stays.
+    assert_eq!(in_run.code("stop").0, Some(0));
+    assert!(wait_gone(pid, T));
+    let (s, _) = script(dir.path());
+    let (code, text) = s.code("start");
+    assert_eq!(code, Some(0), "root's daemon: {text}");
+    let pid = s.pid().expect("pid");
+    let _guard = KillOnDrop(Some(pid));
+    let out = s
+        .command("stop")
+        .uid(nobody)
+        .gid(id_of("-g", "nobody"))
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("cannot send SIGTERM"), "{text}");
+    assert!(!text.contains("SIGKILL"), "no wait for the timeout: {text}");
+    assert!(is_live(pid), "{text}");
+    assert_eq!(s.pid(), Some(pid), "the pid file stays: {text}");
+    assert_eq!(s.code("stop").0, Some(0));
+    assert!(wait_gone(pid, T));
 }

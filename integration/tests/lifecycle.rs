@@ -1,6 +1,7 @@
 //! Process lifecycle: SIGTERM stops the daemon within 2 s with exit 0 and
 //! removes its pid file; a live pid file refuses a second instance; a busy
-//! CSTA port is a runtime failure (exit 1); the status file appears. The
+//! CSTA port is a runtime failure (exit 1) that never wrote the pid file;
+//! the status file appears. The
 //! init script has its own tests (`init_script.rs`).
 
 use std::time::Duration;
@@ -72,11 +73,21 @@ fn live_pid_file_refuses_a_second_instance() {
 }
 
 #[test]
-fn busy_port_is_a_runtime_failure() {
+fn busy_port_is_a_runtime_failure_without_a_pid_file() {
     let blocker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = blocker.local_addr().unwrap().port();
     let dir = TempDir::new("life-port");
-    let cfg = test_config(dir.path(), port, &unreachable_xsp());
+    // The pid file alone in its directory, whose modification time is set
+    // far back: creating (and removing) a file there would change it.
+    let run = dir.path().join("run");
+    std::fs::create_dir(&run).unwrap();
+    let past = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    std::fs::File::open(&run)
+        .unwrap()
+        .set_modified(past)
+        .unwrap();
+    let mut cfg = test_config(dir.path(), port, &unreachable_xsp());
+    cfg["pid_file"] = serde_json::json!(run.join("bwcsta.pid"));
     let mut b = Bwcsta::start(BIN.as_ref(), dir, &cfg);
     assert!(wait_until(Duration::from_secs(5), || !b.is_running()));
     let (status, _) = b.terminate(Duration::from_secs(1)).expect("exited");
@@ -86,7 +97,18 @@ fn busy_port_is_a_runtime_failure() {
         "{}",
         b.log()
     );
-    assert!(!b.path("bwcsta.pid").exists(), "pid file not left behind");
+    assert!(
+        !b.path("run/bwcsta.pid").exists(),
+        "pid file not left behind"
+    );
+    assert_eq!(
+        std::fs::metadata(b.path("run"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        past,
+        "the pid file is written only once the port is bound: never here"
+    );
 }
 
 #[test]

@@ -233,12 +233,24 @@ fn parse_header(line: &[u8]) -> Result<Header, String> {
     })
 }
 
-/// `payload` with every occurrence of a secret replaced by `********`, and
-/// the value of any `Authorization` header line cut off. Borrowed when
-/// nothing had to change (the common case).
+/// What a masked secret reads as.
+const MASK: &[u8] = b"********";
+
+/// Elements whose text is a secret wherever they appear (with any prefix):
+/// the password of an agent login (CSTA SetAgentState, `agentPassword`).
+const SECRET_ELEMENTS: &[&[u8]] = &[b"agentPassword"];
+
+/// `payload` with every occurrence of a secret replaced by `********`, the
+/// text of every [`SECRET_ELEMENTS`] element too, and the value of any
+/// `Authorization` header line cut off. Borrowed when nothing had to
+/// change (the common case).
 pub fn redact<'a>(payload: &'a [u8], secrets: &[Vec<u8>]) -> std::borrow::Cow<'a, [u8]> {
-    const MASK: &[u8] = b"********";
     let mut out: Option<Vec<u8>> = None;
+    for name in SECRET_ELEMENTS {
+        if let Some(masked) = mask_element_text(out.as_deref().unwrap_or(payload), name) {
+            out = Some(masked);
+        }
+    }
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         let current = out.as_deref().unwrap_or(payload);
         if find(current, secret, 0).is_none() {
@@ -271,6 +283,87 @@ pub fn redact<'a>(payload: &'a [u8], secrets: &[Vec<u8>]) -> std::borrow::Cow<'a
         Some(v) => std::borrow::Cow::Owned(v),
         None => std::borrow::Cow::Borrowed(payload),
     }
+}
+
+/// `payload` with the text of every `name` element (`<name …>text</name>`,
+/// either tag with or without a namespace prefix) replaced by the mask, up
+/// to the end tag or, without one, the end; None when there is no such
+/// element with text.
+fn mask_element_text(payload: &[u8], name: &[u8]) -> Option<Vec<u8>> {
+    let mut out: Option<Vec<u8>> = None;
+    // payload[..copied] is in `out`.
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(i) = find(payload, name, at) {
+        at = i + name.len();
+        if tag_before(payload, i) != Some(false) || !ends_name(payload, at) {
+            continue;
+        }
+        let Some(gt) = payload[at..].iter().position(|&b| b == b'>') else {
+            break;
+        };
+        let text = at + gt + 1;
+        if payload[text - 2] == b'/' {
+            at = text; // empty element
+            continue;
+        }
+        let end = end_tag(payload, name, text).unwrap_or(payload.len());
+        if end > text {
+            let o = out.get_or_insert_with(Vec::new);
+            o.extend_from_slice(&payload[copied..text]);
+            o.extend_from_slice(MASK);
+            copied = end;
+        }
+        at = end;
+    }
+    out.map(|mut o| {
+        o.extend_from_slice(&payload[copied..]);
+        o
+    })
+}
+
+/// Whether the name at `i` is a tag's (after `<` or `</`, maybe with a
+/// prefix): Some(true) for an end tag, Some(false) for a start tag.
+fn tag_before(payload: &[u8], i: usize) -> Option<bool> {
+    let mut k = i;
+    if k > 0 && payload[k - 1] == b':' {
+        let colon = k - 1;
+        k = colon;
+        while k > 0 && (payload[k - 1].is_ascii_alphanumeric() || b"_-.".contains(&payload[k - 1]))
+        {
+            k -= 1;
+        }
+        if k == colon {
+            return None;
+        }
+    }
+    match k.checked_sub(1).map(|j| payload[j]) {
+        Some(b'<') => Some(false),
+        Some(b'/') if k >= 2 && payload[k - 2] == b'<' => Some(true),
+        _ => None,
+    }
+}
+
+/// Whether the name that ends at `end` ends there (not `agentPasswordX`).
+fn ends_name(payload: &[u8], end: usize) -> bool {
+    payload
+        .get(end)
+        .is_some_and(|&b| b == b'>' || b == b'/' || b.is_ascii_whitespace())
+}
+
+/// Where the first end tag of `name` at or after `from` starts (its `<`).
+fn end_tag(payload: &[u8], name: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(i) = find(payload, name, at) {
+        at = i + name.len();
+        if tag_before(payload, i) == Some(true) && ends_name(payload, at) {
+            return payload[from..i]
+                .iter()
+                .rposition(|&b| b == b'<')
+                .map(|n| from + n);
+        }
+    }
+    None
 }
 
 /// First index at or after `from` where `needle` starts: a scan for its

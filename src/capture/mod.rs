@@ -4,8 +4,9 @@
 //! Xsi document received on each XSP channel (by link name) and every CSTA
 //! frame received from and sent to each client (by `client#N@peer`), with
 //! timestamps, to size-capped rotating files (`bwcsta.cap`, `bwcsta.cap.1`
-//! …; [`format`] describes them). The Xsi password and the `Authorization`
-//! value are masked in whatever is written. `bwcsta replay FILE…` ([`replay`])
+//! …; [`format`] describes them; directory 0750, files 0640). The Xsi
+//! password, the `Authorization` value and the text of `agentPassword`
+//! elements are masked in whatever is written. `bwcsta replay FILE…` ([`replay`])
 //! feeds such a capture through the translator offline and prints the CSTA
 //! events it would send, so a mapping problem can be reproduced without the
 //! customer's BroadWorks.

@@ -4,8 +4,9 @@
 //! file starts with the format line and a `meta` record, so each one can be
 //! replayed on its own.
 
-use std::fs::{File, OpenOptions};
+use std::fs::{DirBuilder, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -18,6 +19,11 @@ use crate::ratelimit::Every;
 
 /// Name of the current capture file in its directory.
 pub const FILE_NAME: &str = "bwcsta.cap";
+
+/// Modes of what the capture creates: it holds every CSTA frame and Xsi
+/// event (numbers, names), so neither is readable by others.
+const DIR_MODE: u32 = 0o750;
+const FILE_MODE: u32 = 0o640;
 
 /// Written data reaches the file at least this often.
 const FLUSH_EVERY: Duration = Duration::from_millis(500);
@@ -35,8 +41,9 @@ pub struct CaptureFile {
 }
 
 impl CaptureFile {
-    /// Opens (appending) `dir/bwcsta.cap`, creating `dir` when missing; a
-    /// new run starts with its own meta record, also in an existing file.
+    /// Opens (appending) `dir/bwcsta.cap`, creating `dir` when missing
+    /// (0750; the file 0640); a new run starts with its own meta record,
+    /// also in an existing file.
     pub fn open(
         dir: &Path,
         max_bytes: u64,
@@ -44,7 +51,10 @@ impl CaptureFile {
         meta: &Meta,
         secrets: Vec<Vec<u8>>,
     ) -> io::Result<CaptureFile> {
-        std::fs::create_dir_all(dir)?;
+        DirBuilder::new()
+            .recursive(true)
+            .mode(DIR_MODE)
+            .create(dir)?;
         let path = dir.join(FILE_NAME);
         let meta_json = serde_json::to_vec(meta).map_err(io::Error::other)?;
         let mut preamble = format!("{MAGIC}\n").into_bytes();
@@ -127,7 +137,11 @@ impl CaptureFile {
 }
 
 fn open_append(path: &Path) -> io::Result<(BufWriter<File>, u64)> {
-    let file = OpenOptions::new().create(true).append(true).open(path)?;
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(FILE_MODE)
+        .open(path)?;
     let size = file.metadata()?.len();
     Ok((BufWriter::with_capacity(64 * 1024, file), size))
 }

@@ -9,10 +9,15 @@
 //! Jobs on one BroadWorks user run one at a time, in arrival order (a
 //! HoldCall and the RetrieveCall right behind it must not overtake each
 //! other on two workers); jobs on different users run in parallel. A job
-//! whose result does not come within its deadline (every attempt's timeout,
-//! plus a margin) is answered `resourceOutOfService`, so no request is ever
-//! left hanging. A session that closes leaves its requests behind: results
-//! for it are dropped, and its jobs still waiting never start.
+//! carries its deadline (every attempt's timeout from the moment it is
+//! queued), which the workers keep: nothing of it is sent after it. A job
+//! whose result has not come a margin after its deadline is answered
+//! `resourceOutOfService`, so no request is ever left hanging, but the
+//! user's turn stays with it until its result comes (logged at warn), so
+//! the next request on that user never runs beside it; only a result
+//! missing [`LOST_AFTER`] longer (a worker stuck outside every timeout)
+//! gives the turn up. A session that closes leaves its requests behind:
+//! results for it are dropped, and its jobs still waiting never start.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -36,8 +41,10 @@ use crate::xsi::packages::DeviceKind;
 /// Requests on one user that may wait behind the one running; more are
 /// answered `resourceBusy`.
 const MAX_WAITING_PER_USER: usize = 16;
-/// Added to the sum of the attempt timeouts before a job counts as lost.
+/// Added to a job's deadline before its request is answered as failed.
 const DEADLINE_MARGIN: Duration = Duration::from_secs(2);
+/// After that answer, how long the user's turn still waits for the result.
+const LOST_AFTER: Duration = Duration::from_secs(60);
 
 /// The call-control workers as the dispatcher sees them.
 pub struct ActionQueue {
@@ -63,8 +70,11 @@ struct Pending {
     client: ClientId,
     invoke_id: InvokeId,
     plan: Plan,
-    /// Set when the job is handed to the workers.
+    /// The job's deadline, set when it is handed to the workers.
     deadline: Instant,
+    /// Answered `resourceOutOfService` for want of a result; still holds
+    /// the user's turn.
+    answered: bool,
 }
 
 /// A session's monitors as the call-control plan sees them.
@@ -152,6 +162,7 @@ impl State {
             invoke_id,
             plan,
             deadline: Instant::now(),
+            answered: false,
         };
         match self.control.waiting.get_mut(&pending.plan.user) {
             Some(queue) if queue.len() >= MAX_WAITING_PER_USER => {
@@ -182,11 +193,12 @@ impl State {
             .saturating_mul(attempts.try_into().unwrap_or(u32::MAX));
         let now = Instant::now();
         pending.deadline = now
-            .checked_add(budget.saturating_add(DEADLINE_MARGIN))
+            .checked_add(budget)
             .unwrap_or(now + DEADLINE_MARGIN.saturating_mul(1_000_000));
         let job = ActionJob {
             id: pending.id,
             steps: pending.plan.steps.clone(),
+            deadline: pending.deadline,
         };
         match q.jobs.try_send(job) {
             Ok(()) => {
@@ -237,11 +249,34 @@ impl State {
 
     pub(super) fn on_action(&mut self, ctx: &Ctx, result: ActionResult) {
         let Some(pending) = self.control.running.remove(&result.id) else {
-            log::debug!("result of call-control job {} came too late", result.id);
+            log::warn!(
+                "result of call-control job {} came after it was given up",
+                result.id
+            );
             return;
         };
         let (client, plan) = (pending.client, &pending.plan);
-        let gone = self.sessions.get(client).is_none();
+        if pending.answered {
+            // Answered resourceOutOfService already; only the log and the
+            // call model learn what happened.
+            let late = Instant::now().saturating_duration_since(pending.deadline);
+            match &result.outcome {
+                Ok(_) => log::warn!(
+                    "{client}: {} on {} was carried out after all, {} ms after its deadline \
+                     (answered resourceOutOfService)",
+                    plan.request,
+                    plan.device,
+                    late.as_millis()
+                ),
+                Err(failure) => log::warn!(
+                    "{client}: {} on {}: late result, {} ms after its deadline: {failure}",
+                    plan.request,
+                    plan.device,
+                    late.as_millis()
+                ),
+            }
+        }
+        let gone = pending.answered || self.sessions.get(client).is_none();
         match result.outcome {
             Ok(returned) => {
                 if let (Returned::CallStarted(info), Some(dialled)) = (&returned, &plan.dialled) {
@@ -256,17 +291,20 @@ impl State {
                         );
                     }
                 }
-                log::info!(
-                    "{client}: {} on {} done{}",
-                    plan.request,
-                    plan.device,
-                    if gone { " (session closed)" } else { "" }
-                );
+                if !pending.answered {
+                    log::info!(
+                        "{client}: {} on {} done{}",
+                        plan.request,
+                        plan.device,
+                        if gone { " (session closed)" } else { "" }
+                    );
+                }
                 let ns = self.ns(ctx, client);
                 if let Some(xml) = response(ns, plan, &returned).filter(|_| !gone) {
                     self.respond(ctx, client, pending.invoke_id, &xml);
                 }
             }
+            Err(_) if pending.answered => {}
             Err(failure) => {
                 log::warn!(
                     "{client}: {} on {} failed: {failure}",
@@ -281,26 +319,46 @@ impl State {
         self.next_job(ctx, &user);
     }
 
-    /// Answers jobs whose result is overdue (a worker died or hangs).
+    /// Answers requests whose job's result is overdue (a margin after its
+    /// deadline, which the workers keep); gives a user's turn up only when
+    /// the result is still missing [`LOST_AFTER`] later.
     pub(super) fn control_timeouts(&mut self, ctx: &Ctx, now: Instant) {
         let overdue: Vec<u64> = self
             .control
             .running
             .values()
-            .filter(|p| p.deadline <= now)
+            .filter(|p| p.deadline + DEADLINE_MARGIN <= now)
             .map(|p| p.id)
             .collect();
         for id in overdue {
-            let Some(pending) = self.control.running.remove(&id) else {
+            let Some(mut pending) = self.control.running.remove(&id) else {
                 continue;
             };
+            if !pending.answered {
+                pending.answered = true;
+                log::error!(
+                    "{}: {} on {}: no result from the call-control workers in time; answering \
+                     resourceOutOfService (the next request on {} waits for that result)",
+                    pending.client,
+                    pending.plan.request,
+                    pending.plan.device,
+                    pending.plan.device
+                );
+                self.answer_error(ctx, &pending, system_resource::RESOURCE_OUT_OF_SERVICE);
+            }
+            if pending.deadline + DEADLINE_MARGIN + LOST_AFTER > now {
+                self.control.running.insert(id, pending);
+                continue;
+            }
             log::error!(
-                "{}: {} on {}: no result from the call-control workers in time",
+                "{}: {} on {}: still no result {} s later; its worker is taken as lost, the next \
+                 request on {} goes ahead",
                 pending.client,
                 pending.plan.request,
+                pending.plan.device,
+                LOST_AFTER.as_secs(),
                 pending.plan.device
             );
-            self.answer_error(ctx, &pending, system_resource::RESOURCE_OUT_OF_SERVICE);
             let user = pending.plan.user.clone();
             self.next_job(ctx, &user);
         }

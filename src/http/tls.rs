@@ -12,7 +12,7 @@
 //! Both HTTP clients take their TLS set-up from here and nowhere else:
 //! [`Trust::connector`] for [`crate::http::conn`] (event channels,
 //! acknowledgements, heartbeats, renewals) and [`Trust::ureq_config`] for
-//! the ureq agents (subscriptions, and call control as it comes).
+//! the ureq agents (subscriptions and call control, `xsi::executor`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};

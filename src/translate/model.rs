@@ -8,7 +8,7 @@
 //! call. Later events (transfer, conference, release, resync) are
 //! translated with what the model remembers; SnapshotDevice answers from it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use crate::xsi::parse::CallState;
 
@@ -34,10 +34,17 @@ pub struct Party {
     pub click_to_dial: bool,
 }
 
+/// Legs remembered per user as released, so that the answer to the request
+/// that started one, coming after its release, cannot bring it back.
+const RECENTLY_RELEASED: usize = 16;
+
 #[derive(Default)]
 pub struct CallModel {
     /// user id → leg callId → party.
     users: HashMap<String, HashMap<String, Party>>,
+    /// user id → the legs last released, oldest first (at most
+    /// [`RECENTLY_RELEASED`]); forgotten with the user.
+    released: HashMap<String, VecDeque<String>>,
 }
 
 impl CallModel {
@@ -56,7 +63,19 @@ impl CallModel {
             .insert(party.leg.clone(), party);
     }
 
+    /// Removes a leg that has ended (released, redirected away, no longer
+    /// reported), remembering it as released even when it was not known.
     pub fn remove(&mut self, user: &str, leg: &str) -> Option<Party> {
+        let recent = match self.released.get_mut(user) {
+            Some(recent) => recent,
+            None => self.released.entry(user.to_owned()).or_default(),
+        };
+        if !recent.iter().any(|l| l == leg) {
+            if recent.len() >= RECENTLY_RELEASED {
+                recent.pop_front();
+            }
+            recent.push_back(leg.to_owned());
+        }
         let legs = self.users.get_mut(user)?;
         let p = legs.remove(leg);
         if legs.is_empty() {
@@ -91,9 +110,14 @@ impl CallModel {
     /// Records a call bwcsta itself started (MakeCall, ConsultationCall)
     /// before BroadWorks reports it, so that the requests and events that
     /// follow find it. A leg already known (its first event came first) is
-    /// left as it is.
+    /// left as it is, and one already released (its events, release
+    /// included, all came before the answer) is not brought back.
     pub fn started(&mut self, user: &str, leg: &str, csta_call: &str, remote: Dev) {
         if self.get(user, leg).is_some() {
+            return;
+        }
+        let released = self.released.get(user);
+        if released.is_some_and(|r| r.iter().any(|l| l == leg)) {
             return;
         }
         self.insert(
@@ -113,6 +137,7 @@ impl CallModel {
 
     pub fn forget_user(&mut self, user: &str) {
         self.users.remove(user);
+        self.released.remove(user);
     }
 
     /// Number of parties across all users.
@@ -219,6 +244,36 @@ mod tests {
         m.insert("u", known.clone());
         m.started("u", "callhalf-8:0", "other", Dev::NotKnown);
         assert_eq!(m.get("u", "callhalf-8:0"), Some(&known));
+    }
+
+    #[test]
+    fn a_started_call_released_before_the_answer_stays_released() {
+        let mut m = CallModel::default();
+        // Its events came first, release included; or only the release.
+        m.insert("u", party("callhalf-7:0", "3:1"));
+        assert!(m.remove("u", "callhalf-7:0").is_some());
+        assert!(m.remove("u", "callhalf-8:0").is_none());
+        for leg in ["callhalf-7:0", "callhalf-8:0"] {
+            m.started("u", leg, "3:1", Dev::NotKnown);
+            assert_eq!(m.get("u", leg), None, "{leg}");
+        }
+        // Per user: another user's leg of that name is started.
+        m.started("v", "callhalf-7:0", "3:1", Dev::NotKnown);
+        assert!(m.get("v", "callhalf-7:0").is_some());
+        // Bounded: the oldest releases are forgotten first.
+        for n in 0..RECENTLY_RELEASED {
+            m.remove("u", &format!("later-{n}"));
+            m.remove("u", "later-0"); // a repeat takes no extra place
+        }
+        m.started("u", "callhalf-8:0", "3:1", Dev::NotKnown);
+        assert!(m.get("u", "callhalf-8:0").is_some(), "forgotten: started");
+        m.started("u", "later-0", "3:1", Dev::NotKnown);
+        assert_eq!(m.get("u", "later-0"), None, "still remembered");
+        assert!(m.released.values().all(|r| r.len() <= RECENTLY_RELEASED));
+        // Forgetting the user forgets its releases.
+        m.forget_user("u");
+        m.started("u", "later-0", "3:1", Dev::NotKnown);
+        assert!(m.get("u", "later-0").is_some());
     }
 
     #[test]

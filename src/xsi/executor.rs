@@ -12,16 +12,20 @@
 //! XSP; an XSP that times out, cannot be reached or answers 5xx (or 401, 429)
 //! is left for the next one, live ones first. A 4xx is BroadWorks' answer to
 //! the request itself and ends the job. Every attempt is bounded by
-//! `xsi.request_timeout_s`.
+//! `xsi.request_timeout_s`, and by the job's deadline: the dispatcher
+//! answers the CSTA request as failed once it has passed, so a job still
+//! queued then is not started at all, no request of it is sent after it,
+//! and an attempt gets only the time left before it.
 //!
 //! Note: a request that timed out may still have been carried out by the
 //! slow XSP; trying the next one (as the specification asks) can then do it
 //! twice. BroadWorks refuses most repeats (a second Hold of a held call);
 //! a repeated `calls/new` would place a second call.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
@@ -45,6 +49,8 @@ pub struct ActionJob {
     /// Chosen by the dispatcher; echoed in the result.
     pub id: u64,
     pub steps: Vec<XsiRequest>,
+    /// No request of the job is sent after this instant.
+    pub deadline: Instant,
 }
 
 /// The worker pool. Its threads end when the job sender is dropped.
@@ -73,7 +79,18 @@ impl Executor {
             let inbox = inbox.clone();
             move || {
                 for job in jobs {
-                    let outcome = worker.run(&job);
+                    // A panic (logged by the hook) still answers the job:
+                    // the dispatcher holds the user's turn until it hears.
+                    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| worker.run(&job)))
+                        .unwrap_or_else(|_| {
+                            Err(ActionFailure::Unavailable {
+                                request: job
+                                    .steps
+                                    .first()
+                                    .map_or_else(String::new, |s| s.to_string()),
+                                detail: "the call-control worker failed".into(),
+                            })
+                        });
                     let result = ActionResult {
                         id: job.id,
                         outcome,
@@ -114,12 +131,26 @@ impl Worker {
         // Releasing one leg of a call releases the others: in a job of
         // DELETEs only (ClearCall, a conference controller leaving), a leg
         // already gone is fine as long as one DELETE did something.
+        if let Some(step) = job.steps.first() {
+            let now = Instant::now();
+            if now >= job.deadline {
+                log::warn!(
+                    "{step}: not sent, its deadline passed {} ms before a worker was free \
+                     (the request is answered as failed)",
+                    now.duration_since(job.deadline).as_millis()
+                );
+                return Err(ActionFailure::Unavailable {
+                    request: step.to_string(),
+                    detail: "not sent: its deadline passed while it waited for a worker".into(),
+                });
+            }
+        }
         let all_deletes = job.steps.iter().all(|s| s.method == Method::Delete);
         let mut gone = None;
         let mut done_any = false;
         let mut returned = Returned::Nothing;
         for step in &job.steps {
-            match self.send(step) {
+            match self.send(step, job.deadline) {
                 Ok(data) => {
                     done_any = true;
                     if data != Returned::Nothing {
@@ -139,8 +170,9 @@ impl Worker {
         }
     }
 
-    /// Sends one request to the first XSP that can serve it.
-    fn send(&self, request: &XsiRequest) -> Result<Returned, ActionFailure> {
+    /// Sends one request to the first XSP that can serve it before
+    /// `deadline`.
+    fn send(&self, request: &XsiRequest, deadline: Instant) -> Result<Returned, ActionFailure> {
         let shown = request.to_string();
         let mut last = "no XSP configured".to_owned();
         let order = self
@@ -148,7 +180,13 @@ impl Worker {
             .order_from(self.preferred.load(Ordering::Relaxed));
         for i in order {
             let name = self.settings.server_name(i);
-            let failure = match self.attempt(i, request) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                last = format!("its deadline passed (last: {last})");
+                break;
+            }
+            let timeout = left.min(self.settings.request_timeout);
+            let failure = match self.attempt(i, request, timeout) {
                 Attempt::Answer(status, body) => match classify(status, &body) {
                     Answer::Accepted => {
                         self.preferred.store(i, Ordering::Relaxed);
@@ -201,13 +239,19 @@ impl Worker {
         })
     }
 
-    fn attempt(&self, server: usize, request: &XsiRequest) -> Attempt {
+    /// One attempt on XSP `server`, bounded by `timeout` end to end.
+    fn attempt(&self, server: usize, request: &XsiRequest, timeout: Duration) -> Attempt {
         let Some(url) = self.settings.url(server, &request.target()) else {
             return Attempt::Transport("no such server".into());
         };
         let auth = self.settings.authorization();
+        let timeout = Some(timeout.max(Duration::from_millis(1)));
         let with_body = |builder: RequestBuilder<WithBody>| -> Result<Response<Body>, ureq::Error> {
-            let builder = builder.header("Authorization", auth.as_str());
+            let builder = builder
+                .config()
+                .timeout_global(timeout)
+                .build()
+                .header("Authorization", auth.as_str());
             match request.body.as_deref() {
                 Some(body) => builder
                     .header("Content-Type", "application/xml; charset=UTF-8")
@@ -219,6 +263,9 @@ impl Worker {
             Method::Get => self
                 .agent
                 .get(&url)
+                .config()
+                .timeout_global(timeout)
+                .build()
                 .header("Authorization", auth.as_str())
                 .call(),
             Method::Put => with_body(self.agent.put(&url)),
@@ -226,6 +273,9 @@ impl Worker {
             Method::Delete => self
                 .agent
                 .delete(&url)
+                .config()
+                .timeout_global(timeout)
+                .build()
                 .header("Authorization", auth.as_str())
                 .call(),
         };
@@ -243,3 +293,6 @@ impl Worker {
         Attempt::Answer(status, body)
     }
 }
+
+#[cfg(test)]
+mod tests;

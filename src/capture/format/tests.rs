@@ -144,3 +144,46 @@ fn secrets_are_masked() {
     ));
     assert_eq!(&*redact(b"abc", &[Vec::new()]), b"abc", "empty secret");
 }
+
+#[test]
+fn agent_passwords_are_masked() {
+    let cases: [(&str, &str); 9] = [
+        (
+            "<SetAgentState><agentPassword>4711</agentPassword></SetAgentState>",
+            "<SetAgentState><agentPassword>********</agentPassword></SetAgentState>",
+        ),
+        (
+            "<csta:agentPassword a=\"1\">s&amp;cret</csta:agentPassword>",
+            "<csta:agentPassword a=\"1\">********</csta:agentPassword>",
+        ),
+        (
+            "<agentPassword><![CDATA[a<b]]></agentPassword><x>agentPassword</x>",
+            "<agentPassword>********</agentPassword><x>agentPassword</x>",
+        ),
+        (
+            "<agentPassword>1</agentPassword><agentPassword>22</agentPassword>",
+            "<agentPassword>********</agentPassword><agentPassword>********</agentPassword>",
+        ),
+        ("<agentPassword>cut off", "<agentPassword>********"),
+        (
+            "<agentPassword/><agentPassword></agentPassword>",
+            "<agentPassword/><agentPassword></agentPassword>",
+        ),
+        (
+            "<agentPasswordHint>h</agentPasswordHint>",
+            "<agentPasswordHint>h</agentPasswordHint>",
+        ),
+        (
+            "<agentID>agentPassword</agentID>",
+            "<agentID>agentPassword</agentID>",
+        ),
+        (
+            "<p:agentPassword>x</q:agentPassword>",
+            "<p:agentPassword>********</q:agentPassword>",
+        ),
+    ];
+    for (input, want) in cases {
+        let got = redact(input.as_bytes(), &[]);
+        assert_eq!(String::from_utf8_lossy(&got), want, "{input:?}");
+    }
+}

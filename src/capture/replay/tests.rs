@@ -330,7 +330,8 @@ fn a_restart_resets_the_state() {
 
 #[test]
 fn files_of_a_directory_oldest_first_and_damage_reported() {
-    let dir = super::super::writer::tests::temp_dir("replay-files");
+    let tmp = crate::testdir::TempDir::new("capture-replay-files");
+    let dir = tmp.path();
     let mut cap = Cap::new();
     cap.monitor(C1, "0001", "2002", "7");
     cap.call("xsp1", "e1", 1, "2002", Received);
@@ -349,7 +350,7 @@ fn files_of_a_directory_oldest_first_and_damage_reported() {
     write("bwcsta.cap.1", &r[3..4], 0);
     write("bwcsta.cap", &r[4..], 3);
     std::fs::write(dir.join("notes.txt"), "ignored").unwrap();
-    let files = files_of(&dir).unwrap();
+    let files = files_of(dir).unwrap();
     let names: Vec<String> = files
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -377,7 +378,6 @@ fn files_of_a_directory_oldest_first_and_damage_reported() {
     let empty = dir.join("empty");
     std::fs::create_dir(&empty).unwrap();
     assert!(files_of(&empty).is_err());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

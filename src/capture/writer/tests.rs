@@ -2,22 +2,7 @@ use std::time::UNIX_EPOCH;
 
 use super::*;
 use crate::capture::format::decode;
-
-/// A fresh directory: never one found there (test runs in other PID
-/// namespaces share /tmp and may hold the same pid).
-pub(in crate::capture) fn temp_dir(tag: &str) -> PathBuf {
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let dir = std::env::temp_dir().join(format!(
-        "bwcsta-capture-{tag}-{}-{n}-{nanos:08x}",
-        std::process::id()
-    ));
-    std::fs::create_dir(&dir).expect("a fresh temp dir");
-    dir
-}
+use crate::testdir::TempDir;
 
 fn meta() -> Meta {
     Meta {
@@ -59,18 +44,19 @@ fn read(path: &Path) -> Vec<Record> {
 
 #[test]
 fn rotates_before_the_cap_keeping_whole_records() {
-    let dir = temp_dir("rotate");
+    let tmp = TempDir::new("capture-rotate");
+    let dir = tmp.path();
     let max = 2000;
-    let mut f = CaptureFile::open(&dir, max, 2, &meta(), Vec::new()).unwrap();
+    let mut f = CaptureFile::open(dir, max, 2, &meta(), Vec::new()).unwrap();
     let payload = "x".repeat(150);
     for i in 0..60 {
         f.write(&record(i, &payload)).unwrap();
     }
     f.flush().unwrap();
-    assert!(numbered(&dir, 1).exists() && numbered(&dir, 2).exists());
-    assert!(!numbered(&dir, 3).exists(), "only `keep` old files");
+    assert!(numbered(dir, 1).exists() && numbered(dir, 2).exists());
+    assert!(!numbered(dir, 3).exists(), "only `keep` old files");
     let mut seen = Vec::new();
-    for path in [numbered(&dir, 2), numbered(&dir, 1), dir.join(FILE_NAME)] {
+    for path in [numbered(dir, 2), numbered(dir, 1), dir.join(FILE_NAME)] {
         let size = std::fs::metadata(&path).unwrap().len();
         assert!(size <= max, "{} is {size} bytes", path.display());
         seen.extend(read(&path));
@@ -81,41 +67,41 @@ fn rotates_before_the_cap_keeping_whole_records() {
     for (k, r) in seen.iter().enumerate() {
         assert_eq!(r, &record(first + k, &payload));
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn keep_zero_starts_the_file_again() {
-    let dir = temp_dir("keep0");
-    let mut f = CaptureFile::open(&dir, 1000, 0, &meta(), Vec::new()).unwrap();
+    let tmp = TempDir::new("capture-keep0");
+    let dir = tmp.path();
+    let mut f = CaptureFile::open(dir, 1000, 0, &meta(), Vec::new()).unwrap();
     for i in 0..20 {
         f.write(&record(i, &"y".repeat(100))).unwrap();
     }
     f.flush().unwrap();
-    assert!(!numbered(&dir, 1).exists());
+    assert!(!numbered(dir, 1).exists());
     let records = read(&dir.join(FILE_NAME));
     assert!(!records.is_empty() && records.len() < 20);
     assert_eq!(records.last().unwrap(), &record(19, &"y".repeat(100)));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_record_larger_than_the_cap_still_gets_written() {
-    let dir = temp_dir("big");
-    let mut f = CaptureFile::open(&dir, 500, 1, &meta(), Vec::new()).unwrap();
+    let tmp = TempDir::new("capture-big");
+    let dir = tmp.path();
+    let mut f = CaptureFile::open(dir, 500, 1, &meta(), Vec::new()).unwrap();
     f.write(&record(0, &"z".repeat(2000))).unwrap();
     f.write(&record(1, "small")).unwrap();
     f.flush().unwrap();
-    assert_eq!(read(&numbered(&dir, 1)), vec![record(0, &"z".repeat(2000))]);
+    assert_eq!(read(&numbered(dir, 1)), vec![record(0, &"z".repeat(2000))]);
     assert_eq!(read(&dir.join(FILE_NAME)), vec![record(1, "small")]);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn secrets_never_reach_the_file() {
-    let dir = temp_dir("secret");
+    let tmp = TempDir::new("capture-secret");
+    let dir = tmp.path();
     let secrets = vec![b"hunter2".to_vec(), b"Y3RpOmh1bnRlcjI=".to_vec()];
-    let mut f = CaptureFile::open(&dir, 1 << 20, 1, &meta(), secrets).unwrap();
+    let mut f = CaptureFile::open(dir, 1 << 20, 1, &meta(), secrets).unwrap();
     f.write(&record(0, "<ErrorInfo>bad password hunter2</ErrorInfo>"))
         .unwrap();
     f.write(&record(1, "Authorization: Basic Y3RpOmh1bnRlcjI=\r\n"))
@@ -125,14 +111,37 @@ fn secrets_never_reach_the_file() {
     assert!(!text.contains("hunter2"), "{text}");
     assert!(!text.contains("Y3RpOmh1bnRlcjI="), "{text}");
     assert!(text.contains("bad password ********"), "{text}");
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn files_and_directories_are_not_for_others() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = TempDir::new("capture-modes");
+    let dir = tmp.path().join("capture").join("run");
+    let mut f = CaptureFile::open(&dir, 600, 1, &meta(), Vec::new()).unwrap();
+    for i in 0..4 {
+        f.write(&record(i, &"m".repeat(200))).unwrap();
+    }
+    f.flush().unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    for d in [dir.parent().unwrap(), dir.as_path()] {
+        // At most 0750 (less with a stricter umask).
+        assert_eq!(mode(d) & !0o750, 0, "{}: {:o}", d.display(), mode(d));
+        assert_eq!(mode(d) & 0o700, 0o700, "{}", d.display());
+    }
+    // The current file and one made by a rotation: at most 0640.
+    for p in [dir.join(FILE_NAME), numbered(&dir, 1)] {
+        assert_eq!(mode(&p) & !0o640, 0, "{}: {:o}", p.display(), mode(&p));
+        assert_eq!(mode(&p) & 0o600, 0o600, "{}", p.display());
+    }
 }
 
 #[test]
 fn a_restart_appends_with_its_own_meta_record() {
-    let dir = temp_dir("reopen");
+    let tmp = TempDir::new("capture-reopen");
+    let dir = tmp.path();
     for run in 0..2 {
-        let mut f = CaptureFile::open(&dir, 1 << 20, 1, &meta(), Vec::new()).unwrap();
+        let mut f = CaptureFile::open(dir, 1 << 20, 1, &meta(), Vec::new()).unwrap();
         f.write(&record(run, "doc")).unwrap();
         f.flush().unwrap();
     }
@@ -140,5 +149,4 @@ fn a_restart_appends_with_its_own_meta_record() {
     assert_eq!(error, None);
     let kinds: Vec<Kind> = records.iter().map(|r| r.kind).collect();
     assert_eq!(kinds, [Kind::Meta, Kind::Xsi, Kind::Meta, Kind::Xsi]);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -81,11 +81,11 @@ fn relative_secret_and_ca_files_are_read_from_base_dir() {
     let mut document = without("xsi.password");
     set(&mut document, "xsi.password_file", json!("xsi.secret"));
     set(&mut document, "xsi.tls.ca_file", json!("ca.pem"));
-    let config = Config::from_json_str(&document.to_string(), &dir.0).unwrap();
+    let config = Config::from_json_str(&document.to_string(), dir.path()).unwrap();
     assert_eq!(config.xsi.password.expose(), "from-relative");
     assert_eq!(
         config.xsi.tls.ca_file(),
-        Some(dir.0.join("ca.pem").as_path())
+        Some(dir.path().join("ca.pem").as_path())
     );
     // The same names are not found from elsewhere.
     assert_eq!(
@@ -97,7 +97,7 @@ fn relative_secret_and_ca_files_are_read_from_base_dir() {
 #[test]
 fn ca_file_must_be_a_readable_file() {
     let dir = TempDir::new("ca");
-    let missing = dir.0.join("missing.pem");
+    let missing = dir.path().join("missing.pem");
     let cases = [
         (
             missing.clone(),
@@ -107,10 +107,10 @@ fn ca_file_must_be_a_readable_file() {
             ),
         ),
         (
-            dir.0.clone(),
+            dir.path().to_path_buf(),
             format!(
                 "xsi.tls.ca_file: \"{}\" is not a regular file",
-                dir.0.display()
+                dir.path().display()
             ),
         ),
     ];
@@ -163,13 +163,13 @@ fn load_reads_the_file_and_resolves_against_its_directory() {
     let path = dir.file("bwcsta.json", &document.to_string());
     let config = Config::load(&path).unwrap();
     assert_eq!(config.xsi.password.expose(), "loaded");
-    assert_eq!(config.log.file, Some(dir.0.join("logs/bwcsta.log")));
+    assert_eq!(config.log.file, Some(dir.path().join("logs/bwcsta.log")));
 }
 
 #[test]
 fn load_problems_name_the_file() {
     let dir = TempDir::new("loadbad");
-    let missing = dir.0.join("nope.json");
+    let missing = dir.path().join("nope.json");
     let err = Config::load(&missing).unwrap_err();
     let expected = format!(
         "cannot read config file \"{}\": No such file or directory (os error 2)",

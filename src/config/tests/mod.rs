@@ -9,7 +9,6 @@ use crate::http::target::Target;
 use log::LevelFilter;
 use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const PASSWORD: &str = "Tr0ub4dor&3-hunter2";
 /// A real CA certificate (PEM), for `xsi.tls.ca_file`.
@@ -109,19 +108,16 @@ fn assert_one_problem(document: &Value, expected: &str) {
     );
 }
 
-/// A temporary directory removed on drop.
-struct TempDir(PathBuf);
+/// A fresh temporary directory ([`crate::testdir`]) to write files in.
+struct TempDir(crate::testdir::TempDir);
 
 impl TempDir {
     fn new(tag: &str) -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "bwcsta-config-test-{}-{tag}-{n}",
-            std::process::id()
-        ));
-        fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
+        TempDir(crate::testdir::TempDir::new(&format!("config-{tag}")))
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
     }
 
     fn file(&self, name: &str, contents: &str) -> PathBuf {
@@ -129,15 +125,9 @@ impl TempDir {
     }
 
     fn bytes(&self, name: &str, contents: &[u8]) -> PathBuf {
-        let path = self.0.join(name);
+        let path = self.path().join(name);
         fs::write(&path, contents).expect("write temp file");
         path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
     }
 }
 

@@ -33,7 +33,7 @@ fn password_file_problems_name_the_file_only() {
     let empty = dir.file("empty", "");
     let newline = dir.file("newline", "\r\n");
     let binary = dir.bytes("binary", &[0xff, 0xfe, b'x']);
-    let missing = dir.0.join("missing");
+    let missing = dir.path().join("missing");
     let cases = [
         (
             empty.clone(),
@@ -70,7 +70,7 @@ fn password_file_that_is_a_directory_or_huge() {
     let dir = TempDir::new("pwdir");
     let huge = dir.file("huge", &"x".repeat(70_000));
     let cases = [
-        (dir.0.clone(), "Is a directory"),
+        (dir.path().to_path_buf(), "Is a directory"),
         (huge, "is larger than 64 KiB"),
     ];
     for (file, fragment) in cases {

@@ -23,7 +23,7 @@ impl Harness {
 
     /// Client 1 monitors each of `devices` (subscriptions `sub-<device>`),
     /// with call `<n>:1` (leg `callhalf-<n>`) alerting at each, n from 7.
-    fn monitoring(&mut self, devices: &[&str]) {
+    pub(super) fn monitoring(&mut self, devices: &[&str]) {
         self.up(0);
         self.connect(1);
         for (n, device) in devices.iter().enumerate() {
@@ -37,7 +37,7 @@ impl Harness {
         self.frames(1);
     }
 
-    fn hold(&mut self, invoke: u16, call: &str, device: &str) {
+    pub(super) fn hold(&mut self, invoke: u16, call: &str, device: &str) {
         let body = format!(
             "<callToBeHeld><callID>{call}</callID><deviceID>{device}</deviceID></callToBeHeld>"
         );

@@ -38,6 +38,7 @@ use crate::xsi::subscriber::{Job, LinkFlags};
 
 mod contact;
 mod control;
+mod control_races;
 mod links;
 mod sessions;
 mod subscriptions;
@@ -221,15 +222,32 @@ impl Harness {
     /// BroadWorks sends `CallReceivedEvent` for call `call` to `device`'s
     /// subscription, over link 0.
     pub(super) fn call_received(&mut self, subscription_id: &str, device: &str, call: u32) {
+        let leg = format!("callhalf-{call}");
+        let call = format!("{call}:1");
+        let what = ("CallReceivedEvent", "Terminator", "Alerting");
+        self.call_event(subscription_id, device, what, &leg, &call);
+    }
+
+    /// BroadWorks sends `event` (its type, the personality and the state of
+    /// the leg) for leg `leg` of call `call` to `device`'s subscription,
+    /// over link 0.
+    pub(super) fn call_event(
+        &mut self,
+        subscription_id: &str,
+        device: &str,
+        (event, personality, state): (&str, &str, &str),
+        leg: &str,
+        call: &str,
+    ) {
         let data = format!(
             "<xsi:call>\
-             <xsi:callId>callhalf-{call}</xsi:callId><xsi:extTrackingId>{call}:1</xsi:extTrackingId>\
-             <xsi:personality>Terminator</xsi:personality><xsi:state>Alerting</xsi:state>\
+             <xsi:callId>{leg}</xsi:callId><xsi:extTrackingId>{call}</xsi:extTrackingId>\
+             <xsi:personality>{personality}</xsi:personality><xsi:state>{state}</xsi:state>\
              <xsi:remoteParty><xsi:address>tel:2999</xsi:address><xsi:callType>Group</xsi:callType></xsi:remoteParty>\
              <xsi:allowAnswer/><xsi:startTime>1700000000000</xsi:startTime>\
              </xsi:call>"
         );
-        self.xsi_event(subscription_id, device, "CallReceivedEvent", &data);
+        self.xsi_event(subscription_id, device, event, &data);
     }
 
     /// BroadWorks sends an event of type `data_type` with content `data`

@@ -1,0 +1,136 @@
+//! Text for XML output, shared by both protocol sides (sans-IO): element
+//! content and attribute values escaped so that a string that came from a
+//! peer (a device id, a call id, an error text) can never make a document
+//! malformed or change its structure.
+
+/// `text` escaped for element content (see [`escape_into`]).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
+}
+
+/// Appends `text` escaped for element content: `&`, `<`, `>`, `"` and `'`
+/// become entity references, a carriage return becomes `&#13;` (a literal
+/// one would be read back as a line feed), and characters XML 1.0 does not
+/// allow (controls other than tab, line feed and carriage return, U+FFFE,
+/// U+FFFF) are dropped.
+pub fn escape_into(out: &mut String, text: &str) {
+    escape_with(out, text, text_replacement);
+}
+
+/// Like [`escape_into`], but for a quoted attribute value: tab and line
+/// feed are written as character references too, because attribute-value
+/// normalisation would turn literal ones into spaces.
+pub fn escape_attr_into(out: &mut String, text: &str) {
+    escape_with(out, text, |c| match c {
+        '\t' => Some("&#9;"),
+        '\n' => Some("&#10;"),
+        _ => text_replacement(c),
+    });
+}
+
+/// What to write instead of `c` in element content: `None` keeps it,
+/// `Some("")` drops it.
+fn text_replacement(c: char) -> Option<&'static str> {
+    match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        '\'' => Some("&apos;"),
+        '\r' => Some("&#13;"),
+        c if !is_xml_char(c) => Some(""),
+        _ => None,
+    }
+}
+
+/// The XML 1.0 `Char` production. Rust strings cannot hold surrogates, so
+/// only the C0 controls and the two non-characters need excluding.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// Copies `text` to `out`, replacing characters as `replace` says. Runs of
+/// unchanged characters are copied as whole slices, so plain values (the
+/// common case) cost one `push_str`.
+fn escape_with(out: &mut String, text: &str, replace: impl Fn(char) -> Option<&'static str>) {
+    let mut run_start = 0;
+    for (i, c) in text.char_indices() {
+        if let Some(replacement) = replace(c) {
+            // `i` and `run_start` both come from `char_indices`, so they
+            // are char boundaries and `get` always succeeds.
+            out.push_str(text.get(run_start..i).unwrap_or_default());
+            out.push_str(replacement);
+            run_start = i + c.len_utf8();
+        }
+    }
+    out.push_str(text.get(run_start..).unwrap_or_default());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn escaped(text: &str) -> String {
+        let mut out = String::new();
+        escape_into(&mut out, text);
+        out
+    }
+
+    #[test]
+    fn escape_cases() {
+        let cases: &[(&str, &str)] = &[
+            ("", ""),
+            ("plain 3021033", "plain 3021033"),
+            ("a&b", "a&amp;b"),
+            ("<tag>", "&lt;tag&gt;"),
+            ("say \"hi\"", "say &quot;hi&quot;"),
+            ("it's", "it&apos;s"),
+            ("&amp;", "&amp;amp;"),
+            ("<&>\"'", "&lt;&amp;&gt;&quot;&apos;"),
+            ("N<302118840100>;noa=nk", "N&lt;302118840100&gt;;noa=nk"),
+            ("tab\there", "tab\there"),
+            ("line\nfeed", "line\nfeed"),
+            ("cr\rlf", "cr&#13;lf"),
+            ("nul\0byte", "nulbyte"),
+            ("\u{1}\u{8}\u{b}\u{c}\u{1f}", ""),
+            ("bell\u{7}!", "bell!"),
+            ("del\u{7f}ok", "del\u{7f}ok"),
+            ("c1\u{85}\u{9f}ok", "c1\u{85}\u{9f}ok"),
+            ("non\u{fffe}char\u{ffff}", "nonchar"),
+            ("replacement \u{fffd}", "replacement \u{fffd}"),
+            (
+                "caf\u{e9} \u{20ac} \u{1f4de}",
+                "caf\u{e9} \u{20ac} \u{1f4de}",
+            ),
+            ("\u{0}<\u{1}>\u{2}", "&lt;&gt;"),
+            ("]]>", "]]&gt;"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(escaped(input), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn escape_appends_without_clearing() {
+        let mut out = String::from("keep:");
+        escape_into(&mut out, "a<b");
+        assert_eq!(out, "keep:a&lt;b");
+    }
+
+    #[test]
+    fn attribute_values_keep_tabs_and_line_feeds() {
+        let cases: &[(&str, &str)] = &[
+            ("a\tb\nc\rd", "a&#9;b&#10;c&#13;d"),
+            ("<\"&'>", "&lt;&quot;&amp;&apos;&gt;"),
+            ("nul\0", "nul"),
+        ];
+        for (input, want) in cases {
+            let mut out = String::new();
+            escape_attr_into(&mut out, input);
+            assert_eq!(out, *want, "input {input:?}");
+        }
+        assert_eq!(escape("a<b\r"), "a&lt;b&#13;");
+    }
+}
