@@ -5,7 +5,8 @@
 //! - protocol modules, sans-IO, knowing nothing of each other:
 //!   [`csta::frame`], [`csta::parse`], [`csta::build`] (ECMA-323 over TCP),
 //!   [`xsi::splitter`], [`xsi::parse`], [`xsi::body`] (Xsi-Events),
-//!   [`xsi::actions`] (Xsi-Actions call control), [`http::wire`] (HTTP/1.1
+//!   [`xsi::actions`] (Xsi-Actions call control), [`xsi::packages`] (the
+//!   event packages of each device kind), [`http::wire`] (HTTP/1.1
 //!   pieces), with [`xml_shape`] (the nesting and attribute limits both
 //!   XML sides apply before parsing) and [`xml_text`] (the escaping both
 //!   apply when writing);
@@ -13,7 +14,7 @@
 //!   [`xsi::link`], [`xsi::control`], [`xsi::subscriber`],
 //!   [`xsi::executor`], [`status`];
 //! - [`translate`]: Xsi call events → CSTA events, CSTA call-control
-//!   requests → Xsi-Actions, and the call model;
+//!   requests → Xsi-Actions, the call model and the contact-centre queues;
 //! - [`dispatcher`]: the one place where everything meets, used by `main`;
 //! - [`capture`]: recording the traffic for support cases (hooks in the
 //!   thread modules, its own writer thread) and replaying it offline.
