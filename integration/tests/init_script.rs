@@ -40,18 +40,34 @@ fn script_with_pid_file(dir: &Path, name: &str, pid_file: &Path) -> InitScript {
     cfg["pid_file"] = serde_json::json!(pid_file);
     let path = dir.join(format!("{name}.json"));
     std::fs::write(&path, serde_json::to_vec_pretty(&cfg).unwrap()).unwrap();
-    InitScript::new(SCRIPT.as_ref(), BIN.as_ref(), &path, pid_file)
+    let (script, bin) = installed(dir);
+    InitScript::new(&script, &bin, &path, pid_file)
 }
 
 fn script(dir: &Path) -> (InitScript, u16) {
     let (conf, port) = config(dir);
-    let s = InitScript::new(
-        SCRIPT.as_ref(),
-        BIN.as_ref(),
-        &conf,
-        &dir.join("bwcsta.pid"),
-    );
+    let (script, bin) = installed(dir);
+    let s = InitScript::new(&script, &bin, &conf, &dir.join("bwcsta.pid"));
     (s, port)
+}
+
+/// The init script and the binary copied into `dir/bin` (mode 0755), as a
+/// package installs them: the service user must be able to run them, and
+/// the build tree may sit below a directory only root can enter (a CI
+/// checkout in root's home, a `mktemp -d` copy of the tree).
+fn installed(dir: &Path) -> (PathBuf, PathBuf) {
+    let bin_dir = dir.join("bin");
+    let script = bin_dir.join("bwcsta.init");
+    let bin = bin_dir.join("bwcsta");
+    if !bin.exists() {
+        std::fs::create_dir_all(&bin_dir).unwrap();
+        for (from, to) in [(SCRIPT, &script), (BIN, &bin)] {
+            std::fs::copy(from, to).unwrap_or_else(|e| panic!("copy {from}: {e}"));
+            std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::fs::set_permissions(&bin_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (script, bin)
 }
 
 fn listening(port: u16) -> bool {
