@@ -69,11 +69,32 @@ impl Drop for TempDir {
 }
 
 /// A free TCP port on 127.0.0.1 (bound and released).
+///
+/// Chosen below the kernel's ephemeral range (32768 and up on Linux), so
+/// that no outgoing connection of a parallel test (whose local port comes
+/// from that range) can take it between this check and the bind of the
+/// process under test; spread by pid, a counter and the clock so parallel
+/// test processes rarely try the same one.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let seed = std::process::id()
+        .wrapping_mul(2_654_435_761)
+        .wrapping_add(nanos);
+    for _ in 0..SPAN {
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let port = FIRST + seed.wrapping_add(n.wrapping_mul(7_919)) % SPAN;
+        if let Ok(port) = u16::try_from(port) {
+            if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                return port;
+            }
+        }
+    }
+    panic!("no free port in {FIRST}..{}", FIRST + SPAN)
 }
 
 /// Polls `f` every 10 ms until it returns true or `timeout` passes.
