@@ -218,27 +218,30 @@ fn client_that_stops_reading_is_cut_off_and_the_other_keeps_receiving() {
         .set_read_timeout(Some(Duration::from_secs(60)))
         .unwrap();
     let (mut fast, _) = client(&rig, "2001");
-    rig.sim.flood(&["2001"], 80_000);
+    const FLOOD: u64 = 80_000;
+    rig.sim.flood(&["2001"], FLOOD);
     let mut got = 0u64;
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while std::time::Instant::now() < deadline && !rig.bw.log().contains("cannot keep up") {
-        while let Ok(Some(_)) = fast.recv(Duration::from_millis(1)) {
-            got += 1;
-        }
+        got += fast.count_events(Duration::from_millis(20)).unwrap_or(0);
     }
     assert!(
         rig.bw.log().contains("cannot keep up"),
         "slow client not cut off"
     );
-    // The fast client goes on receiving afterwards.
+    // The fast client goes on receiving afterwards (the flood is far from
+    // over when the slow one overflows); waits are generous for a loaded
+    // machine, the amount is what counts.
     let before = got;
-    let until = std::time::Instant::now() + Duration::from_secs(5);
-    while got < before + 100 && std::time::Instant::now() < until {
-        if let Ok(Some(_)) = fast.recv(Duration::from_millis(100)) {
-            got += 1;
-        }
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    while got < before + 2_000 && std::time::Instant::now() < until {
+        got += fast.count_events(Duration::from_millis(100)).unwrap_or(0);
     }
-    assert!(got >= before + 100, "fast client stalled at {got}");
+    assert!(
+        got >= before + 2_000,
+        "the fast client stalled at {got}: {}",
+        rig.bw.log()
+    );
     drop(slow);
 }
 
