@@ -1,9 +1,11 @@
 //! Test doubles and tools for bwcsta: the XSP simulator ([`sim`]), a CSTA
 //! client ([`client`]) with call-control requests from text commands
-//! ([`commands`]) and helpers that run the real `bwcsta` binary against
-//! them ([`support`]) or through its init script ([`service`]).
+//! ([`commands`]), helpers that run the real `bwcsta` binary against
+//! them ([`support`]) or through its init script ([`service`]), and the
+//! benchmark suite built on them ([`bench`]).
 
 pub mod client;
+pub mod clock;
 pub mod commands;
 pub mod service;
 pub mod sim;

@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use bwcsta_integration::sim::{SimConfig, Simulator};
+use bwcsta_integration::sim::{RequestKind, SimConfig, Simulator};
 
 const USAGE: &str = "\
 xsp-sim: a BroadWorks XSP (Xsi-Events and Xsi-Actions) simulator
@@ -18,6 +18,7 @@ USAGE:
   xsp-sim serve --xsp NAME=ADDR [--xsp NAME=ADDR ...] --control ADDR
                 --user USER --password PASSWORD [--domain DOMAIN]
                 [--ack-timeout SECONDS] [--event-timeout SECONDS] [--channel-expires SECONDS]
+                [--delay KIND=SECONDS ...]
   xsp-sim ctl --control ADDR COMMAND [key=value ...]
   xsp-sim --help
 
@@ -30,6 +31,9 @@ serve   Runs until killed. Prints \"NAME listening on http://ADDR\" per XSP and
           --ack-timeout S        re-send unacknowledged events after S seconds [2]
           --event-timeout S      close channels without a heartbeat for S seconds [off]
           --channel-expires S    channel expires to grant [what was asked, at least 3600]
+          --delay KIND=S         answer requests of KIND S seconds after they arrive, each on
+                                 its own (repeatable); KIND: channel, heartbeat, ack, subscribe,
+                                 refresh, unsubscribe, actions, all [none]
 
 ctl     Sends COMMAND to the control API: POST /sim/COMMAND?key=value&...
         (GET /sim/stats for `stats`) and prints the JSON reply.
@@ -42,7 +46,8 @@ ctl     Sends COMMAND to the control API: POST /sim/COMMAND?key=value&...
           fault/status xsp= code= count= | fault/acks xsp= code= count= |
           fault/down xsp= on=1|0 |
           fault/action_status xsp= code= count= | fault/action_delay xsp= ms= |
-          flood dns=2001,2002 count= | stats
+          flood dns=2001,2002 count= [rate=] [probe=1] | probe | delay kind= seconds= |
+          stats [brief=1]
 
 EXAMPLE:
   xsp-sim serve --xsp xsp1=127.0.0.1:18081 --xsp xsp2=127.0.0.1:18082 \\
@@ -134,6 +139,15 @@ fn serve(args: &[String]) -> Result<ExitCode, String> {
                         .parse()
                         .map_err(|_| format!("--channel-expires wants seconds, not {value:?}"))?,
                 )
+            }
+            "--delay" => {
+                let (kind, secs) = value
+                    .split_once('=')
+                    .ok_or_else(|| format!("--delay wants KIND=SECONDS, not {value:?}"))?;
+                let kinds = RequestKind::parse(kind)
+                    .ok_or_else(|| format!("--delay: unknown request kind {kind:?}"))?;
+                let d = seconds(flag, secs)?;
+                cfg.delays.extend(kinds.into_iter().map(|k| (k, d)));
             }
             other => return Err(format!("unknown option {other}")),
         }

@@ -729,14 +729,16 @@ impl CallModel {
 
     /// The next payload of `dn`'s flood cycle (CallReceived, CallAnswered, CallHeld,
     /// CallRetrieved, CallReleased on a fresh call each time), written into `out`. The model's
-    /// calls are not touched; only fresh ids are taken.
+    /// calls are not touched; only fresh ids are taken. Returns the event's probe key,
+    /// `extTrackingId number × 8 + step` (step 0–4 in the order above), which a client can
+    /// rebuild from the CSTA event (its callID and kind).
     pub(crate) fn flood_event(
         &mut self,
         cycle: &mut FloodCycle,
         dn: &str,
         now: u64,
         out: &mut String,
-    ) {
+    ) -> u64 {
         out.clear();
         if cycle.leg.is_none() || cycle.step >= 5 {
             let n = self.new_call_number();
@@ -746,8 +748,9 @@ impl CallModel {
             cycle.step = 0;
         }
         let Some(leg) = cycle.leg.as_mut() else {
-            return;
+            return 0;
         };
+        let key = leg.ext * 8 + u64::from(cycle.step);
         let kind = match cycle.step {
             0 => "CallReceivedEvent",
             1 => {
@@ -775,6 +778,7 @@ impl CallModel {
         let _ = write!(out, "<xsi:eventData xsi1:type=\"xsi:{kind}\">");
         render_call(out, leg, &self.domain);
         out.push_str("</xsi:eventData>");
+        key
     }
 }
 

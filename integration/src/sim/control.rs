@@ -31,7 +31,11 @@
 //! | `fault/acks` | `xsp`, `code`, `count` (EventResponses only) | |
 //! | `fault/action_status` | `xsp`, `code`, `count` (Xsi-Actions requests only) | |
 //! | `fault/action_delay` | `xsp`, `ms` (0 = none) | |
-//! | `flood` | `dns` (comma-separated), `count` | |
+//! | `flood` | `dns` (comma-separated), `count`, optional `rate` (events/s) and `probe` (1/0) | |
+//! | `probe` | | `{"sent": [[key, ns], …]}`: write times of probed flood events, emptied |
+//! | `delay` | `kind` (`channel`, `heartbeat`, `ack`, `subscribe`, `refresh`, `unsubscribe`, `actions`, `all`), `seconds` | `{"ok": true}` |
+//!
+//! `GET /sim/stats?brief=1` leaves out the lists of channels, subscriptions and requests.
 //!
 //! A call operation that does not apply (unknown call, party not in the call, wrong state)
 //! answers 400.
@@ -40,10 +44,11 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
+use super::delay::RequestKind;
 use super::http::{query_pairs, HttpError, Request};
 use super::hub::Hub;
 use super::server::{Outcome, Reply, Service};
-use super::{CallId, Chunking, Delivery};
+use super::{CallId, Chunking, Delivery, Pace};
 
 const JSON: Option<&str> = Some("application/json");
 
@@ -142,7 +147,26 @@ impl ControlService {
             return Err((405, format!("method {} not allowed", req.method)));
         }
         match command {
+            "stats" if p.0.iter().any(|(k, v)| k == "brief" && v != "0") => {
+                Ok(hub.op_stats().brief_json())
+            }
             "stats" => Ok(hub.op_stats().to_json()),
+            "delay" => {
+                let kinds = RequestKind::parse(p.text("kind")?).ok_or_else(|| {
+                    bad("unknown kind (channel, heartbeat, ack, subscribe, refresh, unsubscribe, actions, all)")
+                })?;
+                let text = p.text("seconds")?;
+                let delay = text
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+                    .ok_or_else(|| bad(format!("seconds is not a duration: {text}")))?;
+                for kind in kinds {
+                    hub.delays.set(kind, delay);
+                }
+                Ok(json!({ "ok": true }))
+            }
             "call" => Ok(json!({ "call": hub.op_call(p.text("from")?, p.text("to")?).0 })),
             "click_to_dial" => {
                 Ok(json!({ "call": hub.op_click_to_dial(p.text("from")?, p.text("to")?).0 }))
@@ -267,8 +291,28 @@ impl ControlService {
                 if dns.is_empty() {
                     return Err(bad("dns is empty"));
                 }
-                hub.op_flood(&dns, p.number("count")?);
+                let rate = match p.text("rate") {
+                    Ok(text) => Some(
+                        text.trim()
+                            .parse::<f64>()
+                            .ok()
+                            .filter(|r| r.is_finite() && *r > 0.0)
+                            .ok_or_else(|| bad(format!("rate is not a positive number: {text}")))?,
+                    ),
+                    Err(_) => None,
+                };
+                let probe = p.0.iter().any(|(k, _)| k == "probe") && p.flag("probe")?;
+                hub.op_flood(&dns, p.number("count")?, Pace { rate, probe });
                 Ok(json!({ "ok": true }))
+            }
+            "probe" => {
+                let sent: Vec<Value> = hub
+                    .probes
+                    .take()
+                    .into_iter()
+                    .map(|(key, ns)| json!([key, ns]))
+                    .collect();
+                Ok(json!({ "sent": sent }))
             }
             _ => Err((404, format!("unknown command {}", req.path()))),
         }

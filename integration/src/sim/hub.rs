@@ -16,6 +16,8 @@ use std::thread::JoinHandle;
 use parking_lot::{Condvar, Mutex};
 
 use super::actions::ActionFault;
+use super::delay::Delays;
+use super::probe::Probes;
 use super::state::State;
 use super::stats::{ActionRecord, RequestRecord, UserServices};
 use super::{Chunking, SimConfig};
@@ -65,6 +67,10 @@ pub(crate) struct Hub {
     pub keep_alive_closes: AtomicU64,
     /// TLS handshakes that failed (a client refusing the certificate, say).
     pub tls_failures: AtomicU64,
+    /// Response delays per request kind.
+    pub delays: Delays,
+    /// Write times of probed flood events.
+    pub probes: Probes,
     requests: Mutex<VecDeque<RequestRecord>>,
     actions: Mutex<VecDeque<ActionRecord>>,
     /// Service settings made through Xsi-Actions, by user id.
@@ -78,6 +84,8 @@ pub(crate) struct Hub {
 impl Hub {
     pub(crate) fn new(cfg: SimConfig, xsps: Vec<XspFlags>) -> Hub {
         Hub {
+            delays: Delays::new(&cfg.delays),
+            probes: Probes::default(),
             state: Mutex::new(State::new(&cfg)),
             cfg,
             xsps,
@@ -134,6 +142,11 @@ impl Hub {
         let id = sockets.next;
         sockets.open.insert(id, (owner, clone));
         Some(id)
+    }
+
+    /// Connections accepted so far, over every listener.
+    pub(crate) fn connections_accepted(&self) -> u64 {
+        self.sockets.lock().next
     }
 
     pub(crate) fn unregister_socket(&self, id: u64) {

@@ -38,11 +38,13 @@ mod actions;
 mod calls;
 mod contact;
 mod control;
+mod delay;
 mod flood;
 mod http;
 mod hub;
 mod ids;
 mod ops;
+mod probe;
 mod server;
 mod state;
 mod stats;
@@ -62,6 +64,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{RecvTimeoutError, Sender};
 use parking_lot::{Condvar, Mutex};
 
+pub use delay::{DelayCounters, RequestKind};
+pub use flood::Pace;
 pub use stats::{
     ActionRecord, ChannelInfo, RequestRecord, SimStats, SubscriptionInfo, UserServices,
 };
@@ -100,6 +104,9 @@ pub struct SimConfig {
     /// An idle request connection is closed after this long, as XSPs do; responses announce it
     /// as `Keep-Alive: timeout=<whole seconds, rounded up>`.
     pub keep_alive_timeout: Duration,
+    /// Requests of these kinds are answered this long after they arrive (see
+    /// [`Simulator::set_delay`]); others at once.
+    pub delays: Vec<(RequestKind, Duration)>,
 }
 
 impl Default for SimConfig {
@@ -123,6 +130,7 @@ impl Default for SimConfig {
             log: None,
             https: Vec::new(),
             keep_alive_timeout: Duration::from_secs(4),
+            delays: Vec::new(),
         }
     }
 }
@@ -144,6 +152,7 @@ impl fmt::Debug for SimConfig {
                 &self.https.iter().map(Option::is_some).collect::<Vec<_>>(),
             )
             .field("keep_alive_timeout", &self.keep_alive_timeout)
+            .field("delays", &self.delays)
             .finish()
     }
 }
@@ -425,6 +434,12 @@ impl Simulator {
         self.hub.op_set_chunking(mode);
     }
 
+    /// From now on, requests of `kind` are handled and answered `delay` after they arrive, each
+    /// on its own (requests in flight at once each take about `delay`; zero: at once).
+    pub fn set_delay(&self, kind: RequestKind, delay: Duration) {
+        self.hub.delays.set(kind, delay);
+    }
+
     /// Closes the streaming sockets of XSP `xsp` abruptly (no terminating chunk).
     pub fn close_channels(&self, xsp: usize) {
         self.hub.op_close_channels(xsp);
@@ -494,7 +509,31 @@ impl Simulator {
     /// CallHeld, CallRetrieved, CallReleased on fresh calls, about 1.3 KB each) spread over
     /// `dns`' subscriptions; returns at once. Progress: `stats().flood_sent`.
     pub fn flood(&self, dns: &[&str], count: u64) {
-        self.hub.op_flood(dns, count);
+        self.hub.op_flood(dns, count, Pace::default());
+    }
+
+    /// As [`flood`](Simulator::flood), paced and probed as `pace` says.
+    pub fn flood_paced(&self, dns: &[&str], count: u64, pace: Pace) {
+        self.hub.op_flood(dns, count, pace);
+    }
+
+    /// `(probe key, CLOCK_MONOTONIC ns)` of every probed flood event written to a channel since
+    /// the last call (see [`Pace::probe`]); the key is `extTrackingId number × 8 + step`, step
+    /// 0–4 for CallReceived, CallAnswered, CallHeld, CallRetrieved, CallReleased.
+    pub fn take_probes(&self) -> Vec<(u64, u64)> {
+        self.hub.probes.take()
+    }
+
+    /// The documents of a flood of `count` events over `dns` exactly as a channel called
+    /// `channel_id` carries them (one subscription per DN, of a throw-away state): the input of
+    /// an in-process benchmark of the same work.
+    pub fn flood_documents(
+        cfg: &SimConfig,
+        dns: &[&str],
+        count: u64,
+        channel_id: &str,
+    ) -> Vec<Vec<u8>> {
+        state::State::new(cfg).flood_documents(dns, count, channel_id)
     }
 }
 

@@ -204,8 +204,13 @@ impl Hub {
         }
     }
 
-    pub(crate) fn op_flood(self: &Arc<Self>, dns: &[&str], count: u64) {
-        flood::start(self, dns.iter().map(|d| d.to_string()).collect(), count);
+    pub(crate) fn op_flood(self: &Arc<Self>, dns: &[&str], count: u64, pace: flood::Pace) {
+        flood::start(
+            self,
+            dns.iter().map(|d| d.to_string()).collect(),
+            count,
+            pace,
+        );
     }
 
     pub(crate) fn op_stats(&self) -> SimStats {
@@ -236,6 +241,9 @@ impl Hub {
             requests: self.requests(),
             actions: self.actions(),
             services: self.services.lock().clone(),
+            delays: self.delays.in_force(),
+            delayed: self.delays.counters(),
+            connections_accepted: self.connections_accepted(),
             agent_states,
             queued,
         }

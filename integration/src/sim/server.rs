@@ -70,6 +70,10 @@ pub(crate) enum Outcome {
 
 /// A request handler for one listener.
 pub(crate) trait Service: Send + Sync + 'static {
+    /// How long after its arrival `req` is handled (see `delay`).
+    fn delay(&self, _req: &Request<'_>) -> Duration {
+        Duration::ZERO
+    }
     fn handle(&self, req: &Request<'_>) -> Outcome;
     /// The answer to an unparsable request (the connection is closed after it).
     fn bad_request(&self, err: &HttpError) -> Reply;
@@ -108,6 +112,16 @@ pub(crate) fn serve(hub: &Hub, mut stream: SimStream, service: &dyn Service) {
                 Ok(Parsed::Complete(req, n)) => {
                     used += n;
                     continued = false;
+                    let delay = service.delay(&req);
+                    if !delay.is_zero() {
+                        // Earlier answers go now; this one when its delay has passed since
+                        // it arrived (pipelined requests wait together, not in turn).
+                        if flush(&mut stream, &mut out).is_err() {
+                            return;
+                        }
+                        hub.delays
+                            .wait_until(last_activity + delay, || hub.is_shutting_down());
+                    }
                     let keep = req.keep_alive();
                     match service.handle(&req) {
                         Outcome::Reply(reply) => {

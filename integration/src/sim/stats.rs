@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
+use super::delay::{DelayCounters, RequestKind};
+
 /// One channel, open or closed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChannelInfo {
@@ -112,6 +114,12 @@ pub struct SimStats {
     pub actions: Vec<ActionRecord>,
     /// Service settings by user id.
     pub services: BTreeMap<String, UserServices>,
+    /// The response delays in force.
+    pub delays: Vec<(RequestKind, std::time::Duration)>,
+    /// What the response delays did.
+    pub delayed: DelayCounters,
+    /// Connections accepted (XSP and control listeners): few when clients keep them alive.
+    pub connections_accepted: u64,
     /// ACD state (`Available`, …) by agent user id, for agents whose state was set.
     pub agent_states: BTreeMap<String, String>,
     /// The call numbers waiting in each call centre's and route point's queue, by DN.
@@ -214,6 +222,40 @@ impl SimStats {
             "services": services,
             "agent_states": self.agent_states,
             "queued": self.queued,
+            "delays": self.delays_json(),
+            "connections_accepted": self.connections_accepted,
+        })
+    }
+
+    /// The stats without the lists of channels, subscriptions and requests (their counts
+    /// instead): cheap to fetch while 100 000 subscriptions exist.
+    pub fn brief_json(&self) -> Value {
+        let mut v = self.to_json();
+        if let Some(map) = v.as_object_mut() {
+            map.insert("channels_open".into(), json!(self.open_channels().count()));
+            map.insert(
+                "subscriptions_active".into(),
+                json!(self.active_subscriptions().count()),
+            );
+            for list in ["channels", "subscriptions", "requests"] {
+                map.remove(list);
+            }
+        }
+        v
+    }
+
+    fn delays_json(&self) -> Value {
+        let in_force: serde_json::Map<String, Value> = self
+            .delays
+            .iter()
+            .map(|(k, d)| (k.name().to_owned(), json!(d.as_secs_f64())))
+            .collect();
+        json!({
+            "in_force": in_force,
+            "delayed": self.delayed.delayed,
+            "slept": self.delayed.slept,
+            "peak_waiting": self.delayed.peak_waiting,
+            "waited_us": self.delayed.waited_us,
         })
     }
 }
@@ -247,8 +289,20 @@ mod tests {
                 path: Arc::from("/x"),
                 status: 200,
             }],
+            delays: vec![(RequestKind::Subscribe, std::time::Duration::from_millis(20))],
+            delayed: DelayCounters {
+                delayed: 9,
+                slept: 9,
+                peak_waiting: 4,
+                waited_us: 180_000,
+            },
             ..SimStats::default()
         };
+        let brief = stats.brief_json();
+        assert_eq!(brief.pointer("/channels_open"), Some(&json!(1)));
+        assert_eq!(brief.pointer("/subscriptions_active"), Some(&json!(0)));
+        assert_eq!(brief.pointer("/requests"), None);
+        assert_eq!(brief.pointer("/delays/delayed"), Some(&json!(9)));
         let v = stats.to_json();
         for (pointer, want) in [
             ("/channels/0/xsp", json!(1)),
@@ -260,6 +314,8 @@ mod tests {
             ("/flood_sent", json!(0)),
             ("/keep_alive_closes", json!(0)),
             ("/tls_failures", json!(0)),
+            ("/delays/in_force/subscribe", json!(0.02)),
+            ("/delays/peak_waiting", json!(4)),
             ("/agent_states/2002@x", json!("Available")),
             ("/queued/5000/0", json!(7)),
         ] {

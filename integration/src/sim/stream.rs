@@ -36,6 +36,8 @@ pub(crate) struct EventDoc {
     pub sub: usize,
     pub text: String,
     pub split: usize,
+    /// A flood event's probe key, when its write time is recorded (see `probe`).
+    pub probe: Option<u64>,
 }
 
 impl EventDoc {
@@ -170,8 +172,11 @@ impl Writer<'_> {
         }
     }
 
-    fn count_event(&self) {
+    fn count_event(&self, event: &EventDoc) {
         self.spec.shared.events_sent.fetch_add(1, Ordering::Relaxed);
+        if let Some(key) = event.probe {
+            self.hub.probes.record(key);
+        }
     }
 
     /// Handles one message; `Some(end)` when the stream is over.
@@ -181,13 +186,13 @@ impl Writer<'_> {
                 // Gather every queued document (up to 64 KiB) into one chunk.
                 self.doc.clear();
                 event.render(&self.spec.channel_id, &mut self.doc);
-                self.count_event();
+                self.count_event(&event);
                 let mut pending_end = None;
                 while self.doc.len() < 64 * 1024 {
                     match rx.try_recv() {
                         Ok(Out::Event(e)) => {
                             e.render(&self.spec.channel_id, &mut self.doc);
-                            self.count_event();
+                            self.count_event(&e);
                         }
                         Ok(Out::Heartbeat) => self.doc.extend_from_slice(HEARTBEAT_DOC.as_bytes()),
                         Ok(other) => {
@@ -207,7 +212,7 @@ impl Writer<'_> {
             }
             Out::Event(event) => {
                 self.put_event(&event)?;
-                self.count_event();
+                self.count_event(&event);
                 Ok(None)
             }
             Out::Heartbeat => {
@@ -372,6 +377,7 @@ mod tests {
             sub: 0,
             text: "<a><c></c></a>".into(),
             split: 6,
+            probe: None,
         };
         let mut out = Vec::new();
         doc.render("XYZ", &mut out);

@@ -13,12 +13,15 @@
 //!
 //! Channel operations other than the POST must reach the XSP that owns the channel; elsewhere
 //! they get 404. Anything unknown gets 404 with an `ErrorInfo` body. Xsi-Actions
-//! (`/com.broadsoft.xsi-actions/v2.0/…`) are handled by `actions`.
+//! (`/com.broadsoft.xsi-actions/v2.0/…`) are handled by `actions`. Each kind of request may be
+//! answered after a delay (see `delay`).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::actions;
 use super::calls::dn_of;
+use super::delay::RequestKind;
 use super::http::{basic_auth_ok, percent_decode, HttpError, Request};
 use super::hub::{method_name, Hub};
 use super::server::{Outcome, Reply, Service};
@@ -56,6 +59,10 @@ pub(crate) struct XspService {
 }
 
 impl Service for XspService {
+    fn delay(&self, req: &Request<'_>) -> Duration {
+        RequestKind::of(req.method, req.path()).map_or(Duration::ZERO, |k| self.hub.delays.get(k))
+    }
+
     fn handle(&self, req: &Request<'_>) -> Outcome {
         let outcome = self.route(req);
         let status = match &outcome {

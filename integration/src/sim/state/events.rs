@@ -18,6 +18,10 @@ use crate::sim::Delivery;
 impl State {
     /// Builds the next event of subscription `idx` around `data` (an `xsi:eventData` element).
     pub(super) fn new_event(&mut self, idx: usize, data: &str) -> Arc<EventDoc> {
+        Arc::new(self.event_doc(idx, data, None))
+    }
+
+    fn event_doc(&mut self, idx: usize, data: &str, probe: Option<u64>) -> EventDoc {
         let (key, event_id) = self.ids.next();
         let sub = &mut self.subs[idx];
         sub.seq = if sub.seq >= 2_147_483_647 {
@@ -43,12 +47,13 @@ impl State {
         text.push_str(data);
         text.push_str("</xsi:Event>");
         self.counters.events_generated += 1;
-        Arc::new(EventDoc {
+        EventDoc {
             key,
             sub: idx,
             text,
             split,
-        })
+            probe,
+        }
     }
 
     /// Delivers call events to the active subscriptions of each emit's DN, then lets the
@@ -69,6 +74,10 @@ impl State {
     /// (call events to the call packages, queue events to the queue packages, …); returns
     /// how many.
     pub(crate) fn emit_data(&mut self, dn: &str, data: &str) -> usize {
+        self.emit_probed(dn, data, None)
+    }
+
+    fn emit_probed(&mut self, dn: &str, data: &str, probe: Option<u64>) -> usize {
         let Some(targets) = self.subs_by_dn.get(dn) else {
             return 0;
         };
@@ -79,26 +88,60 @@ impl State {
             .filter(|&idx| self.subs[idx].class == class)
             .collect();
         for &idx in &targets {
-            let doc = self.new_event(idx, data);
+            let doc = Arc::new(self.event_doc(idx, data, probe));
             self.deliver(doc);
         }
         targets.len()
     }
 
-    /// The next flood event for `dn` (one per subscription); false when `dn` has none.
+    /// The next flood event for `dn` (one per subscription); false when `dn` has none. With
+    /// `probe`, the time each copy is written to a channel is recorded.
     pub(crate) fn flood_one(
         &mut self,
         cycle: &mut FloodCycle,
         dn: &str,
         now: u64,
         buf: &mut String,
+        probe: bool,
     ) -> bool {
         if self.subs_by_dn.get(dn).is_none_or(|v| v.is_empty()) {
             return false;
         }
-        self.calls.flood_event(cycle, dn, now, buf);
-        self.emit_data(dn, buf);
+        let key = self.calls.flood_event(cycle, dn, now, buf);
+        self.emit_probed(dn, buf, probe.then_some(key));
         true
+    }
+
+    /// `count` flood events over `dns` as a channel called `channel_id` carries them, with a
+    /// subscription (of this state, which is then of no further use) for each DN.
+    pub(crate) fn flood_documents(
+        &mut self,
+        dns: &[&str],
+        count: u64,
+        channel_id: &str,
+    ) -> Vec<Vec<u8>> {
+        let subs: Vec<usize> = dns
+            .iter()
+            .map(|dn| {
+                let user = format!("{dn}@{}", self.domain);
+                self.subscribe(&user, "Advanced Call", None, "flood", "flood")
+                    .0
+            })
+            .collect();
+        let mut cycles: Vec<FloodCycle> = dns.iter().map(|_| FloodCycle::default()).collect();
+        let mut buf = String::with_capacity(2048);
+        let now = super::now_ms();
+        (0..count)
+            .map(|n| {
+                let k = (n % dns.len().max(1) as u64) as usize;
+                self.calls
+                    .flood_event(&mut cycles[k], dns[k], now, &mut buf);
+                let doc = self.event_doc(subs[k], &buf, None);
+                let mut out = Vec::with_capacity(doc.len_on(channel_id));
+                doc.render(channel_id, &mut out);
+                out
+            })
+            .collect()
     }
 
     /// Sends a new event according to the delivery mode.

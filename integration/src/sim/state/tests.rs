@@ -145,10 +145,10 @@ fn flood_events_are_about_1300_bytes() {
     let mut cycle = FloodCycle::default();
     let mut buf = String::new();
     for _ in 0..5 {
-        assert!(st.flood_one(&mut cycle, "2001", now_ms(), &mut buf));
+        assert!(st.flood_one(&mut cycle, "2001", now_ms(), &mut buf, false));
     }
     assert!(
-        !st.flood_one(&mut cycle, "2999", now_ms(), &mut buf),
+        !st.flood_one(&mut cycle, "2999", now_ms(), &mut buf, false),
         "nobody subscribed"
     );
     let sizes: Vec<usize> =

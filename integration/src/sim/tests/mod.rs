@@ -8,6 +8,7 @@ mod actions;
 mod call_events;
 mod channels;
 mod control_api;
+mod delays;
 mod delivery;
 mod faults;
 mod requests;

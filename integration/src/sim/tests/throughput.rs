@@ -218,3 +218,76 @@ fn flood_throughput() {
         println!("flood of 200000 events over {channels} channel(s): {rate:.0} events/s");
     }
 }
+
+/// The probe key a client rebuilds from a flood event: extTrackingId number × 8 + step.
+fn probe_key(doc: &str) -> u64 {
+    let ext: u64 = field(doc, "extTrackingId")
+        .trim_end_matches(":1")
+        .parse()
+        .expect("extTrackingId n:1");
+    let step = match doc_kind(doc).as_str() {
+        "CallReceivedEvent" => 0,
+        "CallAnsweredEvent" => 1,
+        "CallHeldEvent" => 2,
+        "CallRetrievedEvent" => 3,
+        "CallReleasedEvent" => 4,
+        other => panic!("not a flood event: {other}"),
+    };
+    ext * 8 + step
+}
+
+#[test]
+fn a_paced_probed_flood_records_when_each_event_is_written() {
+    let sim = start(|_| {});
+    let url = &sim.xsp_urls()[0];
+    let mut ch = ChannelReader::open(url, SET, APP);
+    subscribe(&sim, url, "2001@example.net");
+    ch.expect_doc();
+    let before = crate::clock::mono_ns();
+    let pace = Pace {
+        rate: Some(2000.0),
+        probe: true,
+    };
+    sim.flood_paced(&["2001"], 12, pace);
+    let keys: Vec<u64> = (0..12).map(|_| probe_key(&ch.expect_doc())).collect();
+    let after = crate::clock::mono_ns();
+    let probes = sim.take_probes();
+    assert_eq!(probes.iter().map(|p| p.0).collect::<Vec<_>>(), keys);
+    assert!(probes.iter().all(|p| (before..=after).contains(&p.1)));
+    assert!(probes.windows(2).all(|w| w[0].1 <= w[1].1));
+    assert_eq!(keys.iter().filter(|k| *k % 8 == 4).count(), 2, "two calls");
+    assert!(sim.take_probes().is_empty(), "taken");
+    // An unprobed flood records nothing.
+    sim.flood(&["2001"], 3);
+    for _ in 0..3 {
+        ch.expect_doc();
+    }
+    assert!(sim.take_probes().is_empty());
+}
+
+#[test]
+fn flood_documents_are_what_a_channel_carries() {
+    let docs = Simulator::flood_documents(&SimConfig::default(), &["2001", "2002"], 10, "ch-1");
+    assert_eq!(docs.len(), 10);
+    let texts: Vec<String> = docs
+        .iter()
+        .map(|d| String::from_utf8(d.clone()).expect("UTF-8"))
+        .collect();
+    assert_eq!(field(&texts[0], "channelId"), "ch-1");
+    assert_eq!(field(&texts[1], "targetId"), "2002@example.net");
+    assert_eq!(
+        kinds(&texts[..4]),
+        [
+            "CallReceivedEvent",
+            "CallReceivedEvent",
+            "CallAnsweredEvent",
+            "CallAnsweredEvent"
+        ]
+    );
+    // Sequence numbers count per subscription; probe keys are unique.
+    assert_eq!(field(&texts[2], "sequenceNumber"), "2");
+    let mut keys: Vec<u64> = texts.iter().map(|t| probe_key(t)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), 10);
+}
