@@ -48,8 +48,12 @@ usage: bwcsta --config FILE [--check]
 /// Everything stops within this long after SIGTERM.
 const SHUTDOWN_BUDGET: Duration = Duration::from_millis(1500);
 /// Messages waiting for the dispatcher; a full inbox slows the XSP readers
-/// (TCP back-pressure) rather than growing memory.
-const INBOX: usize = 64 * 1024;
+/// and CSTA readers (TCP back-pressure) rather than growing memory. An XSP
+/// reader sends one message per socket read (a batch of events), a CSTA
+/// reader one per request: 8 Ki messages are seconds of traffic, and a
+/// client pipelining 100 000 MonitorStarts waits at the door instead of
+/// parking tens of megabytes of parsed requests here.
+const INBOX: usize = 8 * 1024;
 /// Call-control jobs waiting for a worker; beyond, requests are answered
 /// `resourceBusy` (jobs on one device wait in the dispatcher instead).
 const ACTION_QUEUE: usize = 256;
@@ -255,6 +259,7 @@ fn run(config: Config) -> Result<(), String> {
             default_domain: config.xsi.default_domain.clone(),
             link_names: settings.servers.iter().map(|s| s.0.clone()).collect(),
             reorder_wait: config.xsi.reorder_wait,
+            subscription_workers: config.xsi.subscription_workers,
             event_package: config.xsi.event_package.clone(),
             devices: config.devices.clone(),
         },
@@ -300,8 +305,14 @@ fn run(config: Config) -> Result<(), String> {
         ),
         None => None,
     };
-    let subscriber = Subscriber::start(settings.clone(), flags.clone(), jobs, inbox_tx.clone())
-        .map_err(|e| format!("cannot start subscription workers: {e}"))?;
+    let subscriber = Subscriber::start(
+        settings.clone(),
+        flags.clone(),
+        config.xsi.subscription_workers,
+        jobs,
+        inbox_tx.clone(),
+    )
+    .map_err(|e| format!("cannot start subscription workers: {e}"))?;
     let executor = match Executor::start(
         settings.clone(),
         flags.clone(),

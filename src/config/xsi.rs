@@ -29,6 +29,9 @@ const DEFAULT_REORDER_WAIT: Duration = Duration::from_secs(5);
 const DEFAULT_ACTION_WORKERS: usize = 8;
 /// Each worker is a thread with one request in flight.
 const MAX_ACTION_WORKERS: u64 = 256;
+const DEFAULT_SUBSCRIPTION_WORKERS: usize = 16;
+/// Each subscription worker is a thread with one request in flight.
+const MAX_SUBSCRIPTION_WORKERS: u64 = 256;
 
 /// `xsi`: the southbound Xsi connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +67,8 @@ pub struct XsiConfig {
     pub reorder_wait: Duration,
     /// `action_workers` [8]: call-control requests in flight at once.
     pub action_workers: usize,
+    /// `subscription_workers` [16]: subscription requests in flight at once.
+    pub subscription_workers: usize,
     /// `tls`: `ca_file` [system roots] read and checked at load time,
     /// `accept_invalid_certs` [false].
     pub tls: Trust,
@@ -131,6 +136,12 @@ pub(super) fn read_xsi(
         section.field_or("action_workers", problems, DEFAULT_ACTION_WORKERS, |v| {
             integer(v, 1, MAX_ACTION_WORKERS).map(|n| n as usize)
         });
+    let subscription_workers = section.field_or(
+        "subscription_workers",
+        problems,
+        DEFAULT_SUBSCRIPTION_WORKERS,
+        |v| integer(v, 1, MAX_SUBSCRIPTION_WORKERS).map(|n| n as usize),
+    );
     let tls = read_tls(section.section("tls", problems), base_dir, problems);
     section.finish(problems);
     Some(XsiConfig {
@@ -149,6 +160,7 @@ pub(super) fn read_xsi(
         request_timeout,
         reorder_wait,
         action_workers,
+        subscription_workers,
         tls,
     })
 }

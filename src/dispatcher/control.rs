@@ -79,6 +79,7 @@ struct Pending {
 
 /// A session's monitors as the call-control plan sees them.
 struct SessionScope<'a> {
+    id: ClientId,
     session: &'a Session,
     default_domain: Option<&'a str>,
     devices: &'a Devices,
@@ -87,7 +88,10 @@ struct SessionScope<'a> {
 impl Scope for SessionScope<'_> {
     fn user_of(&self, device: &str) -> Option<String> {
         let user = user_for(device.trim(), self.default_domain);
-        self.session.by_user.contains_key(&user).then_some(user)
+        self.devices
+            .monitor_of(&user, self.id)
+            .is_some()
+            .then_some(user)
     }
 
     fn monitored(&self) -> Vec<(String, String)> {
@@ -95,7 +99,7 @@ impl Scope for SessionScope<'_> {
             .session
             .monitors
             .values()
-            .map(|m| (m.user.clone(), m.device.clone()))
+            .map(|m| (m.user.to_string(), m.device().to_owned()))
             .collect();
         all.sort();
         all
@@ -119,6 +123,7 @@ impl State {
         };
         let peer = session.peer;
         let scope = SessionScope {
+            id,
             session,
             default_domain: ctx.cfg.default_domain.as_deref(),
             devices: &self.devices,

@@ -8,11 +8,23 @@
 //! BroadWorks drops it, and all deleted when the last monitor stops.
 //! MonitorStart is answered once every subscription of the device exists
 //! (or with an error as soon as one cannot be created; the others are then
-//! deleted).
+//! deleted), in the order the session asked (see `answers`).
+//!
+//! The subscription requests wait in a [`JobQueue`] with a lane per client,
+//! so that a storm of MonitorStarts from one client delays nobody else's;
+//! a job is looked at again as it leaves the queue, and dropped when nobody
+//! needs it any more (its client went away). A contact centre monitors tens
+//! of thousands of devices, so a device is kept small: one shared copy of
+//! its user id and of each subscription id, and lists that hold their one
+//! usual item inline (see `monitor`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::answers::Slot as Answer;
+use super::jobs::{JobQueue, Lane};
+use super::monitor::{CrossRef, Monitor, MonitorList, OneOrMany};
 use super::{Ctx, State};
 use crate::csta::build::{self, ErrorCategory};
 use crate::csta::frame::InvokeId;
@@ -21,29 +33,34 @@ use crate::event::{ClientId, SubscriptionError, SubscriptionResult};
 use crate::xsi::packages::DeviceKind;
 use crate::xsi::subscriber::Job;
 
-use super::sessions::Monitor;
-
-#[derive(Default)]
 pub struct Devices {
-    /// user id → device.
-    map: HashMap<String, Device>,
+    /// user id → device. The key is the one copy of the user id that the
+    /// device's monitors and jobs share.
+    map: HashMap<Arc<str>, Device>,
     next_cross_ref: u64,
+    /// The event package names in use, one copy each.
+    packages: Vec<Arc<str>>,
+    /// Subscription jobs waiting for a worker.
+    jobs: JobQueue,
+    /// No refresh is due before this; the devices are not looked at until
+    /// then.
+    next_refresh: Option<Instant>,
 }
 
 pub struct Device {
     /// (session, monitorCrossRefID) of every monitor on this user.
-    pub monitors: Vec<(ClientId, String)>,
+    pub monitors: MonitorList,
     pub kind: DeviceKind,
     /// One per package of the kind, in [`DeviceKind::packages`] order (a
     /// package whose creation came back after the last monitor stopped is
     /// gone already).
-    subs: Vec<Slot>,
+    subs: OneOrMany<Slot>,
     /// MonitorStarts waiting for every subscription of the device.
-    waiters: Vec<Waiter>,
+    waiters: OneOrMany<Waiter>,
 }
 
 struct Slot {
-    package: String,
+    package: Arc<str>,
     state: Sub,
 }
 
@@ -51,16 +68,19 @@ enum Sub {
     /// Creation in flight.
     Creating,
     Active {
-        id: String,
+        /// Shared with the known-subscriptions set and the sequencer.
+        id: Arc<str>,
         refresh_at: Instant,
         refreshing: bool,
     },
 }
 
+#[derive(Clone, Copy, Debug)]
 struct Waiter {
     client: ClientId,
-    invoke_id: InvokeId,
-    cross_ref: String,
+    /// The MonitorStart's answer slot in its session.
+    answer: Answer,
+    cross_ref: CrossRef,
 }
 
 impl Device {
@@ -75,22 +95,40 @@ impl Device {
 
     fn slot_with_id(&mut self, sub_id: &str) -> Option<&mut Slot> {
         self.subs
+            .as_mut_slice()
             .iter_mut()
-            .find(|s| matches!(&s.state, Sub::Active { id, .. } if id == sub_id))
+            .find(|s| matches!(&s.state, Sub::Active { id, .. } if **id == *sub_id))
     }
 
     fn creating(&self, package: &str) -> Option<usize> {
         self.subs
             .iter()
-            .position(|s| s.package == package && matches!(s.state, Sub::Creating))
+            .position(|s| *s.package == *package && matches!(s.state, Sub::Creating))
     }
 }
 
 impl Devices {
+    /// No devices; up to `in_flight` subscription jobs with the workers at
+    /// once.
+    pub fn new(in_flight: usize) -> Self {
+        Devices {
+            map: HashMap::new(),
+            next_cross_ref: 0,
+            packages: Vec::new(),
+            jobs: JobQueue::new(in_flight),
+            next_refresh: None,
+        }
+    }
+
+    /// Subscription jobs (waiting for their turn, with the workers).
+    pub fn jobs(&self) -> (usize, usize) {
+        (self.jobs.queued(), self.jobs.in_flight())
+    }
+
     pub fn active_subscriptions(&self) -> usize {
         self.map
             .values()
-            .flat_map(|d| &d.subs)
+            .flat_map(|d| d.subs.iter())
             .filter(|s| matches!(s.state, Sub::Active { .. }))
             .count()
     }
@@ -109,19 +147,53 @@ impl Devices {
         self.map.get(user).map(|d| d.kind)
     }
 
-    /// Removes and returns the pending MonitorStart of (client, xref), if
-    /// that monitor has not been answered yet.
-    pub fn take_waiter(&mut self, user: &str, client: ClientId, xref: &str) -> Option<InvokeId> {
-        let waiters = &mut self.map.get_mut(user)?.waiters;
-        let pos = waiters
+    /// The monitorCrossRefID of `client`'s monitor of `user`, if any.
+    pub fn monitor_of(&self, user: &str, client: ClientId) -> Option<CrossRef> {
+        let device = self.map.get(user)?;
+        device
+            .monitors
             .iter()
-            .position(|w| w.client == client && w.cross_ref == xref)?;
-        Some(waiters.remove(pos).invoke_id)
+            .find(|(c, _)| *c == client)
+            .map(|(_, x)| *x)
     }
 
-    fn next_cross_ref(&mut self) -> String {
+    /// Removes and returns the answer slot of the pending MonitorStart of
+    /// (client, xref), if that monitor has not been answered yet.
+    pub fn take_waiter(&mut self, user: &str, client: ClientId, xref: CrossRef) -> Option<Answer> {
+        let waiters = &mut self.map.get_mut(user)?.waiters;
+        waiters
+            .take_first(|w| w.client == client && w.cross_ref == xref)
+            .map(|w| w.answer)
+    }
+
+    fn next_cross_ref(&mut self) -> CrossRef {
         self.next_cross_ref += 1;
-        self.next_cross_ref.to_string()
+        CrossRef(self.next_cross_ref)
+    }
+
+    /// The shared copy of `user` when the device exists, else a new one.
+    fn user_key(&self, user: &str) -> Arc<str> {
+        match self.map.get_key_value(user) {
+            Some((key, _)) => key.clone(),
+            None => Arc::from(user),
+        }
+    }
+
+    /// The one copy of a package name.
+    fn package(&mut self, name: &str) -> Arc<str> {
+        if let Some(p) = self.packages.iter().find(|p| ***p == *name) {
+            return p.clone();
+        }
+        let p: Arc<str> = Arc::from(name);
+        self.packages.push(p.clone());
+        p
+    }
+
+    /// A refresh is due at `at`: the next look at the devices is no later.
+    fn refresh_due_at(&mut self, at: Instant) {
+        if self.next_refresh.is_none_or(|next| at < next) {
+            self.next_refresh = Some(at);
+        }
     }
 }
 
@@ -135,6 +207,10 @@ pub fn user_for(device: &str, default_domain: Option<&str>) -> String {
 
 /// A failed refresh is tried again after this long.
 const REFRESH_RETRY: Duration = Duration::from_secs(30);
+/// Refreshes due this much later are made with those due now, so that the
+/// devices are looked at about once a second while refreshes are due, not
+/// at every tick.
+const REFRESH_SLACK: Duration = Duration::from_secs(1);
 
 /// Refresh at half the granted lifetime, at least a second from now.
 fn refresh_at(expires: Duration) -> Instant {
@@ -151,44 +227,45 @@ impl State {
         filter: MonitorFilter,
     ) {
         let ns = self.ns(ctx, id);
-        let device = device.trim().to_owned();
+        let device = device.trim();
         if device.is_empty() {
             let xml = build::error_code(ns, ErrorCategory::Operation, "invalidDeviceID");
-            self.respond(ctx, id, invoke_id, &xml);
+            self.answer_start_now(ctx, id, invoke_id, xml);
             return;
         }
-        let user = user_for(&device, ctx.cfg.default_domain.as_deref());
-        let Some(session) = self.sessions.get_mut(id) else {
-            return;
-        };
-        if let Some(existing) = session.by_user.get(&user).cloned() {
+        let user = self
+            .devices
+            .user_key(&user_for(device, ctx.cfg.default_domain.as_deref()));
+        if let Some(existing) = self.devices.monitor_of(&user, id) {
             // Monitoring the same device twice returns the same id — but only
             // once the first MonitorStart has been answered.
+            let Some(answer) = self.reserve_start(id, invoke_id) else {
+                return;
+            };
             if self.devices.is_ready(&user) {
-                let xml = build::monitor_start_response(ns, &existing);
-                self.respond(ctx, id, invoke_id, &xml);
+                let xml = build::monitor_start_response(ns, existing.text().as_str());
+                self.answer_start(ctx, id, answer, xml);
             } else if let Some(d) = self.devices.map.get_mut(&user) {
                 d.waiters.push(Waiter {
                     client: id,
-                    invoke_id,
+                    answer,
                     cross_ref: existing,
                 });
             }
             return;
         }
-        let kind = ctx.cfg.devices.kind_of(&device, &user);
+        let kind = ctx.cfg.devices.kind_of(device, &user);
         let cross_ref = self.devices.next_cross_ref();
+        let Some(session) = self.sessions.get_mut(id) else {
+            return;
+        };
         let peer = session.peer;
-        session.by_user.insert(user.clone(), cross_ref.clone());
-        session.monitors.insert(
-            cross_ref.clone(),
-            Monitor {
-                user: user.clone(),
-                device: device.clone(),
-                filter,
-            },
-        );
-        log::info!(
+        let answer = session.starts.reserve(invoke_id);
+        session
+            .monitors
+            .insert(cross_ref, Monitor::new(user.clone(), device, filter));
+        // One line per monitor would be a hundred thousand in a storm.
+        log::debug!(
             "{id} ({peer}) monitors {device} as {user} ({}), monitorCrossRefID {cross_ref}",
             kind.label()
         );
@@ -197,34 +274,42 @@ impl State {
             .map
             .entry(user.clone())
             .or_insert_with(|| Device {
-                monitors: Vec::new(),
+                monitors: MonitorList::default(),
                 kind,
-                subs: Vec::new(),
-                waiters: Vec::new(),
+                subs: OneOrMany::default(),
+                waiters: OneOrMany::default(),
             });
-        d.monitors.push((id, cross_ref.clone()));
+        d.monitors.push((id, cross_ref));
         if d.ready() {
-            let xml = build::monitor_start_response(ns, &cross_ref);
-            self.respond(ctx, id, invoke_id, &xml);
+            let xml = build::monitor_start_response(ns, cross_ref.text().as_str());
+            self.answer_start(ctx, id, answer, xml);
             return;
         }
         d.waiters.push(Waiter {
             client: id,
-            invoke_id,
+            answer,
             cross_ref,
         });
-        self.ensure_subscriptions(ctx, &user);
+        self.ensure_subscriptions(ctx, &user, Lane::Client(id));
     }
 
     /// Starts the creation of every subscription `user`'s kind needs that
-    /// neither exists nor is being created.
-    fn ensure_subscriptions(&mut self, ctx: &Ctx, user: &str) {
+    /// neither exists nor is being created, in `lane`.
+    fn ensure_subscriptions(&mut self, ctx: &Ctx, user: &Arc<str>, lane: Lane) {
+        let Some(kind) = self.devices.kind(user) else {
+            return;
+        };
+        let order: Vec<Arc<str>> = kind
+            .packages(&ctx.cfg.event_package)
+            .iter()
+            .map(|p| self.devices.package(p))
+            .collect();
         let Some(d) = self.devices.map.get_mut(user) else {
             return;
         };
         let mut jobs = Vec::new();
-        for package in d.kind.packages(&ctx.cfg.event_package) {
-            if d.subs.iter().any(|s| s.package == package) {
+        for package in &order {
+            if d.subs.iter().any(|s| s.package == *package) {
                 continue;
             }
             d.subs.push(Slot {
@@ -233,16 +318,16 @@ impl State {
             });
             ctx.known.begin_create(user);
             jobs.push(Job::Create {
-                user: user.to_owned(),
-                package,
+                user: user.clone(),
+                package: package.clone(),
             });
         }
         // Keep the packages' order: the first one resynchronises snapshots.
-        let order = d.kind.packages(&ctx.cfg.event_package);
         d.subs
+            .as_mut_slice()
             .sort_by_key(|s| order.iter().position(|p| *p == s.package));
         for job in jobs {
-            self.queue_job(ctx, job);
+            self.queue_job(lane, job);
         }
     }
 
@@ -251,39 +336,46 @@ impl State {
         ctx: &Ctx,
         id: ClientId,
         invoke_id: InvokeId,
-        xref: &str,
+        xref_text: &str,
     ) {
         let ns = self.ns(ctx, id);
         let Some(session) = self.sessions.get_mut(id) else {
             return;
         };
-        let Some(monitor) = session.monitors.remove(xref) else {
+        let xref = CrossRef::parse(xref_text);
+        let Some((xref, monitor)) = xref.and_then(|x| Some((x, session.monitors.remove(&x)?)))
+        else {
             log::info!(
-                "{id} ({}): MonitorStop of unknown monitorCrossRefID {xref}",
+                "{id} ({}): MonitorStop of unknown monitorCrossRefID {xref_text}",
                 session.peer
             );
             let xml = build::error_code(ns, ErrorCategory::Operation, "invalidMonitorCrossRefID");
             self.respond(ctx, id, invoke_id, &xml);
             return;
         };
-        session.by_user.remove(&monitor.user);
         log::info!(
             "{id} ({}) stops monitoring {} ({xref})",
             session.peer,
-            monitor.device
+            monitor.device()
         );
+        // Stopped before its subscriptions existed: the MonitorStart is
+        // answered (the monitor did exist), then the stop.
+        if let Some(answer) = self.devices.take_waiter(&monitor.user, id, xref) {
+            let xml = build::monitor_start_response(ns, xref.text().as_str());
+            self.answer_start(ctx, id, answer, xml);
+        }
         self.release_monitor(ctx, id, xref, &monitor.user);
         self.respond(ctx, id, invoke_id, &build::monitor_stop_response(ns));
     }
 
     /// Takes one monitor off a device; the last one deletes its
-    /// subscriptions (those still being created are deleted when their
-    /// creation reports back).
-    pub(super) fn release_monitor(&mut self, ctx: &Ctx, id: ClientId, xref: &str, user: &str) {
+    /// subscriptions (those still being created are dropped when their job
+    /// leaves the queue, or deleted when their creation reports back).
+    pub(super) fn release_monitor(&mut self, ctx: &Ctx, id: ClientId, xref: CrossRef, user: &str) {
         let Some(device) = self.devices.map.get_mut(user) else {
             return;
         };
-        device.monitors.retain(|(c, x)| !(*c == id && x == xref));
+        device.monitors.retain(|(c, x)| !(*c == id && *x == xref));
         device
             .waiters
             .retain(|w| !(w.client == id && w.cross_ref == xref));
@@ -309,13 +401,14 @@ impl State {
     }
 
     /// Forgets a subscription and deletes it at the XSP.
-    fn delete_subscription(&mut self, ctx: &Ctx, subscription_id: String) {
+    fn delete_subscription(&mut self, ctx: &Ctx, subscription_id: Arc<str>) {
         ctx.known.forget(&subscription_id);
         self.translator.forget_subscription(&subscription_id);
-        self.queue_job(ctx, Job::Delete { subscription_id });
+        self.queue_job(Lane::Upkeep, Job::Delete { subscription_id });
     }
 
     pub(super) fn on_subscription(&mut self, ctx: &Ctx, result: SubscriptionResult) {
+        self.devices.jobs.done();
         match result {
             SubscriptionResult::Created {
                 user,
@@ -348,6 +441,7 @@ impl State {
 
     /// A refresh finished: the next one is due at `next`.
     fn refresh_done(&mut self, user: &str, subscription_id: &str, next: Instant) {
+        self.devices.refresh_due_at(next);
         let slot = self
             .devices
             .map
@@ -376,7 +470,8 @@ impl State {
         sub_id: String,
         expires: Duration,
     ) {
-        ctx.known.end_create(user, Some(&sub_id));
+        let sub_id: Arc<str> = Arc::from(sub_id);
+        ctx.known.end_create(user, Some(sub_id.clone()));
         let device = self.devices.map.get_mut(user);
         let Some((device, at)) = device.and_then(|d| d.creating(package).map(|at| (d, at))) else {
             // Nobody waits for it (the device failed, or a second creation
@@ -394,22 +489,29 @@ impl State {
             self.delete_subscription(ctx, sub_id);
             return;
         }
-        log::info!(
+        log::debug!(
             "subscription {sub_id} for {user} ({package}) active ({}s)",
             expires.as_secs()
         );
-        device.subs[at].state = Sub::Active {
-            id: sub_id,
-            refresh_at: refresh_at(expires),
-            refreshing: false,
-        };
-        if !device.ready() {
-            return;
+        let next = refresh_at(expires);
+        self.translator.adopt_subscription(&sub_id);
+        if let Some(slot) = device.subs.as_mut_slice().get_mut(at) {
+            slot.state = Sub::Active {
+                id: sub_id,
+                refresh_at: next,
+                refreshing: false,
+            };
         }
-        for w in std::mem::take(&mut device.waiters) {
+        let waiters = if device.ready() {
+            std::mem::take(&mut device.waiters)
+        } else {
+            OneOrMany::default()
+        };
+        self.devices.refresh_due_at(next);
+        for w in waiters.iter() {
             let ns = self.ns(ctx, w.client);
-            let xml = build::monitor_start_response(ns, &w.cross_ref);
-            self.respond(ctx, w.client, w.invoke_id, &xml);
+            let xml = build::monitor_start_response(ns, w.cross_ref.text().as_str());
+            self.answer_start(ctx, w.client, w.answer, xml);
         }
     }
 
@@ -442,52 +544,43 @@ impl State {
             ),
         };
         // The device's other subscriptions go with it; those still being
-        // created are deleted when they report back.
-        for slot in &device.subs {
+        // created are dropped or deleted when their job comes up.
+        for slot in device.subs.iter() {
             if let Sub::Active { id, .. } = &slot.state {
                 self.delete_subscription(ctx, id.clone());
             }
         }
-        let waiting: Vec<(ClientId, InvokeId)> = device
-            .waiters
-            .iter()
-            .map(|w| (w.client, w.invoke_id))
-            .collect();
         self.translator.forget_user(user);
         self.route_point_unmonitored(ctx, user);
-        for (client, xref) in &device.monitors {
+        for (client, xref) in device.monitors.iter() {
             if let Some(s) = self.sessions.get_mut(*client) {
                 s.monitors.remove(xref);
-                s.by_user.remove(user);
             }
             // A monitor that was already answered (its subscription is being
             // recreated) ends with a server-initiated MonitorStop, so the
             // client knows to start it again.
-            let answered = !waiting.iter().any(|(c, _)| c == client);
+            let answered = !device.waiters.iter().any(|w| w.client == *client);
             if answered {
                 log::warn!("{client}: monitor {xref} on {user} ended: its subscription is gone");
                 let ns = self.ns(ctx, *client);
                 self.sessions
-                    .send_request(*client, &build::monitor_stop(ns, xref));
+                    .send_request(*client, &build::monitor_stop(ns, xref.text().as_str()));
             }
         }
-        for (client, invoke_id) in waiting {
-            let ns = self.ns(ctx, client);
-            self.respond(
-                ctx,
-                client,
-                invoke_id,
-                &build::error_code(ns, category, value),
-            );
+        for w in device.waiters.iter() {
+            let ns = self.ns(ctx, w.client);
+            let xml = build::error_code(ns, category, value);
+            self.answer_start(ctx, w.client, w.answer, xml);
         }
     }
 
     /// BroadWorks dropped a subscription we still need: make a new one.
     pub(super) fn subscription_gone(&mut self, ctx: &Ctx, user: &str, sub_id: &str, why: &str) {
+        let user = self.devices.user_key(user);
         let Some(slot) = self
             .devices
             .map
-            .get_mut(user)
+            .get_mut(&user)
             .and_then(|d| d.slot_with_id(sub_id))
         else {
             return;
@@ -499,68 +592,143 @@ impl State {
         );
         ctx.known.forget(sub_id);
         self.translator.forget_subscription(sub_id);
-        ctx.known.begin_create(user);
-        self.queue_job(
-            ctx,
-            Job::Create {
-                user: user.to_owned(),
-                package,
-            },
-        );
+        ctx.known.begin_create(&user);
+        self.queue_job(Lane::Upkeep, Job::Create { user, package });
     }
 
-    pub(super) fn refresh_due(&mut self, ctx: &Ctx, now: Instant) {
+    pub(super) fn refresh_due(&mut self, now: Instant) {
+        if self.devices.next_refresh.is_none_or(|next| now < next) {
+            return;
+        }
+        let horizon = now + REFRESH_SLACK;
+        let mut next: Option<Instant> = None;
         let mut due = Vec::new();
         for (user, device) in &mut self.devices.map {
-            for slot in &mut device.subs {
-                if let Sub::Active {
+            for slot in device.subs.as_mut_slice() {
+                let Sub::Active {
                     id,
                     refresh_at,
                     refreshing,
                 } = &mut slot.state
-                {
-                    if !*refreshing && *refresh_at <= now {
-                        *refreshing = true;
-                        due.push(Job::Refresh {
-                            user: user.clone(),
-                            subscription_id: id.clone(),
-                        });
-                    }
+                else {
+                    continue;
+                };
+                if *refreshing {
+                    continue;
+                }
+                if *refresh_at <= horizon {
+                    *refreshing = true;
+                    due.push(Job::Refresh {
+                        user: user.clone(),
+                        subscription_id: id.clone(),
+                    });
+                } else if next.is_none_or(|n| *refresh_at < n) {
+                    next = Some(*refresh_at);
                 }
             }
         }
+        self.devices.next_refresh = next;
         for job in due {
-            self.queue_job(ctx, job);
+            self.queue_job(Lane::Upkeep, job);
         }
     }
 
-    /// Asks for a refresh of the device's first subscription now (SnapshotDevice
-    /// resynchronisation); false when the device is not ready.
-    pub(super) fn refresh_now(&mut self, ctx: &Ctx, user: &str) -> bool {
+    /// Asks for a refresh of the device's first subscription now
+    /// (SnapshotDevice resynchronisation for `id`); false when the device is
+    /// not ready.
+    pub(super) fn refresh_now(&mut self, id: ClientId, user: &str) -> bool {
+        let key = self.devices.user_key(user);
         let Some(device) = self.devices.map.get_mut(user).filter(|d| d.ready()) else {
             return false;
         };
         if let Some(Slot {
-            state: Sub::Active { id, refreshing, .. },
+            state:
+                Sub::Active {
+                    id: sub_id,
+                    refreshing,
+                    ..
+                },
             ..
-        }) = device.subs.first_mut()
+        }) = device.subs.as_mut_slice().first_mut()
         {
             if !*refreshing {
                 *refreshing = true;
                 let job = Job::Refresh {
-                    user: user.to_owned(),
-                    subscription_id: id.clone(),
+                    user: key,
+                    subscription_id: sub_id.clone(),
                 };
-                self.queue_job(ctx, job);
+                self.queue_job(Lane::Client(id), job);
             }
         }
         true
     }
 
-    fn queue_job(&self, ctx: &Ctx, job: Job) {
-        // Unbounded queue: the dispatcher must never wait for HTTP workers.
-        if ctx.jobs.send(job).is_err() {
-            log::error!("subscription workers are gone; job dropped");
+    fn queue_job(&mut self, lane: Lane, job: Job) {
+        self.devices.jobs.push(lane, job);
+    }
+
+    /// Hands the workers the jobs they have room for, in turn, dropping
+    /// those nobody needs any more. Never waits: the channel is unbounded
+    /// and holds at most the queue's in-flight limit.
+    pub(super) fn pump_jobs(&mut self, ctx: &Ctx) {
+        while let Some(job) = self.devices.jobs.next() {
+            if !self.still_needed(ctx, &job) {
+                self.devices.jobs.cancel();
+                continue;
+            }
+            if ctx.jobs.send(job).is_err() {
+                log::error!("subscription workers are gone; job dropped");
+                self.devices.jobs.cancel();
+            }
+        }
+    }
+
+    /// Client `id` is gone: its waiting jobs are dropped, or left to the
+    /// upkeep lane when another client now waits for them too.
+    pub(super) fn drop_lane(&mut self, ctx: &Ctx, id: ClientId) {
+        for job in self.devices.jobs.take_lane(Lane::Client(id)) {
+            if self.still_needed(ctx, &job) {
+                self.queue_job(Lane::Upkeep, job);
+            }
+        }
+    }
+
+    /// Whether `job` still has a purpose; a creation nobody waits for any
+    /// more is forgotten here, before it costs a request.
+    fn still_needed(&mut self, ctx: &Ctx, job: &Job) -> bool {
+        match job {
+            Job::Create { user, package } => {
+                let wanted = self
+                    .devices
+                    .map
+                    .get(&**user)
+                    .is_some_and(|d| !d.monitors.is_empty());
+                if wanted {
+                    return true;
+                }
+                // Nobody monitors the device any more (or it failed): its
+                // creation ends here.
+                ctx.known.end_create(user, None);
+                if let Some(device) = self.devices.map.get_mut(&**user) {
+                    if let Some(at) = device.creating(package) {
+                        device.subs.remove(at);
+                    }
+                    if device.subs.is_empty() {
+                        self.devices.map.remove(&**user);
+                    }
+                }
+                false
+            }
+            Job::Refresh {
+                user,
+                subscription_id,
+            } => self
+                .devices
+                .map
+                .get_mut(&**user)
+                .and_then(|d| d.slot_with_id(subscription_id))
+                .is_some(),
+            Job::Delete { .. } => true,
         }
     }
 }

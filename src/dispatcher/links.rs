@@ -14,6 +14,9 @@ use crate::translate::watch::ChannelNews;
 use crate::translate::CstaEvent;
 use crate::xsi::parse::{EventData, XsiEvent};
 
+use std::sync::Arc;
+
+use super::monitor::CrossRef;
 use super::{Ctx, State};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,30 +159,29 @@ impl State {
             let Some(session) = self.sessions.get_mut(id) else {
                 continue;
             };
-            let monitors: Vec<(String, String)> = session
+            let monitors: Vec<(CrossRef, Arc<str>)> = session
                 .monitors
                 .drain()
                 .map(|(xref, m)| (xref, m.user))
                 .collect();
-            session.by_user.clear();
             for (xref, user) in monitors {
-                match self.devices.take_waiter(&user, id, &xref) {
+                match self.devices.take_waiter(&user, id, xref) {
                     // Not answered yet: answer the MonitorStart with an error
                     // instead of stopping a monitor the client never got.
-                    Some(invoke_id) => {
+                    Some(slot) => {
                         let xml = build::error_code(
                             ns,
                             ErrorCategory::SystemResourceAvailability,
                             "resourceOutOfService",
                         );
-                        self.respond(ctx, id, invoke_id, &xml);
+                        self.answer_start(ctx, id, slot, xml);
                     }
                     None => {
                         self.sessions
-                            .send_request(id, &build::monitor_stop(ns, &xref));
+                            .send_request(id, &build::monitor_stop(ns, xref.text().as_str()));
                     }
                 }
-                self.release_monitor(ctx, id, &xref, &user);
+                self.release_monitor(ctx, id, xref, &user);
             }
         }
     }
@@ -256,9 +258,10 @@ impl State {
                 continue;
             };
             let ns = self.ns(ctx, *client);
+            let xref = xref.text();
             for out in outs {
-                if !monitor.filter.suppresses(out.filter_flag()) {
-                    frames.push((*client, out.to_xml(ns, xref, &monitor.device)));
+                if !monitor.suppresses(out.filter_flag()) {
+                    frames.push((*client, out.to_xml(ns, xref.as_str(), monitor.device())));
                 }
             }
         }

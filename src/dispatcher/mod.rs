@@ -14,9 +14,12 @@
 //! tests (`dispatcher/tests/`) drive it the same way over in-memory channels
 //! and check the frames queued to sessions and the jobs queued to workers.
 
+mod answers;
 mod control;
 mod devices;
+mod jobs;
 mod links;
+mod monitor;
 mod routing;
 mod sessions;
 mod snapshot;
@@ -48,6 +51,8 @@ pub struct DispatcherConfig {
     pub link_names: Vec<String>,
     /// `xsi.reorder_wait_s`.
     pub reorder_wait: Duration,
+    /// `xsi.subscription_workers`: how many threads run subscription jobs.
+    pub subscription_workers: usize,
     /// `xsi.event_package`: the call package of users and agents.
     pub event_package: String,
     /// `devices`: which devices are call centres, route points, agents.
@@ -135,7 +140,8 @@ impl State {
         State {
             started: crate::time::rfc3339_now(),
             sessions: Sessions::default(),
-            devices: Devices::default(),
+            // Two jobs per worker: one running, the next at hand.
+            devices: Devices::new(cfg.subscription_workers * 2),
             links: Links::new(&cfg.link_names),
             translator: Translator::new(cfg.reorder_wait),
             events_in: 0,
@@ -165,16 +171,18 @@ impl State {
         for ev in self.translator.expire(now) {
             self.deliver(ctx, ev);
         }
-        self.refresh_due(ctx, now);
+        self.refresh_due(now);
         self.snapshot_timeouts(ctx, now);
         self.control_timeouts(ctx, now);
     }
 
-    /// Sends what was queued while handling and cuts off slow clients.
+    /// Sends what was queued while handling, cuts off slow clients and
+    /// hands the subscription workers their next jobs.
     fn flush(&mut self, ctx: &Ctx) {
         for (id, reason) in self.sessions.take_failed() {
             self.drop_session(ctx, id, &reason);
         }
+        self.pump_jobs(ctx);
     }
 
     pub fn overall_normal(&self) -> bool {

@@ -199,7 +199,7 @@ impl State {
         let monitored = self.devices.get(user).and_then(|d| {
             d.monitors.iter().find_map(|(client, xref)| {
                 let session = self.sessions.get(*client)?;
-                Some(session.monitors.get(xref)?.device.clone())
+                Some(session.monitors.get(xref)?.device().to_owned())
             })
         });
         monitored.unwrap_or_else(|| device_of_user(user))
@@ -438,10 +438,7 @@ impl State {
         }
         let device = connection.device_id.as_deref()?.trim();
         let user = user_for(device, ctx.cfg.default_domain.as_deref());
-        let monitored = self
-            .sessions
-            .get(id)
-            .is_some_and(|s| s.by_user.contains_key(&user));
+        let monitored = self.devices.monitor_of(&user, id).is_some();
         if !monitored || self.devices.kind(&user) != Some(DeviceKind::RoutePoint) {
             return None;
         }

@@ -6,11 +6,13 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 
 use crossbeam_channel::{Sender, TrySendError};
 
+use super::answers::{Slot, StartAnswers};
+use super::monitor::{CrossRef, Monitor};
 use super::{Ctx, State};
 use crate::csta::build::{self, ErrorCategory, SystemStatus};
 use crate::csta::edition::Edition;
 use crate::csta::frame::{self, InvokeCounter, InvokeId};
-use crate::csta::parse::{Incoming, Message, MonitorFilter};
+use crate::csta::parse::{Incoming, Message};
 use crate::event::{ClientEvent, ClientId, Outbound};
 use crate::status::CstaStatus;
 use crate::translate::control::is_call_control;
@@ -28,23 +30,15 @@ pub struct Session {
     /// SystemStatus has been sent (after the first response, or on connect).
     status_sent: bool,
     invoke: InvokeCounter,
-    /// monitorCrossRefID → monitor.
-    pub monitors: HashMap<String, Monitor>,
-    /// user id → monitorCrossRefID, so a second MonitorStart reuses the id.
-    pub by_user: HashMap<String, String>,
+    /// monitorCrossRefID → monitor. (Which of them monitors a user is in
+    /// the device table: `Devices::monitor_of`.)
+    pub monitors: HashMap<CrossRef, Monitor>,
+    /// MonitorStart answers, released in request order.
+    pub starts: StartAnswers,
     pub events_sent: u64,
     app_session: Option<String>,
     /// Kinds of client mistakes already logged (each once per session).
     logged: HashSet<String>,
-}
-
-#[derive(Clone, Debug)]
-pub struct Monitor {
-    /// BroadWorks user id the device maps to.
-    pub user: String,
-    /// The device as the client wrote it; events use it as deviceID.
-    pub device: String,
-    pub filter: MonitorFilter,
 }
 
 #[derive(Default)]
@@ -217,7 +211,7 @@ impl State {
             status_sent: false,
             invoke: InvokeCounter::new(),
             monitors: HashMap::new(),
-            by_user: HashMap::new(),
+            starts: StartAnswers::default(),
             events_sent: 0,
             app_session: None,
             logged: HashSet::new(),
@@ -262,6 +256,40 @@ impl State {
         let needs_status = self.sessions.get(id).is_some_and(|s| !s.status_sent);
         if needs_status {
             self.send_system_status(ctx, id);
+        }
+    }
+
+    /// Takes the next MonitorStart answer slot of `id`.
+    pub(super) fn reserve_start(&mut self, id: ClientId, invoke_id: InvokeId) -> Option<Slot> {
+        Some(self.sessions.get_mut(id)?.starts.reserve(invoke_id))
+    }
+
+    /// The answer of one MonitorStart: sent once every earlier MonitorStart
+    /// of the session has been answered.
+    pub(super) fn answer_start(&mut self, ctx: &Ctx, id: ClientId, slot: Slot, xml: String) {
+        let Some(session) = self.sessions.get_mut(id) else {
+            return;
+        };
+        if !session.starts.fill(slot, xml) {
+            return;
+        }
+        while let Some((invoke_id, xml)) =
+            self.sessions.get_mut(id).and_then(|s| s.starts.pop_ready())
+        {
+            self.respond(ctx, id, invoke_id, &xml);
+        }
+    }
+
+    /// Answers a MonitorStart now, in its turn after the earlier ones.
+    pub(super) fn answer_start_now(
+        &mut self,
+        ctx: &Ctx,
+        id: ClientId,
+        invoke_id: InvokeId,
+        xml: String,
+    ) {
+        if let Some(slot) = self.reserve_start(id, invoke_id) {
+            self.answer_start(ctx, id, slot, xml);
         }
     }
 
@@ -423,8 +451,9 @@ impl State {
         self.routing.forget_session(id);
         if let Some(session) = self.sessions.remove(id) {
             for (xref, monitor) in session.monitors {
-                self.release_monitor(ctx, id, &xref, &monitor.user);
+                self.release_monitor(ctx, id, xref, &monitor.user);
             }
+            self.drop_lane(ctx, id);
         }
     }
 }

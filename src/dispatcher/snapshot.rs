@@ -35,10 +35,7 @@ impl State {
         let device = device.trim().to_owned();
         let user = user_for(&device, ctx.cfg.default_domain.as_deref());
         // Requests are filtered per session against its own monitors.
-        let monitored_here = self
-            .sessions
-            .get(id)
-            .is_some_and(|s| s.by_user.contains_key(&user));
+        let monitored_here = self.devices.monitor_of(&user, id).is_some();
         if !monitored_here || !self.devices.is_ready(&user) {
             let ns = self.ns(ctx, id);
             let xml = build::error_code(ns, ErrorCategory::Operation, "objectNotKnown");
@@ -53,7 +50,7 @@ impl State {
             device,
             deadline: Instant::now() + SNAPSHOT_WAIT,
         });
-        self.refresh_now(ctx, &user);
+        self.refresh_now(id, &user);
     }
 
     /// The model of `user` was just resynchronised: answer its snapshots.

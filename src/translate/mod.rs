@@ -170,6 +170,11 @@ impl Translator {
         self.queues.forget_user(user);
     }
 
+    /// The subscription `id` exists (see `Sequencer::adopt`).
+    pub fn adopt_subscription(&mut self, id: &std::sync::Arc<str>) {
+        self.order.adopt(id);
+    }
+
     pub fn forget_subscription(&mut self, subscription_id: &str) {
         self.order.forget(subscription_id);
     }

@@ -31,6 +31,7 @@
 mod tests;
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::ratelimit::Every;
@@ -93,28 +94,43 @@ enum GiveUp {
     Full,
 }
 
+/// One subscription's sequence. Kept small, since every monitored device
+/// has one: the state of an open gap lives in a [`Gap`] that exists only
+/// while events wait.
 struct Stream {
     next: u32,
+    /// Per link: the furthest sequence number it delivered.
+    furthest_on: Vec<Option<u32>>,
+    gap: Option<Box<Gap>>,
+}
+
+/// Events waiting behind a missing `next`.
+struct Gap {
     /// Early events by sequence number, with their arrival time.
     waiting: HashMap<u32, (XsiEvent, Instant)>,
     /// Waiting sequence numbers in arrival order (some already released):
     /// the front one still waiting arrived first.
     arrivals: VecDeque<(u32, Instant)>,
     /// Arrival of the earliest waiting event: since when `next` is missing.
-    since: Option<Instant>,
-    /// Per link: the furthest sequence number it delivered.
-    furthest_on: Vec<Option<u32>>,
+    since: Instant,
 }
 
 impl Stream {
     fn new() -> Stream {
         Stream {
             next: 1,
-            waiting: HashMap::new(),
-            arrivals: VecDeque::new(),
-            since: None,
             furthest_on: Vec::new(),
+            gap: None,
         }
+    }
+
+    /// Since when `next` is missing, while events wait.
+    fn since(&self) -> Option<Instant> {
+        self.gap.as_ref().map(|g| g.since)
+    }
+
+    fn waiting(&self) -> usize {
+        self.gap.as_ref().map_or(0, |g| g.waiting.len())
     }
 
     fn delivered_on(&mut self, link: usize, seq: u32) {
@@ -136,15 +152,22 @@ impl Stream {
             .is_some_and(|f| is_after(self.next, f))
     }
 
-    /// Recomputes `since` after events were released (amortised O(1)).
+    /// Recomputes `since` after events were released (amortised O(1)); the
+    /// gap closes when nothing waits any more.
     fn update_since(&mut self) {
-        while let Some(&(seq, t)) = self.arrivals.front() {
-            if self.waiting.get(&seq).is_some_and(|(_, at)| *at == t) {
+        let Some(gap) = self.gap.as_mut() else {
+            return;
+        };
+        while let Some(&(seq, t)) = gap.arrivals.front() {
+            if gap.waiting.get(&seq).is_some_and(|(_, at)| *at == t) {
                 break;
             }
-            self.arrivals.pop_front();
+            gap.arrivals.pop_front();
         }
-        self.since = self.arrivals.front().map(|&(_, t)| t);
+        match gap.arrivals.front() {
+            Some(&(_, t)) => gap.since = t,
+            None => self.gap = None,
+        }
     }
 }
 
@@ -159,7 +182,12 @@ pub struct OrderStats {
 }
 
 pub struct Sequencer {
-    streams: HashMap<String, Stream>,
+    /// By subscription id: the dispatcher's own copy of the id once it
+    /// knows the subscription ([`Sequencer::adopt`]).
+    streams: HashMap<Arc<str>, Stream>,
+    /// Streams with events waiting: the timer looks at the streams only
+    /// when there are any.
+    open_gaps: usize,
     reorder_wait: Duration,
     settle: Duration,
     watch: ChannelWatch,
@@ -171,6 +199,7 @@ impl Sequencer {
     pub fn new(reorder_wait: Duration) -> Self {
         Sequencer {
             streams: HashMap::new(),
+            open_gaps: 0,
             reorder_wait,
             settle: QUIET_SETTLE.min(reorder_wait),
             watch: ChannelWatch::default(),
@@ -193,11 +222,12 @@ impl Sequencer {
     pub fn push(&mut self, ev: XsiEvent, link: usize, now: Instant) -> Offered {
         let seq = ev.sequence_number;
         let mut out = Vec::new();
-        let Some(stream) = self.streams.get_mut(&ev.subscription_id) else {
+        let Some(stream) = self.streams.get_mut(ev.subscription_id.as_str()) else {
             let mut stream = Stream::new();
-            let sub = ev.subscription_id.clone();
+            let sub: Arc<str> = Arc::from(ev.subscription_id.as_str());
             stream.delivered_on(link, seq);
             offer(&mut stream, ev, now, &mut out, &mut self.stats);
+            self.open_gaps += usize::from(stream.gap.is_some());
             self.streams.insert(sub, stream);
             return Offered::Ready(out);
         };
@@ -205,13 +235,16 @@ impl Sequencer {
             return Offered::Late(Box::new(ev));
         }
         stream.delivered_on(link, seq);
-        let full = (stream.waiting.len() >= MAX_WAITING).then(|| ev.subscription_id.clone());
+        let full = (stream.waiting() >= MAX_WAITING).then(|| ev.subscription_id.clone());
+        let had_gap = stream.gap.is_some();
         offer(stream, ev, now, &mut out, &mut self.stats);
+        let has_gap = stream.gap.is_some();
+        self.gap_changed(had_gap, has_gap);
         if let Some(sub) = full {
             if self
                 .streams
-                .get(&sub)
-                .is_some_and(|s| s.waiting.len() > MAX_WAITING)
+                .get(sub.as_str())
+                .is_some_and(|s| s.waiting() > MAX_WAITING)
             {
                 self.give_up(&sub, now, GiveUp::Full, &mut out);
             }
@@ -219,13 +252,25 @@ impl Sequencer {
         Offered::Ready(out)
     }
 
+    /// Keeps the count of open gaps.
+    fn gap_changed(&mut self, had: bool, has: bool) {
+        match (had, has) {
+            (false, true) => self.open_gaps += 1,
+            (true, false) => self.open_gaps = self.open_gaps.saturating_sub(1),
+            _ => {}
+        }
+    }
+
     /// Gives up the gaps that waited long enough; returns what that releases.
     pub fn expire(&mut self, now: Instant) -> Vec<XsiEvent> {
         let mut out = Vec::new();
-        let due: Vec<String> = self
+        if self.open_gaps == 0 {
+            return out;
+        }
+        let due: Vec<Arc<str>> = self
             .streams
             .iter()
-            .filter(|(_, s)| s.since.is_some())
+            .filter(|(_, s)| s.gap.is_some())
             .map(|(sub, _)| sub.clone())
             .collect();
         for sub in due {
@@ -240,7 +285,7 @@ impl Sequencer {
 
     fn due(&self, sub: &str, now: Instant) -> Option<GiveUp> {
         let stream = self.streams.get(sub)?;
-        let since = stream.since?;
+        let since = stream.since()?;
         let waited = now.saturating_duration_since(since);
         if waited >= self.reorder_wait {
             Some(GiveUp::Waited)
@@ -269,13 +314,18 @@ impl Sequencer {
             return;
         };
         let next = stream.next;
-        let Some(&first) = stream.waiting.keys().min_by_key(|&&s| ahead(next, s)) else {
-            stream.arrivals.clear();
-            stream.since = None;
+        let first = stream
+            .gap
+            .as_ref()
+            .and_then(|g| g.waiting.keys().min_by_key(|&&s| ahead(next, s)).copied());
+        let Some(first) = first else {
+            if stream.gap.take().is_some() {
+                self.open_gaps = self.open_gaps.saturating_sub(1);
+            }
             return;
         };
         let waited = stream
-            .since
+            .since()
             .map_or(Duration::ZERO, |s| now.saturating_duration_since(s));
         self.stats.gaps_given_up += 1;
         if why == GiveUp::Quiet {
@@ -313,14 +363,29 @@ impl Sequencer {
         }
         stream.next = first;
         drain(stream, now, out, &mut self.stats);
+        if stream.gap.is_none() {
+            self.open_gaps = self.open_gaps.saturating_sub(1);
+        }
+    }
+
+    /// The subscription `id` exists: its stream is keyed by this copy of
+    /// the id (shared with the dispatcher), made now if no event came yet.
+    pub fn adopt(&mut self, id: &Arc<str>) {
+        let stream = match self.streams.remove_entry(&**id) {
+            Some((_, stream)) => stream,
+            None => Stream::new(),
+        };
+        self.streams.insert(id.clone(), stream);
     }
 
     pub fn forget(&mut self, subscription_id: &str) {
-        self.streams.remove(subscription_id);
+        if let Some(stream) = self.streams.remove(subscription_id) {
+            self.gap_changed(stream.gap.is_some(), false);
+        }
     }
 
     pub fn waiting(&self) -> usize {
-        self.streams.values().map(|s| s.waiting.len()).sum()
+        self.streams.values().map(Stream::waiting).sum()
     }
 }
 
@@ -337,16 +402,27 @@ fn offer(
         out.push(ev);
         drain(stream, now, out, stats);
     } else {
-        stream.arrivals.push_back((ev.sequence_number, now));
-        stream.waiting.insert(ev.sequence_number, (ev, now));
-        stream.since = Some(stream.since.map_or(now, |s| s.min(now)));
+        let gap = stream.gap.get_or_insert_with(|| {
+            Box::new(Gap {
+                waiting: HashMap::new(),
+                arrivals: VecDeque::new(),
+                since: now,
+            })
+        });
+        gap.arrivals.push_back((ev.sequence_number, now));
+        gap.waiting.insert(ev.sequence_number, (ev, now));
+        gap.since = gap.since.min(now);
     }
 }
 
 /// Releases the waiting events that follow `next` without a gap.
 fn drain(stream: &mut Stream, now: Instant, out: &mut Vec<XsiEvent>, stats: &mut OrderStats) {
     let mut released = false;
-    while let Some((ev, arrived)) = stream.waiting.remove(&stream.next) {
+    while let Some((ev, arrived)) = stream
+        .gap
+        .as_mut()
+        .and_then(|g| g.waiting.remove(&stream.next))
+    {
         stream.next = next_seq(stream.next);
         stats.max_hold = stats.max_hold.max(now.saturating_duration_since(arrived));
         out.push(ev);

@@ -9,6 +9,7 @@
 //! has returned, so a user whose creation is still in flight counts as known.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use parking_lot::RwLock;
 
@@ -17,11 +18,13 @@ pub struct KnownSubscriptions {
     inner: RwLock<Inner>,
 }
 
+/// Ids and users are shared with the dispatcher's own records (one copy of
+/// each per monitored device).
 #[derive(Default)]
 struct Inner {
-    ids: HashSet<String>,
+    ids: HashSet<Arc<str>>,
     /// user id → number of creations in flight.
-    pending: HashMap<String, usize>,
+    pending: HashMap<Arc<str>, usize>,
 }
 
 impl KnownSubscriptions {
@@ -35,17 +38,12 @@ impl KnownSubscriptions {
         inner.ids.contains(subscription_id) || target.is_some_and(|t| inner.pending.contains_key(t))
     }
 
-    pub fn begin_create(&self, user: &str) {
-        *self
-            .inner
-            .write()
-            .pending
-            .entry(user.to_owned())
-            .or_insert(0) += 1;
+    pub fn begin_create(&self, user: &Arc<str>) {
+        *self.inner.write().pending.entry(user.clone()).or_insert(0) += 1;
     }
 
     /// The creation for `user` finished; `id` is set when it succeeded.
-    pub fn end_create(&self, user: &str, id: Option<&str>) {
+    pub fn end_create(&self, user: &str, id: Option<Arc<str>>) {
         let mut inner = self.inner.write();
         if let Some(n) = inner.pending.get_mut(user) {
             *n -= 1;
@@ -54,7 +52,7 @@ impl KnownSubscriptions {
             }
         }
         if let Some(id) = id {
-            inner.ids.insert(id.to_owned());
+            inner.ids.insert(id);
         }
     }
 
@@ -64,7 +62,12 @@ impl KnownSubscriptions {
 
     /// Every subscription id currently owned (for the shutdown clean-up).
     pub fn ids(&self) -> Vec<String> {
-        self.inner.read().ids.iter().cloned().collect()
+        self.inner
+            .read()
+            .ids
+            .iter()
+            .map(|id| id.to_string())
+            .collect()
     }
 
     pub fn len(&self) -> usize {
@@ -84,11 +87,11 @@ mod tests {
     fn unknown_is_rejected_known_and_pending_accepted() {
         let k = KnownSubscriptions::new();
         assert!(!k.accepts("s1", Some("2001@x")));
-        k.begin_create("2001@x");
+        k.begin_create(&Arc::from("2001@x"));
         assert!(k.accepts("s1", Some("2001@x")), "pending user");
         assert!(!k.accepts("s1", Some("2002@x")), "other user");
         assert!(!k.accepts("s1", None), "no target");
-        k.end_create("2001@x", Some("s1"));
+        k.end_create("2001@x", Some(Arc::from("s1")));
         assert!(k.accepts("s1", None));
         assert!(!k.accepts("s2", Some("2001@x")), "no longer pending");
         k.forget("s1");
@@ -99,11 +102,12 @@ mod tests {
     #[test]
     fn overlapping_creations_stay_pending_until_the_last() {
         let k = KnownSubscriptions::new();
-        k.begin_create("u");
-        k.begin_create("u");
+        let u = Arc::from("u");
+        k.begin_create(&u);
+        k.begin_create(&u);
         k.end_create("u", None);
         assert!(k.accepts("x", Some("u")));
-        k.end_create("u", Some("id"));
+        k.end_create("u", Some(Arc::from("id")));
         assert!(!k.accepts("x", Some("u")));
         assert_eq!(k.len(), 1);
     }

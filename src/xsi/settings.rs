@@ -108,4 +108,22 @@ impl XsiSettings {
             .build();
         ureq::Agent::new_with_config(config)
     }
+
+    /// An agent for a pool of workers that keeps up to `idle` connections
+    /// alive between requests, `per_host` of them to one XSP, so that a
+    /// burst of requests does not open and close a connection each. Small
+    /// buffers: Xsi requests and answers are a few hundred bytes.
+    pub fn pooled_agent(&self, idle: usize, per_host: usize) -> ureq::Agent {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(self.request_timeout.max(Duration::from_millis(1))))
+            .http_status_as_error(false)
+            .user_agent(concat!("bwcsta/", env!("CARGO_PKG_VERSION")))
+            .tls_config(self.trust.ureq_config())
+            .max_idle_connections(idle)
+            .max_idle_connections_per_host(per_host)
+            .input_buffer_size(16 * 1024)
+            .output_buffer_size(16 * 1024)
+            .build();
+        ureq::Agent::new_with_config(config)
+    }
 }

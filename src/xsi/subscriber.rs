@@ -1,11 +1,17 @@
 //! Subscription HTTP off the dispatcher thread.
 //!
-//! The dispatcher queues [`Job`]s (create, refresh, delete) on an unbounded
-//! channel; a small pool of worker threads runs them with ureq against the
-//! XSPs and reports [`SubscriptionResult`]s back to the dispatcher's inbox.
+//! The dispatcher hands [`Job`]s (create, refresh, delete) to a pool of
+//! `xsi.subscription_workers` threads over a channel; each runs one request
+//! at a time with ureq against the XSPs and reports a [`SubscriptionResult`]
+//! back to the dispatcher's inbox (the dispatcher keeps the waiting jobs and
+//! decides whose turn it is). The workers share one ureq agent, whose pool
+//! keeps a connection per worker and XSP alive between requests.
 //! Subscriptions belong to the channel set, not to a channel, so any XSP will
 //! do: a worker tries the servers whose channel is up first, starting at a
 //! rotating index to spread the load, then the others.
+//!
+//! Every job is answered: a job whose handling panics (a bug) is reported as
+//! failed with the panic's message, and its worker goes on with the next.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -14,25 +20,56 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::event::{Event, SubscriptionError, SubscriptionResult};
-use crate::thread::{self, Handle};
+use crate::thread::{self, payload_text, Handle};
 use crate::xsi::body;
 use crate::xsi::parse::{parse_doc, XsiDoc};
 use crate::xsi::settings::XsiSettings;
 
+/// One subscription request. The ids are the dispatcher's own shared
+/// copies: a storm queues a job per device, and they wait a while.
 pub enum Job {
     /// Subscribe to `user`'s events of `package` (`Advanced Call`,
     /// `Call Center Queue`, …).
     Create {
-        user: String,
-        package: String,
+        user: Arc<str>,
+        package: Arc<str>,
     },
     Refresh {
-        user: String,
-        subscription_id: String,
+        user: Arc<str>,
+        subscription_id: Arc<str>,
     },
     Delete {
-        subscription_id: String,
+        subscription_id: Arc<str>,
     },
+}
+
+impl Job {
+    /// The result of this job when it could not be run at all.
+    fn failed(self, detail: String) -> SubscriptionResult {
+        match self {
+            Job::Create { user, package } => SubscriptionResult::Failed {
+                user: user.to_string(),
+                package: package.to_string(),
+                error: SubscriptionError::Unavailable { detail },
+            },
+            Job::Refresh {
+                user,
+                subscription_id,
+            } => {
+                log::warn!("refresh of subscription {subscription_id} ({user}) failed: {detail}");
+                SubscriptionResult::RefreshFailed {
+                    user: user.to_string(),
+                    subscription_id: subscription_id.to_string(),
+                }
+            }
+            Job::Delete { subscription_id } => {
+                log::warn!("DELETE subscription {subscription_id} failed: {detail}");
+                SubscriptionResult::Deleted {
+                    subscription_id: subscription_id.to_string(),
+                }
+            }
+        }
+    }
 }
 
 /// Which XSPs currently have a channel up, set by the dispatcher.
@@ -77,9 +114,6 @@ impl LinkFlags {
 
 /// Body size accepted from a subscription response.
 const MAX_BODY: u64 = 64 * 1024;
-/// Worker threads: subscriptions are created in bursts when a T-Server
-/// starts monitoring hundreds of agents; a few requests in flight help.
-pub const WORKERS: usize = 4;
 
 /// The worker pool. Dropping it (after the job sender is gone) joins the
 /// workers.
@@ -88,14 +122,18 @@ pub struct Subscriber {
 }
 
 impl Subscriber {
+    /// Starts `workers` threads (`xsi-sub-<n>`) taking jobs from `jobs`.
     pub fn start(
         settings: Arc<XsiSettings>,
         flags: Arc<LinkFlags>,
+        workers: usize,
         jobs: Receiver<Job>,
         inbox: Sender<Event>,
     ) -> std::io::Result<Subscriber> {
-        let agent = settings.agent();
-        let threads = thread::spawn_pool("xsi-sub", WORKERS, |_| {
+        let workers = workers.max(1);
+        // One kept-alive connection per worker and XSP.
+        let agent = settings.pooled_agent(workers * settings.servers.len().max(1), workers);
+        let threads = thread::spawn_pool("xsi-sub", workers, |_| {
             let worker = Worker {
                 settings: settings.clone(),
                 flags: flags.clone(),
@@ -105,7 +143,7 @@ impl Subscriber {
             let inbox = inbox.clone();
             move || {
                 for job in jobs {
-                    let result = worker.run(job);
+                    let result = worker.run_caught(job);
                     if inbox.send(Event::Subscription(result)).is_err() {
                         break;
                     }
@@ -160,14 +198,30 @@ enum Outcome {
 }
 
 impl Worker {
-    fn run(&self, job: Job) -> SubscriptionResult {
+    /// Runs `job`; a panic (logged by the hook) becomes the job's failure,
+    /// and the worker carries on.
+    fn run_caught(&self, job: Job) -> SubscriptionResult {
+        let run = std::panic::AssertUnwindSafe(|| {
+            thread::panic_point("subscription job");
+            self.run(&job)
+        });
+        match std::panic::catch_unwind(run) {
+            Ok(result) => result,
+            Err(payload) => job.failed(format!(
+                "subscription worker panicked: {}",
+                payload_text(&*payload)
+            )),
+        }
+    }
+
+    fn run(&self, job: &Job) -> SubscriptionResult {
         match job {
-            Job::Create { user, package } => self.create(user, package),
+            Job::Create { user, package } => self.create(user.to_string(), package.to_string()),
             Job::Refresh {
                 user,
                 subscription_id,
-            } => self.refresh(user, subscription_id),
-            Job::Delete { subscription_id } => self.delete(subscription_id),
+            } => self.refresh(user.to_string(), subscription_id.to_string()),
+            Job::Delete { subscription_id } => self.delete(subscription_id.to_string()),
         }
     }
 
@@ -374,34 +428,4 @@ fn error_summary(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn order_puts_up_links_first_and_rotates() {
-        let flags = LinkFlags::new(3);
-        flags.set(2, true);
-        for _ in 0..5 {
-            let order = flags.order();
-            assert_eq!(order[0], 2);
-            let mut sorted = order.clone();
-            sorted.sort();
-            assert_eq!(sorted, vec![0, 1, 2]);
-        }
-        flags.set(0, true);
-        let firsts: std::collections::HashSet<usize> = (0..6).map(|_| flags.order()[0]).collect();
-        assert_eq!(
-            firsts,
-            [0, 2].into_iter().collect(),
-            "both up links get turns"
-        );
-        assert!(LinkFlags::new(0).order().is_empty());
-    }
-
-    #[test]
-    fn granted_expiry() {
-        assert_eq!(granted(Some(86400), 3600), Duration::from_secs(86400));
-        assert_eq!(granted(None, 3600), Duration::from_secs(3600));
-        assert_eq!(granted(Some(0), 3600), Duration::from_secs(1));
-    }
-}
+mod tests;

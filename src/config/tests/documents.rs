@@ -38,6 +38,7 @@ fn spec_example_loads_with_its_values() {
         "request_timeout_s": 10,
         "reorder_wait_s": 5,
         "action_workers": 8,
+        "subscription_workers": 24,
         "tls": { "ca_file": ca, "accept_invalid_certs": false }
       },
       "devices": {
@@ -92,6 +93,7 @@ fn spec_example_loads_with_its_values() {
     assert_eq!(xsi.request_timeout, secs(10.0));
     assert_eq!(xsi.reorder_wait, secs(5.0));
     assert_eq!(xsi.action_workers, 8);
+    assert_eq!(xsi.subscription_workers, 24);
     assert_eq!(xsi.tls.ca_file(), Some(ca.as_path()));
     assert!(!xsi.tls.accepts_invalid_certs());
 
@@ -148,6 +150,7 @@ fn minimal_config_gets_every_default() {
     assert_eq!(xsi.request_timeout, secs(10.0));
     assert_eq!(xsi.reorder_wait, secs(5.0));
     assert_eq!(xsi.action_workers, 8);
+    assert_eq!(xsi.subscription_workers, 16);
     assert_eq!(xsi.tls, Trust::default());
     assert_eq!(xsi.tls.ca_file(), None);
     assert!(config.devices.is_empty());

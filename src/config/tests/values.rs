@@ -399,6 +399,8 @@ fn integers() {
         ("log.keep", json!(4_294_967_295u64)),
         ("xsi.action_workers", json!(1)),
         ("xsi.action_workers", json!(256)),
+        ("xsi.subscription_workers", json!(1)),
+        ("xsi.subscription_workers", json!(256)),
     ];
     for (path, value) in good {
         assert_eq!(
@@ -452,6 +454,16 @@ fn integers() {
             "xsi.action_workers",
             json!("8"),
             "expected a positive integer, found \"8\"",
+        ),
+        (
+            "xsi.subscription_workers",
+            json!(0),
+            "expected a positive integer, found 0",
+        ),
+        (
+            "xsi.subscription_workers",
+            json!(257),
+            "expected a positive integer no larger than 256, found 257",
         ),
         (
             "log.keep",

@@ -11,7 +11,8 @@
 //! kind), `links` (all links down and
 //! back), `sessions` (slow session cut off, a session closing with monitors
 //! and pending requests), `control` (call-control requests and their jobs),
-//! `contact` (route points, agents and call centres).
+//! `contact` (route points, agents and call centres), `storms` (many
+//! MonitorStarts: answers in order, clients taking turns, refresh timing).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -41,6 +42,7 @@ mod control;
 mod control_races;
 mod links;
 mod sessions;
+mod storms;
 mod subscriptions;
 
 const NS: &str = "http://www.ecma-international.org/standards/ecma-323/csta/ed3";
@@ -81,6 +83,12 @@ pub(super) struct Harness {
 impl Harness {
     /// Links `xsp1`…`xspN`, all still connecting; ed3 toward clients.
     pub(super) fn new(links: usize) -> Harness {
+        Harness::with_workers(links, 16)
+    }
+
+    /// As [`new`](Self::new), with `workers` subscription workers (twice as
+    /// many jobs are handed out at once).
+    pub(super) fn with_workers(links: usize, workers: usize) -> Harness {
         let (jobs_tx, jobs) = unbounded();
         let (actions_tx, actions) = bounded(4);
         let ctx = Ctx {
@@ -90,6 +98,7 @@ impl Harness {
                 default_domain: Some(DOMAIN.to_owned()),
                 link_names: (1..=links).map(|i| format!("xsp{i}")).collect(),
                 reorder_wait: std::time::Duration::from_secs(5),
+                subscription_workers: workers,
                 event_package: "Advanced Call".to_owned(),
                 devices: devices(),
             },
@@ -310,7 +319,7 @@ impl Harness {
         self.jobs
             .try_iter()
             .map(|job| match job {
-                Job::Create { user, package } if package == CALL_PACKAGE => {
+                Job::Create { user, package } if *package == *CALL_PACKAGE => {
                     format!("create {user}")
                 }
                 Job::Create { user, package } => format!("create {user} {package}"),

@@ -116,9 +116,14 @@ fn a_monitor_stopped_before_its_subscription_exists_leaves_nothing_behind() {
     h.monitor_start(1, 1, "2001");
     assert_eq!(h.jobs(), ["create 2001@example.net"]);
     h.monitor_stop(1, 2, "1");
+    // The MonitorStart is answered (the monitor existed), then the stop.
     assert_eq!(
         h.frames(1),
-        ["#0002 MonitorStopResponse", "SystemStatus normal"]
+        [
+            "#0001 MonitorStartResponse 1",
+            "SystemStatus normal",
+            "#0002 MonitorStopResponse"
+        ]
     );
     // The creation finishes with nobody left: deleted at once, nothing sent.
     h.created("2001", "sub-1");

@@ -223,3 +223,32 @@ fn forgetting_a_subscription_drops_its_waiting_events() {
     assert_eq!(s.waiting(), 0);
     assert!(s.expire(now + Duration::from_secs(60)).is_empty());
 }
+
+#[test]
+fn open_gaps_are_counted_as_they_open_and_close() {
+    let mut s = Sequencer::new(Duration::from_secs(1));
+    let now = Instant::now();
+    let later = now + Duration::from_secs(5);
+    // Filled in time.
+    assert!(push(&mut s, "a", 2, 0, now).is_empty());
+    assert!(push(&mut s, "b", 3, 0, now).is_empty());
+    assert_eq!(s.open_gaps, 2);
+    assert_eq!(push(&mut s, "a", 1, 0, now), ["1", "2"]);
+    assert_eq!(s.open_gaps, 1);
+    // Forgotten with its gap.
+    s.forget("b");
+    assert_eq!(s.open_gaps, 0);
+    assert!(s.expire(later).is_empty());
+    // Given up by the timer, then a second gap behind it.
+    assert!(push(&mut s, "c", 2, 0, now).is_empty());
+    assert!(push(&mut s, "c", 4, 0, now).is_empty());
+    assert_eq!(s.open_gaps, 1);
+    assert_eq!(names(&s.expire(later)), ["2", "4"]);
+    assert_eq!(s.open_gaps, 0);
+    assert_eq!(s.waiting(), 0);
+    // Many streams in order open nothing.
+    for sub in 0..100 {
+        push(&mut s, &format!("s{sub}"), 1, 0, now);
+    }
+    assert_eq!(s.open_gaps, 0);
+}
