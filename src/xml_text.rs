@@ -16,6 +16,18 @@ pub fn escape(text: &str) -> String {
 /// allow (controls other than tab, line feed and carriage return, U+FFFE,
 /// U+FFFF) are dropped.
 pub fn escape_into(out: &mut String, text: &str) {
+    // Most values (ids, numbers, names) need nothing: one byte scan, one
+    // copy. A byte that could need work sends the value the long way:
+    // markup and quotes, carriage return and the other controls but tab and
+    // line feed, and 0xEF, the lead byte of U+FFFE and U+FFFF.
+    let plain = |b: u8| {
+        !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | 0xEF)
+            && (b >= 0x20 || b == b'\t' || b == b'\n')
+    };
+    if text.bytes().all(plain) {
+        out.push_str(text);
+        return;
+    }
     escape_with(out, text, text_replacement);
 }
 
@@ -100,6 +112,7 @@ mod tests {
             ("c1\u{85}\u{9f}ok", "c1\u{85}\u{9f}ok"),
             ("non\u{fffe}char\u{ffff}", "nonchar"),
             ("replacement \u{fffd}", "replacement \u{fffd}"),
+            ("private \u{f8ff} use", "private \u{f8ff} use"),
             (
                 "caf\u{e9} \u{20ac} \u{1f4de}",
                 "caf\u{e9} \u{20ac} \u{1f4de}",

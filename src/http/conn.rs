@@ -36,8 +36,9 @@ use std::time::Duration;
 use super::target::Target;
 use super::wire::{self, BodyKind, ChunkedDecoder, ResponseHead, WireError};
 
-/// Bytes asked for per read syscall.
-pub const READ_CHUNK: usize = 16 * 1024;
+/// Bytes asked for per read syscall: a busy event stream delivers dozens of
+/// documents per read.
+pub const READ_CHUNK: usize = 64 * 1024;
 
 /// Head limit used by [`Conn::request`]. Xsi heads are well under 1 KiB.
 pub const DEFAULT_MAX_HEAD: usize = 16 * 1024;
@@ -154,9 +155,12 @@ impl Write for Stream {
 /// One HTTP/1.1 client connection (see the module doc).
 pub struct Conn {
     stream: Stream,
-    /// Received bytes; `buf[start..]` are not consumed yet.
+    /// Received bytes are `buf[..end]`, of which `buf[start..end]` are not
+    /// consumed yet. The rest of `buf` is zeroed room for the next read,
+    /// kept between reads so that it is not zeroed again every time.
     buf: Vec<u8>,
     start: usize,
+    end: usize,
     peer: SocketAddr,
     /// Set by any error: see the module invariants.
     broken: bool,
@@ -211,6 +215,7 @@ impl Conn {
             stream,
             buf: Vec::new(),
             start: 0,
+            end: 0,
             peer,
             broken: false,
             closing: false,
@@ -363,27 +368,29 @@ impl Conn {
     }
 
     fn buffered(&self) -> &[u8] {
-        self.buf.get(self.start..).unwrap_or_default()
+        self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
     fn consume(&mut self, used: usize) {
-        self.start = (self.start + used).min(self.buf.len());
+        self.start = (self.start + used).min(self.end);
     }
 
     /// Reads once into the buffer; returns the byte count (0 at EOF).
     fn fill(&mut self) -> Result<usize, HttpError> {
         self.compact();
-        let len = self.buf.len();
-        self.buf.resize(len + READ_CHUNK, 0);
+        let room = self.end + READ_CHUNK;
+        if self.buf.len() < room {
+            self.buf.resize(room, 0);
+        }
         let result = loop {
-            let space = self.buf.get_mut(len..).unwrap_or_default();
+            let space = self.buf.get_mut(self.end..room).unwrap_or_default();
             match self.stream.read(space) {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 other => break other,
             }
         };
         let read = *result.as_ref().unwrap_or(&0);
-        self.buf.truncate(len + read);
+        self.end += read;
         result.map_err(io_error)
     }
 
@@ -398,11 +405,12 @@ impl Conn {
     /// Drops consumed bytes once they make up at least half the buffer, so
     /// copying stays amortised O(1) per byte.
     fn compact(&mut self) {
-        if self.start >= self.buf.len() {
-            self.buf.clear();
+        if self.start >= self.end {
             self.start = 0;
-        } else if self.start > 0 && self.start >= self.buf.len() / 2 {
-            self.buf.drain(..self.start);
+            self.end = 0;
+        } else if self.start > 0 && self.start >= self.end / 2 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.start = 0;
         }
     }

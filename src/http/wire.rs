@@ -16,6 +16,7 @@
 //! - No input panics; malformed input is a [`WireError`].
 
 use std::fmt;
+use std::ops::Range;
 
 /// Longest chunk-size line accepted, extensions included.
 pub const MAX_CHUNK_LINE: usize = 1024;
@@ -79,6 +80,21 @@ pub fn write_request(
     content_type: Option<&str>,
     body: &[u8],
 ) {
+    write_request_start(out, method, path, host, authorization, content_type);
+    write_request_end(out, body);
+}
+
+/// The part of [`write_request`] before the `Content-Length` value, which
+/// depends only on the target: made once, it is the start of every request
+/// to that target (the acks of a channel).
+pub fn write_request_start(
+    out: &mut Vec<u8>,
+    method: &str,
+    path: &str,
+    host: &str,
+    authorization: Option<&str>,
+    content_type: Option<&str>,
+) {
     push_clean(out, method);
     out.push(b' ');
     push_path(out, path);
@@ -95,9 +111,29 @@ pub fn write_request(
         push_clean(out, value);
     }
     out.extend_from_slice(b"\r\nContent-Length: ");
-    out.extend_from_slice(body.len().to_string().as_bytes());
+}
+
+/// The rest of [`write_request`] after [`write_request_start`].
+pub fn write_request_end(out: &mut Vec<u8>, body: &[u8]) {
+    push_decimal(out, body.len());
     out.extend_from_slice(b"\r\nConnection: keep-alive\r\n\r\n");
     out.extend_from_slice(body);
+}
+
+/// `n` in decimal, without an allocation.
+fn push_decimal(out: &mut Vec<u8>, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Header value bytes without CR, LF and NUL.
@@ -134,25 +170,43 @@ pub enum BodyKind {
     None,
 }
 
-/// A parsed response status line and headers.
+/// A parsed response status line and headers. The head's text is kept
+/// whole, with the places of the reason and of each header in it: one
+/// allocation per response, not two per header (acks come back by the
+/// thousand).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseHead {
     pub status: u16,
-    pub reason: String,
-    /// In arrival order; names as sent.
-    pub headers: Vec<(String, String)>,
     pub body: BodyKind,
     /// The `x` of `HTTP/1.x`: decides the keep-alive default.
     pub minor_version: u8,
+    text: String,
+    reason: Range<usize>,
+    /// (name, value) in arrival order; names as sent.
+    headers: Vec<(Range<usize>, Range<usize>)>,
 }
 
 impl ResponseHead {
+    /// The reason phrase of the status line.
+    pub fn reason(&self) -> &str {
+        self.text.get(self.reason.clone()).unwrap_or_default()
+    }
+
+    /// Every header as (name, value), in arrival order.
+    pub fn headers(&self) -> impl DoubleEndedIterator<Item = (&str, &str)> + Clone + '_ {
+        self.headers.iter().map(|(n, v)| {
+            (
+                self.text.get(n.clone()).unwrap_or_default(),
+                self.text.get(v.clone()).unwrap_or_default(),
+            )
+        })
+    }
+
     /// The first header with this name (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
+        self.headers()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
     }
 
     /// Whether the connection may carry another request after this
@@ -163,8 +217,7 @@ impl ResponseHead {
             return false;
         }
         let has_token = |token: &str| {
-            self.headers
-                .iter()
+            self.headers()
                 .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
                 .flat_map(|(_, v)| v.split(','))
                 .any(|t| t.trim().eq_ignore_ascii_case(token))
@@ -196,24 +249,58 @@ pub fn parse_response_head(
         return Err(WireError::HeadTooLarge { limit: max_head });
     }
     let head = buf.get(..end).ok_or(WireError::BadStatusLine)?;
-    let mut lines = head.split(|b| *b == b'\n').map(strip_cr);
-    let status_line = lines.next().ok_or(WireError::BadStatusLine)?;
+    // Invalid UTF-8 becomes U+FFFD, which holds no CR, LF or colon: the
+    // lines and fields are found in the text as they were in the bytes.
+    let text = String::from_utf8_lossy(head).into_owned();
+    let mut lines = Lines::new(text.as_bytes());
+    let (at, status_line) = lines.next().ok_or(WireError::BadStatusLine)?;
     let (minor_version, status, reason) = parse_status_line(status_line)?;
+    let reason = reason.start + at..reason.end + at;
     let mut headers = Vec::new();
-    for line in lines.filter(|l| !l.is_empty()) {
-        headers.push(parse_header_line(line)?);
+    for (at, line) in lines.filter(|(_, l)| !l.is_empty()) {
+        let (name, value) = parse_header_line(line)?;
+        headers.push((
+            name.start + at..name.end + at,
+            value.start + at..value.end + at,
+        ));
     }
-    let body = body_kind(status, &headers)?;
-    Ok(Some((
-        ResponseHead {
-            status,
-            reason,
-            headers,
-            body,
-            minor_version,
-        },
-        end,
-    )))
+    let mut head = ResponseHead {
+        status,
+        body: BodyKind::None,
+        minor_version,
+        text,
+        reason,
+        headers,
+    };
+    head.body = body_kind(status, head.headers())?;
+    Ok(Some((head, end)))
+}
+
+/// The lines of a head with their offsets, CR before LF dropped.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Lines { bytes, at: 0 }
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (usize, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = self.bytes.get(self.at..)?;
+        if rest.is_empty() {
+            return None;
+        }
+        let at = self.at;
+        let len = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+        self.at += len + 1;
+        Some((at, strip_cr(rest.get(..len).unwrap_or_default())))
+    }
 }
 
 /// Index just past the blank line ending the head, looking no further than
@@ -236,8 +323,8 @@ fn strip_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-/// `HTTP/1.x NNN reason` → (x, NNN, reason).
-fn parse_status_line(line: &[u8]) -> Result<(u8, u16, String), WireError> {
+/// `HTTP/1.x NNN reason` → (x, NNN, where the reason is in the line).
+fn parse_status_line(line: &[u8]) -> Result<(u8, u16, Range<usize>), WireError> {
     let rest = line
         .strip_prefix(b"HTTP/1.")
         .ok_or(WireError::BadStatusLine)?;
@@ -256,20 +343,20 @@ fn parse_status_line(line: &[u8]) -> Result<(u8, u16, String), WireError> {
     if status < 100 {
         return Err(WireError::BadStatusLine);
     }
+    // "HTTP/1.x NNN" is 12 bytes; the reason follows one space.
     let reason = match rest.get(3..) {
-        None | Some(b"") => String::new(),
-        Some(tail) => match tail.strip_prefix(b" ") {
-            Some(text) => String::from_utf8_lossy(text).into_owned(),
-            None => return Err(WireError::BadStatusLine),
-        },
+        None | Some(b"") => line.len()..line.len(),
+        Some(tail) if tail.starts_with(b" ") => 13..line.len(),
+        Some(_) => return Err(WireError::BadStatusLine),
     };
     Ok((minor - b'0', status, reason))
 }
 
-/// `Name: value` with optional whitespace around the value. A leading space
-/// (obsolete line folding) or space before the colon is rejected, as RFC
-/// 9112 allows, because both have been used for request smuggling.
-fn parse_header_line(line: &[u8]) -> Result<(String, String), WireError> {
+/// `Name: value` with optional whitespace around the value → where the
+/// name and the value are in the line. A leading space (obsolete line
+/// folding) or space before the colon is rejected, as RFC 9112 allows,
+/// because both have been used for request smuggling.
+fn parse_header_line(line: &[u8]) -> Result<(Range<usize>, Range<usize>), WireError> {
     let colon = line
         .iter()
         .position(|b| *b == b':')
@@ -278,11 +365,11 @@ fn parse_header_line(line: &[u8]) -> Result<(String, String), WireError> {
     if name.is_empty() || !name.iter().all(|b| is_token_byte(*b)) {
         return Err(WireError::BadHeader);
     }
-    let value = line.get(colon + 1..).unwrap_or_default().trim_ascii();
-    Ok((
-        String::from_utf8_lossy(name).into_owned(),
-        String::from_utf8_lossy(value).into_owned(),
-    ))
+    let after = line.get(colon + 1..).unwrap_or_default();
+    let lead = after.len() - after.trim_ascii_start().len();
+    let value = after.trim_ascii();
+    let start = colon + 1 + lead;
+    Ok((0..colon, start..start + value.len()))
 }
 
 /// RFC 9110 `tchar`.
@@ -291,13 +378,16 @@ fn is_token_byte(b: u8) -> bool {
 }
 
 /// RFC 9112 §6.3 for responses to requests other than HEAD and CONNECT.
-fn body_kind(status: u16, headers: &[(String, String)]) -> Result<BodyKind, WireError> {
+fn body_kind<'a>(
+    status: u16,
+    headers: impl DoubleEndedIterator<Item = (&'a str, &'a str)> + Clone,
+) -> Result<BodyKind, WireError> {
     if (100..200).contains(&status) || status == 204 || status == 304 {
         return Ok(BodyKind::None);
     }
     let values = |name: &'static str| {
         headers
-            .iter()
+            .clone()
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
             .flat_map(|(_, v)| v.split(','))
             .map(str::trim)

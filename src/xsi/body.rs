@@ -78,14 +78,30 @@ pub fn channel_update_body(expires: u32) -> String {
 
 /// `<EventResponse>` acknowledging one event.
 pub fn event_response_body(event_id: &str, status: u16, reason: &str) -> String {
-    document(
-        "EventResponse",
-        &[
-            ("eventID", event_id),
-            ("statusCode", &status.to_string()),
-            ("reason", reason),
-        ],
-    )
+    let mut out = String::with_capacity(200);
+    push_event_response(&mut out, event_id, status, reason);
+    out
+}
+
+/// [`event_response_body`] appended to `out`: there is one per event, so
+/// it is written directly, without formatting machinery.
+pub fn push_event_response(out: &mut String, event_id: &str, status: u16, reason: &str) {
+    out.push_str(DECLARATION);
+    out.push_str("<EventResponse xmlns=\"");
+    out.push_str(XSI_NAMESPACE);
+    out.push_str("\"><eventID>");
+    escape_into(out, event_id);
+    out.push_str("</eventID><statusCode>");
+    if (100..1000).contains(&status) {
+        out.extend(
+            [status / 100, status / 10 % 10, status % 10].map(|d| char::from(b'0' + d as u8)),
+        );
+    } else {
+        out.push_str(&status.to_string());
+    }
+    out.push_str("</statusCode><reason>");
+    escape_into(out, reason);
+    out.push_str("</reason></EventResponse>");
 }
 
 /// `<Subscription>` for subscription creation, in schema order: event,
@@ -276,6 +292,31 @@ mod tests {
             assert_eq!(name, root, "{body}");
             assert_eq!(namespace, XSI_NAMESPACE, "{body}");
             assert_eq!(read, children, "{body}");
+        }
+    }
+
+    #[test]
+    fn event_responses_are_the_generic_document() {
+        for (id, status, reason) in [
+            ("2a4dc940-5165-4a39-9f0d-ad9481259337", 200, "OK"),
+            (ODD, 481, "Unknown subscription"),
+            ("x\u{fffe}y\u{1}z", 500, "é <é>"),
+            ("id", 1000, "odd status"),
+            ("id", 7, "odd status"),
+        ] {
+            let status_text = status.to_string();
+            let generic = document(
+                "EventResponse",
+                &[
+                    ("eventID", id),
+                    ("statusCode", &status_text),
+                    ("reason", reason),
+                ],
+            );
+            assert_eq!(event_response_body(id, status, reason), generic);
+            let mut appended = String::from("before");
+            push_event_response(&mut appended, id, status, reason);
+            assert_eq!(appended, format!("before{generic}"));
         }
     }
 

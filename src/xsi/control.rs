@@ -29,7 +29,7 @@ use crossbeam_channel::{after, bounded, never, select, tick, Receiver, SendTimeo
 
 use crate::event::{Event, LinkEvent, LinkId};
 use crate::http::conn::{Conn, HttpError};
-use crate::http::wire::{write_request, ResponseHead};
+use crate::http::wire::{write_request, write_request_end, write_request_start, ResponseHead};
 use crate::thread::{self, Handle};
 use crate::xsi::body;
 use crate::xsi::link::LinkShared;
@@ -88,8 +88,20 @@ impl Control {
             .get(link.0)
             .map(|(_, t)| (t.host_header(), t.base_path.clone()))
             .unwrap_or_default();
+        let auth = settings.authorization();
+        let mut ack_start = Vec::with_capacity(256);
+        write_request_start(
+            &mut ack_start,
+            "POST",
+            &format!("{base_path}{}", body::EVENT_RESPONSE_PATH),
+            &host,
+            Some(&auth),
+            Some("application/xml; charset=UTF-8"),
+        );
         let mut worker = Worker {
-            auth: settings.authorization(),
+            ack_start,
+            ack_body: String::with_capacity(256),
+            auth,
             host,
             base_path,
             abandoned: abandoned.clone(),
@@ -158,7 +170,12 @@ impl Control {
 }
 
 struct Worker {
-    /// Per-request header values, computed once (acks are many).
+    /// The start of every ack request, up to its `Content-Length` value:
+    /// made once (acks are many).
+    ack_start: Vec<u8>,
+    /// Room for one ack's body.
+    ack_body: String,
+    /// Per-request header values, computed once.
     auth: String,
     host: String,
     base_path: String,
@@ -283,8 +300,10 @@ impl Worker {
             } else {
                 "Unknown subscription"
             };
-            let b = body::event_response_body(&ack.event_id, ack.status, reason);
-            self.write("POST", body::EVENT_RESPONSE_PATH, Some(&b));
+            self.ack_body.clear();
+            body::push_event_response(&mut self.ack_body, &ack.event_id, ack.status, reason);
+            self.buf.extend_from_slice(&self.ack_start);
+            write_request_end(&mut self.buf, self.ack_body.as_bytes());
         }
         for attempt in 0..2 {
             match self.pipeline(batch.len()) {

@@ -276,3 +276,33 @@ fn errors_display_their_cause() {
         assert!(err.to_string().contains(text), "{err}");
     }
 }
+
+#[test]
+fn find_any_agrees_with_a_plain_search() {
+    // Every position, every alignment, needles present once, twice or not.
+    let needles = [
+        [b'>'; 3],
+        [b'"', b'\'', b'>'],
+        [b'<'; 3],
+        [0x80, 0xff, 0x01],
+    ];
+    for len in 0..40 {
+        for at in 0..=len {
+            for n in needles {
+                let mut hay = vec![b'a'; len];
+                if at < len {
+                    hay[at] = n[2];
+                }
+                if at + 3 < len {
+                    hay[at + 3] = n[0];
+                }
+                // Bytes next to a needle value must not confuse the search.
+                for b in hay.iter_mut().filter(|b| **b == b'a').step_by(3) {
+                    *b = n[0].wrapping_add(1);
+                }
+                let want = hay.iter().position(|b| n.contains(b));
+                assert_eq!(super::find_any(&hay, n), want, "{hay:?} {n:?}");
+            }
+        }
+    }
+}
