@@ -4,6 +4,7 @@
 //! them ([`support`]) or through its init script ([`service`]), and the
 //! benchmark suite built on them ([`bench`]).
 
+pub mod bench;
 pub mod client;
 pub mod clock;
 pub mod commands;
