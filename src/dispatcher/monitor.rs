@@ -32,17 +32,13 @@ impl CrossRef {
     /// The decimal text, on the stack.
     pub fn text(self) -> CrossRefText {
         let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut n = self.0;
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        CrossRefText { digits, at }
+        let len = {
+            let mut rest = &mut digits[..];
+            // 20 digits hold any u64: the write cannot run out of room.
+            let _ = std::io::Write::write_fmt(&mut rest, format_args!("{}", self.0));
+            20 - rest.len()
+        };
+        CrossRefText { digits, len }
     }
 }
 
@@ -55,12 +51,12 @@ impl fmt::Display for CrossRef {
 /// [`CrossRef::text`]: decimal digits without an allocation.
 pub struct CrossRefText {
     digits: [u8; 20],
-    at: usize,
+    len: usize,
 }
 
 impl CrossRefText {
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(self.digits.get(self.at..).unwrap_or_default()).unwrap_or_default()
+        std::str::from_utf8(self.digits.get(..self.len).unwrap_or_default()).unwrap_or_default()
     }
 }
 

@@ -10,9 +10,39 @@ use std::time::Instant;
 use bwcsta::csta::edition::Edition;
 use bwcsta::csta::frame::{self, InvokeId};
 use bwcsta::translate::Translator;
-use bwcsta::xsi::parse::{parse_doc, XsiDoc};
+use bwcsta::xsi::parse::{parse_doc, XsiDoc, XsiEvent};
 
 use crate::clock::thread_cpu_ns;
+
+/// One flood document, parsed as the XSP threads parse it.
+fn parse(doc: &[u8]) -> Result<XsiEvent, String> {
+    match parse_doc(doc) {
+        Ok(XsiDoc::Event(ev)) => Ok(ev),
+        Ok(_) => Err("a flood document is not an event".into()),
+        Err(e) => Err(format!("a flood document does not parse: {e}")),
+    }
+}
+
+/// Orders one parsed event and turns what it releases into CSTA frames, as
+/// the dispatcher does; returns how many frames.
+fn translate(translator: &mut Translator, ev: XsiEvent) -> Result<u64, String> {
+    let ns = Edition::Ed3.namespace();
+    let mut frames = 0;
+    for ready in translator.accept(ev, 0, Instant::now()) {
+        let Some(user) = ready.target_id.as_deref() else {
+            continue;
+        };
+        let device = user.split('@').next().unwrap_or(user);
+        for out in translator.translate(user, &ready) {
+            let xml = out.to_xml(ns, "1", device);
+            let frame =
+                frame::encode(InvokeId::EVENT, xml.as_bytes()).map_err(|e| e.to_string())?;
+            std::hint::black_box(&frame);
+            frames += 1;
+        }
+    }
+    Ok(frames)
+}
 
 /// What a run of the pipeline did.
 #[derive(Clone, Copy, Debug, Default)]
@@ -26,7 +56,6 @@ pub struct InProcess {
 /// Runs `docs` through the pipeline `passes` times (a fresh translator each pass, made outside
 /// the measured time) and measures this thread's CPU time.
 pub fn run(docs: &[Vec<u8>], passes: usize) -> Result<InProcess, String> {
-    let ns = Edition::Ed3.namespace();
     let mut total = InProcess::default();
     let mut cpu_ns = 0u64;
     for _ in 0..passes.max(1) {
@@ -34,24 +63,7 @@ pub fn run(docs: &[Vec<u8>], passes: usize) -> Result<InProcess, String> {
         let mut frames = 0u64;
         let started = thread_cpu_ns();
         for doc in docs {
-            let ev = match parse_doc(doc) {
-                Ok(XsiDoc::Event(ev)) => ev,
-                Ok(_) => return Err("a flood document is not an event".into()),
-                Err(e) => return Err(format!("a flood document does not parse: {e}")),
-            };
-            for ready in translator.accept(ev, 0, Instant::now()) {
-                let Some(user) = ready.target_id.as_deref() else {
-                    continue;
-                };
-                let device = user.split('@').next().unwrap_or(user);
-                for out in translator.translate(user, &ready) {
-                    let xml = out.to_xml(ns, "1", device);
-                    let frame = frame::encode(InvokeId::EVENT, xml.as_bytes())
-                        .map_err(|e| e.to_string())?;
-                    std::hint::black_box(&frame);
-                    frames += 1;
-                }
-            }
+            frames += translate(&mut translator, parse(doc)?)?;
         }
         cpu_ns += thread_cpu_ns() - started;
         total.events += docs.len() as u64;
@@ -66,31 +78,18 @@ pub fn run(docs: &[Vec<u8>], passes: usize) -> Result<InProcess, String> {
 /// frames them (the dispatcher). Measures both threads' CPU time: what the
 /// hand-over between threads costs, with no socket involved.
 pub fn run_split(docs: &[Vec<u8>], passes: usize) -> Result<InProcess, String> {
-    let ns = Edition::Ed3.namespace();
     let mut total = InProcess::default();
     let mut cpu_ns = 0u64;
     std::thread::scope(|scope| -> Result<(), String> {
         for _ in 0..passes.max(1) {
-            let (tx, rx) = crossbeam_channel::bounded::<Vec<bwcsta::xsi::parse::XsiEvent>>(1024);
+            let (tx, rx) = crossbeam_channel::bounded::<Vec<XsiEvent>>(1024);
             let translator = scope.spawn(move || {
                 let mut translator = Translator::default();
                 let started = thread_cpu_ns();
                 let mut frames = 0u64;
                 for batch in rx {
                     for ev in batch {
-                        for ready in translator.accept(ev, 0, Instant::now()) {
-                            let Some(user) = ready.target_id.as_deref() else {
-                                continue;
-                            };
-                            let device = user.split('@').next().unwrap_or(user);
-                            for out in translator.translate(user, &ready) {
-                                let xml = out.to_xml(ns, "1", device);
-                                if let Ok(frame) = frame::encode(InvokeId::EVENT, xml.as_bytes()) {
-                                    std::hint::black_box(&frame);
-                                    frames += 1;
-                                }
-                            }
-                        }
+                        frames += translate(&mut translator, ev).unwrap_or(0);
                     }
                 }
                 (frames, thread_cpu_ns() - started)
@@ -99,10 +98,7 @@ pub fn run_split(docs: &[Vec<u8>], passes: usize) -> Result<InProcess, String> {
             for chunk in docs.chunks(12) {
                 let mut batch = Vec::with_capacity(chunk.len());
                 for doc in chunk {
-                    match parse_doc(doc) {
-                        Ok(XsiDoc::Event(ev)) => batch.push(ev),
-                        _ => return Err("a flood document is not an event".into()),
-                    }
+                    batch.push(parse(doc)?);
                 }
                 tx.send(batch)
                     .map_err(|_| "translator thread gone".to_owned())?;

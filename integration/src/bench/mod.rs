@@ -212,20 +212,24 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Report, Str
             split_us / ip
         ));
         for (i, run) in runs.iter().enumerate() {
-            r.check(run.received == run.events, || {
-                format!(
-                    "throughput run {}: {} of {} events received",
-                    i + 1,
-                    run.received,
-                    run.events
-                )
-            });
+            r.check(
+                run.received == run.events && run.acked == run.events,
+                || {
+                    format!(
+                        "throughput run {}: {} of {} events received, {} acknowledged",
+                        i + 1,
+                        run.received,
+                        run.events,
+                        run.acked
+                    )
+                },
+            );
         }
         let t = &best;
         r.note(format!(
-            "throughput: every run's µs per event end to end {} and in process {}; {} of {} \
-             events received in the best run, {} acknowledged over all runs; bwcsta peak RSS {} MB; \
-             load generators' CPU in it: simulator {:.2} s, client {:.2} s (bwcsta {:.2} s)",
+            "throughput: every run's µs per event end to end {} and in process {}; in the best \
+             run {} of {} events received and {} acknowledged; bwcsta peak RSS {} MB; load \
+             generators' CPU in it: simulator {:.2} s, client {:.2} s (bwcsta {:.2} s)",
             all.join(" / "),
             all_ip.join(" / "),
             t.received,
@@ -346,7 +350,7 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Report, Str
                 );
             }
             r.note(format!(
-                "storm of {} over {}: {} answered in order ({} errors, {} out of order), {} \
+                "storm of {} over {}: {} answered ({} errors, {} out of order), {} \
                  subscriptions at the simulator, subscription workers: {}; RSS {} → {} MB; \
                  load generators' CPU: simulator {:.2} s, clients {:.2} s (bwcsta {:.2} s)",
                 s.devices,

@@ -61,7 +61,7 @@ pub struct Throughput {
     pub secs: f64,
     pub bwcsta_cpu: f64,
     pub peak_rss_kb: u64,
-    /// Flood events acknowledged (over all repetitions so far).
+    /// Flood events acknowledged during this run.
     pub acked: u64,
     pub load: LoadCpu,
     /// bwcsta's CPU by thread (user+system).
@@ -100,6 +100,8 @@ pub fn throughput(bwcsta: &Path, n: u64, reps: usize) -> Result<Vec<Throughput>,
     }
     let pid = rig.bw.pid().to_string();
     let mut runs = Vec::new();
+    // The two initial events are acknowledged before any flood.
+    let mut acked_before = 2;
     for rep in 0..reps.max(1) {
         let counter = on_thread("bench-count", move || {
             let counted = client.count_events(n, Duration::from_secs(10));
@@ -116,21 +118,23 @@ pub fn throughput(bwcsta: &Path, n: u64, reps: usize) -> Result<Vec<Throughput>,
         let (cpu1, self1) = (rig.bwcsta_cpu(), cpu_seconds("self"));
         let split = cpu_split(&threads0, &rig.bwcsta_threads());
         let switches1 = context_switches(&pid);
-        // The two initial events and every flood event, acknowledged.
+        // Every flood event, acknowledged.
         let want = (rep as u64 + 1) * n + 2;
         rig.sim
             .wait_for(Duration::from_secs(10), |s| s.acked() >= want);
+        let acked_now = rig.sim.stats().acked();
         runs.push(Throughput {
             events: n,
             received,
             secs: last.duration_since(t0).as_secs_f64(),
             bwcsta_cpu: cpu1 - cpu0,
             peak_rss_kb: rig.bwcsta_kb("VmHWM"),
-            acked: rig.sim.stats().acked().saturating_sub(2),
+            acked: acked_now.saturating_sub(acked_before),
             load: LoadCpu::new(self1 - self0, client_cpu),
             split,
             switches: (switches1.0 - switches0.0, switches1.1 - switches0.1),
         });
+        acked_before = acked_now;
     }
     Ok(runs)
 }
