@@ -26,9 +26,20 @@ pub struct StatusDoc {
     pub status: &'static str,
     pub xsp: Vec<XspStatus>,
     pub csta: Vec<CstaStatus>,
+    /// Subscriptions held at BroadWorks.
     pub subscriptions: usize,
+    /// Devices nobody monitors any more whose subscriptions are kept for a
+    /// grace period, for a client that comes back.
+    pub unmonitored_devices: usize,
+    /// Subscription requests waiting for a worker, and with the workers.
+    pub subscription_jobs_queued: usize,
+    pub subscription_jobs_in_flight: usize,
     pub events_in: u64,
     pub events_out: u64,
+    /// Events acknowledged but sent to nobody: still in flight when their
+    /// device's last monitor ended, of a device in its grace period, or of
+    /// a subscription no longer the device's.
+    pub events_unowned: u64,
     pub duplicates_dropped: u64,
     /// Sequence gaps given up (the events behind released without the
     /// missing one), and of those how many before `xsi.reorder_wait_s`
@@ -179,8 +190,12 @@ mod tests {
                 since: "2026-11-25T10:00:02Z".into(),
             }],
             subscriptions: 240,
+            unmonitored_devices: 0,
+            subscription_jobs_queued: 0,
+            subscription_jobs_in_flight: 0,
             events_in: 2468,
             events_out: 5678,
+            events_unowned: 0,
             duplicates_dropped: 3,
             gaps_given_up: 1,
             gaps_given_up_early: 0,

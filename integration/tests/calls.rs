@@ -181,7 +181,7 @@ fn as_failover_clears_calls_broadworks_no_longer_has() {
 
 #[test]
 fn shared_subscription_and_monitor_lifecycle() {
-    let rig = rig("call-mon", |_| {});
+    let rig = rig_with(sim_short_subscriptions(), "call-mon", |_| {});
     let (mut a, xa) = client(&rig, "2001");
     let (mut b, xb) = client(&rig, "2001");
     assert_ne!(xa, xb, "cross-refs unique in the process");
@@ -195,7 +195,8 @@ fn shared_subscription_and_monitor_lifecycle() {
     let eb = expect_event(&mut b, "OriginatedEvent");
     assert_eq!(ea.cross_ref.as_deref(), Some(xa.as_str()));
     assert_eq!(eb.cross_ref.as_deref(), Some(xb.as_str()));
-    // Stopping one monitor keeps the subscription; the last one deletes it.
+    // Stopping one monitor keeps the subscription; the last one deletes it
+    // (when its grace period ends: at its next refresh here).
     let id = a
         .request(&bwcsta_integration::client::monitor_stop_xml(a.ns(), &xa))
         .unwrap();

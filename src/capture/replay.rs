@@ -469,7 +469,8 @@ impl<'o> Engine<'o> {
         if self.monitors_of(user).is_empty() {
             self.translator.forget_user(user);
             if let Some(sub) = self.subscriptions.remove(user) {
-                self.translator.forget_subscription(&sub);
+                let now = self.now.unwrap_or_else(Instant::now);
+                self.translator.forget_subscription(&sub, now);
             }
         }
     }

@@ -5,7 +5,9 @@
 //! agent, `Call Center Queue` for a call centre, `Route Point Queue` for a
 //! route point), however many sessions monitor it. They are created by the
 //! first MonitorStart, each refreshed at half its lifetime, recreated when
-//! BroadWorks drops it, and all deleted when the last monitor stops.
+//! BroadWorks drops it, and all deleted when the last monitor stops — after
+//! a grace period (`grace`), so that a client reconnecting at once adopts
+//! them instead of deleting and creating each again.
 //! MonitorStart is answered once every subscription of the device exists
 //! (or with an error as soon as one cannot be created; the others are then
 //! deleted), in the order the session asked (see `answers`).
@@ -18,7 +20,7 @@
 //! its user id and of each subscription id, and lists that hold their one
 //! usual item inline (see `monitor`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -45,6 +47,15 @@ pub struct Devices {
     /// No refresh is due before this; the devices are not looked at until
     /// then.
     next_refresh: Option<Instant>,
+    /// Active subscriptions, counted as they change (the status file asks
+    /// for it often; a contact centre has tens of thousands).
+    active: usize,
+    /// Devices nobody monitors that keep their subscriptions for now, by
+    /// the end of their grace period (an entry whose device was adopted or
+    /// idled again meanwhile is skipped).
+    idle: VecDeque<(Instant, Arc<str>)>,
+    /// Devices in their grace period.
+    idle_devices: usize,
 }
 
 pub struct Device {
@@ -57,6 +68,9 @@ pub struct Device {
     subs: OneOrMany<Slot>,
     /// MonitorStarts waiting for every subscription of the device.
     waiters: OneOrMany<Waiter>,
+    /// Nobody monitors the device: its subscriptions are deleted at this
+    /// instant unless a MonitorStart adopts them first.
+    idle_until: Option<Instant>,
 }
 
 struct Slot {
@@ -81,6 +95,9 @@ struct Waiter {
     /// The MonitorStart's answer slot in its session.
     answer: Answer,
     cross_ref: CrossRef,
+    /// A second MonitorStart of a monitor that exists (and may have been
+    /// answered already).
+    again: bool,
 }
 
 impl Device {
@@ -105,6 +122,28 @@ impl Device {
             .iter()
             .position(|s| *s.package == *package && matches!(s.state, Sub::Creating))
     }
+
+    fn active(&self) -> usize {
+        self.subs
+            .iter()
+            .filter(|s| matches!(s.state, Sub::Active { .. }))
+            .count()
+    }
+
+    /// Whether an event of `sub_id` is the device's: one of its
+    /// subscriptions, or maybe the one being created (its first events can
+    /// come before the answer to the request).
+    pub fn owns(&self, sub_id: &str) -> bool {
+        self.subs.iter().any(|s| match &s.state {
+            Sub::Active { id, .. } => **id == *sub_id,
+            Sub::Creating => true,
+        })
+    }
+
+    /// Nobody monitors the device, which keeps its subscriptions for now.
+    pub fn is_idle(&self) -> bool {
+        self.idle_until.is_some()
+    }
 }
 
 impl Devices {
@@ -117,6 +156,9 @@ impl Devices {
             packages: Vec::new(),
             jobs: JobQueue::new(in_flight),
             next_refresh: None,
+            active: 0,
+            idle: VecDeque::new(),
+            idle_devices: 0,
         }
     }
 
@@ -125,12 +167,33 @@ impl Devices {
         (self.jobs.queued(), self.jobs.in_flight())
     }
 
+    /// Subscriptions held at BroadWorks (unmonitored devices' included).
     pub fn active_subscriptions(&self) -> usize {
-        self.map
-            .values()
-            .flat_map(|d| d.subs.iter())
-            .filter(|s| matches!(s.state, Sub::Active { .. }))
-            .count()
+        self.active
+    }
+
+    /// Devices nobody monitors that keep their subscriptions for now.
+    pub fn idle_devices(&self) -> usize {
+        self.idle_devices
+    }
+
+    /// Removes a device, keeping the counts.
+    fn take(&mut self, user: &str) -> Option<Device> {
+        let device = self.map.remove(user)?;
+        self.active -= device.active();
+        if device.is_idle() {
+            self.idle_devices -= 1;
+        }
+        Some(device)
+    }
+
+    /// The counts kept as they change, against a count of everything.
+    #[cfg(test)]
+    pub fn check_counts(&self) {
+        let active: usize = self.map.values().map(Device::active).sum();
+        let idle = self.map.values().filter(|d| d.is_idle()).count();
+        assert_eq!(self.active, active, "active subscriptions");
+        assert_eq!(self.idle_devices, idle, "idle devices");
     }
 
     pub fn get(&self, user: &str) -> Option<&Device> {
@@ -157,13 +220,28 @@ impl Devices {
             .map(|(_, x)| *x)
     }
 
-    /// Removes and returns the answer slot of the pending MonitorStart of
-    /// (client, xref), if that monitor has not been answered yet.
-    pub fn take_waiter(&mut self, user: &str, client: ClientId, xref: CrossRef) -> Option<Answer> {
-        let waiters = &mut self.map.get_mut(user)?.waiters;
-        waiters
+    /// Removes the MonitorStarts of (client, xref) still waiting: their
+    /// answer slots, and whether the monitor itself was answered already
+    /// (only second MonitorStarts of it wait).
+    pub fn take_waiters(
+        &mut self,
+        user: &str,
+        client: ClientId,
+        xref: CrossRef,
+    ) -> (Vec<Answer>, bool) {
+        let Some(device) = self.map.get_mut(user) else {
+            return (Vec::new(), true);
+        };
+        let mut slots = Vec::new();
+        let mut answered = true;
+        while let Some(w) = device
+            .waiters
             .take_first(|w| w.client == client && w.cross_ref == xref)
-            .map(|w| w.answer)
+        {
+            answered &= w.again;
+            slots.push(w.answer);
+        }
+        (slots, answered)
     }
 
     fn next_cross_ref(&mut self) -> CrossRef {
@@ -205,18 +283,6 @@ pub fn user_for(device: &str, default_domain: Option<&str>) -> String {
     }
 }
 
-/// A failed refresh is tried again after this long.
-const REFRESH_RETRY: Duration = Duration::from_secs(30);
-/// Refreshes due this much later are made with those due now, so that the
-/// devices are looked at about once a second while refreshes are due, not
-/// at every tick.
-const REFRESH_SLACK: Duration = Duration::from_secs(1);
-
-/// Refresh at half the granted lifetime, at least a second from now.
-fn refresh_at(expires: Duration) -> Instant {
-    Instant::now() + (expires / 2).max(Duration::from_secs(1))
-}
-
 impl State {
     pub(super) fn monitor_start(
         &mut self,
@@ -250,6 +316,7 @@ impl State {
                     client: id,
                     answer,
                     cross_ref: existing,
+                    again: true,
                 });
             }
             return;
@@ -278,8 +345,14 @@ impl State {
                 kind,
                 subs: OneOrMany::default(),
                 waiters: OneOrMany::default(),
+                idle_until: None,
             });
         d.monitors.push((id, cross_ref));
+        if d.idle_until.take().is_some() {
+            // Back within its grace period: its subscriptions are adopted.
+            self.devices.idle_devices -= 1;
+            log::debug!("{user}: monitored again; its subscriptions are kept");
+        }
         if d.ready() {
             let xml = build::monitor_start_response(ns, cross_ref.text().as_str());
             self.answer_start(ctx, id, answer, xml);
@@ -289,6 +362,7 @@ impl State {
             client: id,
             answer,
             cross_ref,
+            again: false,
         });
         self.ensure_subscriptions(ctx, &user, Lane::Client(id));
     }
@@ -358,9 +432,9 @@ impl State {
             session.peer,
             monitor.device()
         );
-        // Stopped before its subscriptions existed: the MonitorStart is
-        // answered (the monitor did exist), then the stop.
-        if let Some(answer) = self.devices.take_waiter(&monitor.user, id, xref) {
+        // Stopped before its subscriptions existed: the MonitorStart (and
+        // any second one) is answered (the monitor did exist), then the stop.
+        for answer in self.devices.take_waiters(&monitor.user, id, xref).0 {
             let xml = build::monitor_start_response(ns, xref.text().as_str());
             self.answer_start(ctx, id, answer, xml);
         }
@@ -368,9 +442,10 @@ impl State {
         self.respond(ctx, id, invoke_id, &build::monitor_stop_response(ns));
     }
 
-    /// Takes one monitor off a device; the last one deletes its
-    /// subscriptions (those still being created are dropped when their job
-    /// leaves the queue, or deleted when their creation reports back).
+    /// Takes one monitor off a device; after the last one the device keeps
+    /// its subscriptions for a grace period (see `grace`); those still
+    /// being created are dropped when their job leaves the queue, or
+    /// deleted when their creation reports back.
     pub(super) fn release_monitor(&mut self, ctx: &Ctx, id: ClientId, xref: CrossRef, user: &str) {
         let Some(device) = self.devices.map.get_mut(user) else {
             return;
@@ -382,28 +457,22 @@ impl State {
         if !device.monitors.is_empty() {
             return;
         }
-        let mut deleted = Vec::new();
-        device.subs.retain(|slot| match &slot.state {
-            Sub::Active { id, .. } => {
-                deleted.push(id.clone());
-                false
+        if device.active() > 0 {
+            self.start_grace(user, Instant::now());
+        } else {
+            if device.subs.is_empty() {
+                self.devices.take(user);
             }
-            Sub::Creating => true,
-        });
-        if device.subs.is_empty() {
-            self.devices.map.remove(user);
+            self.translator.forget_user(user);
         }
-        self.translator.forget_user(user);
         self.route_point_unmonitored(ctx, user);
-        for sub_id in deleted {
-            self.delete_subscription(ctx, sub_id);
-        }
     }
 
     /// Forgets a subscription and deletes it at the XSP.
     fn delete_subscription(&mut self, ctx: &Ctx, subscription_id: Arc<str>) {
         ctx.known.forget(&subscription_id);
-        self.translator.forget_subscription(&subscription_id);
+        self.translator
+            .forget_subscription(&subscription_id, Instant::now());
         self.queue_job(Lane::Upkeep, Job::Delete { subscription_id });
     }
 
@@ -439,29 +508,6 @@ impl State {
         }
     }
 
-    /// A refresh finished: the next one is due at `next`.
-    fn refresh_done(&mut self, user: &str, subscription_id: &str, next: Instant) {
-        self.devices.refresh_due_at(next);
-        let slot = self
-            .devices
-            .map
-            .get_mut(user)
-            .and_then(|d| d.slot_with_id(subscription_id));
-        if let Some(Slot {
-            state:
-                Sub::Active {
-                    refresh_at,
-                    refreshing,
-                    ..
-                },
-            ..
-        }) = slot
-        {
-            *refresh_at = next;
-            *refreshing = false;
-        }
-    }
-
     fn subscription_created(
         &mut self,
         ctx: &Ctx,
@@ -484,7 +530,7 @@ impl State {
             // Every monitor stopped while the creation was in flight.
             device.subs.remove(at);
             if device.subs.is_empty() {
-                self.devices.map.remove(user);
+                self.devices.take(user);
             }
             self.delete_subscription(ctx, sub_id);
             return;
@@ -501,6 +547,7 @@ impl State {
                 refresh_at: next,
                 refreshing: false,
             };
+            self.devices.active += 1;
         }
         let waiters = if device.ready() {
             std::mem::take(&mut device.waiters)
@@ -532,7 +579,7 @@ impl State {
         {
             return;
         }
-        let Some(device) = self.devices.map.remove(user) else {
+        let Some(device) = self.devices.take(user) else {
             return;
         };
         log::warn!("cannot subscribe to {user} ({package}): {error}");
@@ -551,6 +598,8 @@ impl State {
             }
         }
         self.translator.forget_user(user);
+        // Events of the failed creation may have come already.
+        self.translator.forget_unadopted(user, Instant::now());
         self.route_point_unmonitored(ctx, user);
         for (client, xref) in device.monitors.iter() {
             if let Some(s) = self.sessions.get_mut(*client) {
@@ -559,7 +608,12 @@ impl State {
             // A monitor that was already answered (its subscription is being
             // recreated) ends with a server-initiated MonitorStop, so the
             // client knows to start it again.
-            let answered = !device.waiters.iter().any(|w| w.client == *client);
+            // (A second MonitorStart waiting for the same monitor does not
+            // make it unanswered.)
+            let answered = !device
+                .waiters
+                .iter()
+                .any(|w| w.cross_ref == *xref && !w.again);
             if answered {
                 log::warn!("{client}: monitor {xref} on {user} ended: its subscription is gone");
                 let ns = self.ns(ctx, *client);
@@ -587,80 +641,14 @@ impl State {
         };
         let package = slot.package.clone();
         slot.state = Sub::Creating;
+        self.devices.active -= 1;
         log::warn!(
             "subscription {sub_id} for {user} ({package}) ended ({why}); creating a new one"
         );
         ctx.known.forget(sub_id);
-        self.translator.forget_subscription(sub_id);
+        self.translator.forget_subscription(sub_id, Instant::now());
         ctx.known.begin_create(&user);
         self.queue_job(Lane::Upkeep, Job::Create { user, package });
-    }
-
-    pub(super) fn refresh_due(&mut self, now: Instant) {
-        if self.devices.next_refresh.is_none_or(|next| now < next) {
-            return;
-        }
-        let horizon = now + REFRESH_SLACK;
-        let mut next: Option<Instant> = None;
-        let mut due = Vec::new();
-        for (user, device) in &mut self.devices.map {
-            for slot in device.subs.as_mut_slice() {
-                let Sub::Active {
-                    id,
-                    refresh_at,
-                    refreshing,
-                } = &mut slot.state
-                else {
-                    continue;
-                };
-                if *refreshing {
-                    continue;
-                }
-                if *refresh_at <= horizon {
-                    *refreshing = true;
-                    due.push(Job::Refresh {
-                        user: user.clone(),
-                        subscription_id: id.clone(),
-                    });
-                } else if next.is_none_or(|n| *refresh_at < n) {
-                    next = Some(*refresh_at);
-                }
-            }
-        }
-        self.devices.next_refresh = next;
-        for job in due {
-            self.queue_job(Lane::Upkeep, job);
-        }
-    }
-
-    /// Asks for a refresh of the device's first subscription now
-    /// (SnapshotDevice resynchronisation for `id`); false when the device is
-    /// not ready.
-    pub(super) fn refresh_now(&mut self, id: ClientId, user: &str) -> bool {
-        let key = self.devices.user_key(user);
-        let Some(device) = self.devices.map.get_mut(user).filter(|d| d.ready()) else {
-            return false;
-        };
-        if let Some(Slot {
-            state:
-                Sub::Active {
-                    id: sub_id,
-                    refreshing,
-                    ..
-                },
-            ..
-        }) = device.subs.as_mut_slice().first_mut()
-        {
-            if !*refreshing {
-                *refreshing = true;
-                let job = Job::Refresh {
-                    user: key,
-                    subscription_id: sub_id.clone(),
-                };
-                self.queue_job(Lane::Client(id), job);
-            }
-        }
-        true
     }
 
     fn queue_job(&mut self, lane: Lane, job: Job) {
@@ -714,7 +702,7 @@ impl State {
                         device.subs.remove(at);
                     }
                     if device.subs.is_empty() {
-                        self.devices.map.remove(&**user);
+                        self.devices.take(user);
                     }
                 }
                 false
@@ -732,6 +720,13 @@ impl State {
         }
     }
 }
+
+mod grace;
+mod refresh;
+
+#[cfg(test)]
+pub use grace::GRACE;
+use refresh::{refresh_at, REFRESH_RETRY};
 
 #[cfg(test)]
 mod tests {

@@ -165,21 +165,21 @@ impl State {
                 .map(|(xref, m)| (xref, m.user))
                 .collect();
             for (xref, user) in monitors {
-                match self.devices.take_waiter(&user, id, xref) {
-                    // Not answered yet: answer the MonitorStart with an error
-                    // instead of stopping a monitor the client never got.
-                    Some(slot) => {
-                        let xml = build::error_code(
-                            ns,
-                            ErrorCategory::SystemResourceAvailability,
-                            "resourceOutOfService",
-                        );
-                        self.answer_start(ctx, id, slot, xml);
-                    }
-                    None => {
-                        self.sessions
-                            .send_request(id, &build::monitor_stop(ns, xref.text().as_str()));
-                    }
+                // Not answered yet: the MonitorStart is answered with an
+                // error instead of stopping a monitor the client never got
+                // (so is a second MonitorStart of it).
+                let (waiting, answered) = self.devices.take_waiters(&user, id, xref);
+                for slot in waiting {
+                    let xml = build::error_code(
+                        ns,
+                        ErrorCategory::SystemResourceAvailability,
+                        "resourceOutOfService",
+                    );
+                    self.answer_start(ctx, id, slot, xml);
+                }
+                if answered {
+                    self.sessions
+                        .send_request(id, &build::monitor_stop(ns, xref.text().as_str()));
                 }
                 self.release_monitor(ctx, id, xref, &user);
             }
@@ -191,8 +191,32 @@ impl State {
         if let Some(link) = self.links.0.get_mut(i) {
             link.events += 1;
         }
+        if !self.owned(ctx, &ev) {
+            self.events_unowned += 1;
+            log::debug!(
+                "event {} of subscription {} dropped: not (or no longer) a subscription of a \
+                 monitored device",
+                ev.event_id,
+                ev.subscription_id
+            );
+            return;
+        }
         for ready in self.translator.accept(ev, i, std::time::Instant::now()) {
             self.deliver(ctx, ready);
+        }
+    }
+
+    /// Whether `ev` is of a subscription one of our devices holds (or is
+    /// creating). Others are in flight from before the last MonitorStop,
+    /// a failed creation or a deletion: kept away from the sequencer, where
+    /// they would open a stream expecting sequence 1 (a false gap).
+    fn owned(&self, ctx: &Ctx, ev: &XsiEvent) -> bool {
+        match ev.target_id.as_deref() {
+            Some(user) => self
+                .devices
+                .get(user)
+                .is_some_and(|d| d.owns(&ev.subscription_id)),
+            None => ctx.known.accepts(&ev.subscription_id, None),
         }
     }
 
@@ -212,13 +236,18 @@ impl State {
             );
             return;
         }
-        if self
-            .devices
-            .get(&user)
-            .is_none_or(|d| d.monitors.is_empty())
-        {
-            // Nobody monitors the user any more (an event still in flight
-            // after the last MonitorStop): keep no model for it.
+        let Some(device) = self.devices.get(&user) else {
+            self.events_unowned += 1;
+            return;
+        };
+        if device.monitors.is_empty() {
+            // Nobody monitors the user any more. In its grace period its
+            // models are kept up to date for a client that comes back;
+            // otherwise (a creation still in flight) none is kept.
+            if device.is_idle() {
+                self.translator.translate(&user, &ev);
+            }
+            self.events_unowned += 1;
             return;
         }
         let outs = self.translator.translate(&user, &ev);

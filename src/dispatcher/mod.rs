@@ -78,6 +78,9 @@ pub struct State {
     pub translator: Translator,
     pub events_in: u64,
     pub events_out: u64,
+    /// Events acknowledged but sent to nobody: of a subscription no longer
+    /// (or not) the device's, or of a device nobody monitors.
+    pub events_unowned: u64,
     snapshots: Vec<snapshot::PendingSnapshot>,
     control: control::CallControl,
     routing: routing::Routing,
@@ -146,6 +149,7 @@ impl State {
             translator: Translator::new(cfg.reorder_wait),
             events_in: 0,
             events_out: 0,
+            events_unowned: 0,
             snapshots: Vec::new(),
             control: control::CallControl::default(),
             routing: routing::Routing::default(),
@@ -171,7 +175,8 @@ impl State {
         for ev in self.translator.expire(now) {
             self.deliver(ctx, ev);
         }
-        self.refresh_due(now);
+        self.refresh_due(ctx, now);
+        self.grace_due(ctx, now);
         self.snapshot_timeouts(ctx, now);
         self.control_timeouts(ctx, now);
     }
@@ -192,6 +197,7 @@ impl State {
     fn status_doc(&self) -> StatusDoc {
         let order = self.translator.order_stats();
         let late = self.translator.late_stats();
+        let (jobs_queued, jobs_in_flight) = self.devices.jobs();
         StatusDoc {
             version: env!("CARGO_PKG_VERSION"),
             pid: std::process::id(),
@@ -204,8 +210,12 @@ impl State {
             xsp: self.links.iter().map(XspStatus::from).collect(),
             csta: self.sessions.status(),
             subscriptions: self.devices.active_subscriptions(),
+            unmonitored_devices: self.devices.idle_devices(),
+            subscription_jobs_queued: jobs_queued,
+            subscription_jobs_in_flight: jobs_in_flight,
             events_in: self.events_in,
             events_out: self.events_out,
+            events_unowned: self.events_unowned + order.retired_dropped,
             duplicates_dropped: self.translator.duplicates_dropped(),
             gaps_given_up: order.gaps_given_up,
             gaps_given_up_early: order.gaps_given_up_early,

@@ -149,6 +149,11 @@ impl Translator {
         self.order.stats()
     }
 
+    /// The sequencer's streams, and the retired subscriptions it remembers.
+    pub fn order_streams(&self) -> (usize, usize) {
+        self.order.streams()
+    }
+
     pub fn late_stats(&self) -> LateStats {
         self.late
     }
@@ -175,8 +180,15 @@ impl Translator {
         self.order.adopt(id);
     }
 
-    pub fn forget_subscription(&mut self, subscription_id: &str) {
-        self.order.forget(subscription_id);
+    /// The subscription is no longer ours (see `Sequencer::forget`).
+    pub fn forget_subscription(&mut self, subscription_id: &str, now: Instant) {
+        self.order.forget(subscription_id, now);
+    }
+
+    /// The creation of a subscription of `user` failed or is not wanted
+    /// (see `Sequencer::forget_unadopted`).
+    pub fn forget_unadopted(&mut self, user: &str, now: Instant) {
+        self.order.forget_unadopted(user, now);
     }
 
     pub fn duplicates_dropped(&self) -> u64 {

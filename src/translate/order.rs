@@ -26,6 +26,12 @@
 //! An event older than the next expected one (its gap was given up) is
 //! handed back as [`Offered::Late`]; the translator decides whether it
 //! still changes anything. The longest time an event was held is measured.
+//!
+//! A subscription the dispatcher forgets (deleted, ended, or one whose
+//! creation failed after its first events came) is remembered as retired
+//! for twice `reorder_wait`: an event of it still in flight is dropped
+//! (counted) instead of opening a new stream that would expect sequence 1,
+//! report a false gap and never be removed.
 
 #[cfg(test)]
 mod tests;
@@ -179,12 +185,22 @@ pub struct OrderStats {
     pub gaps_given_up_early: u64,
     /// Longest time an event waited behind a gap.
     pub max_hold: Duration,
+    /// Events of a retired (forgotten) subscription, dropped.
+    pub retired_dropped: u64,
 }
 
 pub struct Sequencer {
     /// By subscription id: the dispatcher's own copy of the id once it
     /// knows the subscription ([`Sequencer::adopt`]).
     streams: HashMap<Arc<str>, Stream>,
+    /// Streams opened by an event before the dispatcher adopted their
+    /// subscription, with the event's target: forgotten with that user's
+    /// failed creation ([`Sequencer::forget_unadopted`]).
+    unadopted: HashMap<Arc<str>, String>,
+    /// Subscriptions forgotten lately, with when.
+    retired: HashMap<Arc<str>, Instant>,
+    /// The same, oldest first, to let them go after [`Sequencer::retire_for`].
+    retired_order: VecDeque<(Arc<str>, Instant)>,
     /// Streams with events waiting: the timer looks at the streams only
     /// when there are any.
     open_gaps: usize,
@@ -199,6 +215,9 @@ impl Sequencer {
     pub fn new(reorder_wait: Duration) -> Self {
         Sequencer {
             streams: HashMap::new(),
+            unadopted: HashMap::new(),
+            retired: HashMap::new(),
+            retired_order: VecDeque::new(),
             open_gaps: 0,
             reorder_wait,
             settle: QUIET_SETTLE.min(reorder_wait),
@@ -223,8 +242,20 @@ impl Sequencer {
         let seq = ev.sequence_number;
         let mut out = Vec::new();
         let Some(stream) = self.streams.get_mut(ev.subscription_id.as_str()) else {
+            if self.retired.contains_key(ev.subscription_id.as_str()) {
+                self.stats.retired_dropped += 1;
+                log::debug!(
+                    "event {} of forgotten subscription {} dropped",
+                    ev.event_id,
+                    ev.subscription_id
+                );
+                return Offered::Ready(out);
+            }
             let mut stream = Stream::new();
             let sub: Arc<str> = Arc::from(ev.subscription_id.as_str());
+            if let Some(target) = &ev.target_id {
+                self.unadopted.insert(sub.clone(), target.clone());
+            }
             stream.delivered_on(link, seq);
             offer(&mut stream, ev, now, &mut out, &mut self.stats);
             self.open_gaps += usize::from(stream.gap.is_some());
@@ -263,6 +294,7 @@ impl Sequencer {
 
     /// Gives up the gaps that waited long enough; returns what that releases.
     pub fn expire(&mut self, now: Instant) -> Vec<XsiEvent> {
+        self.unretire(now);
         let mut out = Vec::new();
         if self.open_gaps == 0 {
             return out;
@@ -375,13 +407,66 @@ impl Sequencer {
             Some((_, stream)) => stream,
             None => Stream::new(),
         };
+        self.unadopted.remove(&**id);
+        self.retired.remove(&**id);
         self.streams.insert(id.clone(), stream);
     }
 
-    pub fn forget(&mut self, subscription_id: &str) {
-        if let Some(stream) = self.streams.remove(subscription_id) {
-            self.gap_changed(stream.gap.is_some(), false);
+    /// The subscription is no longer ours: its stream goes, and events of
+    /// it still in flight are dropped for a while (see the module doc).
+    pub fn forget(&mut self, subscription_id: &str, now: Instant) {
+        let key = match self.streams.remove_entry(subscription_id) {
+            Some((key, stream)) => {
+                self.gap_changed(stream.gap.is_some(), false);
+                key
+            }
+            None => Arc::from(subscription_id),
+        };
+        self.unadopted.remove(subscription_id);
+        self.retired.insert(key.clone(), now);
+        self.retired_order.push_back((key, now));
+    }
+
+    /// The creation of `user`'s subscription failed or is not wanted: the
+    /// streams its events opened before any subscription was adopted are
+    /// forgotten.
+    pub fn forget_unadopted(&mut self, user: &str, now: Instant) {
+        if self.unadopted.is_empty() {
+            return;
         }
+        let subs: Vec<Arc<str>> = self
+            .unadopted
+            .iter()
+            .filter(|(_, target)| target.as_str() == user)
+            .map(|(sub, _)| sub.clone())
+            .collect();
+        for sub in subs {
+            self.forget(&sub, now);
+        }
+    }
+
+    /// How long a forgotten subscription is remembered.
+    pub fn retire_for(&self) -> Duration {
+        (self.reorder_wait * 2).max(Duration::from_secs(1))
+    }
+
+    /// Lets the retired subscriptions older than [`retire_for`] go.
+    fn unretire(&mut self, now: Instant) {
+        let keep = self.retire_for();
+        while let Some((sub, at)) = self.retired_order.front() {
+            if now.saturating_duration_since(*at) < keep {
+                break;
+            }
+            if self.retired.get(sub) == Some(at) {
+                self.retired.remove(sub);
+            }
+            self.retired_order.pop_front();
+        }
+    }
+
+    /// Subscriptions with a stream, and those remembered as retired.
+    pub fn streams(&self) -> (usize, usize) {
+        (self.streams.len(), self.retired.len())
     }
 
     pub fn waiting(&self) -> usize {

@@ -90,6 +90,8 @@ pub struct SimConfig {
     pub domain: String,
     /// Channel expires granted; `None` grants what was asked, at least 3600.
     pub channel_expires: Option<u32>,
+    /// Subscription expires granted; `None` grants what was asked, at least 3600.
+    pub subscription_expires: Option<u32>,
     /// An unacknowledged event is re-sent on another live channel of its set after this.
     pub ack_timeout: Duration,
     /// A channel without a heartbeat PUT for this long is closed.
@@ -124,6 +126,7 @@ impl Default for SimConfig {
             password: "secret".to_string(),
             domain: "example.net".to_string(),
             channel_expires: None,
+            subscription_expires: None,
             ack_timeout: Duration::from_secs(2),
             event_timeout: None,
             control: None,

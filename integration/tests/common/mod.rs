@@ -28,6 +28,18 @@ pub fn sim() -> Simulator {
     .expect("simulator")
 }
 
+/// As [`sim`], granting subscriptions 2 s: bwcsta refreshes them every
+/// second, so the grace period of a device nobody monitors any more ends
+/// within a second or two (at its next refresh) instead of 30 s.
+pub fn sim_short_subscriptions() -> Simulator {
+    Simulator::start(SimConfig {
+        ack_timeout: Duration::from_secs(5),
+        subscription_expires: Some(2),
+        ..SimConfig::default()
+    })
+    .expect("simulator")
+}
+
 /// Simulator + bwcsta with both links up.
 pub fn rig(tag: &str, tweak: impl FnOnce(&mut serde_json::Value)) -> Rig {
     rig_with(sim(), tag, tweak)

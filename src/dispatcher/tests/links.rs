@@ -46,8 +46,9 @@ fn all_links_down_disable_and_end_monitors_then_normal_again() {
             "SystemStatus disabled",
         ]
     );
-    assert_eq!(h.jobs(), ["delete sub-1"]);
-    assert_eq!(h.status(), ("disabled", 0, 2));
+    // The subscription is kept for the clients' return.
+    assert_eq!(h.jobs(), Vec::<String>::new());
+    assert_eq!(h.status(), ("disabled", 1, 2));
     h.request(1, 3, "RequestSystemStatus", "");
     assert_eq!(h.frames(1), ["#0003 RequestSystemStatusResponse disabled"]);
     // The pending creation finishes with nobody waiting: deleted.
@@ -62,8 +63,13 @@ fn all_links_down_disable_and_end_monitors_then_normal_again() {
     assert_eq!(h.frames(1), ["SystemStatus normal"]);
     assert_eq!(h.frames(2), ["SystemStatus normal"]);
     assert_eq!(h.status().0, "normal");
+    // 2001's subscription was kept: adopted and answered at once.
     h.monitor_start(1, 4, "2001");
-    assert_eq!(h.jobs(), ["create 2001@example.net"]);
-    h.created("2001", "sub-3");
+    assert_eq!(h.jobs(), Vec::<String>::new());
     assert_eq!(h.frames(1), ["#0004 MonitorStartResponse 3"]);
+    // 2002's was not: created again.
+    h.monitor_start(1, 5, "2002");
+    assert_eq!(h.jobs(), ["create 2002@example.net"]);
+    h.created("2002", "sub-3");
+    assert_eq!(h.frames(1), ["#0005 MonitorStartResponse 4"]);
 }

@@ -40,6 +40,7 @@ use crate::xsi::subscriber::{Job, LinkFlags};
 mod contact;
 mod control;
 mod control_races;
+mod grace;
 mod links;
 mod sessions;
 mod storms;
@@ -127,12 +128,20 @@ impl Harness {
     pub(super) fn send(&mut self, ev: Event) {
         self.st.handle(&self.ctx, ev);
         self.st.flush(&self.ctx);
+        self.st.devices.check_counts();
     }
 
     /// A timer tick `later` from now.
     pub(super) fn tick(&mut self, later: Duration) {
         self.st.on_tick(&self.ctx, Instant::now() + later);
         self.st.flush(&self.ctx);
+        self.st.devices.check_counts();
+    }
+
+    /// The grace period of unmonitored devices passes (a tick after it):
+    /// their subscriptions are deleted.
+    pub(super) fn grace_over(&mut self) {
+        self.tick(super::devices::GRACE + Duration::from_secs(1));
     }
 
     /// Client `id` connects, with room for `capacity` queued frames.

@@ -40,6 +40,7 @@ fn a_slow_session_is_cut_off_and_its_monitors_released() {
     // Its monitor is gone: the last monitor of 2001 is client 2's.
     assert_eq!(h.jobs(), Vec::<String>::new());
     h.monitor_stop(2, 2, "2");
+    h.grace_over();
     assert_eq!(h.jobs(), ["delete sub-1"]);
     // The reader's late Closed for the cut-off session changes nothing.
     h.closed(1, "connection closed by the client");
@@ -88,6 +89,7 @@ fn a_closing_session_gives_back_monitors_and_pending_requests() {
     h.call_received("sub-1", "2001", 7);
     assert_eq!(h.frames(2), ["DeliveredEvent xref=2 call=7:1"]);
     h.closed(2, "connection closed by the client");
+    h.grace_over();
     assert_eq!(h.jobs(), ["delete sub-1"]);
     assert_eq!(h.status(), ("normal", 0, 0));
 }

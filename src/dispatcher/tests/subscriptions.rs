@@ -50,9 +50,12 @@ fn one_subscription_per_device_shared_by_sessions_and_counted() {
     assert_eq!(h.frames(1), NONE);
     assert_eq!(h.frames(2), ["DeliveredEvent xref=2 call=101:1"]);
 
-    // The last one stops: the subscription is deleted and forgotten.
+    // The last one stops: after the grace period the subscription is
+    // deleted and forgotten.
     h.monitor_stop(2, 2, "2");
     assert_eq!(h.frames(2), ["#0002 MonitorStopResponse"]);
+    assert_eq!(h.jobs(), NONE);
+    h.grace_over();
     assert_eq!(h.jobs(), ["delete sub-1"]);
     assert!(!h.known().accepts("sub-1", None));
     assert_eq!(h.status(), ("normal", 0, 2));
@@ -198,9 +201,10 @@ fn an_agent_has_two_subscriptions_under_one_monitor() {
         ]
     );
 
-    // MonitorStop removes both.
+    // MonitorStop removes both (after the grace period).
     h.monitor_stop(1, 2, "1");
     assert_eq!(h.frames(1), ["#0002 MonitorStopResponse"]);
+    h.grace_over();
     let mut jobs = h.jobs();
     jobs.sort();
     assert_eq!(jobs, ["delete agent-2", "delete calls-1"]);
@@ -232,14 +236,16 @@ fn one_package_refused_fails_the_monitor_and_deletes_the_other() {
     assert_eq!(h.status(), ("normal", 0, 1));
 
     // The last session leaving while a creation is in flight: that one is
-    // deleted when it reports back, the other at once.
+    // deleted when it reports back, the other after the grace period.
     h.monitor_start(1, 2, "3002");
     assert_eq!(h.jobs().len(), 2);
     h.created("3002", "calls-2");
     h.closed(1, "bye");
-    assert_eq!(h.jobs(), ["delete calls-2"]);
+    assert_eq!(h.jobs(), Vec::<String>::new());
     h.created_package("3002", "Call Center Agent", "agent-2");
     assert_eq!(h.jobs(), ["delete agent-2"]);
+    h.grace_over();
+    assert_eq!(h.jobs(), ["delete calls-2"]);
     assert_eq!(h.status(), ("normal", 0, 0));
     assert!(h.known().is_empty());
 }

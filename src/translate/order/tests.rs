@@ -219,7 +219,7 @@ fn forgetting_a_subscription_drops_its_waiting_events() {
     let now = Instant::now();
     assert!(push(&mut s, "a", 3, 0, now).is_empty());
     assert_eq!(s.waiting(), 1);
-    s.forget("a");
+    s.forget("a", now);
     assert_eq!(s.waiting(), 0);
     assert!(s.expire(now + Duration::from_secs(60)).is_empty());
 }
@@ -236,7 +236,7 @@ fn open_gaps_are_counted_as_they_open_and_close() {
     assert_eq!(push(&mut s, "a", 1, 0, now), ["1", "2"]);
     assert_eq!(s.open_gaps, 1);
     // Forgotten with its gap.
-    s.forget("b");
+    s.forget("b", now);
     assert_eq!(s.open_gaps, 0);
     assert!(s.expire(later).is_empty());
     // Given up by the timer, then a second gap behind it.
@@ -251,4 +251,59 @@ fn open_gaps_are_counted_as_they_open_and_close() {
         push(&mut s, &format!("s{sub}"), 1, 0, now);
     }
     assert_eq!(s.open_gaps, 0);
+}
+
+#[test]
+fn a_late_event_of_a_forgotten_subscription_opens_no_stream() {
+    let wait = Duration::from_secs(5);
+    let mut s = Sequencer::new(wait);
+    let now = Instant::now();
+    let sub: Arc<str> = Arc::from("a");
+    s.adopt(&sub);
+    for n in 1..=45 {
+        assert_eq!(push(&mut s, "a", n, 0, now), [n.to_string()]);
+    }
+    s.forget("a", now);
+    assert_eq!(s.streams(), (0, 1));
+    assert!(push(&mut s, "a", 46, 0, now).is_empty());
+    assert_eq!(
+        s.streams(),
+        (0, 1),
+        "no stream for a forgotten subscription"
+    );
+    assert!(s.expire(now + wait * 3).is_empty());
+    assert_eq!(s.stats().gaps_given_up, 0);
+    assert_eq!(s.stats().retired_dropped, 1);
+    assert_eq!(
+        s.streams(),
+        (0, 0),
+        "remembered for twice reorder_wait only"
+    );
+    // Long after, the id is a new subscription again.
+    assert_eq!(push(&mut s, "a", 1, 0, now + wait * 3), ["1"]);
+}
+
+#[test]
+fn streams_of_a_failed_creation_are_forgotten_with_its_user() {
+    let mut s = Sequencer::new(Duration::from_secs(1));
+    let now = Instant::now();
+    // Events of a subscription whose creation is pending, one out of order.
+    assert_eq!(push(&mut s, "new", 1, 0, now), ["1"]);
+    assert!(push(&mut s, "new", 3, 0, now).is_empty());
+    // An adopted stream of the same user stays.
+    let kept: Arc<str> = Arc::from("kept");
+    s.adopt(&kept);
+    s.forget_unadopted("other@d", now);
+    assert_eq!(
+        s.streams(),
+        (2, 0),
+        "another user's failure changes nothing"
+    );
+    s.forget_unadopted("u@d", now);
+    assert_eq!(s.waiting(), 0);
+    assert_eq!(s.open_gaps, 0);
+    assert!(push(&mut s, "new", 4, 0, now).is_empty(), "retired");
+    assert!(s.expire(now + Duration::from_secs(10)).is_empty());
+    assert_eq!(s.stats().gaps_given_up, 0);
+    assert_eq!(s.streams(), (1, 0), "kept; the retired one let go");
 }

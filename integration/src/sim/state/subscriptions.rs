@@ -21,7 +21,7 @@ impl State {
         app_id: &str,
     ) -> (usize, String, u32) {
         let id = self.new_id();
-        let expires = grant(asked, None);
+        let expires = grant(asked, self.subscription_expires);
         let dn = dn_of(user_id, &self.domain).to_string();
         let idx = self.subs.len();
         let env_mid = format!(
@@ -87,7 +87,7 @@ impl State {
         if !sub.active {
             return None;
         }
-        sub.expires = grant(asked, None);
+        sub.expires = grant(asked, self.subscription_expires);
         sub.expires_at = deadline(Instant::now(), sub.expires);
         sub.refreshes += 1;
         Some((idx, sub.expires))
