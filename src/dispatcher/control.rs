@@ -8,7 +8,9 @@
 //!
 //! Jobs on one BroadWorks user run one at a time, in arrival order (a
 //! HoldCall and the RetrieveCall right behind it must not overtake each
-//! other on two workers); jobs on different users run in parallel. A job
+//! other on two workers); jobs on different users run in parallel, and so
+//! do route point requests on different calls of one route point (a busy
+//! route point has many calls to route at once; see [`Plan::turn`]). A job
 //! carries its deadline (every attempt's timeout from the moment it is
 //! queued), which the workers keep: nothing of it is sent after it. A job
 //! whose result has not come a margin after its deadline is answered
@@ -61,7 +63,8 @@ pub struct CallControl {
     next_id: u64,
     /// Jobs handed to the workers, by id.
     running: HashMap<u64, Pending>,
-    /// Users with a job running, and the requests waiting behind it.
+    /// Turns ([`Plan::turn`]: users, route point calls) with a job
+    /// running, and the requests waiting behind it.
     waiting: HashMap<String, VecDeque<Pending>>,
 }
 
@@ -169,7 +172,8 @@ impl State {
             deadline: Instant::now(),
             answered: false,
         };
-        match self.control.waiting.get_mut(&pending.plan.user) {
+        let turn = pending.plan.turn();
+        match self.control.waiting.get_mut(&turn) {
             Some(queue) if queue.len() >= MAX_WAITING_PER_USER => {
                 log::warn!(
                     "{id} ({peer}): {} on {}: {MAX_WAITING_PER_USER} requests already wait \
@@ -181,9 +185,7 @@ impl State {
             }
             Some(queue) => queue.push_back(pending),
             None => {
-                self.control
-                    .waiting
-                    .insert(pending.plan.user.clone(), VecDeque::new());
+                self.control.waiting.insert(turn, VecDeque::new());
                 self.start_job(ctx, pending);
             }
         }
@@ -221,23 +223,22 @@ impl State {
                     }
                 };
                 self.answer_error(ctx, &pending, value);
-                let user = pending.plan.user.clone();
-                self.next_job(ctx, &user);
+                self.next_job(ctx, &pending.plan.turn());
             }
         }
     }
 
-    /// Starts the next waiting job on `user`, skipping those of sessions
-    /// that closed meanwhile; frees the user when none is left.
-    fn next_job(&mut self, ctx: &Ctx, user: &str) {
+    /// Starts the next waiting job of `turn`, skipping those of sessions
+    /// that closed meanwhile; frees the turn when none is left.
+    fn next_job(&mut self, ctx: &Ctx, turn: &str) {
         loop {
             let next = self
                 .control
                 .waiting
-                .get_mut(user)
+                .get_mut(turn)
                 .and_then(VecDeque::pop_front);
             let Some(pending) = next else {
-                self.control.waiting.remove(user);
+                self.control.waiting.remove(turn);
                 return;
             };
             if self.sessions.get(pending.client).is_some() {
@@ -320,8 +321,7 @@ impl State {
                 self.answer(ctx, &pending, category, value);
             }
         }
-        let user = pending.plan.user.clone();
-        self.next_job(ctx, &user);
+        self.next_job(ctx, &pending.plan.turn());
     }
 
     /// Answers requests whose job's result is overdue (a margin after its
@@ -364,8 +364,7 @@ impl State {
                 LOST_AFTER.as_secs(),
                 pending.plan.device
             );
-            let user = pending.plan.user.clone();
-            self.next_job(ctx, &user);
+            self.next_job(ctx, &pending.plan.turn());
         }
     }
 

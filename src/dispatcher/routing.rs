@@ -12,7 +12,11 @@
 //! errorValue when the transfer failed. A client's RouteEnd fails the call
 //! at the route point. A route point without a registered session: its
 //! calls are only reported to its monitors. Registrations and dialogues end
-//! with their session.
+//! with their session. A new registration, and a session leaving (or
+//! cancelling) while another registration covers its route points, gets a
+//! RouteRequest for every call already waiting at a monitored route point
+//! without a dialogue: a backup T-Server taking over routes the calls
+//! that were waiting for its failed primary.
 
 use std::collections::HashMap;
 
@@ -22,7 +26,7 @@ use crate::csta::build::{self, operation, system_resource, Ack, ErrorCategory, R
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::ConnectionId;
 use crate::event::ClientId;
-use crate::translate::acd::{device_of_user, route_effect, RouteEffect};
+use crate::translate::acd::{device_of_user, route_effect, Queued, RouteEffect};
 use crate::translate::contact::{self, RoutePointCall};
 use crate::xsi::packages::DeviceKind;
 use crate::xsi::parse::{QueueEntry, QueueEvent, QueueEventKind};
@@ -162,6 +166,7 @@ impl State {
         let ns = self.ns(ctx, id);
         let xml = build::route_register_response(ns, &register_id);
         self.respond(ctx, id, invoke_id, &xml);
+        self.offer_waiting(ctx);
     }
 
     pub(super) fn route_register_cancel(
@@ -188,6 +193,33 @@ impl State {
         let ns = self.ns(ctx, id);
         let xml = build::ack_response(ns, Ack::RouteRegisterCancel);
         self.respond(ctx, id, invoke_id, &xml);
+        self.offer_waiting(ctx);
+    }
+
+    /// Offers every call waiting at a monitored route point without a
+    /// routeing dialogue to the registration that covers it, if any.
+    pub(super) fn offer_waiting(&mut self, ctx: &Ctx) {
+        if self.routing.registrations.is_empty() {
+            return;
+        }
+        let mut waiting: Vec<(String, Queued)> = Vec::new();
+        for user in self.translator.queues.users() {
+            let monitored = self
+                .devices
+                .get(user)
+                .is_some_and(|d| d.kind == DeviceKind::RoutePoint && !d.monitors.is_empty());
+            if !monitored || self.routing.registration_for(user).is_none() {
+                continue;
+            }
+            for q in self.translator.queues.entries(user) {
+                if self.routing.dialogue_of(user, &q.call_id).is_none() {
+                    waiting.push((user.to_owned(), q));
+                }
+            }
+        }
+        for (user, queued) in waiting {
+            self.offer_call(ctx, &user, &queued);
+        }
     }
 
     /// The device a route point is shown as: as its registration or a
@@ -215,57 +247,19 @@ impl State {
         event: &QueueEvent,
     ) {
         let call_id = &event.entry.call_id;
-        match route_effect(kind) {
+        match route_effect(kind, event) {
             RouteEffect::Arrives => {
                 if self.routing.dialogue_of(user, call_id).is_some() {
                     return;
                 }
-                let Some(reg) = self.routing.registration_for(user) else {
-                    log::debug!("{user}: call {call_id} arrived, no session routes it");
-                    return;
-                };
-                let (client, register_id) = (reg.client, reg.id.clone());
-                let device = self.route_point_device(user, reg.route_point.as_ref());
-                self.routing.next_cross_ref += 1;
-                let cross_ref = self.routing.next_cross_ref.to_string();
-                let csta_call = self.translator.queues.get(user, call_id).map_or_else(
-                    || event.entry.ext_tracking_id.clone(),
-                    |q| q.csta_call.clone(),
-                );
-                let calling = match crate::translate::map::remote_device(&event.entry.remote_party)
-                {
-                    crate::translate::out::Dev::Remote(n) => Some(n),
-                    _ => None,
-                };
-                let ns = self.ns(ctx, client);
-                let xml = build::route_request(
-                    ns,
-                    &RouteRequestInfo {
-                        cross_ref: &cross_ref,
-                        register_id: &register_id,
-                        route_point: &device,
-                        calling: calling.as_deref(),
-                        call_id: &csta_call,
-                    },
-                );
-                log::info!(
-                    "{client}: RouteRequest {cross_ref} for call {csta_call} at {device} \
-                     (registration {register_id})"
-                );
-                self.routing.dialogues.insert(
-                    cross_ref,
-                    Dialogue {
-                        client,
-                        register_id,
-                        call: RoutePointCall {
-                            user: user.to_owned(),
-                            device,
-                            call_id: call_id.clone(),
-                        },
-                        csta_call,
-                    },
-                );
-                self.sessions.send_request(client, &xml);
+                let queued = self.translator.queues.get(user, call_id).cloned();
+                let queued = queued.unwrap_or_else(|| Queued {
+                    call_id: call_id.clone(),
+                    csta_call: event.entry.ext_tracking_id.clone(),
+                    calling: crate::translate::map::remote_device(&event.entry.remote_party),
+                    state: "alerting",
+                });
+                self.offer_call(ctx, user, &queued);
             }
             RouteEffect::Leaves => {
                 if let Some(cross_ref) = self.routing.dialogue_of(user, call_id) {
@@ -274,6 +268,54 @@ impl State {
             }
             RouteEffect::Stays => {}
         }
+    }
+
+    /// Starts the routeing dialogue of a call at route point `user`: a
+    /// RouteRequest to the session registered for it (if any).
+    fn offer_call(&mut self, ctx: &Ctx, user: &str, queued: &Queued) {
+        let call_id = &queued.call_id;
+        let Some(reg) = self.routing.registration_for(user) else {
+            log::debug!("{user}: call {call_id} arrived, no session routes it");
+            return;
+        };
+        let (client, register_id) = (reg.client, reg.id.clone());
+        let device = self.route_point_device(user, reg.route_point.as_ref());
+        self.routing.next_cross_ref += 1;
+        let cross_ref = self.routing.next_cross_ref.to_string();
+        let csta_call = queued.csta_call.clone();
+        let calling = match &queued.calling {
+            crate::translate::out::Dev::Remote(n) => Some(n.as_str()),
+            _ => None,
+        };
+        let ns = self.ns(ctx, client);
+        let xml = build::route_request(
+            ns,
+            &RouteRequestInfo {
+                cross_ref: &cross_ref,
+                register_id: &register_id,
+                route_point: &device,
+                calling,
+                call_id: &csta_call,
+            },
+        );
+        log::info!(
+            "{client}: RouteRequest {cross_ref} for call {csta_call} at {device} \
+             (registration {register_id})"
+        );
+        self.routing.dialogues.insert(
+            cross_ref,
+            Dialogue {
+                client,
+                register_id,
+                call: RoutePointCall {
+                    user: user.to_owned(),
+                    device,
+                    call_id: call_id.clone(),
+                },
+                csta_call,
+            },
+        );
+        self.sessions.send_request(client, &xml);
     }
 
     /// Ends a dialogue with a RouteEnd to its session: the call left.

@@ -455,5 +455,7 @@ impl State {
             }
             self.drop_lane(ctx, id);
         }
+        // Its calls waiting for routeing go to another registration.
+        self.offer_waiting(ctx);
     }
 }

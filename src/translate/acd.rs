@@ -50,6 +50,11 @@ impl QueueModel {
             .find(|q| q.csta_call == csta_call)
     }
 
+    /// The users (queues) with calls.
+    pub fn users(&self) -> impl Iterator<Item = &str> {
+        self.queues.keys().map(String::as_str)
+    }
+
     /// The calls in `user`'s queue, by callId.
     pub fn entries(&self, user: &str) -> Vec<Queued> {
         self.queues
@@ -160,14 +165,16 @@ pub enum RouteEffect {
     Stays,
 }
 
-/// What a queue event means for routeing.
-pub fn route_effect(kind: QueueEventKind) -> RouteEffect {
+/// What a queue event means for routeing: as for the queue model, a
+/// bounced call with a `redirect` has left the route point.
+pub fn route_effect(kind: QueueEventKind, event: &QueueEvent) -> RouteEffect {
     if !kind.is_route_point() {
         return RouteEffect::Stays;
     }
     match shape(kind) {
         Shape::Arrived => RouteEffect::Arrives,
         Shape::Answered | Shape::Diverted(_) | Shape::Cleared(_) => RouteEffect::Leaves,
+        Shape::Bounced if event.redirect.is_some() => RouteEffect::Leaves,
         _ => RouteEffect::Stays,
     }
 }

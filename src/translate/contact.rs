@@ -57,6 +57,7 @@ pub fn set_agent_state(device: &str, requested: &str, scope: &dyn Scope) -> Resu
         device: device.to_owned(),
         reply: Reply::Ack(Ack::SetAgentState),
         dialled: None,
+        route_point_call: None,
     })
 }
 
@@ -70,6 +71,7 @@ pub fn get_agent_state(device: &str, scope: &dyn Scope) -> Result<Plan, Refusal>
         device: device.to_owned(),
         reply: Reply::AgentState,
         dialled: None,
+        route_point_call: None,
     })
 }
 
@@ -95,6 +97,7 @@ fn route_plan(
         steps: vec![step],
         reply,
         dialled: None,
+        route_point_call: Some(call.call_id.clone()),
     }
 }
 

@@ -84,6 +84,20 @@ pub struct Plan {
     /// The number a new call goes to (MakeCall, ConsultationCall), to
     /// record the call in the model before its first event.
     pub dialled: Option<String>,
+    /// The route point call (its BroadWorks callId) a route point request
+    /// acts on: those take turns per call, not per route point.
+    pub route_point_call: Option<String>,
+}
+
+impl Plan {
+    /// The key of the plan's turn: requests with the same key run one at a
+    /// time, in order (a user's, or one route point call's).
+    pub fn turn(&self) -> String {
+        match &self.route_point_call {
+            Some(call) => format!("{} {call}", self.user),
+            None => self.user.clone(),
+        }
+    }
 }
 
 /// One resolved CSTA connection.
@@ -283,6 +297,7 @@ fn plan_request(
                 device: calling_device.clone(),
                 reply: Reply::MakeCall,
                 dialled: Some(called_directory_number.clone()),
+                route_point_call: None,
             })
         }
         Message::AnswerCall { call } => one(call, Reply::Ack(Ack::AnswerCall), actions::talk),
@@ -474,6 +489,7 @@ fn plan_of(request: &'static str, conn: Conn, steps: Vec<XsiRequest>, reply: Rep
         steps,
         reply,
         dialled: None,
+        route_point_call: None,
     }
 }
 
@@ -491,6 +507,7 @@ fn device_plan(
         steps: vec![step],
         reply: Reply::Ack(ack),
         dialled: None,
+        route_point_call: None,
     }
 }
 
@@ -528,6 +545,7 @@ fn clear_call(
         steps,
         reply: Reply::Ack(Ack::ClearCall),
         dialled: None,
+        route_point_call: None,
     })
 }
 

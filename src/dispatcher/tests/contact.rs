@@ -5,12 +5,12 @@
 use super::*;
 use crate::xsi::actions::{ActionFailure, ErrorInfo, Returned};
 
-const R: &str = "/com.broadsoft.xsi-actions/v2.0/routepoint/6000@example.net";
+pub(super) const R: &str = "/com.broadsoft.xsi-actions/v2.0/routepoint/6000@example.net";
 const NONE: [&str; 0] = [];
 
 /// A Route Point Queue event about call `<n>:1` (the route point's leg
 /// `rp-<n>`) from 2005.
-fn rp_call(n: u32, extras: &str) -> String {
+pub(super) fn rp_call(n: u32, extras: &str) -> String {
     format!(
         "<xsi:queueEntry><xsi:callId>rp-{n}</xsi:callId><xsi:extTrackingId>{n}:1</xsi:extTrackingId>\
          <xsi:remoteParty><xsi:address>tel:2005</xsi:address></xsi:remoteParty>\
@@ -20,13 +20,13 @@ fn rp_call(n: u32, extras: &str) -> String {
 }
 
 impl Harness {
-    fn rp_event(&mut self, data_type: &str, n: u32) {
+    pub(super) fn rp_event(&mut self, data_type: &str, n: u32) {
         self.xsi_event("rp-sub", "6000", data_type, &rp_call(n, ""));
     }
 
     /// Client 1 monitors queue `device` (its `package` subscription is
     /// `sub`), client 2 only 2001.
-    fn queue_and_bystander(&mut self, device: &str, package: &str, sub: &str) {
+    pub(super) fn queue_and_bystander(&mut self, device: &str, package: &str, sub: &str) {
         self.up(0);
         self.connect(1);
         self.connect(2);
@@ -43,7 +43,7 @@ impl Harness {
 
     /// Client 1 monitors route point 6000 (subscription `rp-sub`) and
     /// registers for it; client 2 only monitors 2001.
-    fn routeing(&mut self) {
+    pub(super) fn routeing(&mut self) {
         self.queue_and_bystander("6000", "Route Point Queue", "rp-sub");
         self.request(
             1,
@@ -62,7 +62,7 @@ impl Harness {
         self.frames(2);
     }
 
-    fn route_select(&mut self, invoke: u16, cross_ref: &str, to: &str) {
+    pub(super) fn route_select(&mut self, invoke: u16, cross_ref: &str, to: &str) {
         let body = format!(
             "<crossRefIdentifier>{cross_ref}</crossRefIdentifier><routeSelected>{to}</routeSelected>"
         );
@@ -217,10 +217,13 @@ fn registrations_end_with_their_cancel_or_their_session() {
         "<routeRegisterReqID>rr1</routeRegisterReqID>",
     );
     assert_eq!(h.frames(1), ["#0004 RouteRegisterCancelResponse"]);
-    assert_eq!(h.st.routing.dialogues(), 0, "its dialogues ended with it");
+    // Its dialogue ended with it; the waiting call goes to the other
+    // registration.
+    assert_eq!(h.frames(2), ["RouteRequest 2 rr2 call=50:1 from=2005"]);
+    assert_eq!(h.st.routing.dialogues(), 1);
     h.rp_event("RoutePointCallAddedEvent", 51);
     assert_eq!(h.frames(1), ["DeliveredEvent xref=1 call=51:1"]);
-    assert_eq!(h.frames(2), ["RouteRequest 2 rr2 call=51:1 from=2005"]);
+    assert_eq!(h.frames(2), ["RouteRequest 3 rr2 call=51:1 from=2005"]);
     // Client 2 goes: its dialogue and registration with it; calls are
     // reported to the monitors only.
     h.closed(2, "bye");

@@ -42,6 +42,7 @@ mod control;
 mod control_races;
 mod grace;
 mod links;
+mod routeing;
 mod sessions;
 mod storms;
 mod subscriptions;

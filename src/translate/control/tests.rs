@@ -461,6 +461,7 @@ fn answers_are_the_schema_responses() {
         steps: Vec::new(),
         reply: Reply::MakeCall,
         dialled: Some("2002".into()),
+        route_point_call: None,
     };
     let started = Returned::CallStarted(CallStartInfo {
         call_id: "callhalf-9:0".into(),
