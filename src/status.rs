@@ -36,6 +36,9 @@ pub struct StatusDoc {
     pub subscription_jobs_in_flight: usize,
     pub events_in: u64,
     pub events_out: u64,
+    /// Events whose payload could not be read: acknowledged, kept in
+    /// sequence, not translated.
+    pub events_malformed: u64,
     /// Events acknowledged but sent to nobody: still in flight when their
     /// device's last monitor ended, of a device in its grace period, or of
     /// a subscription no longer the device's.
@@ -195,6 +198,7 @@ mod tests {
             subscription_jobs_in_flight: 0,
             events_in: 2468,
             events_out: 5678,
+            events_malformed: 0,
             events_unowned: 0,
             duplicates_dropped: 3,
             gaps_given_up: 1,

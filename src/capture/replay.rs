@@ -617,6 +617,7 @@ fn data_name(data: &EventData) -> String {
         EventData::AgentState { snapshot: true, .. } => "AgentSubscriptionEvent".into(),
         EventData::AgentJoin { .. } => "ACDAgentJoinUpdateEvent".into(),
         EventData::Unknown { type_name } => type_name.clone(),
+        EventData::Malformed { type_name, .. } => format!("{type_name} (unreadable)"),
     }
 }
 

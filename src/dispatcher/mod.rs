@@ -215,6 +215,7 @@ impl State {
             subscription_jobs_in_flight: jobs_in_flight,
             events_in: self.events_in,
             events_out: self.events_out,
+            events_malformed: self.translator.malformed_events,
             events_unowned: self.events_unowned + order.retired_dropped,
             duplicates_dropped: self.translator.duplicates_dropped(),
             gaps_given_up: order.gaps_given_up,

@@ -64,5 +64,6 @@ pub fn describe(ev: &XsiEvent) -> String {
         }
         EventData::AgentJoin { .. } => "ACDAgentJoinUpdate".to_owned(),
         EventData::Unknown { type_name } => type_name.clone(),
+        EventData::Malformed { type_name, .. } => format!("unreadable {type_name}"),
     }
 }

@@ -108,7 +108,8 @@ pub fn translate(model: &mut CallModel, user: &str, data: &EventData) -> Vec<Cst
         | EventData::QueueSnapshot { .. }
         | EventData::AgentState { .. }
         | EventData::AgentJoin { .. }
-        | EventData::Unknown { .. } => Vec::new(),
+        | EventData::Unknown { .. }
+        | EventData::Malformed { .. } => Vec::new(),
     }
 }
 

@@ -57,7 +57,16 @@ pub struct Translator {
     /// Unknown event types already logged (once each).
     unknown_logged: HashSet<String>,
     pub unknown_events: u64,
+    /// Types of events with an unreadable payload already logged (once
+    /// each, a few dozen at most, no more than one line a second).
+    malformed_logged: HashSet<String>,
+    malformed_log: Every,
+    pub malformed_events: u64,
 }
+
+/// Event types whose unreadable payload is logged once each; past that
+/// many, the others are only counted.
+const MALFORMED_TYPES_LOGGED: usize = 64;
 
 /// Events that came after their gap was given up.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -87,6 +96,9 @@ impl Translator {
             late_log: Every::default(),
             unknown_logged: HashSet::new(),
             unknown_events: 0,
+            malformed_logged: HashSet::new(),
+            malformed_log: Every::default(),
+            malformed_events: 0,
         }
     }
 
@@ -160,6 +172,10 @@ impl Translator {
 
     /// The CSTA events for the monitors of `user` (the event's target).
     pub fn translate(&mut self, user: &str, ev: &XsiEvent) -> Vec<CstaEvent> {
+        if let EventData::Malformed { type_name, error } = &ev.data {
+            self.malformed(ev, type_name, error);
+            return Vec::new();
+        }
         if let EventData::Unknown { type_name } = &ev.data {
             self.unknown_events += 1;
             if self.unknown_logged.insert(type_name.clone()) {
@@ -168,6 +184,28 @@ impl Translator {
         }
         acd::translate(&mut self.queues, user, &ev.data)
             .unwrap_or_else(|| map::translate(&mut self.model, user, &ev.data))
+    }
+
+    /// An event whose payload could not be read: counted, logged once per
+    /// type.
+    fn malformed(&mut self, ev: &XsiEvent, type_name: &str, error: &str) {
+        self.malformed_events += 1;
+        let full = self.malformed_logged.len() >= MALFORMED_TYPES_LOGGED;
+        if full || self.malformed_logged.contains(type_name) {
+            return;
+        }
+        if self.malformed_log.ready(Instant::now()).is_none() {
+            return;
+        }
+        self.malformed_logged.insert(type_name.to_owned());
+        log::warn!(
+            "Xsi event {} ({type_name}, subscription {}, target {}) has an unreadable payload: \
+             {error}; acknowledged and skipped ({} so far; logged once per type)",
+            ev.event_id,
+            ev.subscription_id,
+            ev.target_id.as_deref().unwrap_or("-"),
+            self.malformed_events
+        );
     }
 
     pub fn forget_user(&mut self, user: &str) {

@@ -93,6 +93,7 @@ impl LinkHandle {
             known,
             shared: shared.clone(),
             stopped,
+            bad_doc_log: Default::default(),
         };
         let thread = thread::spawn(format!("xsp-{name}"), move || runner.run())?;
         Ok(LinkHandle {
@@ -133,6 +134,8 @@ struct Runner {
     known: Arc<KnownSubscriptions>,
     shared: Arc<LinkShared>,
     stopped: Receiver<()>,
+    /// Unparsable documents: one log line a second at most.
+    bad_doc_log: std::cell::RefCell<crate::ratelimit::Every>,
 }
 
 enum End {
@@ -410,10 +413,17 @@ impl Runner {
         let parsed = match parse_doc(doc) {
             Ok(p) => p,
             Err(e) => {
-                log::warn!(
-                    "{}: unparsable document on the channel ({e}); skipped",
-                    self.name
-                );
+                // A peer can send these at will: rate-limited. (An event
+                // whose envelope is readable is not one of them: it is
+                // acknowledged, see `EventData::Malformed`.)
+                let ready = self.bad_doc_log.borrow_mut().ready(Instant::now());
+                if let Some(held_back) = ready {
+                    log::warn!(
+                        "{}: unparsable document on the channel ({e}); skipped ({held_back} more \
+                         not logged since the last line)",
+                        self.name
+                    );
+                }
                 return None;
             }
         };

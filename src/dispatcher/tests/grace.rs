@@ -256,3 +256,35 @@ fn a_second_monitor_start_is_answered_when_the_monitor_stops() {
     h.created("2002", "sub-2");
     assert_eq!(h.frames(1), ["#0004 MonitorStartResponse 2"]);
 }
+
+#[test]
+fn a_malformed_event_takes_its_place_in_the_sequence() {
+    let mut h = Harness::new(1);
+    h.queue_and_bystander("5000", "Call Center Queue", "cc-sub");
+    h.frames(1);
+    let entry = |n: u32| {
+        format!(
+            "<xsi:queueEntry><xsi:callId>cc-{n}</xsi:callId><xsi:extTrackingId>{n}:1</xsi:extTrackingId>\
+             <xsi:remoteParty><xsi:address>tel:2005</xsi:address></xsi:remoteParty></xsi:queueEntry>"
+        )
+    };
+    h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", &entry(60));
+    // Sequence 2: a queue entry without its extTrackingId.
+    let broken = "<xsi:queueEntry><xsi:callId>cc-61</xsi:callId></xsi:queueEntry>";
+    h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", broken);
+    h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", &entry(62));
+    // Nothing for it, nothing held behind it.
+    assert_eq!(
+        h.frames(1),
+        [
+            "QueuedEvent xref=1 call=60:1",
+            "QueuedEvent xref=1 call=62:1"
+        ]
+    );
+    h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", broken);
+    h.tick(Duration::from_secs(6));
+    let doc = h.st.status_doc();
+    assert_eq!(doc.gaps_given_up, 0);
+    assert_eq!(doc.events_malformed, 2);
+    assert_eq!(h.frames(1), NONE);
+}

@@ -164,6 +164,10 @@ fn parse_subscription_event(root: Element<'_>) -> Result<XsiEvent> {
     let user_id = user_id.ok_or(XsiParseError::Missing("userId"))?;
     let subscription_id = subscription_id.ok_or(XsiParseError::Missing("subscriptionId"))?;
     let data = data.ok_or(XsiParseError::Missing("eventData"))?;
+    let data = parse_event_data(data).unwrap_or_else(|e| EventData::Malformed {
+        type_name: element_type(&data).unwrap_or_default().to_owned(),
+        error: e.to_string(),
+    });
     Ok(XsiEvent {
         event_id,
         sequence_number,
@@ -172,7 +176,7 @@ fn parse_subscription_event(root: Element<'_>) -> Result<XsiEvent> {
         subscription_id,
         channel_id,
         target_id,
-        data: parse_event_data(data)?,
+        data,
     })
 }
 

@@ -16,6 +16,9 @@
 //!   sxd parse itself dominates the cost).
 //! - Unknown elements are ignored and unknown `eventData` types become
 //!   [`EventData::Unknown`], so a newer server never breaks the connector.
+//!   A payload that cannot be read in a valid envelope becomes
+//!   [`EventData::Malformed`]: the event is still acknowledged and takes
+//!   its place in the sequence (no gap), only its content is lost.
 //!   Only what the connector cannot work without (event id, sequence number,
 //!   subscription id, call id, tracking id …) is mandatory
 //!   ([`XsiParseError::Missing`]); a value of the wrong shape is
@@ -164,6 +167,10 @@ pub enum EventData {
     AgentJoin { acd_user_id: String, joined: bool },
     /// Any other type: never an error.
     Unknown { type_name: String },
+    /// A payload that cannot be read (a mandatory element missing, a value
+    /// of the wrong shape) in a valid envelope: still acknowledged and kept
+    /// in sequence, never translated.
+    Malformed { type_name: String, error: String },
 }
 
 /// Declares a fieldless enum together with its wire type names, so the two

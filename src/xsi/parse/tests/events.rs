@@ -251,6 +251,14 @@ fn other_event_data_types() {
             XsiDoc::Event(e) => e.data,
             other => panic!("{other:?}"),
         });
+        // An unreadable payload keeps its envelope (it is acknowledged
+        // and sequenced).
+        let expected = expected.or_else(|e| {
+            Ok(EventData::Malformed {
+                type_name: data_type.to_owned(),
+                error: e.to_string(),
+            })
+        });
         assert_eq!(parsed, expected, "{data_type} {data}");
     }
 }
@@ -499,9 +507,18 @@ fn envelope_errors_and_variants() {
     ];
     for (envelope, data, expected) in cases {
         let doc = event_with("xsi", "xsi1", &envelope, "CallReceivedEvent", &data);
+        // Envelope errors fail the document; payload errors are carried
+        // in the event (it is still acknowledged).
+        let parsed = match parse_doc(doc.as_bytes()) {
+            Ok(XsiDoc::Event(XsiEvent {
+                data: EventData::Malformed { error, .. },
+                ..
+            })) => Err(error),
+            other => other.map(|_| ()).map_err(|e| e.to_string()),
+        };
         assert_eq!(
-            parse_doc(doc.as_bytes()).map(|_| ()),
-            expected,
+            parsed,
+            expected.map_err(|e| e.to_string()),
             "{envelope} {data}"
         );
     }
@@ -527,9 +544,17 @@ fn envelope_errors_and_variants() {
         parse_doc(no_data.as_bytes()),
         Err(XsiParseError::Missing("eventData"))
     );
+    // eventData without its type: the envelope is valid, so the event is
+    // still acknowledged and sequenced.
     let untyped = event("X", CALL).replace("xsi1:type=\"xsi:X\"", "");
+    let Ok(XsiDoc::Event(untyped)) = parse_doc(untyped.as_bytes()) else {
+        panic!("{untyped}");
+    };
     assert_eq!(
-        parse_doc(untyped.as_bytes()),
-        Err(XsiParseError::Missing("eventData type"))
+        untyped.data,
+        EventData::Malformed {
+            type_name: String::new(),
+            error: XsiParseError::Missing("eventData type").to_string()
+        }
     );
 }
