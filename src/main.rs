@@ -23,11 +23,12 @@ use bwcsta::dispatcher::{ActionQueue, Ctx, Dispatcher, DispatcherConfig};
 use bwcsta::event::{Event, LinkId};
 use bwcsta::pidfile::PidFile;
 use bwcsta::status::StatusWriter;
+use bwcsta::xsi::client::LinkFlags;
 use bwcsta::xsi::executor::Executor;
 use bwcsta::xsi::known::KnownSubscriptions;
 use bwcsta::xsi::link::LinkHandle;
 use bwcsta::xsi::settings::XsiSettings;
-use bwcsta::xsi::subscriber::{self, LinkFlags, Subscriber};
+use bwcsta::xsi::subscriber::{self, Subscriber};
 use bwcsta::{logging, signals, thread};
 
 const USAGE: &str = "\

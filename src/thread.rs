@@ -247,6 +247,32 @@ pub fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// Runs `f`; a panic (logged by the hook) comes back as its message.
+pub fn run_caught<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| payload_text(&*p))
+}
+
+/// A worker's loop: each job of `jobs` is run with `run`; one whose run
+/// panics is answered by `failed` with the panic's message, and the worker
+/// goes on with the next. Every answer goes to `send`; the loop ends when
+/// `jobs` is closed or `send` says its receiver is gone.
+pub fn serve_jobs<J, R>(
+    jobs: Receiver<J>,
+    run: impl Fn(&J) -> R,
+    failed: impl Fn(J, String) -> R,
+    send: impl Fn(R) -> bool,
+) {
+    for job in jobs {
+        let answer = match run_caught(|| run(&job)) {
+            Ok(answer) => answer,
+            Err(why) => failed(job, why),
+        };
+        if !send(answer) {
+            break;
+        }
+    }
+}
+
 /// Test-only panic injection: a thread whose name was armed with
 /// [`inject::arm`] panics when it passes the [`panic_point`] of that name.
 /// In other builds `panic_point` is an empty inline function.

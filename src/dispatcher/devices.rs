@@ -32,6 +32,7 @@ use crate::csta::build::{self, ErrorCategory};
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::MonitorFilter;
 use crate::event::{ClientId, SubscriptionError, SubscriptionResult};
+use crate::ratelimit::Every;
 use crate::xsi::packages::DeviceKind;
 use crate::xsi::subscriber::Job;
 
@@ -56,6 +57,9 @@ pub struct Devices {
     idle: VecDeque<(Instant, Arc<str>)>,
     /// Devices in their grace period.
     idle_devices: usize,
+    /// Failed devices: one line a second at most (an XSP down fails every
+    /// MonitorStart of a storm).
+    fail_log: Every,
 }
 
 pub struct Device {
@@ -159,6 +163,7 @@ impl Devices {
             active: 0,
             idle: VecDeque::new(),
             idle_devices: 0,
+            fail_log: Every::default(),
         }
     }
 
@@ -582,7 +587,14 @@ impl State {
         let Some(device) = self.devices.take(user) else {
             return;
         };
-        log::warn!("cannot subscribe to {user} ({package}): {error}");
+        if let Some(held_back) = self.devices.fail_log.ready(Instant::now()) {
+            let others = if held_back > 0 {
+                format!(" ({held_back} more devices failed since the last line)")
+            } else {
+                String::new()
+            };
+            log::warn!("cannot subscribe to {user} ({package}): {error}{others}");
+        }
         let (category, value) = match error {
             SubscriptionError::Rejected { .. } => (ErrorCategory::Operation, "invalidDeviceID"),
             SubscriptionError::Unavailable { .. } => (

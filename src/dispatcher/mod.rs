@@ -35,8 +35,9 @@ use crate::csta::edition::Edition;
 use crate::event::{Event, LinkEvent};
 use crate::status::{StatusDoc, XspStatus};
 use crate::translate::Translator;
+use crate::xsi::client::LinkFlags;
 use crate::xsi::known::KnownSubscriptions;
-use crate::xsi::subscriber::{Job, LinkFlags};
+use crate::xsi::subscriber::Job;
 
 pub use control::ActionQueue;
 pub use devices::Devices;

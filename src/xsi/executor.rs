@@ -22,26 +22,20 @@
 //! twice. BroadWorks refuses most repeats (a second Hold of a held call);
 //! a repeated `calls/new` would place a second call.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::event::{ActionResult, Event};
 use crate::thread::{self, Handle};
 use crate::xsi::actions::{
-    classify, parse_agent_state, parse_call_start_info, ActionFailure, ActionOutcome, Answer,
-    Method, Returned, XsiRequest,
+    parse_agent_state, parse_call_start_info, ActionFailure, ActionOutcome, Answer, Method,
+    Returned, XsiRequest,
 };
+use crate::xsi::client::{LinkFlags, XsiClient};
 use crate::xsi::settings::XsiSettings;
-use crate::xsi::subscriber::LinkFlags;
-use ureq::typestate::WithBody;
-use ureq::{http::Response, Body, RequestBuilder};
-
-/// Body size accepted from an Xsi-Actions answer.
-const MAX_BODY: u64 = 64 * 1024;
 
 /// One CSTA request's Xsi work.
 #[derive(Clone, Debug)]
@@ -66,39 +60,35 @@ impl Executor {
         jobs: Receiver<ActionJob>,
         inbox: Sender<Event>,
     ) -> std::io::Result<Executor> {
-        let agent = settings.agent();
+        let client = Arc::new(XsiClient::new(settings.clone(), flags, settings.agent()));
         let preferred = Arc::new(AtomicUsize::new(0));
         let threads = thread::spawn_pool("xsi-act", workers.max(1), |_| {
             let worker = Worker {
-                settings: settings.clone(),
-                flags: flags.clone(),
-                agent: agent.clone(),
+                client: client.clone(),
                 preferred: preferred.clone(),
             };
             let jobs = jobs.clone();
             let inbox = inbox.clone();
             move || {
-                for job in jobs {
-                    // A panic (logged by the hook) still answers the job:
-                    // the dispatcher holds the user's turn until it hears.
-                    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| worker.run(&job)))
-                        .unwrap_or_else(|_| {
-                            Err(ActionFailure::Unavailable {
-                                request: job
-                                    .steps
-                                    .first()
-                                    .map_or_else(String::new, |s| s.to_string()),
-                                detail: "the call-control worker failed".into(),
-                            })
-                        });
-                    let result = ActionResult {
-                        id: job.id,
-                        outcome,
-                    };
-                    if inbox.send(Event::Action(result)).is_err() {
-                        break;
-                    }
-                }
+                // A panic (logged by the hook) still answers the job: the
+                // dispatcher holds the user's turn until it hears.
+                let run = |job: &ActionJob| ActionResult {
+                    id: job.id,
+                    outcome: worker.run(job),
+                };
+                let failed = |job: ActionJob, _why: String| ActionResult {
+                    id: job.id,
+                    outcome: Err(ActionFailure::Unavailable {
+                        request: job
+                            .steps
+                            .first()
+                            .map_or_else(String::new, |s| s.to_string()),
+                        detail: "the call-control worker failed".into(),
+                    }),
+                };
+                thread::serve_jobs(jobs, run, failed, |result| {
+                    inbox.send(Event::Action(result)).is_ok()
+                });
             }
         })?;
         Ok(Executor { threads })
@@ -112,18 +102,9 @@ impl Executor {
 }
 
 struct Worker {
-    settings: Arc<XsiSettings>,
-    flags: Arc<LinkFlags>,
-    agent: ureq::Agent,
+    client: Arc<XsiClient>,
     /// The XSP that served the last request: tried first next time.
     preferred: Arc<AtomicUsize>,
-}
-
-/// What one attempt on one XSP gave.
-enum Attempt {
-    Answer(u16, Vec<u8>),
-    /// Timeout, refused connection, TLS failure…
-    Transport(String),
 }
 
 impl Worker {
@@ -173,53 +154,33 @@ impl Worker {
     /// Sends one request to the first XSP that can serve it before
     /// `deadline`.
     fn send(&self, request: &XsiRequest, deadline: Instant) -> Result<Returned, ActionFailure> {
-        let shown = request.to_string();
-        let mut last = "no XSP configured".to_owned();
-        let order = self
-            .flags
-            .order_from(self.preferred.load(Ordering::Relaxed));
-        for i in order {
-            let name = self.settings.server_name(i);
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                last = format!("its deadline passed (last: {last})");
-                break;
-            }
-            let timeout = left.min(self.settings.request_timeout);
-            let failure = match self.attempt(i, request, timeout) {
-                Attempt::Answer(status, body) => match classify(status, &body) {
-                    Answer::Accepted => {
-                        self.preferred.store(i, Ordering::Relaxed);
-                        log::debug!("{name}: {shown} answered {status}");
-                        return self.accepted(request, &body);
-                    }
-                    Answer::Rejected { status, error } => {
-                        return Err(ActionFailure::Rejected {
-                            request: shown,
-                            status,
-                            on_call: request.on_call,
-                            error,
-                        })
-                    }
-                    Answer::Failed { status, error } => {
-                        if status == 401 {
-                            log::error!(
-                                "{name} refused the credentials of {} (401)",
-                                self.settings.username
-                            );
-                        }
-                        format!("HTTP {status}: {error}")
-                    }
-                },
-                Attempt::Transport(detail) => detail,
-            };
-            log::warn!("{name}: {shown} failed ({failure}); trying the next XSP");
-            last = format!("{name}: {failure}");
+        let flags = self.client.flags();
+        let order = flags.order_from(self.preferred.load(Ordering::Relaxed));
+        let target = request.target();
+        let sent = (request.method, target.as_str(), request.body.as_deref());
+        let answered =
+            self.client
+                .first_answer(&order, sent, request, Some(deadline), log::Level::Warn);
+        match answered {
+            Ok(answered) => match answered.answer {
+                Answer::Rejected { status, error } => Err(ActionFailure::Rejected {
+                    request: request.to_string(),
+                    status,
+                    on_call: request.on_call,
+                    error,
+                }),
+                _ => {
+                    self.preferred.store(answered.server, Ordering::Relaxed);
+                    let name = self.client.settings().server_name(answered.server);
+                    log::debug!("{name}: {request} answered {}", answered.status);
+                    self.accepted(request, &answered.body)
+                }
+            },
+            Err(detail) => Err(ActionFailure::Unavailable {
+                request: request.to_string(),
+                detail,
+            }),
         }
-        Err(ActionFailure::Unavailable {
-            request: shown,
-            detail: last,
-        })
     }
 
     /// A 2xx: the `CallStartInfo` of a `calls/new`, the agent state of a
@@ -237,60 +198,6 @@ impl Worker {
             request: request.to_string(),
             detail,
         })
-    }
-
-    /// One attempt on XSP `server`, bounded by `timeout` end to end.
-    fn attempt(&self, server: usize, request: &XsiRequest, timeout: Duration) -> Attempt {
-        let Some(url) = self.settings.url(server, &request.target()) else {
-            return Attempt::Transport("no such server".into());
-        };
-        let auth = self.settings.authorization();
-        let timeout = Some(timeout.max(Duration::from_millis(1)));
-        let with_body = |builder: RequestBuilder<WithBody>| -> Result<Response<Body>, ureq::Error> {
-            let builder = builder
-                .config()
-                .timeout_global(timeout)
-                .build()
-                .header("Authorization", auth.as_str());
-            match request.body.as_deref() {
-                Some(body) => builder
-                    .header("Content-Type", "application/xml; charset=UTF-8")
-                    .send(body),
-                None => builder.send_empty(),
-            }
-        };
-        let result = match request.method {
-            Method::Get => self
-                .agent
-                .get(&url)
-                .config()
-                .timeout_global(timeout)
-                .build()
-                .header("Authorization", auth.as_str())
-                .call(),
-            Method::Put => with_body(self.agent.put(&url)),
-            Method::Post => with_body(self.agent.post(&url)),
-            Method::Delete => self
-                .agent
-                .delete(&url)
-                .config()
-                .timeout_global(timeout)
-                .build()
-                .header("Authorization", auth.as_str())
-                .call(),
-        };
-        let mut response = match result {
-            Ok(r) => r,
-            Err(e) => return Attempt::Transport(e.to_string()),
-        };
-        let status = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY)
-            .read_to_vec()
-            .unwrap_or_default();
-        Attempt::Answer(status, body)
     }
 }
 

@@ -16,13 +16,16 @@
 //! - [`subscriber`]: the workers that create, refresh and delete
 //!   subscriptions over ureq;
 //! - [`executor`]: the workers that run call control (Xsi-Actions) over
-//!   ureq, on a queue of their own.
+//!   ureq, on a queue of their own;
+//! - [`client`]: the HTTP client both kinds of workers send through (one
+//!   request on one XSP, the next XSP when one fails).
 //!
 //! Shared by them: [`settings`] (the configuration as the Xsi side uses it,
 //! made once at start-up) and [`known`] (the subscriptions bwcsta owns,
 //! written by the dispatcher, read by the link threads).
 pub mod actions;
 pub mod body;
+pub mod client;
 pub mod control;
 pub mod executor;
 pub mod known;

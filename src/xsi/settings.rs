@@ -94,19 +94,10 @@ impl XsiSettings {
         self.servers.get(i).map(|(_, t)| t.url(path))
     }
 
-    /// The ureq agent for subscription and action requests.
+    /// The ureq agent for call-control requests (each request sets its own
+    /// timeout, see `xsi::client`).
     pub fn agent(&self) -> ureq::Agent {
-        self.agent_with_timeout(self.request_timeout)
-    }
-
-    pub fn agent_with_timeout(&self, timeout: Duration) -> ureq::Agent {
-        let config = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout.max(Duration::from_millis(1))))
-            .http_status_as_error(false)
-            .user_agent(concat!("bwcsta/", env!("CARGO_PKG_VERSION")))
-            .tls_config(self.trust.ureq_config())
-            .build();
-        ureq::Agent::new_with_config(config)
+        ureq::Agent::new_with_config(self.agent_config().build())
     }
 
     /// An agent for a pool of workers that keeps up to `idle` connections
@@ -114,16 +105,23 @@ impl XsiSettings {
     /// burst of requests does not open and close a connection each. Small
     /// buffers: Xsi requests and answers are a few hundred bytes.
     pub fn pooled_agent(&self, idle: usize, per_host: usize) -> ureq::Agent {
-        let config = ureq::Agent::config_builder()
-            .timeout_global(Some(self.request_timeout.max(Duration::from_millis(1))))
-            .http_status_as_error(false)
-            .user_agent(concat!("bwcsta/", env!("CARGO_PKG_VERSION")))
-            .tls_config(self.trust.ureq_config())
+        let config = self
+            .agent_config()
             .max_idle_connections(idle)
             .max_idle_connections_per_host(per_host)
             .input_buffer_size(16 * 1024)
             .output_buffer_size(16 * 1024)
             .build();
         ureq::Agent::new_with_config(config)
+    }
+
+    /// What every agent has: `xsi.request_timeout_s`, statuses as answers
+    /// (not errors), the user agent and the one trust rule.
+    fn agent_config(&self) -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {
+        ureq::Agent::config_builder()
+            .timeout_global(Some(self.request_timeout.max(Duration::from_millis(1))))
+            .http_status_as_error(false)
+            .user_agent(concat!("bwcsta/", env!("CARGO_PKG_VERSION")))
+            .tls_config(self.trust.ureq_config())
     }
 }

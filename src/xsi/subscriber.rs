@@ -12,16 +12,21 @@
 //!
 //! Every job is answered: a job whose handling panics (a bug) is reported as
 //! failed with the panic's message, and its worker goes on with the next.
+//! The requests go through the [`XsiClient`] the call-control workers use
+//! too.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
+use parking_lot::Mutex;
 
 use crate::event::{Event, SubscriptionError, SubscriptionResult};
-use crate::thread::{self, payload_text, Handle};
+use crate::ratelimit::Every;
+use crate::thread::{self, Handle};
+use crate::xsi::actions::{parse_error_info, Method};
 use crate::xsi::body;
+use crate::xsi::client::{LinkFlags, XsiClient};
 use crate::xsi::parse::{parse_doc, XsiDoc};
 use crate::xsi::settings::XsiSettings;
 
@@ -72,48 +77,9 @@ impl Job {
     }
 }
 
-/// Which XSPs currently have a channel up, set by the dispatcher.
-pub struct LinkFlags {
-    up: Vec<AtomicBool>,
-    next: AtomicUsize,
-}
-
-impl LinkFlags {
-    pub fn new(n: usize) -> Self {
-        LinkFlags {
-            up: (0..n).map(|_| AtomicBool::new(false)).collect(),
-            next: AtomicUsize::new(0),
-        }
-    }
-
-    pub fn set(&self, i: usize, up: bool) {
-        if let Some(flag) = self.up.get(i) {
-            flag.store(up, Ordering::Relaxed);
-        }
-    }
-
-    /// Server indices to try: up ones first (rotating), then the rest.
-    pub fn order(&self) -> Vec<usize> {
-        self.order_from(self.next.fetch_add(1, Ordering::Relaxed))
-    }
-
-    /// Server indices to try, from `start` on: up ones first, then the rest.
-    pub fn order_from(&self, start: usize) -> Vec<usize> {
-        let n = self.up.len();
-        if n == 0 {
-            return Vec::new();
-        }
-        let start = start % n;
-        let rotated = (0..n).map(|k| (start + k) % n);
-        let (mut up, down): (Vec<usize>, Vec<usize>) =
-            rotated.partition(|&i| self.up[i].load(Ordering::Relaxed));
-        up.extend(down);
-        up
-    }
-}
-
-/// Body size accepted from a subscription response.
-const MAX_BODY: u64 = 64 * 1024;
+/// At most one line per this period for deleted subscriptions (a storm
+/// deletes thousands); the count of the others goes with the next one.
+const DELETED_LOG: Duration = Duration::from_secs(5);
 
 /// The worker pool. Dropping it (after the job sender is gone) joins the
 /// workers.
@@ -133,21 +99,22 @@ impl Subscriber {
         let workers = workers.max(1);
         // One kept-alive connection per worker and XSP.
         let agent = settings.pooled_agent(workers * settings.servers.len().max(1), workers);
+        let worker = Arc::new(Worker::new(XsiClient::new(settings, flags, agent)));
         let threads = thread::spawn_pool("xsi-sub", workers, |_| {
-            let worker = Worker {
-                settings: settings.clone(),
-                flags: flags.clone(),
-                agent: agent.clone(),
-            };
+            let worker = worker.clone();
             let jobs = jobs.clone();
             let inbox = inbox.clone();
             move || {
-                for job in jobs {
-                    let result = worker.run_caught(job);
-                    if inbox.send(Event::Subscription(result)).is_err() {
-                        break;
-                    }
-                }
+                let run = |job: &Job| {
+                    thread::panic_point("subscription job");
+                    worker.run(job)
+                };
+                let failed = |job: Job, why: String| {
+                    job.failed(format!("subscription worker panicked: {why}"))
+                };
+                thread::serve_jobs(jobs, run, failed, |result| {
+                    inbox.send(Event::Subscription(result)).is_ok()
+                });
             }
         })?;
         Ok(Subscriber { threads })
@@ -168,11 +135,8 @@ pub fn delete_all(
     ids: &[String],
     deadline: Instant,
 ) {
-    let worker = Worker {
-        settings: settings.clone(),
-        flags: flags.clone(),
-        agent: settings.agent_with_timeout(deadline.saturating_duration_since(Instant::now())),
-    };
+    let client = XsiClient::new(settings.clone(), flags.clone(), settings.agent());
+    let worker = Worker::new(client).with_deadline(deadline);
     for (done, id) in ids.iter().enumerate() {
         if Instant::now() >= deadline {
             log::warn!(
@@ -183,35 +147,29 @@ pub fn delete_all(
         }
         worker.delete(id.clone());
     }
+    worker.deleted_total();
 }
 
 struct Worker {
-    settings: Arc<XsiSettings>,
-    flags: Arc<LinkFlags>,
-    agent: ureq::Agent,
-}
-
-enum Outcome {
-    Done(u16, String),
-    /// Transport failure or 5xx: worth trying another XSP.
-    Retry(String),
+    client: XsiClient,
+    /// No request starts after this (the shutdown clean-up).
+    deadline: Option<Instant>,
+    /// Deleted subscriptions: one line now and then, with a count.
+    deleted_log: Mutex<(Every, u64)>,
 }
 
 impl Worker {
-    /// Runs `job`; a panic (logged by the hook) becomes the job's failure,
-    /// and the worker carries on.
-    fn run_caught(&self, job: Job) -> SubscriptionResult {
-        let run = std::panic::AssertUnwindSafe(|| {
-            thread::panic_point("subscription job");
-            self.run(&job)
-        });
-        match std::panic::catch_unwind(run) {
-            Ok(result) => result,
-            Err(payload) => job.failed(format!(
-                "subscription worker panicked: {}",
-                payload_text(&*payload)
-            )),
+    fn new(client: XsiClient) -> Worker {
+        Worker {
+            client,
+            deadline: None,
+            deleted_log: Mutex::new((Every::new(DELETED_LOG), 0)),
         }
+    }
+
+    fn with_deadline(mut self, deadline: Instant) -> Worker {
+        self.deadline = Some(deadline);
+        self
     }
 
     fn run(&self, job: &Job) -> SubscriptionResult {
@@ -226,7 +184,7 @@ impl Worker {
     }
 
     fn create(&self, user: String, package: String) -> SubscriptionResult {
-        let s = &self.settings;
+        let s = self.client.settings();
         let body = body::subscription_body(
             &package,
             s.subscription_expires,
@@ -234,8 +192,8 @@ impl Worker {
             &s.application_id,
         );
         let path = body::user_subscription_path(&user);
-        match self.first_answer("POST", &path, Some(&body)) {
-            Ok((200..=299, text)) => match parse_doc(text.as_bytes()) {
+        match self.first_answer(Method::Post, &path, Some(&body)) {
+            Ok((200..=299, text)) => match parse_doc(&text) {
                 Ok(XsiDoc::Subscription {
                     subscription_id,
                     expires,
@@ -270,12 +228,12 @@ impl Worker {
     }
 
     fn refresh(&self, user: String, subscription_id: String) -> SubscriptionResult {
-        let s = &self.settings;
+        let s = self.client.settings();
         let body = body::subscription_update_body(s.subscription_expires);
         let path = body::subscription_path(&subscription_id);
-        match self.first_answer("PUT", &path, Some(&body)) {
+        match self.first_answer(Method::Put, &path, Some(&body)) {
             Ok((200..=299, text)) => {
-                let expires = match parse_doc(text.as_bytes()) {
+                let expires = match parse_doc(&text) {
                     Ok(XsiDoc::Subscription { expires, .. }) => expires,
                     _ => None,
                 };
@@ -311,8 +269,8 @@ impl Worker {
 
     fn delete(&self, subscription_id: String) -> SubscriptionResult {
         let path = body::subscription_path(&subscription_id);
-        match self.first_answer("DELETE", &path, None) {
-            Ok((200..=299 | 404, _)) => log::info!("subscription {subscription_id} deleted"),
+        match self.first_answer(Method::Delete, &path, None) {
+            Ok((200..=299 | 404, _)) => self.deleted(&subscription_id),
             Ok((status, text)) => log::warn!(
                 "DELETE subscription {subscription_id} answered {status}: {}",
                 error_summary(&text)
@@ -322,89 +280,48 @@ impl Worker {
         SubscriptionResult::Deleted { subscription_id }
     }
 
-    /// Tries the XSPs in order until one gives an answer that is not a
-    /// server-side failure. Err carries the last failure.
+    /// One line for a deleted subscription, at most every [`DELETED_LOG`],
+    /// saying how many were deleted since the last one.
+    fn deleted(&self, subscription_id: &str) {
+        let mut log = self.deleted_log.lock();
+        log.1 += 1;
+        if log.0.ready(Instant::now()).is_some() {
+            let n = std::mem::take(&mut log.1);
+            let others = if n > 1 {
+                format!(" ({} more deleted since the last line)", n - 1)
+            } else {
+                String::new()
+            };
+            log::info!("subscription {subscription_id} deleted{others}");
+        }
+    }
+
+    /// The deletions not logged yet, in one last line.
+    fn deleted_total(&self) {
+        let n = std::mem::take(&mut self.deleted_log.lock().1);
+        if n > 0 {
+            log::info!("{n} more subscriptions deleted");
+        }
+    }
+
+    /// Tries the XSPs (up ones first, rotating) until one answers for the
+    /// request itself. Err carries the last failure.
     fn first_answer(
         &self,
-        method: &str,
+        method: Method,
         path: &str,
         body: Option<&str>,
-    ) -> Result<(u16, String), String> {
-        let mut last = "no XSP configured".to_owned();
-        for i in self.flags.order() {
-            match self.request(i, method, path, body) {
-                Ok(answer) => return Ok(answer),
-                Err(detail) => {
-                    let name = self.settings.server_name(i);
-                    log::debug!("{method} {path} on {name}: {detail}");
-                    last = format!("{name}: {detail}");
-                }
-            }
-        }
-        Err(last)
-    }
-
-    /// One request. 5xx and transport errors are Err (try another XSP).
-    fn request(
-        &self,
-        server: usize,
-        method: &str,
-        path: &str,
-        body: Option<&str>,
-    ) -> Result<(u16, String), String> {
-        match self.request_once(server, method, path, body) {
-            Outcome::Done(status, text) => Ok((status, text)),
-            Outcome::Retry(detail) => Err(detail),
-        }
-    }
-
-    fn request_once(&self, server: usize, method: &str, path: &str, body: Option<&str>) -> Outcome {
-        let Some(url) = self.settings.url(server, path) else {
-            return Outcome::Retry("no such server".into());
-        };
-        let auth = self.settings.authorization();
-        let result = match (method, body) {
-            ("POST", Some(b)) => self
-                .agent
-                .post(&url)
-                .header("Authorization", auth.as_str())
-                .header("Content-Type", "application/xml; charset=UTF-8")
-                .send(b),
-            ("PUT", Some(b)) => self
-                .agent
-                .put(&url)
-                .header("Authorization", auth.as_str())
-                .header("Content-Type", "application/xml; charset=UTF-8")
-                .send(b),
-            ("DELETE", _) => self
-                .agent
-                .delete(&url)
-                .header("Authorization", auth.as_str())
-                .call(),
-            _ => return Outcome::Retry(format!("unsupported request {method}")),
-        };
-        let mut response = match result {
-            Ok(r) => r,
-            Err(e) => return Outcome::Retry(e.to_string()),
-        };
-        let status = response.status().as_u16();
-        let text = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY)
-            .read_to_string()
-            .unwrap_or_default();
-        if status >= 500 || status == 401 || status == 429 {
-            if status == 401 {
-                log::error!(
-                    "XSP {} refused the credentials of {} (401)",
-                    self.settings.server_name(server),
-                    self.settings.username
-                );
-            }
-            return Outcome::Retry(format!("HTTP {status}"));
-        }
-        Outcome::Done(status, text)
+    ) -> Result<(u16, Vec<u8>), String> {
+        let order = self.client.flags().order();
+        let shown = format!("{method:?} {path}");
+        let answered = self.client.first_answer(
+            &order,
+            (method, path, body),
+            &shown,
+            self.deadline,
+            log::Level::Debug,
+        )?;
+        Ok((answered.status, answered.body))
     }
 }
 
@@ -412,19 +329,9 @@ fn granted(expires: Option<u32>, asked: u32) -> Duration {
     Duration::from_secs(u64::from(expires.unwrap_or(asked).max(1)))
 }
 
-/// Short text for logs from an ErrorInfo body (or the status alone).
-fn error_summary(text: &str) -> String {
-    match parse_doc(text.as_bytes()) {
-        Ok(XsiDoc::ErrorInfo {
-            summary,
-            error_code,
-        }) => format!(
-            "{} (errorCode {})",
-            summary.unwrap_or_default(),
-            error_code.unwrap_or_default()
-        ),
-        _ => "no ErrorInfo body".into(),
-    }
+/// Short text for logs from an ErrorInfo body.
+fn error_summary(body: &[u8]) -> String {
+    parse_error_info(body).unwrap_or_default().to_string()
 }
 
 #[cfg(test)]

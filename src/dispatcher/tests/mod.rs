@@ -32,10 +32,11 @@ use crate::event::{
     ClientEvent, ClientId, Event, LinkEvent, LinkId, Outbound, SubscriptionError,
     SubscriptionResult,
 };
+use crate::xsi::client::LinkFlags;
 use crate::xsi::executor::ActionJob;
 use crate::xsi::known::KnownSubscriptions;
 use crate::xsi::parse::{parse_doc, XsiDoc};
-use crate::xsi::subscriber::{Job, LinkFlags};
+use crate::xsi::subscriber::Job;
 
 mod contact;
 mod control;

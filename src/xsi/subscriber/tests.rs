@@ -8,27 +8,6 @@ use bwcsta_integration::sim::{RequestKind, SimConfig, Simulator};
 use crossbeam_channel::unbounded;
 
 #[test]
-fn order_puts_up_links_first_and_rotates() {
-    let flags = LinkFlags::new(3);
-    flags.set(2, true);
-    for _ in 0..5 {
-        let order = flags.order();
-        assert_eq!(order[0], 2);
-        let mut sorted = order.clone();
-        sorted.sort();
-        assert_eq!(sorted, vec![0, 1, 2]);
-    }
-    flags.set(0, true);
-    let firsts: std::collections::HashSet<usize> = (0..6).map(|_| flags.order()[0]).collect();
-    assert_eq!(
-        firsts,
-        [0, 2].into_iter().collect(),
-        "both up links get turns"
-    );
-    assert!(LinkFlags::new(0).order().is_empty());
-}
-
-#[test]
 fn granted_expiry() {
     assert_eq!(granted(Some(86400), 3600), Duration::from_secs(86400));
     assert_eq!(granted(None, 3600), Duration::from_secs(3600));
