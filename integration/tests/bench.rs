@@ -20,5 +20,4 @@ fn every_part_of_the_quick_benchmark_runs_and_loses_nothing() {
     println!("{table}");
     assert_eq!(report.failures, Vec::<String>::new(), "{table}");
     assert_eq!(report.rows.len(), 10, "{table}");
-    assert_eq!(report.misses(), 0, "quick mode judges no target: {table}");
 }

@@ -297,6 +297,13 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Report, Str
                 l.bwcsta_cpu,
                 l.secs
             ));
+            r.check(l.cut_inside(), || {
+                format!(
+                    "latency with a channel cut: the cut came after {:?} of {} events, not \
+                     within the flood",
+                    l.cut_after, l.sent
+                )
+            });
             r.check(l.lost() == 0 && l.duplicates == 0, || {
                 format!(
                     "latency{}: {} events lost, {} received twice",
@@ -329,8 +336,14 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Report, Str
             let limit = if clients == 1 { 10.0 } else { 120.0 };
             r.row(
                 format!(
-                    "monitor storm, {} devices, {} client(s), XSP answers in 20 ms: last answer",
-                    s.devices, s.clients
+                    "monitor storm, {} devices, {} client(s), {}, XSP answers in 20 ms: last \
+                     answer",
+                    s.devices,
+                    s.clients,
+                    match s.workers {
+                        Some(w) => format!("{w} subscription workers"),
+                        None => "default subscription workers".to_owned(),
+                    }
                 ),
                 format!("{:.1} s", s.secs),
                 &format!("< {limit:.0} s"),

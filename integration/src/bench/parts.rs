@@ -155,9 +155,18 @@ pub struct Latency {
     pub load: LoadCpu,
     /// bwcsta's CPU by thread (user+system).
     pub split: String,
+    /// With a channel cut: how many flood events the simulator had written
+    /// when it cut the channel.
+    pub cut_after: Option<u64>,
 }
 
 impl Latency {
+    /// The channel was cut within the flood: after some events, before
+    /// the last (`true` without a cut).
+    pub fn cut_inside(&self) -> bool {
+        self.cut_after.is_none_or(|k| 0 < k && k < self.sent)
+    }
+
     pub fn lost(&self) -> u64 {
         self.sent.saturating_sub(self.received)
     }
@@ -209,8 +218,10 @@ pub fn latency(
         probe: true,
     };
     rig.sim.flood_paced(&names, n, pace);
+    let mut cut_after = None;
     if kill {
         std::thread::sleep(Duration::from_secs_f64(secs / 2.0));
+        cut_after = Some(rig.sim.probes_recorded() as u64);
         rig.sim.close_channels(0);
     }
     let (recorded, client_cpu) = join(recorder)?;
@@ -257,6 +268,7 @@ pub fn latency(
         bwcsta_cpu: cpu1 - cpu0,
         load: LoadCpu::new(self1 - self0, client_cpu),
         split,
+        cut_after,
     })
 }
 

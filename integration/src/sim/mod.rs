@@ -523,6 +523,11 @@ impl Simulator {
     /// `(probe key, CLOCK_MONOTONIC ns)` of every probed flood event written to a channel since
     /// the last call (see [`Pace::probe`]); the key is `extTrackingId number × 8 + step`, step
     /// 0–4 for CallReceived, CallAnswered, CallHeld, CallRetrieved, CallReleased.
+    /// How many probe records there are so far (see [`take_probes`](Self::take_probes)).
+    pub fn probes_recorded(&self) -> usize {
+        self.hub.probes.len()
+    }
+
     pub fn take_probes(&self) -> Vec<(u64, u64)> {
         self.hub.probes.take()
     }

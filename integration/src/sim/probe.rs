@@ -27,6 +27,11 @@ impl Probes {
         }
     }
 
+    /// Records so far.
+    pub(crate) fn len(&self) -> usize {
+        self.log.lock().len()
+    }
+
     /// Every record so far, oldest first; the log starts again empty.
     pub(crate) fn take(&self) -> Vec<(u64, u64)> {
         std::mem::take(&mut *self.log.lock())

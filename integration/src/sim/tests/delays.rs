@@ -65,12 +65,13 @@ fn pipelined_requests_each_wait_from_their_own_arrival() {
     }
     assert!(sent.elapsed() >= delay, "answered after the delay");
     let counters = sim.stats().delayed;
-    // The first waited the delay; the others, due at the same moment, did not wait again.
-    assert_eq!(
-        (counters.delayed, counters.slept, counters.peak_waiting),
-        (5, 1, 1),
-        "{counters:?}"
-    );
+    // Every one was delayed, one at a time on the one connection. How many
+    // had to sleep depends on how the five arrived: in one read, only the
+    // first (the others were due by the time their turn came); in several,
+    // up to all five.
+    assert_eq!(counters.delayed, 5, "{counters:?}");
+    assert_eq!(counters.peak_waiting, 1, "{counters:?}");
+    assert!((1..=5).contains(&counters.slept), "{counters:?}");
 }
 
 #[test]
