@@ -12,9 +12,14 @@
 //!   apply when writing);
 //! - thread modules owning sockets: [`csta::server`], [`csta::session`],
 //!   [`xsi::link`], [`xsi::control`], [`xsi::subscriber`],
-//!   [`xsi::executor`], [`status`];
+//!   [`xsi::executor`], [`status`]; [`http::conn`] is the blocking HTTP
+//!   connection the channel threads (`xsi::link`, `xsi::control`) read and
+//!   write through, [`xsi::client`] the ureq client of the workers;
 //! - [`translate`]: Xsi call events → CSTA events, CSTA call-control
 //!   requests → Xsi-Actions, the call model and the contact-centre queues;
+//! - [`config`] reads the configuration into typed values: `config::devices`
+//!   uses [`xsi::packages`] (the device kinds), the XSP settings use
+//!   [`http::target`] and [`http::tls`];
 //! - [`dispatcher`]: the one place where everything meets, used by `main`;
 //! - [`capture`]: recording the traffic for support cases (hooks in the
 //!   thread modules, its own writer thread) and replaying it offline.
