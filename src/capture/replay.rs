@@ -20,7 +20,7 @@
 //! At the end the events replayed for each client are compared with the
 //! events the daemon actually sent it, when the capture holds those.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -31,6 +31,9 @@ use super::Meta;
 use crate::csta::edition::Edition;
 use crate::csta::parse::{self, Message, MonitorFilter};
 use crate::time::rfc3339_micros;
+use crate::translate::fanout::{
+    fan_out, user_for, wants, Monitor, MonitorTable, Watch, UNMONITORED_GRACE,
+};
 use crate::translate::watch::ChannelNews;
 use crate::translate::{CstaEvent, Translator};
 use crate::xsi::parse::{parse_doc, EventData, XsiDoc, XsiEvent};
@@ -159,34 +162,22 @@ pub fn replay(records: &[Record], opts: &Options, out: &mut dyn Write) -> io::Re
 /// The client a capture without CSTA frames is replayed for.
 pub const VIRTUAL_CLIENT: &str = "replay";
 
-struct Monitor {
+/// A MonitorStart waiting for its response: the events the daemon sent
+/// meanwhile (with the monitorCrossRefID the response will show) are held
+/// until then.
+struct Pending {
     user: String,
     device: String,
     filter: MonitorFilter,
-    /// Not answered yet: the events the daemon sent meanwhile (with the
-    /// monitorCrossRefID the response will show), held until then.
-    held: Option<Vec<(SystemTime, CstaEvent)>>,
+    held: Vec<(SystemTime, CstaEvent)>,
 }
 
 #[derive(Default)]
 struct Client {
     edition: Option<Edition>,
-    /// monitorCrossRefID → monitor.
-    monitors: BTreeMap<String, Monitor>,
     /// MonitorStarts waiting for their response, by invoke id. The daemon
     /// delivers events to a monitor from its MonitorStart on.
-    pending: HashMap<String, Monitor>,
-}
-
-/// Where an event for one monitor goes.
-struct Target {
-    client: String,
-    /// The monitorCrossRefID, or the MonitorStart's invoke id while pending.
-    key: String,
-    pending: bool,
-    device: String,
-    filter: MonitorFilter,
-    ns: &'static str,
+    pending: HashMap<String, Pending>,
 }
 
 struct Engine<'o> {
@@ -201,8 +192,15 @@ struct Engine<'o> {
     default_domain: Option<String>,
     edition: Edition,
     clients: BTreeMap<String, Client>,
-    /// user → its latest subscription id.
-    subscriptions: HashMap<String, String>,
+    /// The answered monitors, by user (the client is its capture name).
+    monitors: MonitorTable<String>,
+    /// The virtual client's monitors so far (its cross-refs).
+    virtual_monitors: usize,
+    /// user → the subscriptions its events came from (an agent has two).
+    subscriptions: HashMap<String, BTreeSet<String>>,
+    /// Users nobody monitors any more, until the end of their grace period
+    /// (as in the daemon: their subscriptions and models are kept).
+    idle: HashMap<String, Instant>,
     clock: Option<(SystemTime, Instant)>,
     now: Option<Instant>,
     time: SystemTime,
@@ -220,7 +218,10 @@ impl<'o> Engine<'o> {
             default_domain: opts.domain.clone(),
             edition: Edition::Ed3,
             clients: BTreeMap::new(),
+            monitors: MonitorTable::default(),
+            virtual_monitors: 0,
             subscriptions: HashMap::new(),
+            idle: HashMap::new(),
             clock: None,
             now: None,
             time: SystemTime::UNIX_EPOCH,
@@ -240,6 +241,7 @@ impl<'o> Engine<'o> {
     fn record(&mut self, r: &Record, out: &mut dyn Write) -> io::Result<()> {
         let now = self.instant(r.time);
         self.time = r.time;
+        self.end_graces(now);
         for ev in self.translator.expire(now) {
             self.deliver(&ev, out)?;
         }
@@ -278,7 +280,10 @@ impl<'o> Engine<'o> {
             }
             self.translator = Translator::new(reorder_wait);
             self.clients.clear();
+            self.monitors.clear();
+            self.virtual_monitors = 0;
             self.subscriptions.clear();
+            self.idle.clear();
         }
         self.pid = Some(meta.pid);
         self.links = meta.links;
@@ -366,12 +371,14 @@ impl<'o> Engine<'o> {
             }
             Message::MonitorStart { device, filter } => {
                 let device = device.trim().to_owned();
-                let monitor = Monitor {
+                let monitor = Pending {
                     user: user_for(&device, self.default_domain.as_deref()),
                     device,
                     filter,
-                    held: Some(Vec::new()),
+                    held: Vec::new(),
                 };
+                // Within its grace the device's subscriptions are adopted.
+                self.idle.remove(&monitor.user);
                 client.pending.insert(r.tag.clone(), monitor);
             }
             Message::MonitorStop { cross_ref } => self.stop_monitor(&r.source, &cross_ref),
@@ -398,18 +405,21 @@ impl<'o> Engine<'o> {
                 let Some(client) = self.clients.get_mut(&r.source) else {
                     return Ok(());
                 };
-                let Some(mut monitor) = client.pending.remove(&r.tag) else {
+                let Some(pending) = client.pending.remove(&r.tag) else {
                     return Ok(());
                 };
-                let held = monitor.held.take().unwrap_or_default();
-                let edition = self.opts.edition.or(client.edition).unwrap_or(self.edition);
-                for (time, event) in held {
-                    let xml = event.to_xml(edition.namespace(), &cross_ref, &monitor.device);
-                    self.print(out, time, &r.source, xml)?;
+                let ns = self.ns_of(&r.source);
+                for (time, event) in &pending.held {
+                    let xml = event.to_xml(ns, &cross_ref, &pending.device);
+                    self.print(out, *time, &r.source, xml)?;
                 }
-                if let Some(client) = self.clients.get_mut(&r.source) {
-                    client.monitors.insert(cross_ref, monitor);
-                }
+                let monitor = Monitor {
+                    client: r.source.clone(),
+                    cross_ref,
+                    device: pending.device,
+                    filter: pending.filter,
+                };
+                self.monitors.add(&pending.user, monitor);
             }
             // A server-initiated MonitorStop (all links down, subscription gone).
             Message::MonitorStop { cross_ref } => self.stop_monitor(&r.source, &cross_ref),
@@ -440,67 +450,71 @@ impl<'o> Engine<'o> {
         Ok(())
     }
 
+    /// The namespace of the events replayed for `client`.
+    fn ns_of(&self, client: &str) -> &'static str {
+        let edition = self.clients.get(client).and_then(|c| c.edition);
+        self.opts
+            .edition
+            .or(edition)
+            .unwrap_or(self.edition)
+            .namespace()
+    }
+
     fn close(&mut self, source: &str) {
         let Some(client) = self.clients.remove(source) else {
             return;
         };
-        let users = client
-            .monitors
-            .into_values()
-            .chain(client.pending.into_values());
-        for monitor in users {
-            self.released(&monitor.user);
+        let mut users = self.monitors.remove_client(&source.to_owned());
+        users.extend(client.pending.into_values().map(|p| p.user));
+        for user in users {
+            self.released(&user);
         }
     }
 
     fn stop_monitor(&mut self, source: &str, xref: &str) {
-        let removed = self
-            .clients
-            .get_mut(source)
-            .and_then(|c| c.monitors.remove(xref));
-        if let Some(monitor) = removed {
-            self.released(&monitor.user);
+        if let Some(user) = self.monitors.remove(&source.to_owned(), xref) {
+            self.released(&user);
         }
     }
 
-    /// A monitor on `user` ended: the last one drops the user's call model
-    /// and sequencing, as the daemon does.
+    /// A monitor on `user` ended: after the last one, and its grace
+    /// period, the user's call model and the sequencing of its
+    /// subscriptions are dropped, as the daemon does.
     fn released(&mut self, user: &str) {
-        if self.monitors_of(user).is_empty() {
-            self.translator.forget_user(user);
-            if let Some(sub) = self.subscriptions.remove(user) {
-                let now = self.now.unwrap_or_else(Instant::now);
+        if self.monitored(user) {
+            return;
+        }
+        let now = self.now.unwrap_or_else(Instant::now);
+        self.idle.insert(user.to_owned(), now + UNMONITORED_GRACE);
+    }
+
+    /// Forgets the users whose grace period is over.
+    fn end_graces(&mut self, now: Instant) {
+        if self.idle.is_empty() {
+            return;
+        }
+        let over: Vec<String> = self
+            .idle
+            .iter()
+            .filter(|(_, until)| **until <= now)
+            .map(|(user, _)| user.clone())
+            .collect();
+        for user in over {
+            self.idle.remove(&user);
+            self.translator.forget_user(&user);
+            for sub in self.subscriptions.remove(&user).unwrap_or_default() {
                 self.translator.forget_subscription(&sub, now);
             }
         }
     }
 
-    /// Every monitor on `user`, answered or not.
-    fn monitors_of(&self, user: &str) -> Vec<Target> {
-        let mut found = Vec::new();
-        for (name, client) in &self.clients {
-            let ns = self
-                .opts
-                .edition
-                .or(client.edition)
-                .unwrap_or(self.edition)
-                .namespace();
-            let answered = client.monitors.iter().map(|(k, m)| (k, m, false));
-            let pending = client.pending.iter().map(|(k, m)| (k, m, true));
-            for (key, m, pending) in answered.chain(pending) {
-                if m.user == user {
-                    found.push(Target {
-                        client: name.clone(),
-                        key: key.clone(),
-                        pending,
-                        device: m.device.clone(),
-                        filter: m.filter.clone(),
-                        ns,
-                    });
-                }
-            }
-        }
-        found
+    /// Someone monitors `user`, answered or not.
+    fn monitored(&self, user: &str) -> bool {
+        self.monitors.is_monitored(user)
+            || self
+                .clients
+                .values()
+                .any(|c| c.pending.values().any(|p| p.user == user))
     }
 
     fn deliver(&mut self, ev: &XsiEvent, out: &mut dyn Write) -> io::Result<()> {
@@ -510,35 +524,43 @@ impl<'o> Engine<'o> {
         if let EventData::SubscriptionTerminated = ev.data {
             return Ok(());
         }
-        self.subscriptions
-            .insert(user.clone(), ev.subscription_id.clone());
+        let subs = self.subscriptions.entry(user.clone()).or_default();
+        if !subs.contains(&ev.subscription_id) {
+            subs.insert(ev.subscription_id.clone());
+        }
         if self.all_targets {
             self.watch(&user);
         }
-        let monitors = self.monitors_of(&user);
-        if monitors.is_empty() {
-            // Nobody monitored the user then: the daemon kept no model.
+        if !self.monitored(&user) {
+            // Nobody monitored the user then: the daemon kept its model up
+            // to date in its grace period only, and sent nothing.
+            if self.idle.contains_key(&user) {
+                self.translator.translate(&user, ev);
+            }
             return Ok(());
         }
         let events = self.translator.translate(&user, ev);
-        for t in monitors {
-            for e in events
-                .iter()
-                .filter(|e| !t.filter.suppresses(e.filter_flag()))
-            {
-                if t.pending {
-                    let held = self
-                        .clients
-                        .get_mut(&t.client)
-                        .and_then(|c| c.pending.get_mut(&t.key))
-                        .and_then(|m| m.held.as_mut());
-                    if let Some(held) = held {
-                        held.push((self.time, e.clone()));
-                    }
-                } else {
-                    let xml = e.to_xml(t.ns, &t.key, &t.device);
-                    self.print(out, self.time, &t.client, xml)?;
-                }
+        // The answered monitors, as the daemon's fan-out renders them.
+        let mut frames: Vec<(String, String)> = Vec::new();
+        let watches = self.monitors.of(&user).iter().map(|m| Watch {
+            client: m.client.as_str(),
+            ns: self.ns_of(&m.client),
+            cross_ref: &m.cross_ref,
+            device: &m.device,
+            filter: Some(&m.filter),
+        });
+        fan_out(&events, watches, |client, xml| {
+            frames.push((client.to_owned(), xml));
+        });
+        for (client, xml) in frames {
+            self.print(out, self.time, &client, xml)?;
+        }
+        // Those not answered yet hold theirs.
+        let time = self.time;
+        for client in self.clients.values_mut() {
+            for p in client.pending.values_mut().filter(|p| p.user == user) {
+                let wanted = events.iter().filter(|e| wants(Some(&p.filter), e));
+                p.held.extend(wanted.map(|e| (time, e.clone())));
             }
         }
         Ok(())
@@ -550,20 +572,20 @@ impl<'o> Engine<'o> {
             (Some(domain), Some((local, d))) if d == domain => local.to_owned(),
             _ => user.to_owned(),
         };
-        let client = self.clients.entry(VIRTUAL_CLIENT.into()).or_default();
-        if client.monitors.values().any(|m| m.user == user) {
+        self.clients.entry(VIRTUAL_CLIENT.into()).or_default();
+        let client = VIRTUAL_CLIENT.to_owned();
+        if self.monitors.of(user).iter().any(|m| m.client == client) {
             return;
         }
-        let xref = (client.monitors.len() + 1).to_string();
-        client.monitors.insert(
-            xref,
-            Monitor {
-                user: user.to_owned(),
-                device,
-                filter: MonitorFilter::default(),
-                held: None,
-            },
-        );
+        self.idle.remove(user);
+        self.virtual_monitors += 1;
+        let monitor = Monitor {
+            client,
+            cross_ref: self.virtual_monitors.to_string(),
+            device,
+            filter: MonitorFilter::default(),
+        };
+        self.monitors.add(user, monitor);
     }
 
     /// Releases what still waits behind a sequence gap.
@@ -584,14 +606,6 @@ impl<'o> Engine<'o> {
             self.deliver(&ev, out)?;
         }
         Ok(())
-    }
-}
-
-/// `2001` → `2001@<default_domain>`, as the daemon maps devices.
-fn user_for(device: &str, default_domain: Option<&str>) -> String {
-    match default_domain {
-        Some(domain) if !device.contains('@') => format!("{device}@{domain}"),
-        _ => device.to_owned(),
     }
 }
 

@@ -280,13 +280,7 @@ impl Devices {
     }
 }
 
-/// `2001` → `2001@<default_domain>`; ids with `@` are used as they are.
-pub fn user_for(device: &str, default_domain: Option<&str>) -> String {
-    match default_domain {
-        Some(domain) if !device.contains('@') => format!("{device}@{domain}"),
-        _ => device.to_owned(),
-    }
-}
+pub use crate::translate::fanout::user_for;
 
 impl State {
     pub(super) fn monitor_start(
@@ -739,21 +733,3 @@ mod refresh;
 #[cfg(test)]
 pub use grace::GRACE;
 use refresh::{refresh_at, REFRESH_RETRY};
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn user_mapping() {
-        let cases = [
-            ("2001", Some("example.net"), "2001@example.net"),
-            ("2001@other.org", Some("example.net"), "2001@other.org"),
-            ("2001", None, "2001"),
-            ("+15551234", Some("d"), "+15551234@d"),
-        ];
-        for (device, domain, want) in cases {
-            assert_eq!(user_for(device, domain), want, "{device}");
-        }
-    }
-}

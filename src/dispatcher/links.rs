@@ -10,6 +10,7 @@ use crate::csta::build::{self, ErrorCategory};
 use crate::csta::frame::InvokeId;
 use crate::event::{ClientId, LinkEvent, LinkId};
 use crate::status::XspStatus;
+use crate::translate::fanout::{fan_out, Watch};
 use crate::translate::watch::ChannelNews;
 use crate::translate::CstaEvent;
 use crate::xsi::parse::{EventData, XsiEvent};
@@ -286,13 +287,15 @@ impl State {
             else {
                 continue;
             };
-            let ns = self.ns(ctx, *client);
             let xref = xref.text();
-            for out in outs {
-                if !monitor.suppresses(out.filter_flag()) {
-                    frames.push((*client, out.to_xml(ns, xref.as_str(), monitor.device())));
-                }
-            }
+            let watch = Watch {
+                client: *client,
+                ns: self.ns(ctx, *client),
+                cross_ref: xref.as_str(),
+                device: monitor.device(),
+                filter: monitor.filter(),
+            };
+            fan_out(outs, [watch], |client, xml| frames.push((client, xml)));
         }
         for (client, xml) in frames {
             if self.sessions.send(client, InvokeId::EVENT, &xml) {

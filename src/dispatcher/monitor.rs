@@ -103,6 +103,11 @@ impl Monitor {
         self.filter.as_ref().is_some_and(|f| f.suppresses(flag))
     }
 
+    /// What the client filters out, if anything.
+    pub fn filter(&self) -> Option<&MonitorFilter> {
+        self.filter.as_deref()
+    }
+
     /// The device as the client wrote it; events use it as deviceID.
     pub fn device(&self) -> &str {
         match &self.device {

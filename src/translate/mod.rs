@@ -21,6 +21,7 @@ pub mod acd;
 pub mod contact;
 pub mod control;
 pub mod dedup;
+pub mod fanout;
 pub mod late;
 pub mod map;
 pub mod model;

@@ -413,3 +413,58 @@ fn a_gap_waits_as_in_the_daemon_with_the_captured_channel_changes() {
         "released when the wait ran out, at the next record: {held}"
     );
 }
+
+fn monitor_stop(xref: &str) -> String {
+    format!(
+        "<MonitorStop xmlns=\"{NS}\"><monitorCrossRefID>{xref}</monitorCrossRefID></MonitorStop>"
+    )
+}
+
+#[test]
+fn an_agents_two_subscriptions_are_both_forgotten_after_the_grace() {
+    let mut cap = Cap::new();
+    cap.monitor(C1, "0001", "3001", "1");
+    cap.call("xsp1", "e1", 1, "3001", Received);
+    // The agent's second subscription (Call Center Agent).
+    let agent = event("e2", 1, "3001@example.net", "CallAnsweredEvent", "Active")
+        .replace("sub-3001@example.net", "agent-3001");
+    cap.push(Kind::Xsi, "xsp1", "-", &agent);
+    cap.push(Kind::CstaIn, C1, "0002", &monitor_stop("1"));
+    // The grace period passes; any record moves the clock on.
+    cap.wait(31_000);
+    cap.call("xsp1", "e3", 1, "2002", Received);
+    let opts = Options::default();
+    let mut engine = Engine::new(&opts, false);
+    let mut out = Vec::new();
+    for r in &cap.records {
+        engine.record(r, &mut out).unwrap();
+    }
+    // Only 2002's stream is left; both of 3001's are retired.
+    assert_eq!(engine.translator.order_streams(), (1, 2));
+}
+
+#[test]
+fn a_monitor_started_again_within_the_grace_continues_its_subscription() {
+    let mut cap = Cap::new();
+    cap.monitor(C1, "0001", "2002", "1");
+    cap.call("xsp1", "e1", 1, "2002", Received);
+    cap.push(Kind::CstaIn, C1, "0002", &monitor_stop("1"));
+    // Sent to nobody, but the model follows.
+    cap.call("xsp1", "e2", 2, "2002", Answered);
+    cap.wait(5_000);
+    cap.monitor(C1, "0003", "2002", "2");
+    cap.call("xsp1", "e3", 3, "2002", Held);
+    let (lines, _) = cap.run(&Options::default());
+    assert_eq!(
+        events(&lines),
+        [
+            (C1.to_owned(), "DeliveredEvent".to_owned()),
+            (C1.to_owned(), "HeldEvent".to_owned()),
+        ],
+        "{lines:#?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("gap")),
+        "no gap: {lines:#?}"
+    );
+}

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use super::{Ctx, State, Sub};
 
 /// How long an unmonitored device keeps its subscriptions.
-pub const GRACE: Duration = Duration::from_secs(30);
+pub const GRACE: Duration = crate::translate::fanout::UNMONITORED_GRACE;
 
 impl State {
     /// The last monitor of `user` (which has subscriptions) ended at `now`.
