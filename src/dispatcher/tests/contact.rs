@@ -19,6 +19,15 @@ pub(super) fn rp_call(n: u32, extras: &str) -> String {
     )
 }
 
+/// A Call Center Queue entry of call `<n>:1` (the queue's leg `cc-<n>`)
+/// from 2005.
+pub(super) fn cc_entry(n: u32) -> String {
+    format!(
+        "<xsi:queueEntry><xsi:callId>cc-{n}</xsi:callId><xsi:extTrackingId>{n}:1</xsi:extTrackingId>\
+         <xsi:remoteParty><xsi:address>tel:2005</xsi:address></xsi:remoteParty></xsi:queueEntry>"
+    )
+}
+
 impl Harness {
     pub(super) fn rp_event(&mut self, data_type: &str, n: u32) {
         self.xsi_event("rp-sub", "6000", data_type, &rp_call(n, ""));
@@ -303,12 +312,7 @@ fn a_call_centre_queue_and_its_snapshot() {
     h.queue_and_bystander("5000", "Call Center Queue", "cc-sub");
     h.frames(1);
     h.frames(2);
-    let entry = |n: u32| {
-        format!(
-            "<xsi:queueEntry><xsi:callId>cc-{n}</xsi:callId><xsi:extTrackingId>{n}:1</xsi:extTrackingId>\
-             <xsi:remoteParty><xsi:address>tel:2005</xsi:address></xsi:remoteParty></xsi:queueEntry>"
-        )
-    };
+    let entry = cc_entry;
     h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", &entry(60));
     h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", &entry(61));
     h.xsi_event("cc-sub", "5000", "ACDCallOfferedToAgentEvent", &entry(60));

@@ -262,12 +262,7 @@ fn a_malformed_event_takes_its_place_in_the_sequence() {
     let mut h = Harness::new(1);
     h.queue_and_bystander("5000", "Call Center Queue", "cc-sub");
     h.frames(1);
-    let entry = |n: u32| {
-        format!(
-            "<xsi:queueEntry><xsi:callId>cc-{n}</xsi:callId><xsi:extTrackingId>{n}:1</xsi:extTrackingId>\
-             <xsi:remoteParty><xsi:address>tel:2005</xsi:address></xsi:remoteParty></xsi:queueEntry>"
-        )
-    };
+    let entry = super::contact::cc_entry;
     h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", &entry(60));
     // Sequence 2: a queue entry without its extTrackingId.
     let broken = "<xsi:queueEntry><xsi:callId>cc-61</xsi:callId></xsi:queueEntry>";
