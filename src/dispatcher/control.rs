@@ -29,7 +29,7 @@ use crossbeam_channel::{Sender, TrySendError};
 use super::devices::{user_for, Devices};
 use super::sessions::Session;
 use super::{Ctx, State};
-use crate::csta::build::{self, system_resource, ErrorCategory};
+use crate::csta::build::{system_resource, ErrorCategory};
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::Message;
 use crate::event::{ActionResult, ClientId};
@@ -142,9 +142,7 @@ impl State {
                     "{id} ({peer}): {name} {invoke_id} refused: {}",
                     refusal.reason
                 );
-                let ns = self.ns(ctx, id);
-                let xml = build::error_code(ns, refusal.category, refusal.value);
-                self.respond(ctx, id, invoke_id, &xml);
+                self.respond_error(ctx, id, invoke_id, refusal.category, refusal.value);
                 return;
             }
         };
@@ -388,8 +386,6 @@ impl State {
             Reply::Silent => return,
             _ => {}
         }
-        let ns = self.ns(ctx, pending.client);
-        let xml = build::error_code(ns, category, value);
-        self.respond(ctx, pending.client, pending.invoke_id, &xml);
+        self.respond_error(ctx, pending.client, pending.invoke_id, category, value);
     }
 }

@@ -422,8 +422,8 @@ impl State {
                 "{id} ({}): MonitorStop of unknown monitorCrossRefID {xref_text}",
                 session.peer
             );
-            let xml = build::error_code(ns, ErrorCategory::Operation, "invalidMonitorCrossRefID");
-            self.respond(ctx, id, invoke_id, &xml);
+            let value = "invalidMonitorCrossRefID";
+            self.respond_error(ctx, id, invoke_id, ErrorCategory::Operation, value);
             return;
         };
         log::info!(

@@ -105,9 +105,7 @@ impl State {
         if let Some(s) = self.sessions.get(id) {
             log::info!("{id} ({}): {why}", s.peer);
         }
-        let ns = self.ns(ctx, id);
-        let xml = build::error_code(ns, ErrorCategory::Operation, value);
-        self.respond(ctx, id, invoke_id, &xml);
+        self.respond_error(ctx, id, invoke_id, ErrorCategory::Operation, value);
     }
 
     pub(super) fn route_register(
@@ -137,13 +135,9 @@ impl State {
                     s.peer
                 );
             }
-            let ns = self.ns(ctx, id);
-            let xml = build::error_code(
-                ns,
-                ErrorCategory::SystemResourceAvailability,
-                system_resource::REGISTRATION_LIMIT_EXCEEDED,
-            );
-            self.respond(ctx, id, invoke_id, &xml);
+            let category = ErrorCategory::SystemResourceAvailability;
+            let value = system_resource::REGISTRATION_LIMIT_EXCEEDED;
+            self.respond_error(ctx, id, invoke_id, category, value);
             return;
         }
         let r = &mut self.routing;

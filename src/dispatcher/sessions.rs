@@ -158,9 +158,7 @@ impl State {
                         log::debug!("{id}: frame {invoke_id} is not well-formed XML: {error}");
                     }
                 }
-                let ns = self.ns(ctx, id);
-                let xml = build::error_code(ns, ErrorCategory::Operation, "generic");
-                self.respond(ctx, id, invoke_id, &xml);
+                self.respond_error(ctx, id, invoke_id, ErrorCategory::Operation, "generic");
             }
             ClientEvent::Invalid { invoke_id, error } => {
                 if let Some(s) = self.sessions.get_mut(id) {
@@ -170,9 +168,8 @@ impl State {
                         log::debug!("{id}: request {invoke_id} rejected: {error}");
                     }
                 }
-                let ns = self.ns(ctx, id);
-                let xml = build::error_code(ns, ErrorCategory::Operation, "invalidParameterValue");
-                self.respond(ctx, id, invoke_id, &xml);
+                let value = "invalidParameterValue";
+                self.respond_error(ctx, id, invoke_id, ErrorCategory::Operation, value);
             }
             ClientEvent::Idle => {
                 // Any answer keeps the client; the session reader cuts it
@@ -257,6 +254,19 @@ impl State {
         if needs_status {
             self.send_system_status(ctx, id);
         }
+    }
+
+    /// Answers request `invoke_id` of `id` with a CSTAErrorCode.
+    pub(super) fn respond_error(
+        &mut self,
+        ctx: &Ctx,
+        id: ClientId,
+        invoke_id: InvokeId,
+        category: ErrorCategory,
+        value: &str,
+    ) {
+        let xml = build::error_code(self.ns(ctx, id), category, value);
+        self.respond(ctx, id, invoke_id, &xml);
     }
 
     /// Takes the next MonitorStart answer slot of `id`.
@@ -389,9 +399,8 @@ impl State {
                             incoming.root
                         );
                     }
-                    let xml =
-                        build::error_code(ns, ErrorCategory::Operation, "serviceNotSupported");
-                    self.respond(ctx, id, invoke_id, &xml);
+                    let value = "serviceNotSupported";
+                    self.respond_error(ctx, id, invoke_id, ErrorCategory::Operation, value);
                 } else {
                     log::debug!("{id} ({peer}): ignoring unsolicited {}", incoming.root);
                 }

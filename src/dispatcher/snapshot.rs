@@ -37,10 +37,9 @@ impl State {
         // Requests are filtered per session against its own monitors.
         let monitored_here = self.devices.monitor_of(&user, id).is_some();
         if !monitored_here || !self.devices.is_ready(&user) {
-            let ns = self.ns(ctx, id);
-            let xml = build::error_code(ns, ErrorCategory::Operation, "objectNotKnown");
             log::info!("{id}: SnapshotDevice of {device}, which is not monitored");
-            self.respond(ctx, id, invoke_id, &xml);
+            let value = "objectNotKnown";
+            self.respond_error(ctx, id, invoke_id, ErrorCategory::Operation, value);
             return;
         }
         self.snapshots.push(PendingSnapshot {
