@@ -224,20 +224,20 @@ impl State {
     /// One event, deduplicated and in order: update the model, send the
     /// resulting CSTA events to every session monitoring the target.
     pub(super) fn deliver(&mut self, ctx: &Ctx, ev: XsiEvent) {
-        let Some(user) = ev.target_id.clone() else {
+        let Some(user) = ev.target_id.as_deref() else {
             log::debug!("event {} has no targetId; ignored", ev.event_id);
             return;
         };
         if let EventData::SubscriptionTerminated = ev.data {
             self.subscription_gone(
                 ctx,
-                &user,
+                user,
                 &ev.subscription_id,
                 "SubscriptionTerminatedEvent",
             );
             return;
         }
-        let Some(device) = self.devices.get(&user) else {
+        let Some(device) = self.devices.get(user) else {
             self.events_unowned += 1;
             return;
         };
@@ -246,24 +246,24 @@ impl State {
             // models are kept up to date for a client that comes back;
             // otherwise (a creation still in flight) none is kept.
             if device.is_idle() {
-                self.translator.translate(&user, &ev);
+                self.translator.translate(user, &ev);
             }
             self.events_unowned += 1;
             return;
         }
-        let outs = self.translator.translate(&user, &ev);
+        let outs = self.translator.translate(user, &ev);
         if let EventData::Subscription { .. } | EventData::QueueSnapshot { .. } = ev.data {
-            self.snapshot_ready(ctx, &user);
+            self.snapshot_ready(ctx, user);
         }
-        self.send_events(ctx, &user, &outs);
+        self.send_events(ctx, user, &outs);
         match &ev.data {
             EventData::Queue { kind, event } if kind.is_route_point() => {
-                self.route_point_event(ctx, &user, *kind, event);
+                self.route_point_event(ctx, user, *kind, event);
             }
             EventData::QueueSnapshot {
                 route_point: true,
                 entries,
-            } => self.route_point_resync(ctx, &user, entries),
+            } => self.route_point_resync(ctx, user, entries),
             _ => {}
         }
     }

@@ -54,6 +54,9 @@ impl State {
 
     /// The model of `user` was just resynchronised: answer its snapshots.
     pub(super) fn snapshot_ready(&mut self, ctx: &Ctx, user: &str) {
+        if !self.snapshots.iter().any(|p| p.user == user) {
+            return;
+        }
         let (ready, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.snapshots)
             .into_iter()
             .partition(|p| p.user == user);
