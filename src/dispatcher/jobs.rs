@@ -34,7 +34,6 @@ pub struct JobQueue {
     lanes: HashMap<Lane, VecDeque<Job>>,
     /// Lanes with jobs, in the order they get their next turn.
     turns: VecDeque<Lane>,
-    queued: usize,
     in_flight: usize,
     limit: usize,
 }
@@ -45,7 +44,6 @@ impl JobQueue {
         JobQueue {
             lanes: HashMap::new(),
             turns: VecDeque::new(),
-            queued: 0,
             in_flight: 0,
             limit: limit.max(1),
         }
@@ -57,7 +55,6 @@ impl JobQueue {
             self.turns.push_back(lane);
         }
         jobs.push_back(job);
-        self.queued += 1;
     }
 
     /// The next job to hand to the workers, if they have room for one; it
@@ -75,7 +72,6 @@ impl JobQueue {
         } else {
             self.turns.push_back(lane);
         }
-        self.queued -= 1;
         self.in_flight += 1;
         Some(job)
     }
@@ -85,7 +81,6 @@ impl JobQueue {
         let jobs = self.lanes.remove(&lane).unwrap_or_default();
         if !jobs.is_empty() {
             self.turns.retain(|l| *l != lane);
-            self.queued -= jobs.len();
         }
         jobs
     }
@@ -100,9 +95,10 @@ impl JobQueue {
         self.done();
     }
 
-    /// Jobs waiting for their turn.
+    /// Jobs waiting for their turn (a lane per client with jobs, and
+    /// upkeep: few to count).
     pub fn queued(&self) -> usize {
-        self.queued
+        self.lanes.values().map(VecDeque::len).sum()
     }
 
     /// Jobs with the workers.
