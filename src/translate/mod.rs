@@ -163,6 +163,7 @@ impl Translator {
     }
 
     /// The sequencer's streams, and the retired subscriptions it remembers.
+    #[cfg(test)]
     pub fn order_streams(&self) -> (usize, usize) {
         self.order.streams()
     }

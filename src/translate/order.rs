@@ -465,10 +465,12 @@ impl Sequencer {
     }
 
     /// Subscriptions with a stream, and those remembered as retired.
+    #[cfg(test)]
     pub fn streams(&self) -> (usize, usize) {
         (self.streams.len(), self.retired.len())
     }
 
+    #[cfg(test)]
     pub fn waiting(&self) -> usize {
         self.streams.values().map(Stream::waiting).sum()
     }
