@@ -55,7 +55,8 @@ pub struct Translator {
     duplicates: u64,
     late: LateStats,
     late_log: Every,
-    /// Unknown event types already logged (once each).
+    /// Unknown event types already logged (once each, [`TYPES_LOGGED`]
+    /// at most).
     unknown_logged: HashSet<String>,
     pub unknown_events: u64,
     /// Types of events with an unreadable payload already logged (once
@@ -65,9 +66,10 @@ pub struct Translator {
     pub malformed_events: u64,
 }
 
-/// Event types whose unreadable payload is logged once each; past that
-/// many, the others are only counted.
-const MALFORMED_TYPES_LOGGED: usize = 64;
+/// Event types (unknown, or with an unreadable payload) logged once each;
+/// past that many, the others are only counted: the names come from the
+/// XSPs, so the sets that remember them are bounded.
+const TYPES_LOGGED: usize = 64;
 
 /// Events that came after their gap was given up.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -180,7 +182,9 @@ impl Translator {
         }
         if let EventData::Unknown { type_name } = &ev.data {
             self.unknown_events += 1;
-            if self.unknown_logged.insert(type_name.clone()) {
+            let logged = &mut self.unknown_logged;
+            if logged.len() < TYPES_LOGGED && !logged.contains(type_name) {
+                logged.insert(type_name.clone());
                 log::info!("Xsi event type {type_name} has no CSTA mapping; ignored (logged once)");
             }
         }
@@ -192,7 +196,7 @@ impl Translator {
     /// type.
     fn malformed(&mut self, ev: &XsiEvent, type_name: &str, error: &str) {
         self.malformed_events += 1;
-        let full = self.malformed_logged.len() >= MALFORMED_TYPES_LOGGED;
+        let full = self.malformed_logged.len() >= TYPES_LOGGED;
         if full || self.malformed_logged.contains(type_name) {
             return;
         }
