@@ -258,16 +258,26 @@ pub struct Outcome {
 /// Runs `f` (the code under test, on an input of `size` bytes) under the
 /// meter; an `Err` is a typed rejection named by its variant.
 pub fn outcome<T, E: std::fmt::Debug>(size: usize, f: impl FnOnce() -> Result<T, E>) -> Outcome {
+    metered(size, f).0
+}
+
+/// Like [`outcome`], and hands back the result too, so a case that checks
+/// what the code under test returned runs it once.
+pub fn metered<T, E: std::fmt::Debug>(
+    size: usize,
+    f: impl FnOnce() -> Result<T, E>,
+) -> (Outcome, Result<T, E>) {
     let (result, peak) = measure(f);
-    let verdict = match result {
+    let verdict = match &result {
         Ok(_) => Verdict::Accepted,
-        Err(e) => Verdict::Rejected(kind_of(&e)),
+        Err(e) => Verdict::Rejected(kind_of(e)),
     };
-    Outcome {
+    let outcome = Outcome {
         verdict,
         size,
         peak,
-    }
+    };
+    (outcome, result)
 }
 
 /// Runs `n` cases of `case`, each with its own seed derived from `seed`.

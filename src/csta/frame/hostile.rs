@@ -84,8 +84,8 @@ fn valid_frames_survive_any_split() {
                 sent.push(Frame { invoke_id: id, xml });
             }
             let pieces = rng.split(&wire);
-            let outcome = fuzz::outcome(wire.len(), || decode_all(&pieces));
-            assert_eq!(decode_all(&pieces), Ok(sent), "frames come back whole");
+            let (outcome, frames) = fuzz::metered(wire.len(), || decode_all(&pieces));
+            assert_eq!(frames, Ok(sent), "frames come back whole");
             outcome
         },
     );
@@ -101,8 +101,8 @@ fn encoding_refuses_what_does_not_fit() {
         |rng| {
             let len = MAX_FRAME - HEADER_LEN - 50 + rng.below(100);
             let xml = vec![b'x'; len];
-            let outcome = fuzz::outcome(len, || encode(InvokeId::EVENT, &xml));
-            match encode(InvokeId::EVENT, &xml) {
+            let (outcome, encoded) = fuzz::metered(len, || encode(InvokeId::EVENT, &xml));
+            match encoded {
                 Ok(frame) => assert_eq!(frame.len(), len + HEADER_LEN),
                 Err(e) => {
                     assert_eq!(e, FrameError::TooLarge(len + HEADER_LEN));

@@ -64,8 +64,8 @@ fn documents_come_out_whole_however_the_stream_is_cut() {
             let whole = split_all(LIMIT, &[&input]).expect("valid stream");
             assert_eq!(whole.len(), n, "one document per seed");
             let pieces = rng.split(&input);
-            let outcome = fuzz::outcome(input.len(), || split_all(LIMIT, &pieces));
-            assert_eq!(split_all(LIMIT, &pieces), Ok(whole), "same documents");
+            let (outcome, docs) = fuzz::metered(input.len(), || split_all(LIMIT, &pieces));
+            assert_eq!(docs, Ok(whole), "same documents");
             outcome
         },
     );
