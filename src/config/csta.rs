@@ -72,7 +72,7 @@ pub(super) fn read_csta(mut section: Section<'_>, problems: &mut Problems) -> Cs
 /// `csta.allow`: every element is checked and reported on its own.
 fn read_allow(section: &mut Section<'_>, problems: &mut Problems) -> Option<Vec<IpNet>> {
     let path = section.key_path("allow");
-    let items = problems.check(path.as_str(), array(section.get("allow")?))?;
+    let items = section.field("allow", problems, array)?;
     let nets = indexed(&path, items)
         .filter_map(|(item_path, item)| problems.check(item_path, ip_net(item)))
         .collect();

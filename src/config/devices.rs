@@ -103,45 +103,39 @@ impl DevicesConfig {
 const LISTS: [&str; 3] = ["call_centers", "route_points", "agents"];
 
 pub(super) fn read_devices(mut section: Section<'_>, problems: &mut Problems) -> DevicesConfig {
-    let mut lists: Vec<Vec<DevicePattern>> = Vec::new();
     // Entry as written → the list that has it first, for duplicates.
     let mut seen: HashMap<String, &'static str> = HashMap::new();
-    for key in LISTS {
+    let [call_centers, route_points, agents] = LISTS.map(|key| {
         let path = section.key_path(key);
+        let items = section.field(key, problems, array).unwrap_or_default();
         let mut patterns = Vec::new();
-        if let Some(items) = section
-            .get(key)
-            .and_then(|value| problems.check(path.as_str(), array(value)))
-        {
-            for (item_path, item) in indexed(&path, items) {
-                let Some(pattern) = problems.check(item_path.as_str(), entry(item)) else {
-                    continue;
-                };
-                let shown = pattern.shown();
-                match seen.get(&shown) {
-                    Some(first) => {
-                        let where_ = if *first == key {
-                            "listed twice".to_owned()
-                        } else {
-                            format!("also listed in devices.{first}")
-                        };
-                        problems.push(item_path, format!("{}: {where_}", quote(&shown)));
-                    }
-                    None => {
-                        seen.insert(shown, key);
-                        patterns.push(pattern);
-                    }
+        for (item_path, item) in indexed(&path, items) {
+            let Some(pattern) = problems.check(item_path.as_str(), entry(item)) else {
+                continue;
+            };
+            let shown = pattern.shown();
+            match seen.get(&shown) {
+                Some(first) => {
+                    let where_ = if *first == key {
+                        "listed twice".to_owned()
+                    } else {
+                        format!("also listed in devices.{first}")
+                    };
+                    problems.push(item_path, format!("{}: {where_}", quote(&shown)));
+                }
+                None => {
+                    seen.insert(shown, key);
+                    patterns.push(pattern);
                 }
             }
         }
-        lists.push(patterns);
-    }
+        patterns
+    });
     section.finish(problems);
-    let mut lists = lists.into_iter();
     DevicesConfig {
-        call_centers: lists.next().unwrap_or_default(),
-        route_points: lists.next().unwrap_or_default(),
-        agents: lists.next().unwrap_or_default(),
+        call_centers,
+        route_points,
+        agents,
     }
 }
 

@@ -113,10 +113,7 @@ impl<'a> Section<'a> {
         default: T,
         parse: impl FnOnce(&'a Value) -> Result<T, String>,
     ) -> T {
-        match self.lookup(key, problems, parse) {
-            Lookup::Valid(value) => value,
-            Lookup::Absent | Lookup::Invalid => default,
-        }
+        self.field(key, problems, parse).unwrap_or(default)
     }
 
     /// A required key: reports `missing` when absent.

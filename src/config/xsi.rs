@@ -167,11 +167,7 @@ pub(super) fn read_xsi(
 
 fn read_servers(section: &mut Section<'_>, problems: &mut Problems) -> Option<Vec<XspServer>> {
     let path = section.key_path("servers");
-    let Some(value) = section.get("servers") else {
-        problems.push(path, "missing");
-        return None;
-    };
-    let items = problems.check(path.as_str(), array(value))?;
+    let items = section.required("servers", problems, array)?;
     if items.is_empty() {
         problems.push(path, "expected at least one server");
         return None;
