@@ -237,8 +237,7 @@ fn write_loop(id: ClientId, peer: SocketAddr, stream: TcpStream, queue: &Receive
     if let Err(e) = result {
         log::warn!("{id} ({peer}): write failed ({e}); closing");
     }
-    drop(out);
-    let _ = stream.shutdown(Shutdown::Both);
+    // The writer thread's end guard shuts the socket down, after a panic too.
 }
 
 #[cfg(test)]
