@@ -37,12 +37,6 @@ impl IpNet {
         self.addr
     }
 
-    /// The prefix length: 0 to 32 for IPv4, 0 to 128 for IPv6.
-    #[must_use]
-    pub fn prefix_len(&self) -> u8 {
-        self.prefix
-    }
-
     /// Whether `ip` is inside the block. IPv4 addresses and IPv4-mapped IPv6
     /// addresses (`::ffff:a.b.c.d`, what a dual-stack socket reports for an
     /// IPv4 peer) are the same address here.

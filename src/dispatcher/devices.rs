@@ -28,7 +28,7 @@ use super::answers::Slot as Answer;
 use super::jobs::{JobQueue, Lane};
 use super::monitor::{CrossRef, Monitor, MonitorList, OneOrMany};
 use super::{Ctx, State};
-use crate::csta::build::{self, ErrorCategory};
+use crate::csta::build::{self, operation, system_resource, ErrorCategory};
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::MonitorFilter;
 use crate::event::{ClientId, SubscriptionError, SubscriptionResult};
@@ -294,7 +294,7 @@ impl State {
         let ns = self.ns(ctx, id);
         let device = device.trim();
         if device.is_empty() {
-            let xml = build::error_code(ns, ErrorCategory::Operation, "invalidDeviceID");
+            let xml = build::error_code(ns, ErrorCategory::Operation, operation::INVALID_DEVICE_ID);
             self.answer_start_now(ctx, id, invoke_id, xml);
             return;
         }
@@ -422,7 +422,7 @@ impl State {
                 "{id} ({}): MonitorStop of unknown monitorCrossRefID {xref_text}",
                 session.peer
             );
-            let value = "invalidMonitorCrossRefID";
+            let value = operation::INVALID_MONITOR_CROSS_REF_ID;
             self.respond_error(ctx, id, invoke_id, ErrorCategory::Operation, value);
             return;
         };
@@ -590,10 +590,12 @@ impl State {
             log::warn!("cannot subscribe to {user} ({package}): {error}{others}");
         }
         let (category, value) = match error {
-            SubscriptionError::Rejected { .. } => (ErrorCategory::Operation, "invalidDeviceID"),
+            SubscriptionError::Rejected { .. } => {
+                (ErrorCategory::Operation, operation::INVALID_DEVICE_ID)
+            }
             SubscriptionError::Unavailable { .. } => (
                 ErrorCategory::SystemResourceAvailability,
-                "resourceOutOfService",
+                system_resource::RESOURCE_OUT_OF_SERVICE,
             ),
         };
         // The device's other subscriptions go with it; those still being

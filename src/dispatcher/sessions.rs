@@ -9,7 +9,7 @@ use crossbeam_channel::{Sender, TrySendError};
 use super::answers::{Slot, StartAnswers};
 use super::monitor::{CrossRef, Monitor};
 use super::{Ctx, State};
-use crate::csta::build::{self, ErrorCategory, SystemStatus};
+use crate::csta::build::{self, operation, session_error, ErrorCategory, SystemStatus};
 use crate::csta::edition::Edition;
 use crate::csta::frame::{self, InvokeCounter, InvokeId};
 use crate::csta::parse::{Incoming, Message};
@@ -158,7 +158,13 @@ impl State {
                         log::debug!("{id}: frame {invoke_id} is not well-formed XML: {error}");
                     }
                 }
-                self.respond_error(ctx, id, invoke_id, ErrorCategory::Operation, "generic");
+                self.respond_error(
+                    ctx,
+                    id,
+                    invoke_id,
+                    ErrorCategory::Operation,
+                    operation::GENERIC,
+                );
             }
             ClientEvent::Invalid { invoke_id, error } => {
                 if let Some(s) = self.sessions.get_mut(id) {
@@ -425,7 +431,7 @@ impl State {
             None if versions.is_empty() => (ctx.cfg.edition, ctx.cfg.edition.namespace().into()),
             None => {
                 let xml = build::start_application_session_neg_response(
-                    "requestedProtocolVersionNotSupported",
+                    session_error::REQUESTED_PROTOCOL_VERSION_NOT_SUPPORTED,
                 );
                 self.respond(ctx, id, invoke_id, &xml);
                 return;
