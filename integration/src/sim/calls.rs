@@ -159,7 +159,7 @@ pub(crate) struct CallModel {
 }
 
 /// Wraps a payload body into `<xsi:eventData xsi1:type="xsi:KIND">…</xsi:eventData>`.
-fn event_data(kind: &str, body: impl FnOnce(&mut String)) -> String {
+pub(crate) fn event_data(kind: &str, body: impl FnOnce(&mut String)) -> String {
     let mut out = String::with_capacity(900);
     out.push_str("<xsi:eventData xsi1:type=\"xsi:");
     out.push_str(kind);
@@ -219,9 +219,7 @@ pub(crate) fn render_call(out: &mut String, leg: &Leg, domain: &str) {
         );
     }
     if let Some((address, reason, time)) = &leg.redirect {
-        out.push_str("<xsi:redirect><xsi:address>tel:");
-        escape_into(out, address);
-        let _ = write!(out, "</xsi:address><xsi:reason>{reason}</xsi:reason><xsi:redirectTime>{time}</xsi:redirectTime></xsi:redirect>");
+        render_redirect(out, address, reason, *time);
     }
     if leg.answer.is_some() {
         out.push_str("<xsi:endpoint xsi1:type=\"xsi:AccessEndpoint\"><xsi:addressOfRecord>");
@@ -245,6 +243,16 @@ pub(crate) fn render_call(out: &mut String, leg: &Leg, domain: &str) {
         }
     }
     out.push_str("</xsi:call>");
+}
+
+/// Appends `<xsi:redirect>` to `tel:<to>` for `reason` at `time`.
+pub(crate) fn render_redirect(out: &mut String, to: &str, reason: &str, time: u64) {
+    out.push_str("<xsi:redirect><xsi:address>tel:");
+    escape_into(out, to);
+    let _ = write!(
+        out,
+        "</xsi:address><xsi:reason>{reason}</xsi:reason><xsi:redirectTime>{time}</xsi:redirectTime></xsi:redirect>"
+    );
 }
 
 /// `<dn>@<domain>`, or `dn` itself when it already holds an `@`.

@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::calls::{render_party, user_id, LegState};
+use super::calls::{event_data, render_party, render_redirect, user_id, LegState};
 use super::state::{now_ms, State};
 use super::xml::escape_into;
 
@@ -215,14 +215,6 @@ impl ContactModel {
     }
 }
 
-fn data(kind: &str, body: impl FnOnce(&mut String)) -> String {
-    let mut out = String::with_capacity(600);
-    let _ = write!(out, "<xsi:eventData xsi1:type=\"xsi:{kind}\">");
-    body(&mut out);
-    out.push_str("</xsi:eventData>");
-    out
-}
-
 /// One `queueEntry`, children in xsd order; `answered` is the answering agent's user id and
 /// call half.
 fn render_entry(
@@ -258,15 +250,6 @@ fn render_entry(
         );
     }
     out.push_str("</xsi:queueEntry>");
-}
-
-fn redirect(out: &mut String, to: &str, reason: &str, now: u64) {
-    out.push_str("<xsi:redirect><xsi:address>tel:");
-    escape_into(out, to);
-    let _ = write!(
-        out,
-        "</xsi:address><xsi:reason>{reason}</xsi:reason><xsi:redirectTime>{now}</xsi:redirectTime></xsi:redirect>"
-    );
 }
 
 impl State {
@@ -311,7 +294,7 @@ impl State {
         answered: Option<(&str, u64)>,
     ) {
         let domain = self.domain().to_string();
-        let payload = data(kind, |o| {
+        let payload = event_data(kind, |o| {
             render_entry(o, place, queue, c, &domain, answered);
             extras(o);
         });
@@ -424,7 +407,7 @@ impl State {
             &entry,
             |o| {
                 o.push_str("<xsi:overflowReason>time</xsi:overflowReason>");
-                redirect(o, to, "call-center", now);
+                render_redirect(o, to, "call-center", now);
             },
             None,
         );
@@ -482,7 +465,7 @@ impl State {
             Place::RoutePoint,
             rp,
             &entry,
-            |o| redirect(o, to, "route-point", now),
+            |o| render_redirect(o, to, "route-point", now),
             None,
         );
         let emits = self
@@ -548,7 +531,7 @@ impl State {
             .agent_states
             .insert(dn.to_string(), state.to_string());
         let now = now_ms();
-        let payload = data("AgentStateEvent", |o| {
+        let payload = event_data("AgentStateEvent", |o| {
             let _ = write!(
                 o,
                 "<xsi:agentStateInfo><xsi:state>{state}</xsi:state>\
@@ -577,7 +560,7 @@ impl State {
             }
         }
         let acd = user_id(cc, self.domain());
-        let payload = data("ACDAgentJoinUpdateEvent", |o| {
+        let payload = event_data("ACDAgentJoinUpdateEvent", |o| {
             o.push_str("<xsi:ccAgentJoinUpdateData><xsi:joinInfo><xsi:acdUserId>");
             escape_into(o, &acd);
             o.push_str("</xsi:acdUserId>");
@@ -650,7 +633,7 @@ impl State {
                     let q = self.contact.route_points.get(dn);
                     (Place::RoutePoint, "RoutePointSubscriptionEvent", q)
                 };
-                Some(data(kind, |o| {
+                Some(event_data(kind, |o| {
                     o.push_str("<xsi:queueEntries>");
                     for c in queue.into_iter().flatten() {
                         render_entry(o, place, dn, c, domain, None);
@@ -660,7 +643,7 @@ impl State {
             }
             PackageClass::Agent => {
                 let state = self.agent_state(dn);
-                Some(data("AgentSubscriptionEvent", |o| {
+                Some(event_data("AgentSubscriptionEvent", |o| {
                     o.push_str("<xsi:joinData><xsi:joinInfos>");
                     for (cc, (agents, _)) in &self.contact.centers {
                         if agents.iter().any(|a| a == dn) {
