@@ -22,6 +22,12 @@ fn text(emit: &Emit, name: &str) -> String {
         .into_owned()
 }
 
+/// Notes the number of the call an operation placed in `ids`; returns its events.
+fn placed((n, emits): (u64, Vec<Emit>), ids: &mut Vec<u64>) -> Vec<Emit> {
+    ids.push(n);
+    emits
+}
+
 /// Each step: an operation on a fresh model's history and the (dn, event type) it emits.
 #[test]
 fn operations_emit_the_documented_sequences() {
@@ -32,11 +38,7 @@ fn operations_emit_the_documented_sequences() {
             "basic call",
             &[
                 (
-                    |m, ids| {
-                        let (n, e) = m.call("2001", "2002", 1);
-                        ids.push(n);
-                        e
-                    },
+                    |m, ids| placed(m.call("2001", "2002", 1), ids),
                     &[
                         ("2001", "HookStatusEvent"),
                         ("2001", "CallOriginatedEvent"),
@@ -77,11 +79,7 @@ fn operations_emit_the_documented_sequences() {
             "click to dial",
             &[
                 (
-                    |m, ids| {
-                        let (n, e) = m.click_to_dial("2001", "2002", 1);
-                        ids.push(n);
-                        e
-                    },
+                    |m, ids| placed(m.click_to_dial("2001", "2002", 1), ids),
                     &[("2001", "CallOriginatingEvent")],
                 ),
                 (
@@ -106,11 +104,7 @@ fn operations_emit_the_documented_sequences() {
             "blind transfer",
             &[
                 (
-                    |m, ids| {
-                        let (n, e) = m.call("2001", "2002", 1);
-                        ids.push(n);
-                        e
-                    },
+                    |m, ids| placed(m.call("2001", "2002", 1), ids),
                     &[
                         ("2001", "HookStatusEvent"),
                         ("2001", "CallOriginatedEvent"),
@@ -149,11 +143,7 @@ fn operations_emit_the_documented_sequences() {
             "consult transfer and conference",
             &[
                 (
-                    |m, ids| {
-                        let (n, e) = m.call("2002", "2001", 1);
-                        ids.push(n);
-                        e
-                    },
+                    |m, ids| placed(m.call("2002", "2001", 1), ids),
                     &[
                         ("2002", "HookStatusEvent"),
                         ("2002", "CallOriginatedEvent"),
@@ -173,11 +163,7 @@ fn operations_emit_the_documented_sequences() {
                     &[("2001", "CallHeldEvent"), ("2002", "CallHeldEvent")],
                 ),
                 (
-                    |m, ids| {
-                        let (n, e) = m.call("2001", "2003", 4);
-                        ids.push(n);
-                        e
-                    },
+                    |m, ids| placed(m.call("2001", "2003", 4), ids),
                     &[
                         ("2001", "CallOriginatedEvent"),
                         ("2003", "CallReceivedEvent"),
@@ -232,11 +218,7 @@ fn operations_emit_the_documented_sequences() {
                     ],
                 ),
                 (
-                    |m, ids| {
-                        let (n, e) = m.call("2001", "2002", 1);
-                        ids.push(n);
-                        e
-                    },
+                    |m, ids| placed(m.call("2001", "2002", 1), ids),
                     &[
                         ("2001", "HookStatusEvent"),
                         ("2001", "CallOriginatedEvent"),
@@ -259,11 +241,7 @@ fn operations_emit_the_documented_sequences() {
                 (|m, _| m.answer(99, 1), &[]),
                 (|m, _| m.hold(99, "2001", 1), &[]),
                 (
-                    |m, ids| {
-                        let (n, e) = m.call("2001", "2002", 1);
-                        ids.push(n);
-                        e
-                    },
+                    |m, ids| placed(m.call("2001", "2002", 1), ids),
                     &[
                         ("2001", "HookStatusEvent"),
                         ("2001", "CallOriginatedEvent"),
