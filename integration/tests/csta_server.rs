@@ -2,6 +2,8 @@
 //! styles, SystemStatus, errors, bad frames, allow list, session limit and
 //! idle timeout.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -11,20 +13,14 @@ use bwcsta::csta::parse::Message;
 use bwcsta_integration::client::{
     request_system_status_xml, start_application_session_xml, CstaClient,
 };
-use bwcsta_integration::support::{free_port, test_config, wait_until, Bwcsta, TempDir};
+use bwcsta_integration::support::{free_port, wait_until, Bwcsta};
 use serde_json::json;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bwcsta");
 const T: Duration = Duration::from_secs(5);
 
+/// bwcsta with an XSP that is not there.
 fn start(tag: &str, tweak: impl FnOnce(&mut serde_json::Value)) -> Bwcsta {
-    let dir = TempDir::new(tag);
-    let xsp = vec![format!("http://127.0.0.1:{}", free_port())];
-    let mut cfg = test_config(dir.path(), free_port(), &xsp);
-    tweak(&mut cfg);
-    let b = Bwcsta::start(BIN.as_ref(), dir, &cfg);
-    assert!(b.wait_listening(Duration::from_secs(10)), "{}", b.log());
-    b
+    common::launch(&[format!("http://127.0.0.1:{}", free_port())], tag, tweak)
 }
 
 #[test]

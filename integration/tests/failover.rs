@@ -19,11 +19,11 @@ use bwcsta::csta::edition::Edition;
 use bwcsta::csta::parse::Message;
 use bwcsta_integration::client::{CstaClient, Received};
 use bwcsta_integration::sim::{CallId, SimConfig, Simulator};
-use bwcsta_integration::support::{free_port, test_config, wait_until, Bwcsta, TempDir};
+use bwcsta_integration::support::{wait_until, Bwcsta};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 
-use common::{event, BIN, T};
+use common::{event, T};
 
 /// BroadWorks' acknowledgement timeout in these tests.
 const ACK_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -66,14 +66,11 @@ fn start_bwcsta(sim: &Simulator, tag: &str, tweak: impl FnOnce(&mut Value)) -> B
 
 /// bwcsta against `sim`, listening (links not waited for).
 fn launch(sim: &Simulator, tag: &str, tweak: impl FnOnce(&mut Value)) -> Bwcsta {
-    let dir = TempDir::new(tag);
-    let mut config = test_config(dir.path(), free_port(), &sim.xsp_urls());
-    config["xsi"]["heartbeat_interval_s"] = json!(1);
-    config["csta"]["idle_timeout_s"] = json!(600);
-    tweak(&mut config);
-    let bw = Bwcsta::start(BIN.as_ref(), dir, &config);
-    assert!(bw.wait_listening(T), "{}", bw.log());
-    bw
+    common::launch(&sim.xsp_urls(), tag, |config| {
+        config["xsi"]["heartbeat_interval_s"] = json!(1);
+        config["csta"]["idle_timeout_s"] = json!(600);
+        tweak(config);
+    })
 }
 
 /// A client monitoring `devices`, with its monitorCrossRefID → device.

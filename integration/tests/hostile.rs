@@ -310,13 +310,11 @@ fn a_never_ending_document_is_cut_off_and_the_channel_reopened() {
 fn an_xsp_answering_401_gets_one_log_line_backoff_and_never_the_password() {
     let password = "Wr0ng-Passw0rd!";
     let sim = Simulator::start(SimConfig::default()).expect("simulator");
-    let dir = TempDir::new("hostile-401");
-    let mut cfg = test_config(dir.path(), free_port(), &sim.xsp_urls());
-    cfg["xsi"]["password"] = json!(password);
-    cfg["xsi"]["reconnect_initial_s"] = json!(0.2);
-    cfg["xsi"]["reconnect_max_s"] = json!(1);
-    let bw = Bwcsta::start(BIN.as_ref(), dir, &cfg);
-    assert!(bw.wait_listening(T), "{}", bw.log());
+    let bw = launch(&sim.xsp_urls(), "hostile-401", |cfg| {
+        cfg["xsi"]["password"] = json!(password);
+        cfg["xsi"]["reconnect_initial_s"] = json!(0.2);
+        cfg["xsi"]["reconnect_max_s"] = json!(1);
+    });
 
     let channel_posts = |xsp: usize| {
         sim.stats()

@@ -8,9 +8,7 @@ use std::time::Duration;
 use bwcsta::csta::parse::Message;
 use bwcsta_integration::client::{describe, CstaClient};
 use bwcsta_integration::sim::{SimConfig, SimStats, Simulator};
-use bwcsta_integration::support::{
-    data_file, free_port, test_config, tls_identity, wait_until, Bwcsta, TempDir,
-};
+use bwcsta_integration::support::{data_file, tls_identity, wait_until, Bwcsta};
 use common::*;
 
 /// A simulator whose XSPs present these identities (`None`: plain HTTP).
@@ -37,13 +35,10 @@ fn start(
     env: &[(&str, &std::path::Path)],
     tweak: impl FnOnce(&mut serde_json::Value),
 ) -> Bwcsta {
-    let dir = TempDir::new(tag);
-    let mut config = test_config(dir.path(), free_port(), &sim.xsp_urls());
-    slack(&mut config);
-    tweak(&mut config);
-    let bw = Bwcsta::start_with_env(BIN.as_ref(), dir, &config, env);
-    assert!(bw.wait_listening(T), "{}", bw.log());
-    bw
+    launch_with_env(&sim.xsp_urls(), tag, env, |config| {
+        slack(config);
+        tweak(config);
+    })
 }
 
 /// A TLS handshake plus a request can take long on a loaded test machine:

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use std::path::Path;
 use std::time::Duration;
 
 use bwcsta::csta::edition::Edition;
@@ -17,7 +18,6 @@ pub const T: Duration = Duration::from_secs(10);
 pub struct Rig {
     pub sim: Simulator,
     pub bw: Bwcsta,
-    pub config: serde_json::Value,
 }
 
 pub fn sim() -> Simulator {
@@ -47,13 +47,34 @@ pub fn rig(tag: &str, tweak: impl FnOnce(&mut serde_json::Value)) -> Rig {
 
 /// As [`rig`], with a simulator configured by the caller.
 pub fn rig_with(sim: Simulator, tag: &str, tweak: impl FnOnce(&mut serde_json::Value)) -> Rig {
-    let dir = TempDir::new(tag);
-    let mut config = test_config(dir.path(), free_port(), &sim.xsp_urls());
-    tweak(&mut config);
-    let bw = Bwcsta::start(BIN.as_ref(), dir, &config);
-    assert!(bw.wait_listening(T), "{}", bw.log());
+    let bw = launch(&sim.xsp_urls(), tag, tweak);
     assert!(bw.wait_links_up(2, T), "links not up: {}", bw.log());
-    Rig { sim, bw, config }
+    Rig { sim, bw }
+}
+
+/// bwcsta on the test configuration for the XSPs at `xsp_urls`, changed by `tweak`, once it
+/// listens (its XSP links not waited for).
+pub fn launch(
+    xsp_urls: &[String],
+    tag: &str,
+    tweak: impl FnOnce(&mut serde_json::Value),
+) -> Bwcsta {
+    launch_with_env(xsp_urls, tag, &[], tweak)
+}
+
+/// As [`launch`], with extra environment variables for the process.
+pub fn launch_with_env(
+    xsp_urls: &[String],
+    tag: &str,
+    env: &[(&str, &Path)],
+    tweak: impl FnOnce(&mut serde_json::Value),
+) -> Bwcsta {
+    let dir = TempDir::new(tag);
+    let mut config = test_config(dir.path(), free_port(), xsp_urls);
+    tweak(&mut config);
+    let bw = Bwcsta::start_with_env(BIN.as_ref(), dir, &config, env);
+    assert!(bw.wait_listening(T), "{}", bw.log());
+    bw
 }
 
 pub fn client(rig: &Rig, device: &str) -> (CstaClient, String) {
