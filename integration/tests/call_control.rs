@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use bwcsta::csta::parse::{ConnectionId, EventInfo, Message};
 use bwcsta_integration::client::{CstaClient, Received};
-use bwcsta_integration::commands::command_xml;
 use bwcsta_integration::sim::{ActionRecord, CallId, Simulator};
 use bwcsta_integration::support::wait_until;
 use common::*;
@@ -18,22 +17,6 @@ use common::*;
 const U1: &str = "/com.broadsoft.xsi-actions/v2.0/user/2001@example.net";
 const U2: &str = "/com.broadsoft.xsi-actions/v2.0/user/2002@example.net";
 const U3: &str = "/com.broadsoft.xsi-actions/v2.0/user/2003@example.net";
-
-/// Sends the request of command `line` and returns its response.
-fn send(c: &mut CstaClient, line: &str) -> Received {
-    let xml = command_xml(c.ns(), line)
-        .unwrap_or_else(|e| panic!("{line}: {e}"))
-        .unwrap_or_else(|| panic!("{line}: no request"));
-    let id = c.request(&xml).expect("send");
-    c.response(id, T).unwrap_or_else(|e| panic!("{line}: {e}"))
-}
-
-/// `line` must be answered with `root`.
-fn ok(c: &mut CstaClient, line: &str, root: &str) -> Received {
-    let r = send(c, line);
-    assert_eq!(r.root, root, "{line}: {}", r.xml);
-    r
-}
 
 /// `line` must be answered with CSTAErrorCode `category`/`value`.
 fn refused(c: &mut CstaClient, line: &str, category: &str, value: &str) {
@@ -97,55 +80,12 @@ impl Actions<'_> {
 
 /// The next event `name` for monitor `xref`.
 fn event_at(c: &mut CstaClient, name: &str, xref: &str) -> EventInfo {
-    wait_event(c, name, xref, None)
+    wait_event(c, name, Some(xref), None)
 }
 
 /// The next event `name` for monitor `xref` on CSTA call `call`.
 fn event_on(c: &mut CstaClient, name: &str, xref: &str, call: &str) -> EventInfo {
-    wait_event(c, name, xref, Some(call))
-}
-
-fn wait_event(c: &mut CstaClient, name: &str, xref: &str, call: Option<&str>) -> EventInfo {
-    let r = c
-        .wait_for(T, |r| {
-            event(r).is_some_and(|e| {
-                e.name == name
-                    && e.cross_ref.as_deref() == Some(xref)
-                    && call.is_none_or(|call| call_of(e) == Some(call))
-            })
-        })
-        .expect("io");
-    match r.as_ref().and_then(event) {
-        Some(e) => e.clone(),
-        None => {
-            let got: Vec<String> = c
-                .take_queued()
-                .iter()
-                .filter_map(|r| {
-                    event(r).map(|e| format!("{}@{:?}{:?}", e.name, e.cross_ref, call_of(e)))
-                })
-                .collect();
-            panic!("no {name} for monitor {xref} on {call:?}; received {got:?}")
-        }
-    }
-}
-
-fn call_of(e: &EventInfo) -> Option<&str> {
-    e.connection
-        .as_ref()
-        .and_then(|(_, c)| c.call_id.as_deref())
-}
-
-/// Starts monitors for `devices` on `c`; returns their cross-ref ids.
-fn monitor(c: &mut CstaClient, devices: &[&str]) -> Vec<String> {
-    devices
-        .iter()
-        .map(|d| {
-            c.monitor_start(d, T)
-                .expect("io")
-                .unwrap_or_else(|e| panic!("MonitorStart {d}: {e}"))
-        })
-        .collect()
+    wait_event(c, name, Some(xref), Some(call))
 }
 
 #[test]
@@ -556,8 +496,7 @@ fn slow_and_unreachable_xsps() {
     sim.delay_actions(1, Duration::from_secs(60));
     let planned = "SetDoNotDisturb on 2001 (1 Xsi request(s))";
     let before = rig.bw.log().matches(planned).count();
-    let xml = command_xml(a.ns(), "dnd 2001 off").unwrap().unwrap();
-    let id = a.request(&xml).expect("send");
+    let id = send_only(&mut a, "dnd 2001 off");
     // Taken in hand before the last channel goes (else it would be refused
     // as not monitored any more).
     let in_hand = wait_until(T, || rig.bw.log().matches(planned).count() > before);
@@ -579,8 +518,7 @@ fn a_closed_session_leaves_its_requests_behind_cleanly() {
     let (mut a, _) = client(&rig, "2001");
     rig.sim.delay_actions(0, Duration::from_secs(1));
     rig.sim.delay_actions(1, Duration::from_secs(1));
-    let xml = command_xml(a.ns(), "dnd 2001 on").unwrap().unwrap();
-    a.request(&xml).expect("send");
+    send_only(&mut a, "dnd 2001 on");
     drop(a);
     assert!(
         rig.sim

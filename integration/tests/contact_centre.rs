@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use bwcsta::csta::parse::{EventInfo, Message};
 use bwcsta_integration::client::{CstaClient, Received};
-use bwcsta_integration::commands::command_xml;
 use bwcsta_integration::sim::{ActionRecord, CallId, Simulator};
 use common::*;
 use serde_json::json;
@@ -35,60 +34,13 @@ fn contact_rig(tag: &str) -> Rig {
 /// A client monitoring `devices`.
 fn clients(rig: &Rig, devices: &[&str]) -> CstaClient {
     let (mut c, _) = client(rig, devices[0]);
-    for device in &devices[1..] {
-        c.monitor_start(device, T)
-            .expect("io")
-            .unwrap_or_else(|e| panic!("MonitorStart {device}: {e}"));
-    }
+    monitor(&mut c, &devices[1..]);
     c
-}
-
-/// Sends the request of command `line`; returns its answer (a response or an error with its
-/// invoke id; the server's own requests may share an invoke id, so they are not answers).
-fn send(c: &mut CstaClient, line: &str) -> Received {
-    let id = send_only(c, line);
-    let r = c
-        .wait_for(T, |r| {
-            r.invoke_id == id && (r.root.ends_with("Response") || r.root == "CSTAErrorCode")
-        })
-        .expect("io");
-    r.unwrap_or_else(|| panic!("{line}: no answer"))
-}
-
-/// Sends the request of command `line` that has no answer when it succeeds.
-fn send_only(c: &mut CstaClient, line: &str) -> bwcsta::csta::frame::InvokeId {
-    let xml = command_xml(c.ns(), line)
-        .unwrap_or_else(|e| panic!("{line}: {e}"))
-        .unwrap_or_else(|| panic!("{line}: no request"));
-    c.request(&xml).expect("send")
-}
-
-fn ok(c: &mut CstaClient, line: &str, root: &str) -> Received {
-    let r = send(c, line);
-    assert_eq!(r.root, root, "{line}: {}", r.xml);
-    r
-}
-
-fn call_of(e: &EventInfo) -> Option<&str> {
-    e.connection
-        .as_ref()
-        .and_then(|(_, c)| c.call_id.as_deref())
 }
 
 /// The next event `name` on CSTA call `call`.
 fn event_on(c: &mut CstaClient, name: &str, call: &str) -> EventInfo {
-    let r = c
-        .wait_for(T, |r| {
-            event(r).is_some_and(|e| e.name == name && call_of(e) == Some(call))
-        })
-        .expect("io");
-    match r.as_ref().and_then(event) {
-        Some(e) => e.clone(),
-        None => {
-            let got: Vec<String> = c.take_queued().iter().map(|r| r.root.clone()).collect();
-            panic!("no {name} on {call}; received {got:?}")
-        }
-    }
+    wait_event(c, name, None, Some(call))
 }
 
 /// The next message the server sends of its own with root `root` (RouteRequest, RouteEnd).

@@ -23,7 +23,7 @@ use bwcsta_integration::support::{wait_until, Bwcsta};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 
-use common::{event, T};
+use common::{event, monitor, T};
 
 /// BroadWorks' acknowledgement timeout in these tests.
 const ACK_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -76,14 +76,10 @@ fn launch(sim: &Simulator, tag: &str, tweak: impl FnOnce(&mut Value)) -> Bwcsta 
 /// A client monitoring `devices`, with its monitorCrossRefID → device.
 fn monitoring(bw: &Bwcsta, devices: &[&str]) -> (CstaClient, HashMap<String, String>) {
     let mut c = CstaClient::connect(bw.csta, Edition::Ed3).expect("connect");
-    let mut xrefs = HashMap::new();
-    for d in devices {
-        let xref = c
-            .monitor_start(d, T)
-            .expect("io")
-            .unwrap_or_else(|e| panic!("MonitorStart {d}: {e}"));
-        xrefs.insert(xref, d.to_string());
-    }
+    let xrefs = monitor(&mut c, devices)
+        .into_iter()
+        .zip(devices.iter().map(|d| d.to_string()))
+        .collect();
     (c, xrefs)
 }
 

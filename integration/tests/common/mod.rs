@@ -7,8 +7,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use bwcsta::csta::edition::Edition;
+use bwcsta::csta::frame::InvokeId;
 use bwcsta::csta::parse::{EventInfo, Message};
 use bwcsta_integration::client::{CstaClient, Received};
+use bwcsta_integration::commands::command_xml;
 use bwcsta_integration::sim::{SimConfig, Simulator};
 use bwcsta_integration::support::{free_port, test_config, Bwcsta, TempDir};
 
@@ -79,11 +81,86 @@ pub fn launch_with_env(
 
 pub fn client(rig: &Rig, device: &str) -> (CstaClient, String) {
     let mut c = CstaClient::connect(rig.bw.csta, Edition::Ed3).expect("connect");
-    let xref = c
-        .monitor_start(device, T)
-        .expect("io")
-        .unwrap_or_else(|e| panic!("MonitorStart {device}: {e}"));
+    let xref = monitor(&mut c, &[device]).remove(0);
     (c, xref)
+}
+
+/// Starts monitors for `devices` on `c`; returns their cross-ref ids.
+pub fn monitor(c: &mut CstaClient, devices: &[&str]) -> Vec<String> {
+    devices
+        .iter()
+        .map(|d| {
+            c.monitor_start(d, T)
+                .expect("io")
+                .unwrap_or_else(|e| panic!("MonitorStart {d}: {e}"))
+        })
+        .collect()
+}
+
+/// Sends the request of command `line` (see `commands`); returns its invoke id.
+pub fn send_only(c: &mut CstaClient, line: &str) -> InvokeId {
+    let xml = command_xml(c.ns(), line)
+        .unwrap_or_else(|e| panic!("{line}: {e}"))
+        .unwrap_or_else(|| panic!("{line}: no request"));
+    c.request(&xml).expect("send")
+}
+
+/// Sends the request of command `line`; returns its answer (a response or an error with its
+/// invoke id; the server's own requests may share an invoke id, so they are not answers).
+pub fn send(c: &mut CstaClient, line: &str) -> Received {
+    let id = send_only(c, line);
+    let r = c
+        .wait_for(T, |r| {
+            r.invoke_id == id && (r.root.ends_with("Response") || r.root == "CSTAErrorCode")
+        })
+        .expect("io");
+    r.unwrap_or_else(|| panic!("{line}: no answer"))
+}
+
+/// `line` must be answered with `root`.
+pub fn ok(c: &mut CstaClient, line: &str, root: &str) -> Received {
+    let r = send(c, line);
+    assert_eq!(r.root, root, "{line}: {}", r.xml);
+    r
+}
+
+/// The CSTA callID of an event's connection.
+pub fn call_of(e: &EventInfo) -> Option<&str> {
+    e.connection
+        .as_ref()
+        .and_then(|(_, c)| c.call_id.as_deref())
+}
+
+/// The next event `name`, for monitor `xref` and on CSTA call `call` where given; panics with
+/// the events that came instead.
+pub fn wait_event(
+    c: &mut CstaClient,
+    name: &str,
+    xref: Option<&str>,
+    call: Option<&str>,
+) -> EventInfo {
+    let r = c
+        .wait_for(T, |r| {
+            event(r).is_some_and(|e| {
+                e.name == name
+                    && xref.is_none_or(|xref| e.cross_ref.as_deref() == Some(xref))
+                    && call.is_none_or(|call| call_of(e) == Some(call))
+            })
+        })
+        .expect("io");
+    match r.as_ref().and_then(event) {
+        Some(e) => e.clone(),
+        None => {
+            let got: Vec<String> = c
+                .take_queued()
+                .iter()
+                .filter_map(|r| {
+                    event(r).map(|e| format!("{}@{:?}{:?}", e.name, e.cross_ref, call_of(e)))
+                })
+                .collect();
+            panic!("no {name} for monitor {xref:?} on {call:?}; received {got:?}")
+        }
+    }
 }
 
 pub fn event(r: &Received) -> Option<&EventInfo> {
