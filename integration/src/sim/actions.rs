@@ -53,7 +53,12 @@ fn bad_state(what: &str) -> Reply {
     error_reply(400, what, 4_001)
 }
 
-fn no_call(call_id: &str) -> Reply {
+/// 404 for a path no action lives at.
+pub(crate) fn not_found() -> Reply {
+    error_reply(404, "Resource not found", 4_040)
+}
+
+pub(crate) fn no_call(call_id: &str) -> Reply {
     error_reply(404, &format!("Call {call_id} not found"), 4_004)
 }
 
@@ -147,7 +152,7 @@ fn route(hub: &Hub, req: &Request<'_>) -> Reply {
         return contact::actions::route_point(hub, rp, req.method, rest, param("address"));
     }
     let [_actions, _version, "user", user, rest @ ..] = segs.as_slice() else {
-        return error_reply(404, "Resource not found", 4_040);
+        return not_found();
     };
     let dn = dn_of(user, &hub.cfg.domain).to_string();
     match (req.method, rest) {
@@ -198,7 +203,7 @@ fn route(hub: &Hub, req: &Request<'_>) -> Reply {
                 }
             })
         }
-        _ => error_reply(404, "Resource not found", 4_040),
+        _ => not_found(),
     }
 }
 

@@ -10,6 +10,7 @@
 //!
 //! A call the route point does not hold is 404, an unknown agent state 400.
 
+use super::super::actions::{address_dn, no_call, not_found};
 use super::super::calls::half_of;
 use super::super::hub::Hub;
 use super::super::server::Reply;
@@ -42,7 +43,7 @@ pub(crate) fn agent_service(hub: &Hub, dn: &str, method: &str, body: &str) -> Re
                 error_reply(400, &format!("agentACDState must be one of {known}"), 4_005)
             }
         }
-        _ => error_reply(404, "Resource not found", 4_040),
+        _ => not_found(),
     }
 }
 
@@ -55,14 +56,13 @@ pub(crate) fn route_point(
     address: Option<String>,
 ) -> Reply {
     let ["calls", call_id, verb] = rest else {
-        return error_reply(404, "Resource not found", 4_040);
+        return not_found();
     };
     if method != "PUT" {
-        return error_reply(404, "Resource not found", 4_040);
+        return not_found();
     }
-    let no_call = || error_reply(404, &format!("Call {call_id} not found"), 4_004);
     let Some(half) = half_of(call_id) else {
-        return no_call();
+        return no_call(call_id);
     };
     let mut st = hub.state.lock();
     match *verb {
@@ -70,23 +70,23 @@ pub(crate) fn route_point(
             let Some(to) = address else {
                 return error_reply(400, "address is required", 4_002);
             };
-            let to = super::super::actions::address_dn(&to);
+            let to = address_dn(&to);
             if st.rp_transfer(rp, half, &to) {
                 Reply::empty(200)
             } else {
-                no_call()
+                no_call(call_id)
             }
         }
         "Fail" => {
             if st.rp_fail(rp, half) {
                 Reply::empty(200)
             } else {
-                no_call()
+                no_call(call_id)
             }
         }
         verb => {
             let Some(treatment) = Play::from_verb(verb) else {
-                return error_reply(404, "Resource not found", 4_040);
+                return not_found();
             };
             match st.rp_play(rp, half, treatment) {
                 Some(id) => Reply::new(
@@ -96,7 +96,7 @@ pub(crate) fn route_point(
                         "{DECL}\n<RoutePointPlayInfo xmlns=\"http://schema.broadsoft.com/xsi\"><playCollectId>{id}</playCollectId></RoutePointPlayInfo>"
                     ),
                 ),
-                None => no_call(),
+                None => no_call(call_id),
             }
         }
     }
