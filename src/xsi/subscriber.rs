@@ -24,7 +24,7 @@ use parking_lot::Mutex;
 use crate::event::{Event, SubscriptionError, SubscriptionResult};
 use crate::ratelimit::Every;
 use crate::thread::{self, Handle};
-use crate::xsi::actions::{parse_error_info, Method};
+use crate::xsi::actions::{Answer, ErrorInfo, Method};
 use crate::xsi::body;
 use crate::xsi::client::{LinkFlags, XsiClient};
 use crate::xsi::parse::{parse_doc, XsiDoc};
@@ -76,6 +76,10 @@ impl Job {
         }
     }
 }
+
+/// An XSP's answer for the request itself: the body of a 2xx, or the
+/// status and `ErrorInfo` of a refusal.
+type Reply = Result<Vec<u8>, (u16, ErrorInfo)>;
 
 /// At most one line per this period for deleted subscriptions (a storm
 /// deletes thousands); the count of the others goes with the next one.
@@ -193,7 +197,7 @@ impl Worker {
         );
         let path = body::user_subscription_path(&user);
         match self.first_answer(Method::Post, &path, Some(&body)) {
-            Ok((200..=299, text)) => match parse_doc(&text) {
+            Ok(Ok(text)) => match parse_doc(&text) {
                 Ok(XsiDoc::Subscription {
                     subscription_id,
                     expires,
@@ -211,12 +215,12 @@ impl Worker {
                     },
                 },
             },
-            Ok((status, text)) => SubscriptionResult::Failed {
+            Ok(Err((status, error))) => SubscriptionResult::Failed {
                 user,
                 package,
                 error: SubscriptionError::Rejected {
                     status,
-                    detail: error_summary(&text),
+                    detail: error.to_string(),
                 },
             },
             Err(detail) => SubscriptionResult::Failed {
@@ -232,7 +236,7 @@ impl Worker {
         let body = body::subscription_update_body(s.subscription_expires);
         let path = body::subscription_path(&subscription_id);
         match self.first_answer(Method::Put, &path, Some(&body)) {
-            Ok((200..=299, text)) => {
+            Ok(Ok(text)) => {
                 let expires = match parse_doc(&text) {
                     Ok(XsiDoc::Subscription { expires, .. }) => expires,
                     _ => None,
@@ -243,14 +247,13 @@ impl Worker {
                     expires: granted(expires, s.subscription_expires),
                 }
             }
-            Ok((404, _)) => SubscriptionResult::Gone {
+            Ok(Err((404, _))) => SubscriptionResult::Gone {
                 user,
                 subscription_id,
             },
-            Ok((status, text)) => {
+            Ok(Err((status, error))) => {
                 log::warn!(
-                    "refresh of subscription {subscription_id} ({user}) answered {status}: {}",
-                    error_summary(&text)
+                    "refresh of subscription {subscription_id} ({user}) answered {status}: {error}"
                 );
                 SubscriptionResult::RefreshFailed {
                     user,
@@ -270,11 +273,10 @@ impl Worker {
     fn delete(&self, subscription_id: String) -> SubscriptionResult {
         let path = body::subscription_path(&subscription_id);
         match self.first_answer(Method::Delete, &path, None) {
-            Ok((200..=299 | 404, _)) => self.deleted(&subscription_id),
-            Ok((status, text)) => log::warn!(
-                "DELETE subscription {subscription_id} answered {status}: {}",
-                error_summary(&text)
-            ),
+            Ok(Ok(_) | Err((404, _))) => self.deleted(&subscription_id),
+            Ok(Err((status, error))) => {
+                log::warn!("DELETE subscription {subscription_id} answered {status}: {error}")
+            }
             Err(detail) => log::warn!("DELETE subscription {subscription_id} failed: {detail}"),
         }
         SubscriptionResult::Deleted { subscription_id }
@@ -311,7 +313,7 @@ impl Worker {
         method: Method,
         path: &str,
         body: Option<&str>,
-    ) -> Result<(u16, Vec<u8>), String> {
+    ) -> Result<Reply, String> {
         let order = self.client.flags().order();
         let shown = format!("{method:?} {path}");
         let answered = self.client.first_answer(
@@ -321,17 +323,18 @@ impl Worker {
             self.deadline,
             log::Level::Debug,
         )?;
-        Ok((answered.status, answered.body))
+        // The client read the ErrorInfo of a refusal already.
+        Ok(match answered.answer {
+            Answer::Accepted => Ok(answered.body),
+            Answer::Rejected { status, error } | Answer::Failed { status, error } => {
+                Err((status, error))
+            }
+        })
     }
 }
 
 fn granted(expires: Option<u32>, asked: u32) -> Duration {
     Duration::from_secs(u64::from(expires.unwrap_or(asked).max(1)))
-}
-
-/// Short text for logs from an ErrorInfo body.
-fn error_summary(body: &[u8]) -> String {
-    parse_error_info(body).unwrap_or_default().to_string()
 }
 
 #[cfg(test)]
