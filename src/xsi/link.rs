@@ -468,26 +468,19 @@ impl Runner {
                 // is expected: acknowledge it normally and drop it.
                 let terminated = matches!(ev.data, EventData::SubscriptionTerminated);
                 let status = if known || terminated { 200 } else { 481 };
-                if terminated && !known {
-                    batch.acks.push(Ack {
-                        event_id: ev.event_id.clone(),
-                        status,
-                    });
-                    return None;
-                }
                 batch.acks.push(Ack {
                     event_id: ev.event_id.clone(),
                     status,
                 });
-                if !known {
+                if known {
+                    batch.events.push(ev);
+                } else if !terminated {
                     log::info!(
                         "{}: event of unknown subscription {} acknowledged with 481",
                         self.name,
                         ev.subscription_id
                     );
-                    return None;
                 }
-                batch.events.push(ev);
                 None
             }
             XsiDoc::ChannelTerminated { reason, .. } => {
