@@ -133,11 +133,7 @@ impl XsiClient {
         let auth = self.authorization.as_str();
         let timeout = Some(timeout.max(Duration::from_millis(1)));
         let with_body = |builder: RequestBuilder<WithBody>| -> Result<Response<Body>, ureq::Error> {
-            let builder = builder
-                .config()
-                .timeout_global(timeout)
-                .build()
-                .header("Authorization", auth);
+            let builder = prepare(builder, timeout, auth);
             match body {
                 Some(body) => builder
                     .header("Content-Type", "application/xml; charset=UTF-8")
@@ -146,24 +142,10 @@ impl XsiClient {
             }
         };
         let result = match method {
-            Method::Get => self
-                .agent
-                .get(&url)
-                .config()
-                .timeout_global(timeout)
-                .build()
-                .header("Authorization", auth)
-                .call(),
+            Method::Get => prepare(self.agent.get(&url), timeout, auth).call(),
             Method::Put => with_body(self.agent.put(&url)),
             Method::Post => with_body(self.agent.post(&url)),
-            Method::Delete => self
-                .agent
-                .delete(&url)
-                .config()
-                .timeout_global(timeout)
-                .build()
-                .header("Authorization", auth)
-                .call(),
+            Method::Delete => prepare(self.agent.delete(&url), timeout, auth).call(),
         };
         let mut response = match result {
             Ok(r) => r,
@@ -247,6 +229,19 @@ impl XsiClient {
             );
         }
     }
+}
+
+/// What every request carries: its end-to-end timeout and the credentials.
+fn prepare<B>(
+    builder: RequestBuilder<B>,
+    timeout: Option<Duration>,
+    authorization: &str,
+) -> RequestBuilder<B> {
+    builder
+        .config()
+        .timeout_global(timeout)
+        .build()
+        .header("Authorization", authorization)
 }
 
 #[cfg(test)]
