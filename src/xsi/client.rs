@@ -247,24 +247,18 @@ fn prepare<B>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
     use bwcsta_integration::sim::{SimConfig, Simulator};
 
     /// A client of two simulated XSPs, logging in with `password`.
     fn client(sim: &Simulator, password: &str) -> XsiClient {
         let urls = sim.xsp_urls();
-        let config = serde_json::json!({
-            "xsi": {
-                "servers": [{ "name": "xsp1", "url": urls[0] }, { "name": "xsp2", "url": urls[1] }],
-                "username": "cti@example.net",
-                "password": password,
-                "channel_set_id": "client-tests",
-                "request_timeout_s": 30
-            }
-        });
-        let config =
-            Config::from_json_str(&config.to_string(), std::path::Path::new("/")).expect("config");
-        let settings = Arc::new(XsiSettings::from_config(&config).expect("settings"));
+        let settings = XsiSettings::for_test(serde_json::json!({
+            "servers": [{ "name": "xsp1", "url": urls[0] }, { "name": "xsp2", "url": urls[1] }],
+            "username": "cti@example.net",
+            "password": password,
+            "channel_set_id": "client-tests",
+            "request_timeout_s": 30
+        }));
         let agent = settings.agent();
         XsiClient::new(settings, Arc::new(LinkFlags::new(2)), agent)
     }

@@ -115,6 +115,14 @@ impl XsiSettings {
         ureq::Agent::new_with_config(config)
     }
 
+    /// Settings from the `xsi` section of a configuration, for tests.
+    #[cfg(test)]
+    pub(crate) fn for_test(xsi: serde_json::Value) -> std::sync::Arc<XsiSettings> {
+        let config = serde_json::json!({ "xsi": xsi }).to_string();
+        let config = Config::from_json_str(&config, std::path::Path::new("/")).expect("config");
+        std::sync::Arc::new(XsiSettings::from_config(&config).expect("settings"))
+    }
+
     /// What every agent has: `xsi.request_timeout_s`, statuses as answers
     /// (not errors), the user agent and the one trust rule.
     fn agent_config(&self) -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {

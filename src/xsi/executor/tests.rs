@@ -9,7 +9,6 @@ use bwcsta_integration::sim::{SimConfig, Simulator};
 use crossbeam_channel::{bounded, Receiver, Sender};
 
 use super::*;
-use crate::config::Config;
 use crate::xsi::actions::do_not_disturb;
 
 /// Generous: the machine is shared with other test runs.
@@ -30,18 +29,13 @@ impl Rig {
             ..SimConfig::default()
         })
         .expect("simulator");
-        let config = serde_json::json!({
-            "xsi": {
-                "servers": [{ "name": "xsp1", "url": sim.xsp_urls()[0] }],
-                "username": "cti@example.net",
-                "password": "secret",
-                "channel_set_id": "executor-tests",
-                "request_timeout_s": 30
-            }
-        });
-        let config =
-            Config::from_json_str(&config.to_string(), std::path::Path::new("/")).expect("config");
-        let settings = Arc::new(XsiSettings::from_config(&config).expect("settings"));
+        let settings = XsiSettings::for_test(serde_json::json!({
+            "servers": [{ "name": "xsp1", "url": sim.xsp_urls()[0] }],
+            "username": "cti@example.net",
+            "password": "secret",
+            "channel_set_id": "executor-tests",
+            "request_timeout_s": 30
+        }));
         let flags = Arc::new(LinkFlags::new(1));
         let (jobs, queue) = bounded(8);
         let (inbox, results) = bounded(8);

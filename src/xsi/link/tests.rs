@@ -2,7 +2,6 @@
 //! and control threads, against the XSP simulator.
 
 use super::*;
-use crate::config::Config;
 use bwcsta_integration::sim::{SimConfig, Simulator};
 use std::net::SocketAddr;
 
@@ -34,21 +33,16 @@ impl Rig {
             ..SimConfig::default()
         })
         .expect("simulator");
-        let config = serde_json::json!({
-            "xsi": {
-                "servers": [{ "name": name, "url": sim.xsp_urls()[0] }],
-                "username": "cti@example.net",
-                "password": "secret",
-                "channel_set_id": "link-tests",
-                "heartbeat_interval_s": 0.2,
-                "reconnect_initial_s": 0.05,
-                "reconnect_max_s": 0.2,
-                "request_timeout_s": 5
-            }
-        });
-        let config =
-            Config::from_json_str(&config.to_string(), std::path::Path::new("/")).expect("config");
-        let settings = Arc::new(XsiSettings::from_config(&config).expect("settings"));
+        let settings = XsiSettings::for_test(serde_json::json!({
+            "servers": [{ "name": name, "url": sim.xsp_urls()[0] }],
+            "username": "cti@example.net",
+            "password": "secret",
+            "channel_set_id": "link-tests",
+            "heartbeat_interval_s": 0.2,
+            "reconnect_initial_s": 0.05,
+            "reconnect_max_s": 0.2,
+            "request_timeout_s": 5
+        }));
         let (inbox, events) = bounded(1024);
         let known = Arc::new(KnownSubscriptions::new());
         let link = LinkHandle::start(LinkId(0), settings, inbox, known).expect("link");

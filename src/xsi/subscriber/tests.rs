@@ -3,7 +3,6 @@
 //! connections spread over the XSPs, a panicking job answered).
 
 use super::*;
-use crate::config::Config;
 use bwcsta_integration::sim::{RequestKind, SimConfig, Simulator};
 use crossbeam_channel::unbounded;
 
@@ -38,18 +37,13 @@ impl Rig {
         tweak(&mut cfg);
         let sim = Simulator::start(cfg).expect("simulator");
         let urls = sim.xsp_urls();
-        let config = serde_json::json!({
-            "xsi": {
-                "servers": [{ "name": "xsp1", "url": urls[0] }, { "name": "xsp2", "url": urls[1] }],
-                "username": "cti@example.net",
-                "password": "secret",
-                "channel_set_id": "sub-tests",
-                "request_timeout_s": 180
-            }
-        });
-        let config =
-            Config::from_json_str(&config.to_string(), std::path::Path::new("/")).expect("config");
-        let settings = Arc::new(XsiSettings::from_config(&config).expect("settings"));
+        let settings = XsiSettings::for_test(serde_json::json!({
+            "servers": [{ "name": "xsp1", "url": urls[0] }, { "name": "xsp2", "url": urls[1] }],
+            "username": "cti@example.net",
+            "password": "secret",
+            "channel_set_id": "sub-tests",
+            "request_timeout_s": 180
+        }));
         let flags = Arc::new(LinkFlags::new(2));
         flags.set(0, true);
         flags.set(1, true);
