@@ -315,11 +315,11 @@ impl Worker {
         body: Option<&str>,
     ) -> Result<Reply, String> {
         let order = self.client.flags().order();
-        let shown = format!("{method:?} {path}");
         let answered = self.client.first_answer(
             &order,
             (method, path, body),
-            &shown,
+            // Formatted only when a failed XSP is logged.
+            &format_args!("{method:?} {path}"),
             self.deadline,
             log::Level::Debug,
         )?;
