@@ -289,7 +289,7 @@ impl Runner {
         write_request(
             &mut req,
             "POST",
-            &format!("{}{}", target.base_path, body::CHANNEL_PATH),
+            &target.request_path(body::CHANNEL_PATH),
             &target.host_header(),
             Some(&s.authorization()),
             Some("application/xml; charset=UTF-8"),
