@@ -30,7 +30,7 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use super::target::Target;
@@ -232,12 +232,6 @@ impl Conn {
     /// once (no channel message can interrupt a `read` syscall).
     pub fn shutdown_handle(&self) -> Result<TcpStream, HttpError> {
         self.stream.tcp().try_clone().map_err(io_error)
-    }
-
-    /// Shuts the socket down in both directions (best effort).
-    pub fn shutdown(&self) {
-        // Errors here mean the socket is already gone, which is the goal.
-        let _ = self.stream.tcp().shutdown(Shutdown::Both);
     }
 
     /// Whether another request may be sent: no error so far and the server

@@ -2,7 +2,7 @@
 
 use super::*;
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
+use std::net::{Shutdown, TcpListener};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Instant;
