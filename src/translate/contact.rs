@@ -9,7 +9,7 @@ use crate::csta::build::{operation, Ack, ErrorCategory};
 use crate::xsi::actions::{self, Play};
 use crate::xsi::packages::DeviceKind;
 
-use super::control::{Plan, Refusal, Reply, Scope};
+use super::plan::{Plan, Refusal, Reply, Scope};
 
 /// The BroadWorks `agentACDState` of a CSTA `requestedAgentState`.
 pub fn requested_agent_state(requested: &str) -> Option<&'static str> {

@@ -15,7 +15,8 @@
 //!
 //! In the other direction, [`control`] turns CSTA call-control requests into
 //! Xsi-Actions, resolving CSTA connections through the call model, and
-//! [`contact`] the agent and route point requests.
+//! [`contact`] the agent and route point requests; both make a
+//! [`plan::Plan`].
 
 pub mod acd;
 pub mod contact;
@@ -27,6 +28,7 @@ pub mod map;
 pub mod model;
 pub mod order;
 pub mod out;
+pub mod plan;
 pub mod watch;
 
 #[cfg(test)]
