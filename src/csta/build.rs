@@ -113,6 +113,8 @@ pub mod operation {
     pub const INVALID_ROUTE_REGISTRATION_CROSS_REF_ID: &str = "invalidRouteRegistrationCrossRefID";
     /// PlayMessage of a message other than 0–4.
     pub const INVALID_MSG_ID: &str = "invalidMsgID";
+    /// SnapshotDevice of a device the session does not monitor.
+    pub const OBJECT_NOT_KNOWN: &str = "objectNotKnown";
 }
 
 /// `StateIncompatibilityErrors` values the server uses.
