@@ -16,7 +16,7 @@
 mod contact;
 
 pub use contact::{
-    agent_state_value, get_agent_state_response, route_end, route_register_response, route_request,
+    agent_state, get_agent_state_response, route_end, route_register_response, route_request,
     RouteRequestInfo,
 };
 

@@ -13,7 +13,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::xsi::parse::{EventData, QueueEntry, QueueEvent, QueueEventKind};
+use crate::xsi::vocab::AgentState;
 
+use super::agent;
 use super::map::{number_of, remote_device};
 use super::out::{Conn, CstaEvent, Dev, Kind, ListItem, Redirection};
 
@@ -195,18 +197,6 @@ pub fn completion_cause(reason: Option<&str>) -> &'static str {
     }
 }
 
-/// The CSTA agent event of a BroadWorks agent state (SPEC §6).
-pub fn agent_state_kind(state: &str) -> Option<Kind> {
-    Some(match state {
-        "Sign-In" => Kind::AgentLoggedOn,
-        "Available" => Kind::AgentReady,
-        "Unavailable" => Kind::AgentNotReady,
-        "Wrap-Up" => Kind::AgentWorkingAfterCall,
-        "Sign-Out" => Kind::AgentLoggedOff,
-        _ => return None,
-    })
-}
-
 /// A BroadWorks user id as a CSTA device: its part before `@`.
 pub fn device_of_user(user_id: &str) -> String {
     user_id.split('@').next().unwrap_or(user_id).to_owned()
@@ -227,10 +217,9 @@ pub fn translate(queues: &mut QueueModel, user: &str, data: &EventData) -> Optio
         EventData::AgentState {
             state: Some(state),
             snapshot: false,
-        } => match agent_state_kind(state) {
-            Some(kind) => {
-                vec![CstaEvent::without_connection(kind).device("agentDevice", Dev::Local)]
-            }
+        } => match AgentState::from_xsi(state) {
+            Some(state) => vec![CstaEvent::without_connection(agent::event(state))
+                .device("agentDevice", Dev::Local)],
             None => {
                 log::debug!("{user}: agent state {state:?} has no CSTA event");
                 Vec::new()

@@ -11,16 +11,17 @@
 //! [`super::plan`]'s). Nothing here does I/O.
 
 use crate::csta::build::{
-    self, agent_state_value, operation, state_incompatibility, system_resource, Ack, ErrorCategory,
+    self, operation, state_incompatibility, system_resource, Ack, ErrorCategory,
 };
 use crate::csta::parse::{ConnectionId, Message};
 use crate::xsi::actions::{self, ActionFailure, Returned, XsiRequest};
+use crate::xsi::vocab::AgentState;
 
-use super::contact;
 use super::map::number_of;
 use super::model::CallModel;
 use super::out::Dev;
 use super::plan::{Plan, Refusal, Reply, Scope};
+use super::{agent, contact};
 
 /// One resolved CSTA connection.
 struct Conn {
@@ -508,7 +509,10 @@ pub fn response(ns: &str, plan: &Plan, returned: &Returned) -> Option<String> {
         ),
         Reply::AgentState => {
             let state = match returned {
-                Returned::AgentState(state) => state.as_deref().and_then(agent_state_value),
+                Returned::AgentState(state) => state
+                    .as_deref()
+                    .and_then(AgentState::from_xsi)
+                    .map(agent::reported),
                 _ => None,
             };
             build::get_agent_state_response(ns, &plan.device, state)

@@ -11,7 +11,8 @@
 //! event into the CSTA events for the monitors of its target.
 //!
 //! Contact-centre events (call centre and route point queues, agents) are
-//! translated by [`acd`], which keeps the calls in each monitored queue.
+//! translated by [`acd`], which keeps the calls in each monitored queue;
+//! [`agent`] is the table of the agent states in CSTA terms.
 //!
 //! In the other direction, [`control`] turns CSTA call-control requests into
 //! Xsi-Actions, resolving CSTA connections through the call model, and
@@ -19,6 +20,7 @@
 //! [`plan::Plan`].
 
 pub mod acd;
+pub mod agent;
 pub mod contact;
 pub mod control;
 pub mod dedup;
