@@ -16,7 +16,7 @@
 mod contact;
 
 pub use contact::{
-    agent_state_value, get_agent_state_response, route_end, route_register_response, route_request,
+    agent_state, get_agent_state_response, route_end, route_register_response, route_request,
     RouteRequestInfo,
 };
 
@@ -113,6 +113,8 @@ pub mod operation {
     pub const INVALID_ROUTE_REGISTRATION_CROSS_REF_ID: &str = "invalidRouteRegistrationCrossRefID";
     /// PlayMessage of a message other than 0–4.
     pub const INVALID_MSG_ID: &str = "invalidMsgID";
+    /// SnapshotDevice of a device the session does not monitor.
+    pub const OBJECT_NOT_KNOWN: &str = "objectNotKnown";
 }
 
 /// `StateIncompatibilityErrors` values the server uses.

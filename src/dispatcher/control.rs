@@ -33,9 +33,8 @@ use crate::csta::build::{system_resource, ErrorCategory};
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::Message;
 use crate::event::{ActionResult, ClientId};
-use crate::translate::control::{
-    dialled_device, failure_error, plan, request_name, response, Plan, Reply, Scope,
-};
+use crate::translate::control::{dialled_device, failure_error, plan, request_name, response};
+use crate::translate::plan::{Plan, Reply, Scope};
 use crate::xsi::actions::Returned;
 use crate::xsi::executor::ActionJob;
 use crate::xsi::packages::DeviceKind;

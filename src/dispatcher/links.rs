@@ -6,7 +6,7 @@
 //! again once SystemStatus `normal` arrives); one link failing while another
 //! is up changes nothing for the clients.
 
-use crate::csta::build::{self, ErrorCategory};
+use crate::csta::build::{self, system_resource, ErrorCategory};
 use crate::csta::frame::InvokeId;
 use crate::event::{ClientId, LinkEvent, LinkId};
 use crate::status::XspStatus;
@@ -174,7 +174,7 @@ impl State {
                     let xml = build::error_code(
                         ns,
                         ErrorCategory::SystemResourceAvailability,
-                        "resourceOutOfService",
+                        system_resource::RESOURCE_OUT_OF_SERVICE,
                     );
                     self.answer_start(ctx, id, slot, xml);
                 }

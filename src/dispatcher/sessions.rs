@@ -174,7 +174,7 @@ impl State {
                         log::debug!("{id}: request {invoke_id} rejected: {error}");
                     }
                 }
-                let value = "invalidParameterValue";
+                let value = operation::INVALID_PARAMETER_VALUE;
                 self.respond_error(ctx, id, invoke_id, ErrorCategory::Operation, value);
             }
             ClientEvent::Idle => {
@@ -405,7 +405,7 @@ impl State {
                             incoming.root
                         );
                     }
-                    let value = "serviceNotSupported";
+                    let value = operation::SERVICE_NOT_SUPPORTED;
                     self.respond_error(ctx, id, invoke_id, ErrorCategory::Operation, value);
                 } else {
                     log::debug!("{id} ({peer}): ignoring unsolicited {}", incoming.root);

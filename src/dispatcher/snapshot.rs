@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::devices::user_for;
 use super::{Ctx, State};
-use crate::csta::build::{self, ErrorCategory};
+use crate::csta::build::{self, operation, ErrorCategory};
 use crate::csta::frame::InvokeId;
 use crate::event::ClientId;
 
@@ -38,7 +38,7 @@ impl State {
         let monitored_here = self.devices.monitor_of(&user, id).is_some();
         if !monitored_here || !self.devices.is_ready(&user) {
             log::info!("{id}: SnapshotDevice of {device}, which is not monitored");
-            let value = "objectNotKnown";
+            let value = operation::OBJECT_NOT_KNOWN;
             self.respond_error(ctx, id, invoke_id, ErrorCategory::Operation, value);
             return;
         }

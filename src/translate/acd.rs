@@ -13,7 +13,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::xsi::parse::{EventData, QueueEntry, QueueEvent, QueueEventKind};
+use crate::xsi::vocab::AgentState;
 
+use super::agent;
 use super::map::{number_of, remote_device};
 use super::out::{Conn, CstaEvent, Dev, Kind, ListItem, Redirection};
 
@@ -195,18 +197,6 @@ pub fn completion_cause(reason: Option<&str>) -> &'static str {
     }
 }
 
-/// The CSTA agent event of a BroadWorks agent state (SPEC §6).
-pub fn agent_state_kind(state: &str) -> Option<Kind> {
-    Some(match state {
-        "Sign-In" => Kind::AgentLoggedOn,
-        "Available" => Kind::AgentReady,
-        "Unavailable" => Kind::AgentNotReady,
-        "Wrap-Up" => Kind::AgentWorkingAfterCall,
-        "Sign-Out" => Kind::AgentLoggedOff,
-        _ => return None,
-    })
-}
-
 /// A BroadWorks user id as a CSTA device: its part before `@`.
 pub fn device_of_user(user_id: &str) -> String {
     user_id.split('@').next().unwrap_or(user_id).to_owned()
@@ -216,7 +206,7 @@ pub fn device_of_user(user_id: &str) -> String {
 /// `None` when `data` is not one.
 pub fn translate(queues: &mut QueueModel, user: &str, data: &EventData) -> Option<Vec<CstaEvent>> {
     Some(match data {
-        EventData::Queue { kind, event } => queue_event(queues, user, *kind, event),
+        EventData::Queue { kind, event } => vec![queue_event(queues, user, *kind, event)],
         EventData::QueueSnapshot {
             route_point,
             entries,
@@ -227,186 +217,274 @@ pub fn translate(queues: &mut QueueModel, user: &str, data: &EventData) -> Optio
         EventData::AgentState {
             state: Some(state),
             snapshot: false,
-        } => match agent_state_kind(state) {
-            Some(kind) => {
-                vec![CstaEvent::without_connection(kind).device("agentDevice", Dev::Local)]
-            }
-            None => {
-                log::debug!("{user}: agent state {state:?} has no CSTA event");
-                Vec::new()
-            }
-        },
+        } => agent_state(user, state),
         // The agent's state when the subscription starts: nothing changed.
         EventData::AgentState { .. } => Vec::new(),
         EventData::AgentJoin {
             acd_user_id,
             joined,
-        } => {
-            let kind = if *joined {
-                Kind::AgentLoggedOn
-            } else {
-                Kind::AgentLoggedOff
-            };
-            vec![CstaEvent::without_connection(kind)
-                .device("agentDevice", Dev::Local)
-                .leaf("acdGroup", device_of_user(acd_user_id))]
-        }
+        } => vec![agent_join(acd_user_id, *joined)],
         _ => return None,
     })
 }
 
+/// An agent state change: its agent event, when CSTA has one.
+fn agent_state(user: &str, state: &str) -> Vec<CstaEvent> {
+    match AgentState::from_xsi(state) {
+        Some(state) => {
+            vec![CstaEvent::without_connection(agent::event(state))
+                .device("agentDevice", Dev::Local)]
+        }
+        None => {
+            log::debug!("{user}: agent state {state:?} has no CSTA event");
+            Vec::new()
+        }
+    }
+}
+
+/// The agent joined or left a call centre (`acd_user_id`): logged on or
+/// off in that ACD group.
+fn agent_join(acd_user_id: &str, joined: bool) -> CstaEvent {
+    let kind = if joined {
+        Kind::AgentLoggedOn
+    } else {
+        Kind::AgentLoggedOff
+    };
+    CstaEvent::without_connection(kind)
+        .device("agentDevice", Dev::Local)
+        .leaf("acdGroup", device_of_user(acd_user_id))
+}
+
+/// One queue event: the dispatch to the function of its [`shape`], each
+/// making the one CSTA event (the table tests in `tests/contact.rs` give
+/// each row).
 fn queue_event(
     queues: &mut QueueModel,
     user: &str,
     kind: QueueEventKind,
     event: &QueueEvent,
-) -> Vec<CstaEvent> {
-    let entry = &event.entry;
-    let known = queues.get(user, &entry.call_id).cloned();
-    let here = Conn {
-        call_id: known
-            .as_ref()
-            .map_or_else(|| entry.ext_tracking_id.clone(), |q| q.csta_call.clone()),
-        device: Dev::Local,
-    };
-    let calling = remote_device(&entry.remote_party);
-    let redirect_to = || {
-        event
+) -> CstaEvent {
+    let q = QueueCall::new(queues, user, kind, event);
+    match shape(kind) {
+        Shape::Queued => q.queued(queues),
+        Shape::Arrived => q.arrived(queues),
+        Shape::Offered => q.offered(queues),
+        Shape::Answered => q.answered(queues),
+        Shape::Diverted(cause) => q.diverted(queues, cause),
+        Shape::Bounced => q.bounced(queues),
+        Shape::Cleared(cause) => q.cleared(queues, cause),
+        Shape::Information => q.information(queues),
+        Shape::Updated => q.updated(queues),
+        Shape::Play(message) => q.play(message),
+        Shape::Stop(message) => q.stop(message),
+    }
+}
+
+/// A queue event's call, as its CSTA event names it.
+struct QueueCall<'a> {
+    user: &'a str,
+    event: &'a QueueEvent,
+    /// The queue's connection: the callID the model knows the call by
+    /// (the event's tracking id for a call not seen before).
+    here: Conn,
+    /// The caller.
+    calling: Dev,
+    /// The queue connection's state while the call stays: `queued` in a
+    /// call centre, `alerting` at a route point.
+    queue_state: &'static str,
+}
+
+impl<'a> QueueCall<'a> {
+    fn new(
+        queues: &QueueModel,
+        user: &'a str,
+        kind: QueueEventKind,
+        event: &'a QueueEvent,
+    ) -> Self {
+        let entry = &event.entry;
+        let known = queues.get(user, &entry.call_id);
+        QueueCall {
+            user,
+            event,
+            here: Conn {
+                call_id: known
+                    .map_or_else(|| entry.ext_tracking_id.clone(), |q| q.csta_call.clone()),
+                device: Dev::Local,
+            },
+            calling: remote_device(&entry.remote_party),
+            queue_state: if kind.is_route_point() {
+                "alerting"
+            } else {
+                "queued"
+            },
+        }
+    }
+
+    /// The call stays in the queue, in `state`.
+    fn stays(&self, queues: &mut QueueModel, state: &'static str) {
+        let queued = Queued {
+            call_id: self.event.entry.call_id.clone(),
+            csta_call: self.here.call_id.clone(),
+            calling: self.calling.clone(),
+            state,
+        };
+        queues.insert(self.user, queued);
+    }
+
+    /// The call leaves the queue.
+    fn leaves(&self, queues: &mut QueueModel) {
+        queues.remove(self.user, &self.event.entry.call_id);
+    }
+
+    /// The address the event redirects the call to.
+    fn redirect_to(&self) -> Dev {
+        self.event
             .redirect
             .as_ref()
             .and_then(|r| r.address.as_deref())
             .and_then(number_of)
             .map_or(Dev::NotKnown, Dev::Remote)
-    };
-    let diverted = |to: Dev, cause: &'static str| {
-        CstaEvent::new(Kind::Diverted, here.clone())
+    }
+
+    /// `DivertedEvent` of the call leaving the queue for `to`.
+    fn diverted_to(&self, to: Dev, cause: &'static str) -> CstaEvent {
+        CstaEvent::new(Kind::Diverted, self.here.clone())
             .device("divertingDevice", Dev::Local)
             .device("newDestination", to)
-            .device("callingDevice", calling.clone())
+            .device("callingDevice", self.calling.clone())
             .device("calledDevice", Dev::Local)
             .redirection(Redirection::NotRequired)
             .state("null", cause)
-    };
-    let delivered = |alerting: Dev, state: &'static str, cause: &'static str| {
-        CstaEvent::new(Kind::Delivered, here.clone())
+    }
+
+    /// `DeliveredEvent` of the call at the queue (in `state`).
+    fn delivered(&self, alerting: Dev, state: &'static str, cause: &'static str) -> CstaEvent {
+        CstaEvent::new(Kind::Delivered, self.here.clone())
             .device("alertingDevice", alerting)
-            .device("callingDevice", calling.clone())
+            .device("callingDevice", self.calling.clone())
             .device("calledDevice", Dev::Local)
             .redirection(Redirection::NotRequired)
             .state(state, cause)
-    };
-    let stays = |queues: &mut QueueModel, state: &'static str| {
-        queues.insert(
-            user,
-            Queued {
-                call_id: entry.call_id.clone(),
-                csta_call: here.call_id.clone(),
-                calling: calling.clone(),
-                state,
+    }
+
+    /// [`Shape::Queued`].
+    fn queued(&self, queues: &mut QueueModel) -> CstaEvent {
+        self.stays(queues, "queued");
+        let mut ev = CstaEvent::new(Kind::Queued, self.here.clone())
+            .device("queue", Dev::Local)
+            .device("callingDevice", self.calling.clone())
+            .device("calledDevice", Dev::Local)
+            .redirection(Redirection::NotRequired);
+        if let Some(position) = self.event.position {
+            ev = ev.leaf("numberQueued", position.to_string());
+        }
+        ev.state("queued", "enteringDistribution")
+    }
+
+    /// [`Shape::Arrived`].
+    fn arrived(&self, queues: &mut QueueModel) -> CstaEvent {
+        self.stays(queues, "alerting");
+        self.delivered(Dev::Local, "alerting", "newCall")
+    }
+
+    /// [`Shape::Offered`].
+    fn offered(&self, queues: &mut QueueModel) -> CstaEvent {
+        self.stays(queues, self.queue_state);
+        self.delivered(Dev::NotKnown, self.queue_state, "distributed")
+    }
+
+    /// [`Shape::Answered`].
+    fn answered(&self, queues: &mut QueueModel) -> CstaEvent {
+        self.leaves(queues);
+        let agent = self
+            .event
+            .entry
+            .answering_user_id
+            .as_deref()
+            .map_or(Dev::NotKnown, |u| Dev::Remote(device_of_user(u)));
+        self.diverted_to(agent, "distributed")
+    }
+
+    /// [`Shape::Diverted`].
+    fn diverted(&self, queues: &mut QueueModel, cause: &'static str) -> CstaEvent {
+        self.leaves(queues);
+        self.diverted_to(self.redirect_to(), cause)
+    }
+
+    /// [`Shape::Bounced`]: away when the event has a `redirect`, else back
+    /// in the queue.
+    fn bounced(&self, queues: &mut QueueModel) -> CstaEvent {
+        if self.event.redirect.is_some() {
+            self.leaves(queues);
+            return self.diverted_to(self.redirect_to(), "callNotAnswered");
+        }
+        self.stays(queues, self.queue_state);
+        self.delivered(Dev::NotKnown, self.queue_state, "callNotAnswered")
+    }
+
+    /// [`Shape::Cleared`]: released by the caller when abandoned.
+    fn cleared(&self, queues: &mut QueueModel, cause: &'static str) -> CstaEvent {
+        self.leaves(queues);
+        let releasing = if cause == "callCancelled" {
+            self.calling.clone()
+        } else {
+            Dev::NotKnown
+        };
+        CstaEvent::new(Kind::ConnectionCleared, self.here.clone())
+            .device("releasingDevice", releasing)
+            .state("null", cause)
+    }
+
+    /// [`Shape::Information`].
+    fn information(&self, queues: &mut QueueModel) -> CstaEvent {
+        self.stays(queues, self.queue_state);
+        CstaEvent::new(Kind::CallInformation, self.here.clone())
+            .device("device", Dev::Local)
+            .device("callingDevice", self.calling.clone())
+    }
+
+    /// [`Shape::Updated`]: the call goes on under its new tracking id.
+    fn updated(&self, queues: &mut QueueModel) -> CstaEvent {
+        let new = Conn {
+            call_id: self.event.entry.ext_tracking_id.clone(),
+            device: Dev::Local,
+        };
+        let queued = Queued {
+            call_id: self.event.entry.call_id.clone(),
+            csta_call: new.call_id.clone(),
+            calling: self.calling.clone(),
+            state: self.queue_state,
+        };
+        queues.insert(self.user, queued);
+        let mut ev = CstaEvent::new(Kind::Transfered, self.here.clone())
+            .device("transferringDevice", Dev::NotKnown)
+            .device("transferredToDevice", Dev::Local);
+        ev.list = vec![
+            ListItem {
+                new: new.clone(),
+                old: Some(self.here.clone()),
             },
-        );
-    };
-    let queue_state = if kind.is_route_point() {
-        "alerting"
-    } else {
-        "queued"
-    };
-    match shape(kind) {
-        Shape::Queued => {
-            stays(queues, "queued");
-            let mut ev = CstaEvent::new(Kind::Queued, here.clone())
-                .device("queue", Dev::Local)
-                .device("callingDevice", calling.clone())
-                .device("calledDevice", Dev::Local)
-                .redirection(Redirection::NotRequired);
-            if let Some(position) = event.position {
-                ev = ev.leaf("numberQueued", position.to_string());
-            }
-            vec![ev.state("queued", "enteringDistribution")]
-        }
-        Shape::Arrived => {
-            stays(queues, "alerting");
-            vec![delivered(Dev::Local, "alerting", "newCall")]
-        }
-        Shape::Offered => {
-            stays(queues, queue_state);
-            vec![delivered(Dev::NotKnown, queue_state, "distributed")]
-        }
-        Shape::Answered => {
-            queues.remove(user, &entry.call_id);
-            let agent = entry
-                .answering_user_id
-                .as_deref()
-                .map_or(Dev::NotKnown, |u| Dev::Remote(device_of_user(u)));
-            vec![diverted(agent, "distributed")]
-        }
-        Shape::Diverted(cause) => {
-            queues.remove(user, &entry.call_id);
-            vec![diverted(redirect_to(), cause)]
-        }
-        Shape::Bounced if event.redirect.is_some() => {
-            queues.remove(user, &entry.call_id);
-            vec![diverted(redirect_to(), "callNotAnswered")]
-        }
-        Shape::Bounced => {
-            stays(queues, queue_state);
-            vec![delivered(Dev::NotKnown, queue_state, "callNotAnswered")]
-        }
-        Shape::Cleared(cause) => {
-            queues.remove(user, &entry.call_id);
-            let releasing = if cause == "callCancelled" {
-                calling.clone()
-            } else {
-                Dev::NotKnown
-            };
-            vec![CstaEvent::new(Kind::ConnectionCleared, here.clone())
-                .device("releasingDevice", releasing)
-                .state("null", cause)]
-        }
-        Shape::Information => {
-            stays(queues, queue_state);
-            vec![CstaEvent::new(Kind::CallInformation, here.clone())
-                .device("device", Dev::Local)
-                .device("callingDevice", calling.clone())]
-        }
-        Shape::Updated => {
-            let new = Conn {
-                call_id: entry.ext_tracking_id.clone(),
-                device: Dev::Local,
-            };
-            queues.insert(
-                user,
-                Queued {
-                    call_id: entry.call_id.clone(),
-                    csta_call: new.call_id.clone(),
-                    calling: calling.clone(),
-                    state: queue_state,
+            ListItem {
+                new: Conn {
+                    call_id: new.call_id,
+                    device: self.calling.clone(),
                 },
-            );
-            let mut ev = CstaEvent::new(Kind::Transfered, here.clone())
-                .device("transferringDevice", Dev::NotKnown)
-                .device("transferredToDevice", Dev::Local);
-            ev.list = vec![
-                ListItem {
-                    new: new.clone(),
-                    old: Some(here.clone()),
-                },
-                ListItem {
-                    new: Conn {
-                        call_id: new.call_id,
-                        device: calling.clone(),
-                    },
-                    old: None,
-                },
-            ];
-            vec![ev.state(queue_state, "transfer")]
-        }
-        Shape::Play(message) => {
-            vec![CstaEvent::new(Kind::Play, here.clone()).leaf("message", message.to_string())]
-        }
-        Shape::Stop(message) => vec![CstaEvent::new(Kind::Stop, here.clone())
+                old: None,
+            },
+        ];
+        ev.state(self.queue_state, "transfer")
+    }
+
+    /// [`Shape::Play`].
+    fn play(&self, message: u8) -> CstaEvent {
+        CstaEvent::new(Kind::Play, self.here.clone()).leaf("message", message.to_string())
+    }
+
+    /// [`Shape::Stop`].
+    fn stop(&self, message: u8) -> CstaEvent {
+        CstaEvent::new(Kind::Stop, self.here.clone())
             .leaf("message", message.to_string())
-            .cause(completion_cause(event.completion.as_deref()))],
+            .cause(completion_cause(self.event.completion.as_deref()))
     }
 }
 

@@ -9,19 +9,8 @@ use crate::csta::build::{operation, Ack, ErrorCategory};
 use crate::xsi::actions::{self, Play};
 use crate::xsi::packages::DeviceKind;
 
-use super::control::{Plan, Refusal, Reply, Scope};
-
-/// The BroadWorks `agentACDState` of a CSTA `requestedAgentState`.
-pub fn requested_agent_state(requested: &str) -> Option<&'static str> {
-    Some(match requested {
-        "loggedOn" => "Sign-In",
-        "ready" => "Available",
-        "notReady" => "Unavailable",
-        "workingAfterCall" => "Wrap-Up",
-        "loggedOff" => "Sign-Out",
-        _ => return None,
-    })
-}
+use super::agent;
+use super::plan::{Plan, Refusal, Reply, Scope};
 
 /// The agent this session monitors behind `device`, or the refusal.
 fn agent_user(device: &str, scope: &dyn Scope) -> Result<String, Refusal> {
@@ -45,7 +34,7 @@ fn agent_user(device: &str, scope: &dyn Scope) -> Result<String, Refusal> {
 /// SetAgentState: `PUT U/services/CallCenter` with the BroadWorks state.
 pub fn set_agent_state(device: &str, requested: &str, scope: &dyn Scope) -> Result<Plan, Refusal> {
     let user = agent_user(device, scope)?;
-    let state = requested_agent_state(requested).ok_or_else(|| Refusal {
+    let state = agent::requested(requested).ok_or_else(|| Refusal {
         category: ErrorCategory::Operation,
         value: operation::INVALID_PARAMETER_VALUE,
         reason: format!("requested agent state {requested:?} is not one of the five"),

@@ -7,98 +7,21 @@
 //! callID plus deviceID, names one BroadWorks leg: the callId of that
 //! device's half of the call), and returns the Xsi requests to make or the
 //! error to answer at once. [`response`] and [`failure_error`] turn what
-//! BroadWorks said into the CSTA answer. Nothing here does I/O.
+//! BroadWorks said into the CSTA answer (the plan types are
+//! [`super::plan`]'s). Nothing here does I/O.
 
 use crate::csta::build::{
-    self, agent_state_value, operation, state_incompatibility, system_resource, Ack, ErrorCategory,
+    self, operation, state_incompatibility, system_resource, Ack, ErrorCategory,
 };
 use crate::csta::parse::{ConnectionId, Message};
 use crate::xsi::actions::{self, ActionFailure, Returned, XsiRequest};
-use crate::xsi::packages::DeviceKind;
+use crate::xsi::vocab::AgentState;
 
-use super::contact;
 use super::map::number_of;
 use super::model::CallModel;
 use super::out::Dev;
-
-/// What the requesting session monitors.
-pub trait Scope {
-    /// The BroadWorks user of `device` when this session monitors it.
-    fn user_of(&self, device: &str) -> Option<String>;
-    /// `(user, device)` of every device this session monitors.
-    fn monitored(&self) -> Vec<(String, String)>;
-    /// The kind of a monitored user (`devices` in the configuration).
-    fn kind(&self, _user: &str) -> DeviceKind {
-        DeviceKind::User
-    }
-}
-
-/// A request answered with an error at once, without any Xsi request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Refusal {
-    pub category: ErrorCategory,
-    pub value: &'static str,
-    /// For the log line.
-    pub reason: String,
-}
-
-/// The positive answer to send once every Xsi request succeeded.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Reply {
-    Ack(Ack),
-    /// `MakeCallResponse`: the calling device's connection in the new call.
-    MakeCall,
-    /// `ConsultationCallResponse`: the device's connection in the new call.
-    Consultation,
-    Transfer {
-        call_id: String,
-    },
-    SingleStepTransfer {
-        call_id: String,
-    },
-    Conference {
-        call_id: String,
-    },
-    /// `GetAgentStateResponse` from the agent state BroadWorks returned.
-    AgentState,
-    /// RouteSelect: nothing on success; a failure ends the routeing
-    /// dialogue with a RouteEnd carrying the error.
-    Routed {
-        cross_ref: String,
-    },
-    /// Nothing to answer (the client's RouteEnd).
-    Silent,
-}
-
-/// The Xsi work of one CSTA request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Plan {
-    /// The CSTA request's name, for logs.
-    pub request: &'static str,
-    /// The BroadWorks user controlled (the user of every path).
-    pub user: String,
-    /// That user's device as the client named it.
-    pub device: String,
-    pub steps: Vec<XsiRequest>,
-    pub reply: Reply,
-    /// The number a new call goes to (MakeCall, ConsultationCall), to
-    /// record the call in the model before its first event.
-    pub dialled: Option<String>,
-    /// The route point call (its BroadWorks callId) a route point request
-    /// acts on: those take turns per call, not per route point.
-    pub route_point_call: Option<String>,
-}
-
-impl Plan {
-    /// The key of the plan's turn: requests with the same key run one at a
-    /// time, in order (a user's, or one route point call's).
-    pub fn turn(&self) -> String {
-        match &self.route_point_call {
-            Some(call) => format!("{} {call}", self.user),
-            None => self.user.clone(),
-        }
-    }
-}
+use super::plan::{Plan, Refusal, Reply, Scope};
+use super::{agent, contact};
 
 /// One resolved CSTA connection.
 struct Conn {
@@ -268,195 +191,77 @@ pub fn plan(
     Some(plan_request(request, message, scope, model))
 }
 
+/// One request: the dispatch to the planner of its kind (the table tests
+/// in `control/tests.rs` give each request).
 fn plan_request(
     request: &'static str,
     message: &Message,
     scope: &dyn Scope,
     model: &CallModel,
 ) -> Result<Plan, Refusal> {
-    let one = |c: &ConnectionId,
-               reply: Reply,
-               step: fn(&str, &str) -> XsiRequest|
-     -> Result<Plan, Refusal> {
-        let conn = resolve(c, scope, model)?;
-        let steps = vec![step(&conn.user, conn.leg())];
-        Ok(plan_of(request, conn, steps, reply))
+    use Message as M;
+    let p = Planner {
+        request,
+        scope,
+        model,
     };
     match message {
-        Message::MakeCall {
+        M::MakeCall {
             calling_device,
             called_directory_number,
-        } => {
-            let user = scope.user_of(calling_device).ok_or_else(|| {
-                not_monitored(calling_device, operation::INVALID_CALLING_DEVICE_ID)
-            })?;
-            Ok(Plan {
-                request,
-                steps: vec![actions::make_call(&user, called_directory_number)],
-                user,
-                device: calling_device.clone(),
-                reply: Reply::MakeCall,
-                dialled: Some(called_directory_number.clone()),
-                route_point_call: None,
-            })
-        }
-        Message::AnswerCall { call } => one(call, Reply::Ack(Ack::AnswerCall), actions::talk),
-        Message::HoldCall { call } => one(call, Reply::Ack(Ack::HoldCall), actions::hold),
-        Message::RetrieveCall { call } => one(call, Reply::Ack(Ack::RetrieveCall), actions::talk),
-        Message::ClearConnection { connection } => {
-            // A conference controller leaving clears every leg it holds.
-            let conn = resolve(connection, scope, model)?;
-            let steps = conn
-                .legs
-                .iter()
-                .map(|leg| actions::release(&conn.user, leg))
-                .collect();
-            Ok(plan_of(
-                request,
-                conn,
-                steps,
-                Reply::Ack(Ack::ClearConnection),
-            ))
-        }
-        Message::ClearCall { call } => clear_call(request, call, scope, model),
-        Message::SingleStepTransferCall {
+        } => p.make_call(calling_device, called_directory_number),
+        M::AnswerCall { call } => p.one_leg(call, actions::talk, Ack::AnswerCall),
+        M::HoldCall { call } => p.one_leg(call, actions::hold, Ack::HoldCall),
+        M::RetrieveCall { call } => p.one_leg(call, actions::talk, Ack::RetrieveCall),
+        M::ClearConnection { connection } => p.clear_connection(connection),
+        M::ClearCall { call } => p.clear_call(call),
+        M::SingleStepTransferCall {
             active_call,
             transferred_to,
-        } => {
-            let conn = resolve(active_call, scope, model)?;
-            let steps = vec![actions::blind_transfer(
-                &conn.user,
-                conn.leg(),
-                transferred_to,
-            )];
-            let reply = Reply::SingleStepTransfer {
-                call_id: conn.csta_call.clone(),
-            };
-            Ok(plan_of(request, conn, steps, reply))
-        }
-        Message::DeflectCall {
+        } => p.single_step_transfer(active_call, transferred_to),
+        M::DeflectCall {
             call,
             new_destination,
-        } => {
-            let conn = resolve(call, scope, model)?;
-            let steps = vec![actions::blind_transfer(
-                &conn.user,
-                conn.leg(),
-                new_destination,
-            )];
-            Ok(plan_of(request, conn, steps, Reply::Ack(Ack::DeflectCall)))
-        }
-        Message::ConsultationCall {
+        } => p.deflect(call, new_destination),
+        M::ConsultationCall {
             existing_call,
             consulted_device,
-        } => {
-            let conn = resolve(existing_call, scope, model)?;
-            let steps = vec![
-                actions::hold(&conn.user, conn.leg()),
-                actions::make_call(&conn.user, consulted_device),
-            ];
-            let mut plan = plan_of(request, conn, steps, Reply::Consultation);
-            plan.dialled = Some(consulted_device.clone());
-            Ok(plan)
-        }
-        Message::TransferCall {
+        } => p.consultation(existing_call, consulted_device),
+        M::TransferCall {
             held_call,
             active_call,
-        } => {
-            let (held, active) = resolve_pair(held_call, active_call, scope, model)?;
-            let steps = vec![actions::consult_transfer(
-                &held.user,
-                held.leg(),
-                active.leg(),
-            )];
-            let reply = Reply::Transfer {
-                call_id: active.csta_call.clone(),
-            };
-            Ok(plan_of(request, held, steps, reply))
-        }
-        Message::ConferenceCall {
+        } => p.transfer(held_call, active_call),
+        M::ConferenceCall {
             held_call,
             active_call,
-        } => {
-            let (held, active) = resolve_pair(held_call, active_call, scope, model)?;
-            let steps = vec![actions::conference(&held.user, &[held.leg(), active.leg()])];
-            let reply = Reply::Conference {
-                call_id: held.csta_call.clone(),
-            };
-            Ok(plan_of(request, held, steps, reply))
-        }
-        Message::ReconnectCall {
+        } => p.conference(held_call, active_call),
+        M::ReconnectCall {
             active_call,
             held_call,
-        } => {
-            let (active, held) = resolve_pair(active_call, held_call, scope, model)?;
-            let reply = Reply::Ack(Ack::ReconnectCall);
-            Ok(back_to_held(request, active, held, actions::release, reply))
-        }
-        Message::AlternateCall {
+        } => p.reconnect(active_call, held_call),
+        M::AlternateCall {
             held_call,
             active_call,
-        } => {
-            let (held, active) = resolve_pair(held_call, active_call, scope, model)?;
-            let reply = Reply::Ack(Ack::AlternateCall);
-            Ok(back_to_held(request, active, held, actions::hold, reply))
-        }
-        Message::GenerateDigits { connection, digits } => {
-            let conn = resolve(connection, scope, model)?;
-            let steps = vec![actions::transmit_dtmf(&conn.user, conn.leg(), digits)];
-            Ok(plan_of(
-                request,
-                conn,
-                steps,
-                Reply::Ack(Ack::GenerateDigits),
-            ))
-        }
-        Message::SetDoNotDisturb { device, on } => {
-            let user = device_user(device, scope)?;
-            Ok(device_plan(
-                request,
-                user.clone(),
-                device,
-                actions::do_not_disturb(&user, *on),
-                Ack::SetDoNotDisturb,
-            ))
-        }
-        Message::SetForwarding {
+        } => p.alternate(held_call, active_call),
+        M::GenerateDigits { connection, digits } => p.generate_digits(connection, digits),
+        M::SetDoNotDisturb { device, on } => p.do_not_disturb(device, *on),
+        M::SetForwarding {
             device,
             forwarding_type,
             activate,
             forward_dn,
-        } => {
-            let user = device_user(device, scope)?;
-            if forwarding_type
-                .as_deref()
-                .is_some_and(|t| t != "forwardImmediate")
-            {
-                return Err(refuse(
-                    ErrorCategory::Operation,
-                    operation::INVALID_FORWARDING_TYPE,
-                    format!(
-                        "forwarding type {} is not supported (only forwardImmediate)",
-                        forwarding_type.as_deref().unwrap_or_default()
-                    ),
-                ));
-            }
-            if *activate && forward_dn.is_none() {
-                return Err(refuse(
-                    ErrorCategory::Operation,
-                    operation::INVALID_FORWARDING_DESTINATION,
-                    "forwarding switched on without a forwardDN".into(),
-                ));
-            }
-            let step = actions::call_forwarding_always(&user, *activate, forward_dn.as_deref());
-            Ok(device_plan(request, user, device, step, Ack::SetForwarding))
-        }
-        Message::SetAgentState {
+        } => p.forwarding(
+            device,
+            forwarding_type.as_deref(),
+            *activate,
+            forward_dn.as_deref(),
+        ),
+        M::SetAgentState {
             device,
             requested_state,
             ..
         } => contact::set_agent_state(device, requested_state, scope),
-        Message::GetAgentState { device } => contact::get_agent_state(device, scope),
+        M::GetAgentState { device } => contact::get_agent_state(device, scope),
         _ => Err(refuse(
             ErrorCategory::Operation,
             operation::SERVICE_NOT_SUPPORTED,
@@ -465,88 +270,257 @@ fn plan_request(
     }
 }
 
-/// ReconnectCall and AlternateCall: `leave` the active call (release or
-/// hold it), then talk on the held one.
-fn back_to_held(
+/// The planning of one request: its name, and what it is checked against.
+struct Planner<'a> {
     request: &'static str,
-    active: Conn,
-    held: Conn,
-    leave: fn(&str, &str) -> XsiRequest,
-    reply: Reply,
-) -> Plan {
-    let steps = vec![
-        leave(&active.user, active.leg()),
-        actions::talk(&held.user, held.leg()),
-    ];
-    plan_of(request, held, steps, reply)
+    scope: &'a dyn Scope,
+    model: &'a CallModel,
 }
 
-fn plan_of(request: &'static str, conn: Conn, steps: Vec<XsiRequest>, reply: Reply) -> Plan {
-    Plan {
-        request,
-        user: conn.user,
-        device: conn.device,
-        steps,
-        reply,
-        dialled: None,
-        route_point_call: None,
+impl Planner<'_> {
+    fn resolve(&self, c: &ConnectionId) -> Result<Conn, Refusal> {
+        resolve(c, self.scope, self.model)
     }
-}
 
-fn device_plan(
-    request: &'static str,
-    user: String,
-    device: &str,
-    step: XsiRequest,
-    ack: Ack,
-) -> Plan {
-    Plan {
-        request,
-        user,
-        device: device.to_owned(),
-        steps: vec![step],
-        reply: Reply::Ack(ack),
-        dialled: None,
-        route_point_call: None,
+    fn resolve_pair(
+        &self,
+        first: &ConnectionId,
+        second: &ConnectionId,
+    ) -> Result<(Conn, Conn), Refusal> {
+        resolve_pair(first, second, self.scope, self.model)
     }
-}
 
-/// ClearCall: every leg of that call at every device the session monitors.
-fn clear_call(
-    request: &'static str,
-    call: &ConnectionId,
-    scope: &dyn Scope,
-    model: &CallModel,
-) -> Result<Plan, Refusal> {
-    let unknown = |why: String| refuse(ErrorCategory::Operation, operation::INVALID_CALL_ID, why);
-    let Some(call_id) = &call.call_id else {
-        return Err(unknown("ClearCall without a callID".into()));
-    };
-    let mut steps = Vec::new();
-    let mut first: Option<(String, String)> = None;
-    for (user, device) in scope.monitored() {
-        let legs = model.legs_of_call(&user, call_id);
-        for party in &legs {
-            steps.push(actions::release(&user, &party.leg));
-        }
-        if !legs.is_empty() && first.is_none() {
-            first = Some((user, device));
+    fn plan(&self, conn: Conn, steps: Vec<XsiRequest>, reply: Reply) -> Plan {
+        Plan {
+            request: self.request,
+            user: conn.user,
+            device: conn.device,
+            steps,
+            reply,
+            dialled: None,
+            route_point_call: None,
         }
     }
-    let Some((user, device)) = first else {
-        return Err(unknown(format!(
-            "call {call_id} is not known at a device this session monitors"
-        )));
-    };
-    Ok(Plan {
-        request,
-        user,
-        device,
-        steps,
-        reply: Reply::Ack(Ack::ClearCall),
-        dialled: None,
-        route_point_call: None,
-    })
+
+    /// A device service: one request on the device's own user.
+    fn device_plan(&self, user: String, device: &str, step: XsiRequest, ack: Ack) -> Plan {
+        Plan {
+            request: self.request,
+            user,
+            device: device.to_owned(),
+            steps: vec![step],
+            reply: Reply::Ack(ack),
+            dialled: None,
+            route_point_call: None,
+        }
+    }
+
+    /// MakeCall: `calls/new` from the calling device's user.
+    fn make_call(&self, calling_device: &str, number: &str) -> Result<Plan, Refusal> {
+        let user = self
+            .scope
+            .user_of(calling_device)
+            .ok_or_else(|| not_monitored(calling_device, operation::INVALID_CALLING_DEVICE_ID))?;
+        Ok(Plan {
+            request: self.request,
+            steps: vec![actions::make_call(&user, number)],
+            user,
+            device: calling_device.to_owned(),
+            reply: Reply::MakeCall,
+            dialled: Some(number.to_owned()),
+            route_point_call: None,
+        })
+    }
+
+    /// AnswerCall, HoldCall, RetrieveCall: one command on the connection's
+    /// leg.
+    fn one_leg(
+        &self,
+        c: &ConnectionId,
+        step: fn(&str, &str) -> XsiRequest,
+        ack: Ack,
+    ) -> Result<Plan, Refusal> {
+        let conn = self.resolve(c)?;
+        let steps = vec![step(&conn.user, conn.leg())];
+        Ok(self.plan(conn, steps, Reply::Ack(ack)))
+    }
+
+    /// ClearConnection: a conference controller leaving clears every leg
+    /// it holds.
+    fn clear_connection(&self, connection: &ConnectionId) -> Result<Plan, Refusal> {
+        let conn = self.resolve(connection)?;
+        let steps = conn
+            .legs
+            .iter()
+            .map(|leg| actions::release(&conn.user, leg))
+            .collect();
+        Ok(self.plan(conn, steps, Reply::Ack(Ack::ClearConnection)))
+    }
+
+    /// ClearCall: every leg of that call at every device the session
+    /// monitors.
+    fn clear_call(&self, call: &ConnectionId) -> Result<Plan, Refusal> {
+        let unknown =
+            |why: String| refuse(ErrorCategory::Operation, operation::INVALID_CALL_ID, why);
+        let Some(call_id) = &call.call_id else {
+            return Err(unknown("ClearCall without a callID".into()));
+        };
+        let mut steps = Vec::new();
+        let mut first: Option<(String, String)> = None;
+        for (user, device) in self.scope.monitored() {
+            let legs = self.model.legs_of_call(&user, call_id);
+            for party in &legs {
+                steps.push(actions::release(&user, &party.leg));
+            }
+            if !legs.is_empty() && first.is_none() {
+                first = Some((user, device));
+            }
+        }
+        let Some((user, device)) = first else {
+            return Err(unknown(format!(
+                "call {call_id} is not known at a device this session monitors"
+            )));
+        };
+        Ok(Plan {
+            request: self.request,
+            user,
+            device,
+            steps,
+            reply: Reply::Ack(Ack::ClearCall),
+            dialled: None,
+            route_point_call: None,
+        })
+    }
+
+    /// SingleStepTransferCall: a blind transfer of the active call.
+    fn single_step_transfer(&self, active: &ConnectionId, to: &str) -> Result<Plan, Refusal> {
+        let conn = self.resolve(active)?;
+        let steps = vec![actions::blind_transfer(&conn.user, conn.leg(), to)];
+        let reply = Reply::SingleStepTransfer {
+            call_id: conn.csta_call.clone(),
+        };
+        Ok(self.plan(conn, steps, reply))
+    }
+
+    /// DeflectCall: a blind transfer of the alerting call.
+    fn deflect(&self, call: &ConnectionId, to: &str) -> Result<Plan, Refusal> {
+        let conn = self.resolve(call)?;
+        let steps = vec![actions::blind_transfer(&conn.user, conn.leg(), to)];
+        Ok(self.plan(conn, steps, Reply::Ack(Ack::DeflectCall)))
+    }
+
+    /// ConsultationCall: hold the existing call, then call the consulted
+    /// device.
+    fn consultation(&self, existing: &ConnectionId, consulted: &str) -> Result<Plan, Refusal> {
+        let conn = self.resolve(existing)?;
+        let steps = vec![
+            actions::hold(&conn.user, conn.leg()),
+            actions::make_call(&conn.user, consulted),
+        ];
+        let mut plan = self.plan(conn, steps, Reply::Consultation);
+        plan.dialled = Some(consulted.to_owned());
+        Ok(plan)
+    }
+
+    /// TransferCall: a consultative transfer of the held call to the
+    /// active one.
+    fn transfer(&self, held: &ConnectionId, active: &ConnectionId) -> Result<Plan, Refusal> {
+        let (held, active) = self.resolve_pair(held, active)?;
+        let steps = vec![actions::consult_transfer(
+            &held.user,
+            held.leg(),
+            active.leg(),
+        )];
+        let reply = Reply::Transfer {
+            call_id: active.csta_call.clone(),
+        };
+        Ok(self.plan(held, steps, reply))
+    }
+
+    /// ConferenceCall: the held and the active call in one conference.
+    fn conference(&self, held: &ConnectionId, active: &ConnectionId) -> Result<Plan, Refusal> {
+        let (held, active) = self.resolve_pair(held, active)?;
+        let steps = vec![actions::conference(&held.user, &[held.leg(), active.leg()])];
+        let reply = Reply::Conference {
+            call_id: held.csta_call.clone(),
+        };
+        Ok(self.plan(held, steps, reply))
+    }
+
+    /// ReconnectCall: release the active call, talk on the held one.
+    fn reconnect(&self, active: &ConnectionId, held: &ConnectionId) -> Result<Plan, Refusal> {
+        let (active, held) = self.resolve_pair(active, held)?;
+        let reply = Reply::Ack(Ack::ReconnectCall);
+        Ok(self.back_to_held(active, held, actions::release, reply))
+    }
+
+    /// AlternateCall: hold the active call, talk on the held one.
+    fn alternate(&self, held: &ConnectionId, active: &ConnectionId) -> Result<Plan, Refusal> {
+        let (held, active) = self.resolve_pair(held, active)?;
+        let reply = Reply::Ack(Ack::AlternateCall);
+        Ok(self.back_to_held(active, held, actions::hold, reply))
+    }
+
+    /// ReconnectCall and AlternateCall: `leave` the active call (release or
+    /// hold it), then talk on the held one.
+    fn back_to_held(
+        &self,
+        active: Conn,
+        held: Conn,
+        leave: fn(&str, &str) -> XsiRequest,
+        reply: Reply,
+    ) -> Plan {
+        let steps = vec![
+            leave(&active.user, active.leg()),
+            actions::talk(&held.user, held.leg()),
+        ];
+        self.plan(held, steps, reply)
+    }
+
+    /// GenerateDigits: DTMF on the connection's leg.
+    fn generate_digits(&self, connection: &ConnectionId, digits: &str) -> Result<Plan, Refusal> {
+        let conn = self.resolve(connection)?;
+        let steps = vec![actions::transmit_dtmf(&conn.user, conn.leg(), digits)];
+        Ok(self.plan(conn, steps, Reply::Ack(Ack::GenerateDigits)))
+    }
+
+    /// SetDoNotDisturb: the device's DoNotDisturb service.
+    fn do_not_disturb(&self, device: &str, on: bool) -> Result<Plan, Refusal> {
+        let user = device_user(device, self.scope)?;
+        let step = actions::do_not_disturb(&user, on);
+        Ok(self.device_plan(user, device, step, Ack::SetDoNotDisturb))
+    }
+
+    /// SetForwarding: the device's CallForwardingAlways; forwardImmediate
+    /// is the one type supported.
+    fn forwarding(
+        &self,
+        device: &str,
+        forwarding_type: Option<&str>,
+        activate: bool,
+        forward_dn: Option<&str>,
+    ) -> Result<Plan, Refusal> {
+        let user = device_user(device, self.scope)?;
+        if forwarding_type.is_some_and(|t| t != "forwardImmediate") {
+            return Err(refuse(
+                ErrorCategory::Operation,
+                operation::INVALID_FORWARDING_TYPE,
+                format!(
+                    "forwarding type {} is not supported (only forwardImmediate)",
+                    forwarding_type.unwrap_or_default()
+                ),
+            ));
+        }
+        if activate && forward_dn.is_none() {
+            return Err(refuse(
+                ErrorCategory::Operation,
+                operation::INVALID_FORWARDING_DESTINATION,
+                "forwarding switched on without a forwardDN".into(),
+            ));
+        }
+        let step = actions::call_forwarding_always(&user, activate, forward_dn);
+        Ok(self.device_plan(user, device, step, Ack::SetForwarding))
+    }
 }
 
 /// The device of the new call's far end, as the model records it.
@@ -586,7 +560,10 @@ pub fn response(ns: &str, plan: &Plan, returned: &Returned) -> Option<String> {
         ),
         Reply::AgentState => {
             let state = match returned {
-                Returned::AgentState(state) => state.as_deref().and_then(agent_state_value),
+                Returned::AgentState(state) => state
+                    .as_deref()
+                    .and_then(AgentState::from_xsi)
+                    .map(agent::reported),
                 _ => None,
             };
             build::get_agent_state_response(ns, &plan.device, state)

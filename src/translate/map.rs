@@ -144,6 +144,8 @@ fn upsert(model: &mut CallModel, user: &str, call: &Call) -> (Option<Party>, Par
     (before, now)
 }
 
+/// One call event: the dispatch to the function of its kind (the table
+/// tests in `tests/mapping.rs` give each row).
 fn call_event(
     model: &mut CallModel,
     user: &str,
@@ -152,263 +154,312 @@ fn call_event(
 ) -> Vec<CstaEvent> {
     use CallEventKind as K;
     match kind {
-        K::Originating | K::Collecting => {
-            let (_, p) = upsert(model, user, call);
-            let cause = if matches!(call.personality, Personality::ClickToDial) {
-                "makeCall"
-            } else {
-                "newCall"
-            };
-            vec![CstaEvent::new(Kind::ServiceInitiated, local(&p))
-                .device("initiatingDevice", Dev::Local)
-                .state("initiated", cause)]
-        }
-        K::Originated => {
-            let (before, p) = upsert(model, user, call);
-            let cause = if before.is_some_and(|b| b.click_to_dial) {
-                "makeCall"
-            } else {
-                "newCall"
-            };
-            vec![CstaEvent::new(Kind::Originated, local(&p))
-                .device("callingDevice", Dev::Local)
-                .device("calledDevice", p.remote.clone())
-                .state("connected", cause)]
-        }
-        K::Received => {
-            let (_, p) = upsert(model, user, call);
-            let (redirection, cause) = match &call.redirection {
-                Some(r) => (
-                    r.party
-                        .as_deref()
-                        .and_then(number_of)
-                        .map_or(Redirection::NotKnown, Redirection::NumberDialed),
-                    if r.reason.as_deref() == Some("transfer") {
-                        "transfer"
-                    } else {
-                        "redirected"
-                    },
-                ),
-                None if call.recall_type.is_some() => (Redirection::NotRequired, "recall"),
-                None => (Redirection::NotRequired, "newCall"),
-            };
-            vec![CstaEvent::new(Kind::Delivered, local(&p))
-                .device("alertingDevice", Dev::Local)
-                .device("callingDevice", p.remote.clone())
-                .device("calledDevice", Dev::Local)
-                .redirection(redirection)
-                .state("alerting", cause)]
-        }
-        K::Answered => {
-            let (before, p) = upsert(model, user, call);
-            let answered_before = before.is_some_and(|b| b.answered);
-            if let Some(party) = model.get_mut(user, &call.call_id) {
-                party.answered = true;
-            }
-            let ev = if p.originator || answered_before {
-                CstaEvent::new(Kind::Established, remote_conn(&p))
-                    .device("answeringDevice", p.remote.clone())
-                    .device("callingDevice", Dev::Local)
-                    .device("calledDevice", p.remote.clone())
-            } else {
-                CstaEvent::new(Kind::Established, local(&p))
-                    .device("answeringDevice", Dev::Local)
-                    .device("callingDevice", p.remote.clone())
-                    .device("calledDevice", Dev::Local)
-            };
-            vec![ev
-                .redirection(Redirection::NotRequired)
-                .state("connected", "newCall")]
-        }
-        K::Held => {
-            let (_, p) = upsert(model, user, call);
-            let ev = if matches!(call.state, CallState::RemoteHeld) {
-                CstaEvent::new(Kind::Held, remote_conn(&p))
-                    .device("holdingDevice", p.remote.clone())
-                    .state("connected", "normal")
-            } else {
-                CstaEvent::new(Kind::Held, local(&p))
-                    .device("holdingDevice", Dev::Local)
-                    .state("hold", "normal")
-            };
-            vec![ev]
-        }
-        K::Retrieved | K::ParkRetrieved => {
-            let (before, p) = upsert(model, user, call);
-            let cause = if kind == K::ParkRetrieved {
-                "park"
-            } else {
-                "normal"
-            };
-            let remote_held = before.is_some_and(|b| matches!(b.state, CallState::RemoteHeld));
-            let ev = if remote_held {
-                CstaEvent::new(Kind::Retrieved, remote_conn(&p))
-                    .device("retrievingDevice", p.remote.clone())
-            } else {
-                CstaEvent::new(Kind::Retrieved, local(&p)).device("retrievingDevice", Dev::Local)
-            };
-            vec![ev.state("connected", cause)]
-        }
-        K::Releasing => {
-            let (_, p) = upsert(model, user, call);
-            let Some(cause) = call.release_cause.as_deref() else {
-                return Vec::new();
-            };
-            let (calling, called) = if p.originator {
-                (Dev::Local, p.remote.clone())
-            } else {
-                (p.remote.clone(), Dev::Local)
-            };
-            vec![CstaEvent::new(Kind::Failed, remote_conn(&p))
-                .device("failingDevice", p.remote.clone())
-                .device("callingDevice", calling)
-                .device("calledDevice", called)
-                .redirection(Redirection::NotRequired)
-                .state("fail", release_cause(Some(cause)))]
-        }
-        K::Released | K::Detached => {
-            let Some(p) = model.remove(user, &call.call_id) else {
-                // Already cleared (diverted, resynced) or never seen.
-                return Vec::new();
-            };
-            let remote_left = call.releasing_party.as_deref() == Some("remoteRelease");
-            if p.joined && remote_left {
-                // One party left a conference: only its connection goes;
-                // the user stays connected to the others.
-                return vec![CstaEvent::new(Kind::ConnectionCleared, remote_conn(&p))
-                    .device("releasingDevice", p.remote.clone())
-                    .state("connected", release_cause(call.release_cause.as_deref()))];
-            }
-            let releasing = match call.releasing_party.as_deref() {
-                Some("localRelease") => Dev::Local,
-                Some("remoteRelease") => p.remote.clone(),
-                _ if kind == K::Detached => Dev::Local,
-                _ => Dev::NotKnown,
-            };
-            let cause = if kind == K::Detached {
-                "redirected"
-            } else {
-                release_cause(call.release_cause.as_deref())
-            };
-            vec![CstaEvent::new(Kind::ConnectionCleared, local(&p))
-                .device("releasingDevice", releasing)
-                .state("null", cause)]
-        }
-        K::Transferred => {
-            let before = model.get(user, &call.call_id).cloned();
-            let (_, p) = upsert(model, user, call);
-            let (old_call, transferring) = match &before {
-                Some(b) => (b.csta_call.clone(), b.remote.clone()),
-                None => (p.csta_call.clone(), Dev::NotKnown),
-            };
-            let mut ev = CstaEvent::new(
-                Kind::Transfered,
-                Conn {
-                    call_id: old_call.clone(),
-                    device: transferring.clone(),
-                },
-            )
-            .device("transferringDevice", transferring)
-            .device("transferredToDevice", p.remote.clone());
-            ev.list = vec![
-                ListItem {
-                    new: local(&p),
-                    old: Some(Conn {
-                        call_id: old_call,
-                        device: Dev::Local,
-                    }),
-                },
-                ListItem {
-                    new: remote_conn(&p),
-                    old: None,
-                },
-            ];
-            // The transferred party's own connection stays connected even
-            // while the new destination rings (BroadWorks reports Alerting).
-            let local = if matches!(call.state, CallState::Held) {
-                "hold"
-            } else {
-                "connected"
-            };
-            vec![ev.state(local, "transfer")]
-        }
-        K::Forwarded => {
-            let before = model.get(user, &call.call_id).cloned();
-            let (_, p) = upsert(model, user, call);
-            let old_remote = before.map_or(Dev::NotKnown, |b| b.remote);
-            let redirection = match &old_remote {
-                Dev::Remote(n) => Redirection::NumberDialed(n.clone()),
-                _ => Redirection::NotKnown,
-            };
-            vec![CstaEvent::new(
-                Kind::Diverted,
-                Conn {
-                    call_id: p.csta_call.clone(),
-                    device: old_remote.clone(),
-                },
-            )
-            .device("divertingDevice", old_remote.clone())
-            .device("newDestination", p.remote.clone())
-            .device("callingDevice", Dev::Local)
-            .device("calledDevice", old_remote)
-            .redirection(redirection)
-            .state(party_state(&p), "callForward")]
-        }
-        K::PickedUp => {
-            let (_, p) = upsert(model, user, call);
-            let diverting = call
-                .redirection
-                .as_ref()
-                .and_then(|r| r.party.as_deref())
+        K::Originating | K::Collecting => initiated(model, user, call),
+        K::Originated => originated(model, user, call),
+        K::Received => received(model, user, call),
+        K::Answered => answered(model, user, call),
+        K::Held => held(model, user, call),
+        K::Retrieved => retrieved(model, user, call, "normal"),
+        K::ParkRetrieved => retrieved(model, user, call, "park"),
+        K::Releasing => releasing(model, user, call),
+        K::Released => released(model, user, call, false),
+        K::Detached => released(model, user, call, true),
+        K::Transferred => transferred(model, user, call),
+        K::Forwarded => forwarded(model, user, call),
+        K::PickedUp => picked_up(model, user, call),
+        K::Monitored => joined_call(model, user, call, "silentParticipation"),
+        K::BargedIn => joined_call(model, user, call, "intrude"),
+        K::Updated => updated(model, user, call),
+    }
+}
+
+/// Originating, Collecting: `ServiceInitiated`.
+fn initiated(model: &mut CallModel, user: &str, call: &Call) -> Vec<CstaEvent> {
+    let (_, p) = upsert(model, user, call);
+    let cause = if matches!(call.personality, Personality::ClickToDial) {
+        "makeCall"
+    } else {
+        "newCall"
+    };
+    vec![CstaEvent::new(Kind::ServiceInitiated, local(&p))
+        .device("initiatingDevice", Dev::Local)
+        .state("initiated", cause)]
+}
+
+/// Originated: `Originated`.
+fn originated(model: &mut CallModel, user: &str, call: &Call) -> Vec<CstaEvent> {
+    let (before, p) = upsert(model, user, call);
+    let cause = if before.is_some_and(|b| b.click_to_dial) {
+        "makeCall"
+    } else {
+        "newCall"
+    };
+    vec![CstaEvent::new(Kind::Originated, local(&p))
+        .device("callingDevice", Dev::Local)
+        .device("calledDevice", p.remote.clone())
+        .state("connected", cause)]
+}
+
+/// Received: `Delivered`, with the redirection it came through.
+fn received(model: &mut CallModel, user: &str, call: &Call) -> Vec<CstaEvent> {
+    let (_, p) = upsert(model, user, call);
+    let (redirection, cause) = match &call.redirection {
+        Some(r) => (
+            r.party
+                .as_deref()
                 .and_then(number_of)
-                .map_or(Dev::NotKnown, Dev::Remote);
-            vec![CstaEvent::new(Kind::Diverted, local(&p))
-                .device("divertingDevice", diverting)
-                .device("newDestination", Dev::Local)
-                .device("callingDevice", p.remote.clone())
-                .device("calledDevice", Dev::NotKnown)
-                .redirection(Redirection::NotRequired)
-                .state(local_state(&call.state), "callPickup")]
-        }
-        K::Monitored | K::BargedIn => {
-            let (_, p) = upsert(model, user, call);
-            let cause = if kind == K::BargedIn {
-                "intrude"
+                .map_or(Redirection::NotKnown, Redirection::NumberDialed),
+            if r.reason.as_deref() == Some("transfer") {
+                "transfer"
             } else {
-                "silentParticipation"
-            };
-            let mut ev = CstaEvent::new(Kind::Conferenced, local(&p))
-                .device("conferencingDevice", Dev::Local)
-                .device("addedParty", Dev::Local);
-            ev.list = vec![
-                ListItem {
-                    new: local(&p),
-                    old: None,
+                "redirected"
+            },
+        ),
+        None if call.recall_type.is_some() => (Redirection::NotRequired, "recall"),
+        None => (Redirection::NotRequired, "newCall"),
+    };
+    vec![CstaEvent::new(Kind::Delivered, local(&p))
+        .device("alertingDevice", Dev::Local)
+        .device("callingDevice", p.remote.clone())
+        .device("calledDevice", Dev::Local)
+        .redirection(redirection)
+        .state("alerting", cause)]
+}
+
+/// Answered: `Established`, by the far end when the user called (or had
+/// answered before).
+fn answered(model: &mut CallModel, user: &str, call: &Call) -> Vec<CstaEvent> {
+    let (before, p) = upsert(model, user, call);
+    let answered_before = before.is_some_and(|b| b.answered);
+    if let Some(party) = model.get_mut(user, &call.call_id) {
+        party.answered = true;
+    }
+    let ev = if p.originator || answered_before {
+        CstaEvent::new(Kind::Established, remote_conn(&p))
+            .device("answeringDevice", p.remote.clone())
+            .device("callingDevice", Dev::Local)
+            .device("calledDevice", p.remote.clone())
+    } else {
+        CstaEvent::new(Kind::Established, local(&p))
+            .device("answeringDevice", Dev::Local)
+            .device("callingDevice", p.remote.clone())
+            .device("calledDevice", Dev::Local)
+    };
+    vec![ev
+        .redirection(Redirection::NotRequired)
+        .state("connected", "newCall")]
+}
+
+/// Held: `Held`, by the far end when BroadWorks says remote-held.
+fn held(model: &mut CallModel, user: &str, call: &Call) -> Vec<CstaEvent> {
+    let (_, p) = upsert(model, user, call);
+    let ev = if matches!(call.state, CallState::RemoteHeld) {
+        CstaEvent::new(Kind::Held, remote_conn(&p))
+            .device("holdingDevice", p.remote.clone())
+            .state("connected", "normal")
+    } else {
+        CstaEvent::new(Kind::Held, local(&p))
+            .device("holdingDevice", Dev::Local)
+            .state("hold", "normal")
+    };
+    vec![ev]
+}
+
+/// Retrieved, ParkRetrieved: `Retrieved`, by the far end when it was the
+/// one holding.
+fn retrieved(
+    model: &mut CallModel,
+    user: &str,
+    call: &Call,
+    cause: &'static str,
+) -> Vec<CstaEvent> {
+    let (before, p) = upsert(model, user, call);
+    let remote_held = before.is_some_and(|b| matches!(b.state, CallState::RemoteHeld));
+    let ev = if remote_held {
+        CstaEvent::new(Kind::Retrieved, remote_conn(&p))
+            .device("retrievingDevice", p.remote.clone())
+    } else {
+        CstaEvent::new(Kind::Retrieved, local(&p)).device("retrievingDevice", Dev::Local)
+    };
+    vec![ev.state("connected", cause)]
+}
+
+/// Releasing with a release cause: `Failed` (the far end could not be
+/// reached); nothing without one.
+fn releasing(model: &mut CallModel, user: &str, call: &Call) -> Vec<CstaEvent> {
+    let (_, p) = upsert(model, user, call);
+    let Some(cause) = call.release_cause.as_deref() else {
+        return Vec::new();
+    };
+    let (calling, called) = if p.originator {
+        (Dev::Local, p.remote.clone())
+    } else {
+        (p.remote.clone(), Dev::Local)
+    };
+    vec![CstaEvent::new(Kind::Failed, remote_conn(&p))
+        .device("failingDevice", p.remote.clone())
+        .device("callingDevice", calling)
+        .device("calledDevice", called)
+        .redirection(Redirection::NotRequired)
+        .state("fail", release_cause(Some(cause)))]
+}
+
+/// Released, Detached (the call went elsewhere): `ConnectionCleared` of
+/// the user's connection, or only of the far end's when it left a
+/// conference.
+fn released(model: &mut CallModel, user: &str, call: &Call, detached: bool) -> Vec<CstaEvent> {
+    let Some(p) = model.remove(user, &call.call_id) else {
+        // Already cleared (diverted, resynced) or never seen.
+        return Vec::new();
+    };
+    let remote_left = call.releasing_party.as_deref() == Some("remoteRelease");
+    if p.joined && remote_left {
+        // One party left a conference: only its connection goes;
+        // the user stays connected to the others.
+        return vec![CstaEvent::new(Kind::ConnectionCleared, remote_conn(&p))
+            .device("releasingDevice", p.remote.clone())
+            .state("connected", release_cause(call.release_cause.as_deref()))];
+    }
+    let releasing = match call.releasing_party.as_deref() {
+        Some("localRelease") => Dev::Local,
+        Some("remoteRelease") => p.remote.clone(),
+        _ if detached => Dev::Local,
+        _ => Dev::NotKnown,
+    };
+    let cause = if detached {
+        "redirected"
+    } else {
+        release_cause(call.release_cause.as_deref())
+    };
+    vec![CstaEvent::new(Kind::ConnectionCleared, local(&p))
+        .device("releasingDevice", releasing)
+        .state("null", cause)]
+}
+
+/// Transferred: `Transfered` from the old far end to the new one.
+fn transferred(model: &mut CallModel, user: &str, call: &Call) -> Vec<CstaEvent> {
+    let before = model.get(user, &call.call_id).cloned();
+    let (_, p) = upsert(model, user, call);
+    let (old_call, transferring) = match &before {
+        Some(b) => (b.csta_call.clone(), b.remote.clone()),
+        None => (p.csta_call.clone(), Dev::NotKnown),
+    };
+    let mut ev = CstaEvent::new(
+        Kind::Transfered,
+        Conn {
+            call_id: old_call.clone(),
+            device: transferring.clone(),
+        },
+    )
+    .device("transferringDevice", transferring)
+    .device("transferredToDevice", p.remote.clone());
+    ev.list = vec![
+        ListItem {
+            new: local(&p),
+            old: Some(Conn {
+                call_id: old_call,
+                device: Dev::Local,
+            }),
+        },
+        ListItem {
+            new: remote_conn(&p),
+            old: None,
+        },
+    ];
+    // The transferred party's own connection stays connected even
+    // while the new destination rings (BroadWorks reports Alerting).
+    let local = if matches!(call.state, CallState::Held) {
+        "hold"
+    } else {
+        "connected"
+    };
+    vec![ev.state(local, "transfer")]
+}
+
+/// Forwarded (the far end forwarded the user's call): `Diverted` from the
+/// old far end to the new one.
+fn forwarded(model: &mut CallModel, user: &str, call: &Call) -> Vec<CstaEvent> {
+    let before = model.get(user, &call.call_id).cloned();
+    let (_, p) = upsert(model, user, call);
+    let old_remote = before.map_or(Dev::NotKnown, |b| b.remote);
+    let redirection = match &old_remote {
+        Dev::Remote(n) => Redirection::NumberDialed(n.clone()),
+        _ => Redirection::NotKnown,
+    };
+    vec![CstaEvent::new(
+        Kind::Diverted,
+        Conn {
+            call_id: p.csta_call.clone(),
+            device: old_remote.clone(),
+        },
+    )
+    .device("divertingDevice", old_remote.clone())
+    .device("newDestination", p.remote.clone())
+    .device("callingDevice", Dev::Local)
+    .device("calledDevice", old_remote)
+    .redirection(redirection)
+    .state(party_state(&p), "callForward")]
+}
+
+/// PickedUp (the user picked up another's call): `Diverted` to the user.
+fn picked_up(model: &mut CallModel, user: &str, call: &Call) -> Vec<CstaEvent> {
+    let (_, p) = upsert(model, user, call);
+    let diverting = call
+        .redirection
+        .as_ref()
+        .and_then(|r| r.party.as_deref())
+        .and_then(number_of)
+        .map_or(Dev::NotKnown, Dev::Remote);
+    vec![CstaEvent::new(Kind::Diverted, local(&p))
+        .device("divertingDevice", diverting)
+        .device("newDestination", Dev::Local)
+        .device("callingDevice", p.remote.clone())
+        .device("calledDevice", Dev::NotKnown)
+        .redirection(Redirection::NotRequired)
+        .state(local_state(&call.state), "callPickup")]
+}
+
+/// Monitored, BargedIn (the user listens in on, or barges into, another's
+/// call): `Conferenced`.
+fn joined_call(
+    model: &mut CallModel,
+    user: &str,
+    call: &Call,
+    cause: &'static str,
+) -> Vec<CstaEvent> {
+    let (_, p) = upsert(model, user, call);
+    let mut ev = CstaEvent::new(Kind::Conferenced, local(&p))
+        .device("conferencingDevice", Dev::Local)
+        .device("addedParty", Dev::Local);
+    ev.list = vec![
+        ListItem {
+            new: local(&p),
+            old: None,
+        },
+        ListItem {
+            new: remote_conn(&p),
+            old: None,
+        },
+    ];
+    vec![ev.state("connected", cause)]
+}
+
+/// Updated: `CallInformation` when the far end changed; nothing otherwise.
+fn updated(model: &mut CallModel, user: &str, call: &Call) -> Vec<CstaEvent> {
+    let before = model.get(user, &call.call_id).cloned();
+    let (_, p) = upsert(model, user, call);
+    match before {
+        Some(b) if b.remote == p.remote => Vec::new(),
+        _ => vec![CstaEvent::new(Kind::CallInformation, local(&p))
+            .device("device", Dev::Local)
+            .device(
+                "callingDevice",
+                if p.originator {
+                    Dev::Local
+                } else {
+                    p.remote.clone()
                 },
-                ListItem {
-                    new: remote_conn(&p),
-                    old: None,
-                },
-            ];
-            vec![ev.state("connected", cause)]
-        }
-        K::Updated => {
-            let before = model.get(user, &call.call_id).cloned();
-            let (_, p) = upsert(model, user, call);
-            match before {
-                Some(b) if b.remote == p.remote => Vec::new(),
-                _ => vec![CstaEvent::new(Kind::CallInformation, local(&p))
-                    .device("device", Dev::Local)
-                    .device(
-                        "callingDevice",
-                        if p.originator {
-                            Dev::Local
-                        } else {
-                            p.remote.clone()
-                        },
-                    )],
-            }
-        }
+            )],
     }
 }
 
@@ -479,51 +530,16 @@ fn conference_event(
         .iter()
         .filter_map(|leg| model.get(user, leg).cloned())
         .collect();
-    let Some(primary) = legs.first().cloned() else {
+    let Some(primary) = legs.first() else {
         return Vec::new();
     };
-    let conf_call = primary.csta_call.clone();
     let local_conn = Conn {
-        call_id: conf_call.clone(),
+        call_id: primary.csta_call.clone(),
         device: Dev::Local,
     };
     match kind {
-        ConferenceEventKind::Started | ConferenceEventKind::Updated => {
-            let joining: Vec<&Party> = legs.iter().filter(|p| p.csta_call != conf_call).collect();
-            if joining.is_empty() && kind == ConferenceEventKind::Updated {
-                return Vec::new();
-            }
-            let added = joining.last().map_or(Dev::NotKnown, |p| p.remote.clone());
-            let mut ev = CstaEvent::new(Kind::Conferenced, local_conn.clone())
-                .device("conferencingDevice", Dev::Local)
-                .device("addedParty", added);
-            if let Some(sec) = joining.first() {
-                ev.secondary = Some(Conn {
-                    call_id: sec.csta_call.clone(),
-                    device: Dev::Local,
-                });
-            }
-            ev.list.push(ListItem {
-                new: local_conn.clone(),
-                old: Some(local_conn),
-            });
-            for p in &legs {
-                ev.list.push(ListItem {
-                    new: Conn {
-                        call_id: conf_call.clone(),
-                        device: p.remote.clone(),
-                    },
-                    old: Some(remote_conn(p)),
-                });
-            }
-            for p in joining {
-                if let Some(party) = model.get_mut(user, &p.leg) {
-                    party.csta_call = conf_call.clone();
-                    party.joined = true;
-                }
-            }
-            vec![ev.state("connected", "conference")]
-        }
+        ConferenceEventKind::Started => conferenced(model, user, &legs, local_conn, false),
+        ConferenceEventKind::Updated => conferenced(model, user, &legs, local_conn, true),
         ConferenceEventKind::Held => vec![CstaEvent::new(Kind::Held, local_conn)
             .device("holdingDevice", Dev::Local)
             .state("hold", "conference")],
@@ -539,6 +555,53 @@ fn conference_event(
                 .state("null", "normalClearing")]
         }
     }
+}
+
+/// A conference started (or, `update`, grew): `Conferenced`, and the legs
+/// that join take the conference's callID (the first leg's). An update
+/// that adds no leg is nothing.
+fn conferenced(
+    model: &mut CallModel,
+    user: &str,
+    legs: &[Party],
+    local_conn: Conn,
+    update: bool,
+) -> Vec<CstaEvent> {
+    let conf_call = local_conn.call_id.clone();
+    let joining: Vec<&Party> = legs.iter().filter(|p| p.csta_call != conf_call).collect();
+    if joining.is_empty() && update {
+        return Vec::new();
+    }
+    let added = joining.last().map_or(Dev::NotKnown, |p| p.remote.clone());
+    let mut ev = CstaEvent::new(Kind::Conferenced, local_conn.clone())
+        .device("conferencingDevice", Dev::Local)
+        .device("addedParty", added);
+    if let Some(sec) = joining.first() {
+        ev.secondary = Some(Conn {
+            call_id: sec.csta_call.clone(),
+            device: Dev::Local,
+        });
+    }
+    ev.list.push(ListItem {
+        new: local_conn.clone(),
+        old: Some(local_conn),
+    });
+    for p in legs {
+        ev.list.push(ListItem {
+            new: Conn {
+                call_id: conf_call.clone(),
+                device: p.remote.clone(),
+            },
+            old: Some(remote_conn(p)),
+        });
+    }
+    for p in joining {
+        if let Some(party) = model.get_mut(user, &p.leg) {
+            party.csta_call = conf_call.clone();
+            party.joined = true;
+        }
+    }
+    vec![ev.state("connected", "conference")]
 }
 
 fn local(p: &Party) -> Conn {

@@ -11,13 +11,16 @@
 //! event into the CSTA events for the monitors of its target.
 //!
 //! Contact-centre events (call centre and route point queues, agents) are
-//! translated by [`acd`], which keeps the calls in each monitored queue.
+//! translated by [`acd`], which keeps the calls in each monitored queue;
+//! [`agent`] is the table of the agent states in CSTA terms.
 //!
 //! In the other direction, [`control`] turns CSTA call-control requests into
 //! Xsi-Actions, resolving CSTA connections through the call model, and
-//! [`contact`] the agent and route point requests.
+//! [`contact`] the agent and route point requests; both make a
+//! [`plan::Plan`].
 
 pub mod acd;
+pub mod agent;
 pub mod contact;
 pub mod control;
 pub mod dedup;
@@ -27,6 +30,7 @@ pub mod map;
 pub mod model;
 pub mod order;
 pub mod out;
+pub mod plan;
 pub mod watch;
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ use std::fmt::Write as _;
 
 use super::body::{document, encode_segment, escape, percent_encode, XSI_NAMESPACE};
 use super::parse::{parse_doc, XsiDoc};
+use super::vocab::AgentState;
 
 const USER_BASE: &str = "/com.broadsoft.xsi-actions/v2.0/user";
 const ROUTE_POINT_BASE: &str = "/com.broadsoft.xsi-actions/v2.0/routepoint";
@@ -252,10 +253,9 @@ pub fn call_forwarding_always(user: &str, on: bool, number: Option<&str>) -> Xsi
 }
 
 /// Set the agent's ACD state: `PUT U/services/CallCenter` with
-/// `<agentACDState>` (`Sign-In`, `Available`, `Unavailable`, `Wrap-Up`,
-/// `Sign-Out`).
-pub fn set_agent_state(user: &str, acd_state: &str) -> XsiRequest {
-    let body = document("CallCenter", &[("agentACDState", acd_state)]);
+/// `<agentACDState>`.
+pub fn set_agent_state(user: &str, acd_state: AgentState) -> XsiRequest {
+    let body = document("CallCenter", &[("agentACDState", acd_state.as_xsi())]);
     service(user, "CallCenter", body)
 }
 

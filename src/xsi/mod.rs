@@ -7,7 +7,8 @@
 //! - [`body`] builds request paths and XML bodies;
 //! - [`actions`] builds Xsi-Actions (call control) requests and reads their
 //!   answers;
-//! - [`packages`] says which event packages a device of each kind needs.
+//! - [`packages`] says which event packages a device of each kind needs;
+//! - [`vocab`] types BroadWorks' vocabularies (the agent states).
 //!
 //! Thread modules, which own sockets and use the pieces above:
 //! - [`link`]: one XSP's event channel (open, read, reconnect);
@@ -35,3 +36,4 @@ pub mod parse;
 pub mod settings;
 pub mod splitter;
 pub mod subscriber;
+pub mod vocab;

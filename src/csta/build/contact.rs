@@ -7,26 +7,26 @@ use super::{connection, document, ErrorCategory};
 use crate::csta::parse::ConnectionId;
 use crate::csta::xml::XmlWriter;
 
-/// `PendingAgentState`/`AgentState` value of a BroadWorks agent state
-/// (genesys-connector.md §5.2): Sign-In is "not ready while logging in".
-pub fn agent_state_value(broadworks: &str) -> Option<&'static str> {
-    Some(match broadworks {
-        "Sign-In" | "Unavailable" => "agentNotReady",
-        "Available" => "agentReady",
-        "Wrap-Up" => "agentWorkingAfterCall",
-        "Sign-Out" => "agentNull",
-        _ => return None,
-    })
+/// `AgentState` values the server reports (which BroadWorks state is
+/// which: `translate::agent`).
+pub mod agent_state {
+    pub const NOT_READY: &str = "agentNotReady";
+    pub const READY: &str = "agentReady";
+    pub const WORKING_AFTER_CALL: &str = "agentWorkingAfterCall";
+    /// Logged off.
+    pub const NULL: &str = "agentNull";
+    pub const ALL: [&str; 4] = [NOT_READY, READY, WORKING_AFTER_CALL, NULL];
 }
 
 /// `GetAgentStateResponse` with one entry for `agent_id`: logged on unless
-/// the state is `agentNull`, and its state when known.
+/// the state is [`agent_state::NULL`], and its state (an [`agent_state`]
+/// value) when known.
 pub fn get_agent_state_response(ns: &str, agent_id: &str, state: Option<&str>) -> String {
     document("GetAgentStateResponse", ns, |w| {
         w.open("agentStateList");
         w.open("agentStateEntry");
         w.leaf("agentID", agent_id);
-        let logged_on = state.is_some_and(|s| s != "agentNull");
+        let logged_on = state.is_some_and(|s| s != agent_state::NULL);
         w.leaf("loggedOnState", if logged_on { "true" } else { "false" });
         if let Some(state) = state {
             w.open("agentInfo");

@@ -612,7 +612,8 @@ fn agent_state_requests() {
         let plan = plan(&set("2001", csta), &AgentSession, &model())
             .expect("agent request")
             .expect("planned");
-        assert_eq!(plan.steps, [actions::set_agent_state("2001@d", broadworks)]);
+        let state = AgentState::from_xsi(broadworks).expect("a BroadWorks state");
+        assert_eq!(plan.steps, [actions::set_agent_state("2001@d", state)]);
         assert_eq!(plan.reply, Reply::Ack(Ack::SetAgentState));
     }
     let get = plan(

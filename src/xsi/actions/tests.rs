@@ -153,7 +153,7 @@ fn every_command_builds_its_request() {
             false,
         ),
         (
-            set_agent_state(user, "Wrap-Up"),
+            set_agent_state(user, AgentState::WrapUp),
             Method::Put,
             format!("{U}/services/CallCenter"),
             "",

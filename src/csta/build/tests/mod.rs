@@ -25,7 +25,7 @@ const CATEGORIES: [ErrorCategory; 7] = [
     ErrorCategory::Unspecified,
 ];
 
-const OPERATION_VALUES: [&str; 16] = [
+const OPERATION_VALUES: [&str; 17] = [
     operation::GENERIC,
     operation::SERVICE_NOT_SUPPORTED,
     operation::INVALID_MONITOR_CROSS_REF_ID,
@@ -42,6 +42,7 @@ const OPERATION_VALUES: [&str; 16] = [
     operation::INVALID_ROUTEING_CROSS_REF_ID,
     operation::INVALID_ROUTE_REGISTRATION_CROSS_REF_ID,
     operation::INVALID_MSG_ID,
+    operation::OBJECT_NOT_KNOWN,
 ];
 
 const SESSION_ERRORS: [&str; 4] = [
