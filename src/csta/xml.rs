@@ -17,7 +17,7 @@
 /// The declaration every outgoing document starts with.
 const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 
-use crate::xml_text::{escape_attr_into, escape_into};
+use crate::xml::text::{escape_attr_into, escape_into};
 
 /// Room for a typical response, so most messages never reallocate.
 const INITIAL_CAPACITY: usize = 256;

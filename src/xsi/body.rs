@@ -15,8 +15,8 @@
 
 use std::fmt::Write as _;
 
-pub use crate::xml_text::escape;
-use crate::xml_text::escape_into;
+pub use crate::xml::text::escape;
+use crate::xml::text::escape_into;
 
 /// Namespace of every Xsi body.
 pub const XSI_NAMESPACE: &str = "http://schema.broadsoft.com/xsi";

@@ -1,13 +1,13 @@
-//! Shape limits (see [`crate::xml_shape`]) as CSTA parse errors.
+//! Shape limits (see [`crate::xml::shape`]) as CSTA parse errors.
 
 use super::{ParseError, Parsed};
 
-pub use crate::xml_shape::{MAX_ATTRIBUTES, MAX_DEPTH};
+pub use crate::xml::shape::{MAX_ATTRIBUTES, MAX_DEPTH};
 
 /// Refuses documents nested deeper than [`MAX_DEPTH`] or with more than
 /// [`MAX_ATTRIBUTES`] on one element.
 pub(super) fn check_shape(xml: &[u8]) -> Parsed<()> {
-    crate::xml_shape::check(xml).map_err(|e| ParseError::NotWellFormed(e.to_string()))
+    crate::xml::shape::check(xml).map_err(|e| ParseError::NotWellFormed(e.to_string()))
 }
 
 #[cfg(test)]

@@ -25,8 +25,8 @@
 //!   [`XsiParseError::Invalid`].
 //! - Text values are trimmed of XML whitespace (the samples are
 //!   pretty-printed by some servers; every Xsi value is a token).
-//! - Documents over 4 KiB nested deeper than [`crate::xml_shape::MAX_DEPTH`]
-//!   or with more than [`crate::xml_shape::MAX_ATTRIBUTES`] on one element
+//! - Documents over 4 KiB nested deeper than [`crate::xml::shape::MAX_DEPTH`]
+//!   or with more than [`crate::xml::shape::MAX_ATTRIBUTES`] on one element
 //!   are refused before parsing (the parser is quadratic in both; smaller
 //!   documents cannot make it slow).
 //! - Documents are UTF-8, except that an explicit `encoding="ISO-8859-1"`
@@ -440,7 +440,7 @@ const SHAPE_CHECK_ABOVE: usize = 4096;
 pub fn parse_doc(xml: &[u8]) -> Result<XsiDoc> {
     let text = decode(xml)?;
     if text.len() > SHAPE_CHECK_ABOVE {
-        crate::xml_shape::check(text.as_bytes())
+        crate::xml::shape::check(text.as_bytes())
             .map_err(|e| XsiParseError::NotWellFormed(e.to_string()))?;
     }
     let package = sxd_document::parser::parse(&text)
