@@ -1,11 +1,19 @@
 //! The XML layer both protocol sides (CSTA northbound, Xsi southbound)
 //! read and write through, sans-IO.
 //!
-//! - [`shape`]: the linear pre-scan that refuses documents nested too
-//!   deeply or with too many attributes on one element, before the parser
-//!   (quadratic in both) sees them;
-//! - [`text`]: escaping for output, so a string from a peer can never make
-//!   a document malformed.
+//! What it guarantees:
+//! - one reader front-end ([`read`]): a document is UTF-8, or ISO-8859-1
+//!   when its declaration names that encoding (one list of labels for both
+//!   sides); its shape is pre-scanned ([`shape`]) so that the parser, which
+//!   is quadratic in nesting depth and attributes per element, stays linear
+//!   in the input; then it is parsed and its root element handed to the
+//!   protocol's reader. Nothing there panics or recurses on the input;
+//! - one reading of text ([`text`]): an element's text is its text children
+//!   joined and trimmed of XML whitespace only; booleans are `xs:boolean`
+//!   (`true`/`1`, `false`/`0`);
+//! - escaping for output ([`text`]): a string from a peer can never make a
+//!   document malformed or change its structure.
 
+pub mod read;
 pub mod shape;
 pub mod text;

@@ -1,7 +1,54 @@
-//! Text for XML output, shared by both protocol sides (sans-IO): element
-//! content and attribute values escaped so that a string that came from a
-//! peer (a device id, a call id, an error text) can never make a document
-//! malformed or change its structure.
+//! Text in and out of XML, shared by both protocol sides (sans-IO).
+//!
+//! Reading: an element's text is its text children joined and trimmed of
+//! XML whitespace ([`element_text`], [`trim`]); booleans have the
+//! `xs:boolean` lexical forms ([`xs_boolean`]).
+//!
+//! Writing: element content and attribute values are escaped so that a
+//! string that came from a peer (a device id, a call id, an error text)
+//! can never make a document malformed or change its structure.
+
+use sxd_document::dom::{ChildOfElement, Element};
+
+/// The element's own text: its text children joined (sxd makes a separate
+/// node per entity reference or CDATA section; the text of child elements
+/// is not included), trimmed of XML whitespace.
+pub fn element_text(element: Element<'_>) -> String {
+    let mut texts = element.children().into_iter().filter_map(|c| match c {
+        ChildOfElement::Text(t) => Some(t.text()),
+        _ => None,
+    });
+    let Some(first) = texts.next() else {
+        return String::new();
+    };
+    match texts.next() {
+        // The common case: one text node, one allocation.
+        None => trim(first).to_owned(),
+        Some(second) => {
+            let mut joined = String::with_capacity(first.len() + second.len());
+            joined.push_str(first);
+            joined.push_str(second);
+            texts.for_each(|t| joined.push_str(t));
+            trim(&joined).to_owned()
+        }
+    }
+}
+
+/// Strips the four XML whitespace characters only (space, tab, carriage
+/// return, line feed): a non-breaking space is data.
+pub fn trim(text: &str) -> &str {
+    text.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+}
+
+/// The `xs:boolean` lexical forms: `true` and `1`, `false` and `0`;
+/// anything else is `None`.
+pub fn xs_boolean(text: &str) -> Option<bool> {
+    match text {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    }
+}
 
 /// `text` escaped for element content (see [`escape_into`]).
 pub fn escape(text: &str) -> String {
