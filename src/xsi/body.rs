@@ -320,6 +320,40 @@ mod tests {
         }
     }
 
+    /// The flat document, byte for byte as it was before it was built on
+    /// the shared writer.
+    #[test]
+    fn documents_are_unchanged() {
+        // (root, children, the document after the declaration)
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case] = &[
+            (
+                "RoutePointPlayBusy",
+                &[],
+                "<RoutePointPlayBusy xmlns=\"http://schema.broadsoft.com/xsi\"></RoutePointPlayBusy>",
+            ),
+            (
+                "DoNotDisturb",
+                &[("active", "true")],
+                "<DoNotDisturb xmlns=\"http://schema.broadsoft.com/xsi\"><active>true</active></DoNotDisturb>",
+            ),
+            (
+                "CallForwardingAlways",
+                &[("active", "false"), ("forwardToPhoneNumber", "<&>\"'\r\t\n\u{0}\u{fffe}\u{e9}")],
+                "<CallForwardingAlways xmlns=\"http://schema.broadsoft.com/xsi\"><active>false</active>\
+                 <forwardToPhoneNumber>&lt;&amp;&gt;&quot;&apos;&#13;\t\n\u{e9}</forwardToPhoneNumber>\
+                 </CallForwardingAlways>",
+            ),
+        ];
+        for (root, children, want) in cases {
+            assert_eq!(
+                document(root, children),
+                format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{want}"),
+                "{root}"
+            );
+        }
+    }
+
     #[test]
     fn channel_add_body_is_compact() {
         assert_eq!(
