@@ -11,9 +11,15 @@
 //! - one reading of text ([`text`]): an element's text is its text children
 //!   joined and trimmed of XML whitespace only; booleans are `xs:boolean`
 //!   (`true`/`1`, `false`/`0`);
-//! - escaping for output ([`text`]): a string from a peer can never make a
-//!   document malformed or change its structure.
+//! - one writer ([`write`]): every document starts with the one
+//!   [`DECLARATION`], is written front to back by [`XmlWriter`] (or the
+//!   flat [`document`] built on it), and escapes every value ([`text`]), so
+//!   a string from a peer can never make a document malformed or change its
+//!   structure.
 
 pub mod read;
 pub mod shape;
 pub mod text;
+pub mod write;
+
+pub use write::{document, XmlWriter, DECLARATION};

@@ -5,7 +5,7 @@
 
 use super::{connection, document, ErrorCategory};
 use crate::csta::parse::ConnectionId;
-use crate::csta::xml::XmlWriter;
+use crate::xml::XmlWriter;
 
 /// `PendingAgentState`/`AgentState` value of a BroadWorks agent state
 /// (genesys-connector.md §5.2): Sign-In is "not ready while logging in".

@@ -1,9 +1,11 @@
-//! A minimal XML writer for the messages the server sends.
+//! The one XML writer both sides send through: [`XmlWriter`], and the flat
+//! [`document`] built on it.
 //!
 //! It appends to one `String` and never builds a tree, because every
 //! outgoing message is small and written front to back in schema order.
 //!
 //! Invariants:
+//! - every document starts with [`DECLARATION`] (UTF-8);
 //! - all text and attribute values go through escaping, and characters that
 //!   XML 1.0 forbids are dropped, so a string that came from a peer (a device
 //!   id, a call id) can never make the output malformed;
@@ -14,44 +16,61 @@
 //!   nesting because its callers are a fixed set of builders covered by
 //!   tests that re-parse their output.
 
-/// The declaration every outgoing document starts with.
-const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
+use super::text::{escape_attr_into, escape_into};
 
-use crate::xml::text::{escape_attr_into, escape_into};
+/// The declaration every outgoing document starts with.
+pub const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 
 /// Room for a typical response, so most messages never reallocate.
 const INITIAL_CAPACITY: usize = 256;
 
-/// Builds one XML document as a `String`.
+/// Builds one XML document as a `String`. `'r` is the lifetime of the root
+/// element's name, kept to close it without a copy.
 #[derive(Debug)]
-pub struct XmlWriter {
+pub struct XmlWriter<'r> {
     out: String,
     /// Name of the root element, closed by `finish`.
-    root: Option<String>,
+    root: Option<&'r str>,
 }
 
-impl Default for XmlWriter {
+/// `<root xmlns="namespace"><name>value</name>…</root>` with the
+/// declaration: a flat document of leaves, in the order given.
+pub fn document(root: &str, namespace: &str, children: &[(&str, &str)]) -> String {
+    let mut w = XmlWriter::new();
+    w.root(root, namespace);
+    for (name, value) in children {
+        w.leaf(name, value);
+    }
+    w.finish()
+}
+
+impl Default for XmlWriter<'_> {
     fn default() -> Self {
-        let mut out = String::with_capacity(INITIAL_CAPACITY);
-        out.push_str(DECLARATION);
-        XmlWriter { out, root: None }
+        Self::with_buffer(String::with_capacity(INITIAL_CAPACITY))
     }
 }
 
-impl XmlWriter {
+impl<'r> XmlWriter<'r> {
     /// A document holding only the XML declaration.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// A document appended to `out` (what `out` holds stays in front):
+    /// reusing a buffer costs no allocation once it is large enough.
+    pub fn with_buffer(mut out: String) -> Self {
+        out.push_str(DECLARATION);
+        XmlWriter { out, root: None }
+    }
+
     /// Opens the root element `<name xmlns="namespace">`. Call it once,
     /// first; [`finish`](Self::finish) closes it.
-    pub fn root(&mut self, name: &str, namespace: &str) {
+    pub fn root(&mut self, name: &'r str, namespace: &str) {
         self.out.push('<');
         self.out.push_str(name);
         self.push_attr("xmlns", namespace);
         self.out.push('>');
-        self.root = Some(name.to_owned());
+        self.root = Some(name);
     }
 
     /// `<name>`
@@ -72,6 +91,14 @@ impl XmlWriter {
     pub fn leaf(&mut self, name: &str, text: &str) {
         self.open(name);
         escape_into(&mut self.out, text);
+        self.close(name);
+    }
+
+    /// `<name>number</name>`, in decimal, written without formatting
+    /// machinery (it is on the path of every event acknowledgement).
+    pub fn leaf_number(&mut self, name: &str, number: u64) {
+        self.open(name);
+        push_decimal(&mut self.out, number);
         self.close(name);
     }
 
@@ -98,7 +125,7 @@ impl XmlWriter {
     /// returns the document.
     pub fn finish(mut self) -> String {
         if let Some(root) = self.root.take() {
-            self.close(&root);
+            self.close(root);
         }
         self.out
     }
@@ -111,6 +138,14 @@ impl XmlWriter {
         escape_attr_into(&mut self.out, value);
         self.out.push('"');
     }
+}
+
+/// Appends `number` in decimal (at most 20 digits, so at most 20 calls deep).
+fn push_decimal(out: &mut String, number: u64) {
+    if number >= 10 {
+        push_decimal(out, number / 10);
+    }
+    out.push(char::from(b'0' + (number % 10) as u8));
 }
 
 #[cfg(test)]
@@ -208,6 +243,15 @@ mod tests {
                     w.leaf_attr("d", &[], "");
                 },
                 r#"<R xmlns="urn:test"><d></d></R>"#,
+            ),
+            (
+                |w| {
+                    w.root("R", NS);
+                    w.leaf_number("n", 0);
+                    w.leaf_number("n", 481);
+                    w.leaf_number("n", u64::MAX);
+                },
+                r#"<R xmlns="urn:test"><n>0</n><n>481</n><n>18446744073709551615</n></R>"#,
             ),
         ];
         for (build, body) in cases {
