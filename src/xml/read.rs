@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use sxd_document::dom::Element;
+use sxd_document::dom::{Document, Element};
 use sxd_document::parser;
 
 use super::shape::{self, TooComplex};
@@ -89,14 +89,19 @@ pub fn read_root<T, E: From<ReadError>>(
         shape::check(text.as_bytes()).map_err(ReadError::TooComplex)?;
     }
     let package = parser::parse(&text).map_err(|e| ReadError::NotWellFormed(e.to_string()))?;
-    let document = package.as_document();
-    let root = document
+    let root = root_element(package.as_document())
+        .ok_or_else(|| ReadError::NotWellFormed("no root element".to_owned()))?;
+    read(root)
+}
+
+/// The document's root element (`None` only for a document without one,
+/// which the parser does not return).
+pub fn root_element(document: Document<'_>) -> Option<Element<'_>> {
+    document
         .root()
         .children()
         .into_iter()
         .find_map(|child| child.element())
-        .ok_or_else(|| ReadError::NotWellFormed("no root element".to_owned()))?;
-    read(root)
 }
 
 /// The document as text: UTF-8 (after an optional byte-order mark), or

@@ -151,6 +151,7 @@ fn push_decimal(out: &mut String, number: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::xml::read::root_element;
     use sxd_document::dom::Element;
     use sxd_document::parser;
 
@@ -172,9 +173,7 @@ mod tests {
         w.leaf_attr("v", &[("a", value)], value);
         let xml = w.finish();
         let package = parser::parse(&xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
-        let doc = package.as_document();
-        let root = doc.root().children().into_iter().find_map(|c| c.element());
-        let root = root.expect("root element");
+        let root = root_element(package.as_document()).expect("root element");
         let v = root.children().into_iter().find_map(|c| c.element());
         let v = v.expect("<v>");
         let attr = v.attribute_value("a").expect("attribute a").to_owned();
@@ -275,9 +274,7 @@ mod tests {
         w.close("outer");
         let xml = w.finish();
         let package = parser::parse(&xml).expect("well-formed");
-        let doc = package.as_document();
-        let root = doc.root().children().into_iter().find_map(|c| c.element());
-        let root = root.expect("root");
+        let root = root_element(package.as_document()).expect("root");
         assert_eq!(root.name().local_part(), "Doc");
         assert_eq!(
             root.name().namespace_uri(),

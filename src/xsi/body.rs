@@ -159,21 +159,15 @@ pub fn document(root: &str, children: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::xml::read::root_element;
     use crate::xml::DECLARATION;
-    use sxd_document::dom::Element;
 
     /// Parses `body` back and returns the root's local name, namespace and
     /// `(child name, text)` pairs in document order.
     fn read_back(body: &str) -> (String, String, Vec<(String, String)>) {
         assert!(body.starts_with(DECLARATION), "{body}");
         let package = sxd_document::parser::parse(body).unwrap_or_else(|e| panic!("{e}: {body}"));
-        let document = package.as_document();
-        let root: Element = document
-            .root()
-            .children()
-            .into_iter()
-            .find_map(|c| c.element())
-            .unwrap_or_else(|| panic!("no root: {body}"));
+        let root = root_element(package.as_document()).unwrap_or_else(|| panic!("no root: {body}"));
         let children = root
             .children()
             .into_iter()
