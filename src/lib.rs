@@ -7,8 +7,9 @@
 //!   [`xsi::splitter`], [`xsi::parse`], [`xsi::body`] (Xsi-Events),
 //!   [`xsi::actions`] (Xsi-Actions call control), [`xsi::packages`] (the
 //!   event packages of each device kind), [`http::wire`] (HTTP/1.1
-//!   pieces), with [`xml`] (the XML layer both sides read and write
-//!   through);
+//!   pieces), with [`xml`] (the one XML layer both sides read and write
+//!   through: decoding, shape pre-scan, parse and root, text and booleans,
+//!   escaping, the writer);
 //! - thread modules owning sockets: [`csta::server`], [`csta::session`],
 //!   [`xsi::link`], [`xsi::control`], [`xsi::subscriber`],
 //!   [`xsi::executor`], [`status`]; [`http::conn`] is the blocking HTTP

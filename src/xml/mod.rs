@@ -4,14 +4,17 @@
 //! What it guarantees:
 //! - one reader front-end ([`read`]): a document is UTF-8, or ISO-8859-1
 //!   when its declaration names that encoding (one list of labels for both
-//!   sides); its shape is pre-scanned ([`shape`]) so that the parser, which
-//!   is quadratic in nesting depth and attributes per element, stays linear
-//!   in the input; then it is parsed and its root element handed to the
-//!   protocol's reader. Nothing there panics or recurses on the input;
+//!   sides), borrowed as it is when it is UTF-8; its shape is pre-scanned
+//!   ([`shape`]) so that the parser, which is quadratic in nesting depth and
+//!   attributes per element, stays linear in the input (every document, or
+//!   only those above a size: [`read::ShapeScan`]); then it is parsed and
+//!   its root element handed to the protocol's reader, and whatever went
+//!   wrong before that is one typed [`read::ReadError`]. Nothing in this
+//!   layer panics on its input;
 //! - one reading of text ([`text`]): an element's text is its text children
 //!   joined and trimmed of XML whitespace only; booleans are `xs:boolean`
 //!   (`true`/`1`, `false`/`0`);
-//! - one writer ([`write`]): every document starts with the one
+//! - one writer ([`write`](mod@write)): every document starts with the one
 //!   [`DECLARATION`], is written front to back by [`XmlWriter`] (or the
 //!   flat [`document`] built on it), and escapes every value ([`text`]), so
 //!   a string from a peer can never make a document malformed or change its
