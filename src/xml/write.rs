@@ -74,6 +74,7 @@ impl<'r> XmlWriter<'r> {
     }
 
     /// `<name>`
+    #[inline]
     pub fn open(&mut self, name: &str) {
         self.out.push('<');
         self.out.push_str(name);
@@ -81,6 +82,7 @@ impl<'r> XmlWriter<'r> {
     }
 
     /// `</name>`
+    #[inline]
     pub fn close(&mut self, name: &str) {
         self.out.push_str("</");
         self.out.push_str(name);
@@ -88,6 +90,7 @@ impl<'r> XmlWriter<'r> {
     }
 
     /// `<name>text</name>`, with `text` escaped.
+    #[inline]
     pub fn leaf(&mut self, name: &str, text: &str) {
         self.open(name);
         escape_into(&mut self.out, text);
