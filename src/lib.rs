@@ -7,9 +7,9 @@
 //!   [`xsi::splitter`], [`xsi::parse`], [`xsi::body`] (Xsi-Events),
 //!   [`xsi::actions`] (Xsi-Actions call control), [`xsi::packages`] (the
 //!   event packages of each device kind), [`http::wire`] (HTTP/1.1
-//!   pieces), with [`xml_shape`] (the nesting and attribute limits both
-//!   XML sides apply before parsing) and [`xml_text`] (the escaping both
-//!   apply when writing);
+//!   pieces), with [`xml`] (the one XML layer both sides read and write
+//!   through: decoding, shape pre-scan, parse and root, text and booleans,
+//!   escaping, the writer);
 //! - thread modules owning sockets: [`csta::server`], [`csta::session`],
 //!   [`xsi::link`], [`xsi::control`], [`xsi::subscriber`],
 //!   [`xsi::executor`], [`status`]; [`http::conn`] is the blocking HTTP
@@ -42,6 +42,5 @@ pub(crate) mod testdir;
 pub mod thread;
 pub mod time;
 pub mod translate;
-pub mod xml_shape;
-pub mod xml_text;
+pub mod xml;
 pub mod xsi;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use bwcsta::csta::edition::{Edition, APPL_SESSION_NS};
 use bwcsta::csta::frame::{self, FrameDecoder, InvokeId};
 use bwcsta::csta::parse::{self, Message};
-use bwcsta::csta::xml::XmlWriter;
+use bwcsta::xml::XmlWriter;
 
 /// One message received from the server.
 #[derive(Debug, Clone)]

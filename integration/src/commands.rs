@@ -30,7 +30,7 @@
 //!                                           silence, treatment)
 //! ```
 
-use bwcsta::csta::xml::XmlWriter;
+use bwcsta::xml::XmlWriter;
 
 /// The commands, one per line, for help texts.
 pub const HELP: &str = "\

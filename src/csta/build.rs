@@ -22,7 +22,7 @@ pub use contact::{
 
 use super::edition::APPL_SESSION_NS;
 use super::parse::{ConnectionId, SnapshotItem};
-use super::xml::XmlWriter;
+use crate::xml::XmlWriter;
 
 /// Values of `systemStatus` the server reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,9 +10,9 @@
 //!
 //! - [`frame`]: the 8-byte TCP header, invoke ids, partial-frame buffering.
 //! - [`edition`]: ECMA-323 edition namespaces and the ECMA-354 namespace.
-//! - [`xml`]: a minimal, always well-formed XML writer.
 //! - [`parse`]: one received document into a typed [`parse::Message`].
-//! - [`build`]: the documents the server sends.
+//! - [`build`]: the documents the server sends (written with
+//!   [`crate::xml::XmlWriter`]).
 //!
 //! The thread modules [`server`] (the listener) and [`session`] (one
 //! client's reader and writer) own the sockets and use the ones above;
@@ -28,4 +28,3 @@ pub mod parse;
 pub(crate) mod schema_check;
 pub mod server;
 pub mod session;
-pub mod xml;

@@ -19,6 +19,8 @@ use parking_lot::Mutex;
 use serde_json::Value;
 use sxd_document::dom::{ChildOfElement, Element};
 
+use crate::xml::read::root_element;
+
 const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/integration/data/schemas/");
 
 /// ECMA-323 edition 3, the edition bwcsta sends by default.
@@ -112,13 +114,7 @@ impl Schema {
     /// Checks a whole document; see the module documentation.
     pub(crate) fn check(&self, xml: &str) -> Result<(), String> {
         let package = sxd_document::parser::parse(xml).map_err(|e| e.to_string())?;
-        let doc = package.as_document();
-        let root = doc
-            .root()
-            .children()
-            .into_iter()
-            .find_map(|c| c.element())
-            .ok_or("no root element")?;
+        let root = root_element(package.as_document()).ok_or("no root element")?;
         let name = root.name().local_part();
         if root.name().namespace_uri() != Some(self.namespace.as_str()) {
             return Err(format!(

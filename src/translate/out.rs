@@ -7,7 +7,7 @@
 //! every device field a real switch sends is present, with `notKnown` /
 //! `notRequired` placeholders when there is no value.
 
-use crate::csta::xml::XmlWriter;
+use crate::xml::XmlWriter;
 
 /// A device in an event.
 #[derive(Clone, Debug, PartialEq, Eq)]

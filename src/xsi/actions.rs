@@ -12,8 +12,8 @@
 //!   kept, since RFC 3986 allows both in a segment;
 //! - every query value is percent-encoded (a `+` of an E.164 number becomes
 //!   `%2B`: servlet containers read a bare `+` as a space);
-//! - bodies are complete documents in the BroadSoft namespace, values
-//!   escaped.
+//! - bodies are complete documents in the BroadSoft namespace, written
+//!   with the one XML writer ([`crate::xml::write`]), values escaped.
 //!
 //! The contact-centre commands are here too: the agent's ACD state
 //! (`U/services/CallCenter`, PUT and GET) and the route point calls
@@ -24,9 +24,10 @@
 use std::fmt;
 use std::fmt::Write as _;
 
-use super::body::{document, encode_segment, escape, percent_encode, XSI_NAMESPACE};
+use super::body::{document, encode_segment, percent_encode, XSI_NAMESPACE};
 use super::parse::{parse_doc, XsiDoc};
 use super::vocab::AgentState;
+use crate::xml::XmlWriter;
 
 const USER_BASE: &str = "/com.broadsoft.xsi-actions/v2.0/user";
 const ROUTE_POINT_BASE: &str = "/com.broadsoft.xsi-actions/v2.0/routepoint";
@@ -186,19 +187,16 @@ pub fn consult_transfer(user: &str, held: &str, active: &str) -> XsiRequest {
 
 /// `POST U/calls/Conference` with one `conferenceParticipant` per call.
 pub fn conference(user: &str, call_ids: &[&str]) -> XsiRequest {
-    let mut body = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    let _ = write!(
-        body,
-        "<Conference xmlns=\"{XSI_NAMESPACE}\"><conferenceParticipantList>"
-    );
+    let mut w = XmlWriter::new();
+    w.root("Conference", XSI_NAMESPACE);
+    w.open("conferenceParticipantList");
     for call_id in call_ids {
-        let _ = write!(
-            body,
-            "<conferenceParticipant><callId>{}</callId></conferenceParticipant>",
-            escape(call_id)
-        );
+        w.open("conferenceParticipant");
+        w.leaf("callId", call_id);
+        w.close("conferenceParticipant");
     }
-    body.push_str("</conferenceParticipantList></Conference>");
+    w.close("conferenceParticipantList");
+    let body = w.finish();
     XsiRequest {
         method: Method::Post,
         path: user_path(user, "/calls/Conference"),

@@ -9,19 +9,17 @@
 //! - Every identifier put into a path is encoded as one path segment
 //!   ([`encode_segment`]): a `/`, `?`, `#`, `;` or `%` in a user id or a
 //!   server-assigned id can never change which resource is addressed.
-//! - Every body is a complete document: the UTF-8 XML declaration, then the
-//!   root in the BroadSoft namespace, children in schema order (the XSP
-//!   validates order), every value escaped with [`escape`].
+//! - Every body is a complete document written with the one XML writer
+//!   ([`crate::xml::write`]): the UTF-8 XML declaration, then the root in
+//!   the BroadSoft namespace, children in schema order (the XSP validates
+//!   order), every value escaped.
 
 use std::fmt::Write as _;
 
-pub use crate::xml_text::escape;
-use crate::xml_text::escape_into;
+use crate::xml::{self, XmlWriter};
 
 /// Namespace of every Xsi body.
 pub const XSI_NAMESPACE: &str = "http://schema.broadsoft.com/xsi";
-
-const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
 
 /// Channel creation (POST); the response is the endless event stream.
 pub const CHANNEL_PATH: &str = "/com.broadsoft.async/com.broadsoft.xsi-events/v2.0/channel";
@@ -84,24 +82,15 @@ pub fn event_response_body(event_id: &str, status: u16, reason: &str) -> String 
 }
 
 /// [`event_response_body`] appended to `out`: there is one per event, so
-/// it is written directly, without formatting machinery.
+/// it reuses the buffer and writes the status without formatting
+/// machinery.
 pub fn push_event_response(out: &mut String, event_id: &str, status: u16, reason: &str) {
-    out.push_str(DECLARATION);
-    out.push_str("<EventResponse xmlns=\"");
-    out.push_str(XSI_NAMESPACE);
-    out.push_str("\"><eventID>");
-    escape_into(out, event_id);
-    out.push_str("</eventID><statusCode>");
-    if (100..1000).contains(&status) {
-        out.extend(
-            [status / 100, status / 10 % 10, status % 10].map(|d| char::from(b'0' + d as u8)),
-        );
-    } else {
-        out.push_str(&status.to_string());
-    }
-    out.push_str("</statusCode><reason>");
-    escape_into(out, reason);
-    out.push_str("</reason></EventResponse>");
+    let mut w = XmlWriter::with_buffer(std::mem::take(out));
+    w.root("EventResponse", XSI_NAMESPACE);
+    w.leaf("eventID", event_id);
+    w.leaf_number("statusCode", status.into());
+    w.leaf("reason", reason);
+    *out = w.finish();
 }
 
 /// `<Subscription>` for subscription creation, in schema order: event,
@@ -161,37 +150,24 @@ pub fn percent_encode(text: &str, keep: &[u8]) -> String {
     out
 }
 
-/// `<root xmlns=…><name>value</name>…</root>` with the declaration.
+/// `<root xmlns=…><name>value</name>…</root>` with the declaration, in
+/// the BroadSoft namespace (see [`xml::document`]).
 pub fn document(root: &str, children: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(128);
-    out.push_str(DECLARATION);
-    let _ = write!(out, "<{root} xmlns=\"{XSI_NAMESPACE}\">");
-    for (name, value) in children {
-        let _ = write!(out, "<{name}>");
-        escape_into(&mut out, value);
-        let _ = write!(out, "</{name}>");
-    }
-    let _ = write!(out, "</{root}>");
-    out
+    xml::document(root, XSI_NAMESPACE, children)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sxd_document::dom::Element;
+    use crate::xml::read::root_element;
+    use crate::xml::DECLARATION;
 
     /// Parses `body` back and returns the root's local name, namespace and
     /// `(child name, text)` pairs in document order.
     fn read_back(body: &str) -> (String, String, Vec<(String, String)>) {
         assert!(body.starts_with(DECLARATION), "{body}");
         let package = sxd_document::parser::parse(body).unwrap_or_else(|e| panic!("{e}: {body}"));
-        let document = package.as_document();
-        let root: Element = document
-            .root()
-            .children()
-            .into_iter()
-            .find_map(|c| c.element())
-            .unwrap_or_else(|| panic!("no root: {body}"));
+        let root = root_element(package.as_document()).unwrap_or_else(|| panic!("no root: {body}"));
         let children = root
             .children()
             .into_iter()
@@ -317,6 +293,40 @@ mod tests {
             let mut appended = String::from("before");
             push_event_response(&mut appended, id, status, reason);
             assert_eq!(appended, format!("before{generic}"));
+        }
+    }
+
+    /// The flat document, byte for byte as it was before it was built on
+    /// the shared writer.
+    #[test]
+    fn documents_are_unchanged() {
+        // (root, children, the document after the declaration)
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case] = &[
+            (
+                "RoutePointPlayBusy",
+                &[],
+                "<RoutePointPlayBusy xmlns=\"http://schema.broadsoft.com/xsi\"></RoutePointPlayBusy>",
+            ),
+            (
+                "DoNotDisturb",
+                &[("active", "true")],
+                "<DoNotDisturb xmlns=\"http://schema.broadsoft.com/xsi\"><active>true</active></DoNotDisturb>",
+            ),
+            (
+                "CallForwardingAlways",
+                &[("active", "false"), ("forwardToPhoneNumber", "<&>\"'\r\t\n\u{0}\u{fffe}\u{e9}")],
+                "<CallForwardingAlways xmlns=\"http://schema.broadsoft.com/xsi\"><active>false</active>\
+                 <forwardToPhoneNumber>&lt;&amp;&gt;&quot;&apos;&#13;\t\n\u{e9}</forwardToPhoneNumber>\
+                 </CallForwardingAlways>",
+            ),
+        ];
+        for (root, children, want) in cases {
+            assert_eq!(
+                document(root, children),
+                format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{want}"),
+                "{root}"
+            );
         }
     }
 

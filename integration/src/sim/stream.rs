@@ -22,7 +22,7 @@ use super::tls::SimStream;
 use super::Chunking;
 
 /// The XML declaration that starts every document.
-pub(crate) const DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+pub(crate) const DECL: &str = bwcsta::xml::DECLARATION;
 /// The whole heartbeat document.
 pub(crate) const HEARTBEAT_DOC: &str =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ChannelHeartBeat xmlns=\"http://schema.broadsoft.com/xsi\"/>";

@@ -3,7 +3,7 @@
 //! The request bodies (`Channel`, `Subscription`, `EventResponse`) are short and flat, so
 //! [`element_text`] scans for the first element with a given *local* name (any namespace
 //! prefix) and returns its decoded text. It never fails: a missing or garbled element is `None`.
-//! [`escape`] is the inverse for the documents the simulator writes.
+//! [`escape`] (bwcsta's, re-exported) is the inverse for the documents the simulator writes.
 
 use std::borrow::Cow;
 
@@ -84,34 +84,9 @@ pub(crate) fn unescape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Appends `text` to `out`, escaped for element content and attribute values.
-pub(crate) fn escape_into(out: &mut String, text: &str) {
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        let rep = match c {
-            '&' => "&amp;",
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '"' => "&quot;",
-            '\'' => "&apos;",
-            _ => continue,
-        };
-        out.push_str(&text[start..i]);
-        out.push_str(rep);
-        start = i + 1;
-    }
-    out.push_str(&text[start..]);
-}
-
-/// `text` escaped for XML.
-pub(crate) fn escape(text: &str) -> Cow<'_, str> {
-    if !text.contains(['&', '<', '>', '"', '\'']) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    escape_into(&mut out, text);
-    Cow::Owned(out)
-}
+/// Escaping is bwcsta's own (`bwcsta::xml::text`): `escape_into` appends,
+/// `escape` borrows when nothing needs changing.
+pub(crate) use bwcsta::xml::text::{escape, escape_into};
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@
 
 use super::{connection, document, ErrorCategory};
 use crate::csta::parse::ConnectionId;
-use crate::csta::xml::XmlWriter;
+use crate::xml::XmlWriter;
 
 /// `AgentState` values the server reports (which BroadWorks state is
 /// which: `translate::agent`).

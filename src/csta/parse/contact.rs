@@ -2,8 +2,9 @@
 //! GetAgentState and its response), routeing (RouteRegister, RouteRequest,
 //! RouteSelect, RouteEnd) and PlayMessage.
 
-use super::node::{xs_boolean, Node};
+use super::node::Node;
 use super::{Message, Parsed};
+use crate::xml::text::xs_boolean;
 
 /// `ReqAgentState` values.
 pub const REQUESTED_AGENT_STATES: [&str; 5] = [

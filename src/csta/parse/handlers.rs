@@ -1,8 +1,9 @@
 //! The readers of the messages that need more than a line in the dispatch
 //! table, grouped as the standard groups them.
 
-use super::node::{connection_id, xs_boolean, Node};
+use super::node::{connection_id, Node};
 use super::{EventInfo, Message, MonitorFilter, ParseError, Parsed, SnapshotItem};
+use crate::xml::text::xs_boolean;
 
 // ---------------------------------------------------------------------------
 // ECMA-354 session messages

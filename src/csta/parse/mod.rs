@@ -16,38 +16,35 @@
 //! - it is strict where the server needs a value: a known request without a
 //!   mandatory element is [`ParseError::Missing`], a mandatory value that is
 //!   empty or not of its type is [`ParseError::Invalid`];
-//! - documents are UTF-8, or ISO-8859-1 when their declaration says so;
+//! - documents are UTF-8, or ISO-8859-1 when their declaration says so
+//!   (by one of [`LATIN1_LABELS`](crate::xml::read::LATIN1_LABELS));
 //! - cost stays linear in the frame size: the XML parser spends quadratic
 //!   time on deep nesting and on many attributes per element, so documents
-//!   nested deeper than [`MAX_DEPTH`] or with more than [`MAX_ATTRIBUTES`]
+//!   nested deeper than [`MAX_DEPTH`](crate::xml::shape::MAX_DEPTH) or
+//!   with more than [`MAX_ATTRIBUTES`](crate::xml::shape::MAX_ATTRIBUTES)
 //!   on one element are refused (as [`ParseError::NotWellFormed`]) by a
 //!   linear pre-scan before the parser sees them. Real CSTA messages are
 //!   about ten levels deep with a handful of attributes.
 //!
-//! Layout: this file holds the message types and [`parse`]; `encoding`
-//! decodes the bytes, `shape` is the pre-scan, `node` reads elements,
-//! `dispatch` maps each root to its reader in `handlers` (and `contact`
-//! for the agent, routeing and treatment messages).
+//! Layout: this file holds the message types and [`parse`] (the bytes go
+//! through [`crate::xml::read`], the front-end both sides share: encoding,
+//! shape pre-scan, parse, root); `node` reads elements, `dispatch` maps
+//! each root to its reader in `handlers` (and `contact` for the agent,
+//! routeing and treatment messages).
 
 use std::fmt;
-
-use sxd_document::parser;
 
 use super::edition::Edition;
 
 mod contact;
 mod dispatch;
-mod encoding;
 mod handlers;
 mod node;
-mod shape;
 
 pub use contact::REQUESTED_AGENT_STATES;
-pub use shape::{MAX_ATTRIBUTES, MAX_DEPTH};
 
+use crate::xml::read::{read_root, ReadError, ShapeScan};
 use dispatch::dispatch;
-use encoding::decode;
-use shape::check_shape;
 
 /// One parsed document.
 #[derive(Debug, Clone, PartialEq)]
@@ -423,26 +420,29 @@ impl Message {
 
 type Parsed<T> = Result<T, ParseError>;
 
-/// Parses one document (the payload of one frame).
+/// Parses one document (the payload of one frame). Every frame gets the
+/// shape pre-scan: frames are small and come one at a time.
 pub fn parse(xml: &[u8]) -> Result<Incoming, ParseError> {
-    let text = decode(xml)?;
-    check_shape(text.as_bytes())?;
-    let package = parser::parse(&text).map_err(|e| ParseError::NotWellFormed(e.to_string()))?;
-    let document = package.as_document();
-    let root = document
-        .root()
-        .children()
-        .into_iter()
-        .find_map(|child| child.element())
-        .ok_or_else(|| ParseError::NotWellFormed("no root element".to_owned()))?;
-    let name = root.name();
-    let local = name.local_part();
-    let message = dispatch(root, local)?;
-    Ok(Incoming {
-        root: local.to_owned(),
-        edition: name.namespace_uri().and_then(Edition::from_namespace),
-        message,
+    read_root(xml, ShapeScan::Always, |root| {
+        let name = root.name();
+        let local = name.local_part();
+        let message = dispatch(root, local)?;
+        Ok(Incoming {
+            root: local.to_owned(),
+            edition: name.namespace_uri().and_then(Edition::from_namespace),
+            message,
+        })
     })
+}
+
+impl From<ReadError> for ParseError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::Encoding(detail) => ParseError::Encoding(detail),
+            ReadError::TooComplex(limit) => ParseError::NotWellFormed(limit.to_string()),
+            ReadError::NotWellFormed(detail) => ParseError::NotWellFormed(detail),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use sxd_document::dom::Element;
 
 use super::{ConnectionId, ParseError, Parsed};
+use crate::xml::text::{element_text, xs_boolean};
 
 /// An element of a known message, carrying the message name for errors.
 #[derive(Clone, Copy)]
@@ -41,18 +42,7 @@ impl<'d> Node<'d> {
     /// The element's own text (text and CDATA children, not descendants),
     /// trimmed of XML whitespace.
     pub(super) fn text(self) -> String {
-        let mut text = String::new();
-        for child in self.el.children() {
-            if let Some(t) = child.text() {
-                text.push_str(t.text());
-            }
-        }
-        let trimmed = trim_xml(&text);
-        if trimmed.len() == text.len() {
-            text
-        } else {
-            trimmed.to_owned()
-        }
+        element_text(self.el)
     }
 
     /// Text of a mandatory child that must not be empty.
@@ -111,21 +101,6 @@ impl<'d> Node<'d> {
             element,
             value,
         }
-    }
-}
-
-/// Strips the four XML whitespace characters only: a non-breaking space
-/// is data.
-fn trim_xml(s: &str) -> &str {
-    s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
-}
-
-/// The `xs:boolean` lexical forms.
-pub(super) fn xs_boolean(text: &str) -> Option<bool> {
-    match text {
-        "true" | "1" => Some(true),
-        "false" | "0" => Some(false),
-        _ => None,
     }
 }
 

@@ -217,6 +217,37 @@ fn every_command_builds_its_request() {
     }
 }
 
+/// The Conference body, byte for byte as it was when it was written by
+/// hand: no participants, one, several, values that need escaping.
+#[test]
+fn conference_bodies_are_unchanged() {
+    let list = |inner: &str| {
+        body(&format!(
+            "<Conference {NS}><conferenceParticipantList>{inner}</conferenceParticipantList></Conference>"
+        ))
+    };
+    let cases: &[(&[&str], &str)] = &[
+        (&[], ""),
+        (
+            &["callhalf-1:0"],
+            "<conferenceParticipant><callId>callhalf-1:0</callId></conferenceParticipant>",
+        ),
+        (
+            &["a", "b", "c"],
+            "<conferenceParticipant><callId>a</callId></conferenceParticipant>\
+             <conferenceParticipant><callId>b</callId></conferenceParticipant>\
+             <conferenceParticipant><callId>c</callId></conferenceParticipant>",
+        ),
+        (
+            &["<&>\"'\r\u{1}\u{e9}"],
+            "<conferenceParticipant><callId>&lt;&amp;&gt;&quot;&apos;&#13;\u{e9}</callId></conferenceParticipant>",
+        ),
+    ];
+    for (call_ids, inner) in cases {
+        assert_eq!(conference("u", call_ids).body, list(inner), "{call_ids:?}");
+    }
+}
+
 #[test]
 fn treatments_by_message() {
     let cases = [

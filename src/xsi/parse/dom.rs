@@ -1,9 +1,13 @@
 //! DOM helpers: local names, child elements, trimmed text, flags, numbers,
 //! and the [`XsiParseError::Invalid`] they report.
 
-use sxd_document::dom::{ChildOfElement, Element};
+use sxd_document::dom::Element;
 
 use super::{Result, XsiParseError};
+use crate::xml::text::xs_boolean;
+
+/// The element's text: its text children joined, trimmed of XML whitespace.
+pub(super) use crate::xml::text::element_text as text;
 
 /// Longest value quoted in an [`XsiParseError::Invalid`].
 const MAX_QUOTED_VALUE: usize = 64;
@@ -23,37 +27,11 @@ pub(super) fn first_child<'d>(element: Element<'d>, name: &str) -> Option<Elemen
     child_elements(element).find(|child| local(*child) == name)
 }
 
-/// The element's text: its text children joined (sxd makes a separate node
-/// per entity or CDATA section), trimmed of XML whitespace.
-pub(super) fn text(element: Element<'_>) -> String {
-    let mut texts = element.children().into_iter().filter_map(|c| match c {
-        ChildOfElement::Text(t) => Some(t.text()),
-        _ => None,
-    });
-    let Some(first) = texts.next() else {
-        return String::new();
-    };
-    match texts.next() {
-        // The common case: one text node, one allocation.
-        None => trim_xml(first).to_owned(),
-        Some(second) => {
-            let mut joined = String::with_capacity(first.len() + second.len());
-            joined.push_str(first);
-            joined.push_str(second);
-            texts.for_each(|t| joined.push_str(t));
-            trim_xml(&joined).to_owned()
-        }
-    }
-}
-
-fn trim_xml(text: &str) -> &str {
-    text.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
-}
-
-/// An empty marker element such as `<allowAnswer/>`: present means true,
-/// unless it spells out `false`.
+/// An empty marker element such as `<allowAnswer/>`: present means true.
+/// A spelt-out value is read as an `xs:boolean` (`false` and `0` are
+/// false); any other text still counts as present.
 pub(super) fn flag(element: Element<'_>) -> bool {
-    text(element) != "false"
+    xs_boolean(&text(element)).unwrap_or(true)
 }
 
 /// A numeric element; anything but plain decimal digits is invalid.

@@ -25,8 +25,8 @@
 //!   [`XsiParseError::Invalid`].
 //! - Text values are trimmed of XML whitespace (the samples are
 //!   pretty-printed by some servers; every Xsi value is a token).
-//! - Documents over 4 KiB nested deeper than [`crate::xml_shape::MAX_DEPTH`]
-//!   or with more than [`crate::xml_shape::MAX_ATTRIBUTES`] on one element
+//! - Documents over 4 KiB nested deeper than [`crate::xml::shape::MAX_DEPTH`]
+//!   or with more than [`crate::xml::shape::MAX_ATTRIBUTES`] on one element
 //!   are refused before parsing (the parser is quadratic in both; smaller
 //!   documents cannot make it slow).
 //! - Documents are UTF-8, except that an explicit `encoding="ISO-8859-1"`
@@ -38,7 +38,6 @@
 //! `call` reads the `call` object, `contact` the contact-centre payloads
 //! (queue, route point and agent events), `dom` holds the element helpers.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use sxd_document::dom::Element;
@@ -47,6 +46,7 @@ mod call;
 mod documents;
 mod dom;
 
+use crate::xml::read::{read_root, ReadError, ShapeScan};
 use documents::parse_root;
 
 /// A parsed top-level Xsi document.
@@ -438,21 +438,13 @@ const SHAPE_CHECK_ABOVE: usize = 4096;
 
 /// Parses one complete XML document.
 pub fn parse_doc(xml: &[u8]) -> Result<XsiDoc> {
-    let text = decode(xml)?;
-    if text.len() > SHAPE_CHECK_ABOVE {
-        crate::xml_shape::check(text.as_bytes())
-            .map_err(|e| XsiParseError::NotWellFormed(e.to_string()))?;
+    read_root(xml, ShapeScan::Above(SHAPE_CHECK_ABOVE), parse_root)
+}
+
+impl From<ReadError> for XsiParseError {
+    fn from(e: ReadError) -> Self {
+        XsiParseError::NotWellFormed(e.to_string())
     }
-    let package = sxd_document::parser::parse(&text)
-        .map_err(|err| XsiParseError::NotWellFormed(err.to_string()))?;
-    let document = package.as_document();
-    let root = document
-        .root()
-        .children()
-        .into_iter()
-        .find_map(|child| child.element())
-        .ok_or_else(|| XsiParseError::NotWellFormed("no root element".to_owned()))?;
-    parse_root(root)
 }
 
 /// Reduces a QName value such as `xsi:CallReceivedEvent` to its local part.
@@ -469,46 +461,6 @@ pub fn element_type<'d>(element: &Element<'d>) -> Option<&'d str> {
         .into_iter()
         .find(|attribute| attribute.name().local_part() == "type")
         .map(|attribute| strip_type_prefix(attribute.value()))
-}
-
-/// Turns the raw bytes into text for sxd: UTF-8 (BOM allowed), or Latin-1
-/// when the declaration says so.
-fn decode(xml: &[u8]) -> Result<Cow<'_, str>> {
-    let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
-    if declares_latin1(xml) {
-        // Latin-1 maps every byte to the code point of the same value.
-        return Ok(Cow::Owned(xml.iter().map(|&b| char::from(b)).collect()));
-    }
-    std::str::from_utf8(xml)
-        .map(Cow::Borrowed)
-        .map_err(|err| XsiParseError::NotWellFormed(format!("not UTF-8: {err}")))
-}
-
-/// Whether the XML declaration names ISO-8859-1. Looks only at the
-/// declaration, which is at most a few dozen bytes.
-fn declares_latin1(xml: &[u8]) -> bool {
-    if !xml.starts_with(b"<?xml") {
-        return false;
-    }
-    let decl_end = xml
-        .windows(2)
-        .take(256)
-        .position(|w| w == b"?>")
-        .unwrap_or(0);
-    let decl = xml.get(..decl_end).unwrap_or(&[]);
-    let Some(at) = decl.windows(8).position(|w| w == b"encoding") else {
-        return false;
-    };
-    let after = decl.get(at + 8..).unwrap_or(&[]);
-    let label: Vec<u8> = after
-        .iter()
-        .copied()
-        .skip_while(|b| matches!(b, b' ' | b'=' | b'"' | b'\'' | b'\t'))
-        .take_while(|b| !matches!(b, b'"' | b'\''))
-        .collect();
-    ["iso-8859-1", "iso8859-1", "iso_8859-1", "latin1"]
-        .iter()
-        .any(|name| label.eq_ignore_ascii_case(name.as_bytes()))
 }
 
 #[cfg(test)]

@@ -1,8 +1,12 @@
 //! Whole documents: well-formedness, encodings, shape limits, error text.
 
-use super::super::encoding::declared_encoding;
-use super::super::shape::too_complex;
 use super::*;
+use crate::xml::shape::{MAX_ATTRIBUTES, MAX_DEPTH};
+
+/// The error of a document beyond the shape limits.
+fn too_complex(what: &str, limit: usize) -> ParseError {
+    ParseError::NotWellFormed(format!("more than {limit} {what}"))
+}
 
 #[test]
 fn not_well_formed_or_badly_encoded() {
@@ -74,35 +78,6 @@ fn encodings() {
             }
             (got, want) => panic!("{label}: got {got:?}, want {want:?}"),
         }
-    }
-}
-
-#[test]
-fn declared_encoding_cases() {
-    let cases: &[(&[u8], Option<&[u8]>)] = &[
-        (
-            b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>",
-            Some(b"ISO-8859-1"),
-        ),
-        (
-            b"<?xml version='1.0' encoding='utf-8'?><a/>",
-            Some(b"utf-8"),
-        ),
-        (b"<?xml version=\"1.0\" encoding =\n'x' ?><a/>", Some(b"x")),
-        (b"<?xml version=\"1.0\"?><a encoding=\"latin1\"/>", None),
-        (b"<?xml version=\"1.0\" encoding=latin1?><a/>", None),
-        (b"<?xml version=\"1.0\" encoding=\"latin1?><a/>", None),
-        (b"<a/>", None),
-        (b"", None),
-        (b"<?xml", None),
-    ];
-    for (input, want) in cases {
-        assert_eq!(
-            declared_encoding(input),
-            *want,
-            "{:?}",
-            input.escape_ascii().to_string()
-        );
     }
 }
 

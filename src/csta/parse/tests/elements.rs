@@ -357,3 +357,36 @@ fn is_request_by_kind() {
         assert_eq!(msg.is_request(), want, "{msg:?}");
     }
 }
+
+/// A mandatory boolean is an `xs:boolean`: `true`/`1`, `false`/`0`, XML
+/// whitespace around it trimmed; anything else, empty included, is invalid
+/// (the rule the Xsi flags share, see `xml::text::xs_boolean`).
+#[test]
+fn booleans_are_xs_booleans() {
+    let cases: &[(&str, Result<bool, &str>)] = &[
+        ("true", Ok(true)),
+        ("1", Ok(true)),
+        (" 1\n", Ok(true)),
+        ("false", Ok(false)),
+        ("0", Ok(false)),
+        ("\t0 ", Ok(false)),
+        ("", Err("")),
+        ("TRUE", Err("TRUE")),
+        ("yes", Err("yes")),
+        ("01", Err("01")),
+    ];
+    for (value, want) in cases {
+        let xml = doc(
+            "SetDoNotDisturb",
+            &format!("<device>1</device><doNotDisturbOn>{value}</doNotDisturbOn>"),
+        );
+        let want = match want {
+            Ok(on) => Ok(Message::SetDoNotDisturb {
+                device: s("1"),
+                on: *on,
+            }),
+            Err(text) => Err(invalid("SetDoNotDisturb", "doNotDisturbOn", text)),
+        };
+        assert_eq!(message(&xml), want, "{value:?}");
+    }
+}

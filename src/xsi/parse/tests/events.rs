@@ -263,6 +263,49 @@ fn other_event_data_types() {
     }
 }
 
+/// Flags are marker elements whose spelt-out value is an `xs:boolean`:
+/// `0` is false like `false` (it used to read as true), `1` true like
+/// `true`, an empty element true, an absent one false.
+#[test]
+fn flags_are_xs_booleans() {
+    let cases: &[(&str, bool)] = &[
+        ("<F/>", true),
+        ("<F></F>", true),
+        ("<F>true</F>", true),
+        ("<F>1</F>", true),
+        ("<F> 1 </F>", true),
+        ("<F>false</F>", false),
+        ("<F>0</F>", false),
+        ("<F>\n 0\n</F>", false),
+        ("", false),
+    ];
+    for (element, want) in cases {
+        let flags = |name: &str| element.replace('F', name);
+        let inner = format!(
+            "{}{}<remoteParty>{}</remoteParty>",
+            flags("allowAnswer"),
+            flags("allowRetrieve"),
+            flags("privacy")
+        );
+        let doc = event(
+            "CallUpdatedEvent",
+            &format!("<call><callId>c</callId><extTrackingId>t</extTrackingId>{inner}</call>"),
+        );
+        let EventData::Call { call, .. } = data_of(parse_doc(doc.as_bytes())) else {
+            panic!("not a call event: {inner}");
+        };
+        assert_eq!(
+            (
+                call.allow_answer,
+                call.allow_retrieve,
+                call.remote_party.privacy
+            ),
+            (*want, *want, *want),
+            "{inner}"
+        );
+    }
+}
+
 /// Every way the optional call fields can appear.
 #[test]
 fn call_fields() {

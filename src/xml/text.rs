@@ -1,13 +1,66 @@
-//! Text for XML output, shared by both protocol sides (sans-IO): element
-//! content and attribute values escaped so that a string that came from a
-//! peer (a device id, a call id, an error text) can never make a document
-//! malformed or change its structure.
+//! Text in and out of XML, shared by both protocol sides (sans-IO).
+//!
+//! Reading: an element's text is its text children joined and trimmed of
+//! XML whitespace ([`element_text`], [`trim`]); booleans have the
+//! `xs:boolean` lexical forms ([`xs_boolean`]).
+//!
+//! Writing: element content and attribute values are escaped so that a
+//! string that came from a peer (a device id, a call id, an error text)
+//! can never make a document malformed or change its structure.
 
-/// `text` escaped for element content (see [`escape_into`]).
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    escape_into(&mut out, text);
-    out
+use std::borrow::Cow;
+
+use sxd_document::dom::{ChildOfElement, Element};
+
+/// The element's own text: its text children joined (sxd makes a separate
+/// node per entity reference or CDATA section; the text of child elements
+/// is not included), trimmed of XML whitespace.
+pub fn element_text(element: Element<'_>) -> String {
+    let mut texts = element.children().into_iter().filter_map(|c| match c {
+        ChildOfElement::Text(t) => Some(t.text()),
+        _ => None,
+    });
+    let Some(first) = texts.next() else {
+        return String::new();
+    };
+    match texts.next() {
+        // The common case: one text node, one allocation.
+        None => trim(first).to_owned(),
+        Some(second) => {
+            let mut joined = String::with_capacity(first.len() + second.len());
+            joined.push_str(first);
+            joined.push_str(second);
+            texts.for_each(|t| joined.push_str(t));
+            trim(&joined).to_owned()
+        }
+    }
+}
+
+/// Strips the four XML whitespace characters only (space, tab, carriage
+/// return, line feed): a non-breaking space is data.
+pub fn trim(text: &str) -> &str {
+    text.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+}
+
+/// The `xs:boolean` lexical forms: `true` and `1`, `false` and `0`;
+/// anything else is `None`.
+pub fn xs_boolean(text: &str) -> Option<bool> {
+    match text {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// `text` escaped for element content (see [`escape_into`]); borrowed
+/// when nothing needs changing.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if text.bytes().all(plain_in_text) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    escape_with(&mut out, text, text_replacement);
+    Cow::Owned(out)
 }
 
 /// Appends `text` escaped for element content: `&`, `<`, `>`, `"` and `'`
@@ -17,24 +70,35 @@ pub fn escape(text: &str) -> String {
 /// U+FFFF) are dropped.
 pub fn escape_into(out: &mut String, text: &str) {
     // Most values (ids, numbers, names) need nothing: one byte scan, one
-    // copy. A byte that could need work sends the value the long way:
-    // markup and quotes, carriage return and the other controls but tab and
-    // line feed, and 0xEF, the lead byte of U+FFFE and U+FFFF.
-    let plain = |b: u8| {
-        !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | 0xEF)
-            && (b >= 0x20 || b == b'\t' || b == b'\n')
-    };
-    if text.bytes().all(plain) {
+    // copy.
+    if text.bytes().all(plain_in_text) {
         out.push_str(text);
         return;
     }
     escape_with(out, text, text_replacement);
 }
 
+/// True for a byte that can never need escaping in element content. Any
+/// other sends the value the long way: markup and quotes, carriage return
+/// and the other controls but tab and line feed, and 0xEF, the lead byte
+/// of U+FFFE and U+FFFF.
+fn plain_in_text(b: u8) -> bool {
+    !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | 0xEF)
+        && (b >= 0x20 || b == b'\t' || b == b'\n')
+}
+
 /// Like [`escape_into`], but for a quoted attribute value: tab and line
 /// feed are written as character references too, because attribute-value
 /// normalisation would turn literal ones into spaces.
 pub fn escape_attr_into(out: &mut String, text: &str) {
+    // Namespaces and plain values: one byte scan, one copy.
+    if text
+        .bytes()
+        .all(|b| plain_in_text(b) && b != b'\t' && b != b'\n')
+    {
+        out.push_str(text);
+        return;
+    }
     escape_with(out, text, |c| match c {
         '\t' => Some("&#9;"),
         '\n' => Some("&#10;"),
@@ -122,7 +186,9 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(escaped(input), *want, "input {input:?}");
+            assert_eq!(escape(input), *want, "input {input:?}");
         }
+        assert!(matches!(escape("plain 3021033"), Cow::Borrowed(_)));
     }
 
     #[test]

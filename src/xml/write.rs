@@ -1,9 +1,11 @@
-//! A minimal XML writer for the messages the server sends.
+//! The one XML writer both sides send through: [`XmlWriter`], and the flat
+//! [`document`] built on it.
 //!
 //! It appends to one `String` and never builds a tree, because every
 //! outgoing message is small and written front to back in schema order.
 //!
 //! Invariants:
+//! - every document starts with [`DECLARATION`] (UTF-8);
 //! - all text and attribute values go through escaping, and characters that
 //!   XML 1.0 forbids are dropped, so a string that came from a peer (a device
 //!   id, a call id) can never make the output malformed;
@@ -14,47 +16,65 @@
 //!   nesting because its callers are a fixed set of builders covered by
 //!   tests that re-parse their output.
 
-/// The declaration every outgoing document starts with.
-const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
+use super::text::{escape_attr_into, escape_into};
 
-use crate::xml_text::{escape_attr_into, escape_into};
+/// The declaration every outgoing document starts with.
+pub const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 
 /// Room for a typical response, so most messages never reallocate.
 const INITIAL_CAPACITY: usize = 256;
 
-/// Builds one XML document as a `String`.
+/// Builds one XML document as a `String`. `'r` is the lifetime of the root
+/// element's name, kept to close it without a copy.
 #[derive(Debug)]
-pub struct XmlWriter {
+pub struct XmlWriter<'r> {
     out: String,
     /// Name of the root element, closed by `finish`.
-    root: Option<String>,
+    root: Option<&'r str>,
 }
 
-impl Default for XmlWriter {
+/// `<root xmlns="namespace"><name>value</name>…</root>` with the
+/// declaration: a flat document of leaves, in the order given.
+pub fn document(root: &str, namespace: &str, children: &[(&str, &str)]) -> String {
+    let mut w = XmlWriter::new();
+    w.root(root, namespace);
+    for (name, value) in children {
+        w.leaf(name, value);
+    }
+    w.finish()
+}
+
+impl Default for XmlWriter<'_> {
     fn default() -> Self {
-        let mut out = String::with_capacity(INITIAL_CAPACITY);
-        out.push_str(DECLARATION);
-        XmlWriter { out, root: None }
+        Self::with_buffer(String::with_capacity(INITIAL_CAPACITY))
     }
 }
 
-impl XmlWriter {
+impl<'r> XmlWriter<'r> {
     /// A document holding only the XML declaration.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// A document appended to `out` (what `out` holds stays in front):
+    /// reusing a buffer costs no allocation once it is large enough.
+    pub fn with_buffer(mut out: String) -> Self {
+        out.push_str(DECLARATION);
+        XmlWriter { out, root: None }
+    }
+
     /// Opens the root element `<name xmlns="namespace">`. Call it once,
     /// first; [`finish`](Self::finish) closes it.
-    pub fn root(&mut self, name: &str, namespace: &str) {
+    pub fn root(&mut self, name: &'r str, namespace: &str) {
         self.out.push('<');
         self.out.push_str(name);
         self.push_attr("xmlns", namespace);
         self.out.push('>');
-        self.root = Some(name.to_owned());
+        self.root = Some(name);
     }
 
     /// `<name>`
+    #[inline]
     pub fn open(&mut self, name: &str) {
         self.out.push('<');
         self.out.push_str(name);
@@ -62,6 +82,7 @@ impl XmlWriter {
     }
 
     /// `</name>`
+    #[inline]
     pub fn close(&mut self, name: &str) {
         self.out.push_str("</");
         self.out.push_str(name);
@@ -69,9 +90,18 @@ impl XmlWriter {
     }
 
     /// `<name>text</name>`, with `text` escaped.
+    #[inline]
     pub fn leaf(&mut self, name: &str, text: &str) {
         self.open(name);
         escape_into(&mut self.out, text);
+        self.close(name);
+    }
+
+    /// `<name>number</name>`, in decimal, written without formatting
+    /// machinery (it is on the path of every event acknowledgement).
+    pub fn leaf_number(&mut self, name: &str, number: u64) {
+        self.open(name);
+        push_decimal(&mut self.out, number);
         self.close(name);
     }
 
@@ -98,7 +128,7 @@ impl XmlWriter {
     /// returns the document.
     pub fn finish(mut self) -> String {
         if let Some(root) = self.root.take() {
-            self.close(&root);
+            self.close(root);
         }
         self.out
     }
@@ -113,9 +143,18 @@ impl XmlWriter {
     }
 }
 
+/// Appends `number` in decimal (at most 20 digits, so at most 20 calls deep).
+fn push_decimal(out: &mut String, number: u64) {
+    if number >= 10 {
+        push_decimal(out, number / 10);
+    }
+    out.push(char::from(b'0' + (number % 10) as u8));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::xml::read::root_element;
     use sxd_document::dom::Element;
     use sxd_document::parser;
 
@@ -137,9 +176,7 @@ mod tests {
         w.leaf_attr("v", &[("a", value)], value);
         let xml = w.finish();
         let package = parser::parse(&xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
-        let doc = package.as_document();
-        let root = doc.root().children().into_iter().find_map(|c| c.element());
-        let root = root.expect("root element");
+        let root = root_element(package.as_document()).expect("root element");
         let v = root.children().into_iter().find_map(|c| c.element());
         let v = v.expect("<v>");
         let attr = v.attribute_value("a").expect("attribute a").to_owned();
@@ -209,6 +246,15 @@ mod tests {
                 },
                 r#"<R xmlns="urn:test"><d></d></R>"#,
             ),
+            (
+                |w| {
+                    w.root("R", NS);
+                    w.leaf_number("n", 0);
+                    w.leaf_number("n", 481);
+                    w.leaf_number("n", u64::MAX);
+                },
+                r#"<R xmlns="urn:test"><n>0</n><n>481</n><n>18446744073709551615</n></R>"#,
+            ),
         ];
         for (build, body) in cases {
             let mut w = XmlWriter::new();
@@ -231,9 +277,7 @@ mod tests {
         w.close("outer");
         let xml = w.finish();
         let package = parser::parse(&xml).expect("well-formed");
-        let doc = package.as_document();
-        let root = doc.root().children().into_iter().find_map(|c| c.element());
-        let root = root.expect("root");
+        let root = root_element(package.as_document()).expect("root");
         assert_eq!(root.name().local_part(), "Doc");
         assert_eq!(
             root.name().namespace_uri(),

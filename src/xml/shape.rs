@@ -84,7 +84,7 @@ fn skip_past<'a>(s: &'a [u8], pattern: &[u8]) -> &'a [u8] {
         .unwrap_or_default()
 }
 
-/// A start tag as seen by [`check_shape`].
+/// A start tag as seen by [`check`].
 struct StartTag {
     /// Bytes up to and including the closing `>`.
     len: usize,
