@@ -32,9 +32,9 @@ use crate::http::conn::{Conn, HttpError};
 use crate::http::wire::{write_request, write_request_end, write_request_start, ResponseHead};
 use crate::thread::{self, Handle};
 use crate::xsi::body;
-use crate::xsi::link::LinkShared;
 use crate::xsi::parse::{parse_doc, XsiDoc};
 use crate::xsi::settings::XsiSettings;
+use crate::xsi::shared::LinkShared;
 
 /// One acknowledgement to send.
 pub struct Ack {

@@ -18,13 +18,10 @@
 //! the status never shows a link that no thread serves. A panic of the
 //! control thread kills the channel (see `xsi::control`), which lands here.
 
-use std::net::{Shutdown, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
-use parking_lot::Mutex;
 
 use crate::event::{Event, LinkEvent, LinkId};
 use crate::http::conn::{Conn, HttpError};
@@ -36,6 +33,7 @@ use crate::xsi::control::{Ack, Control};
 use crate::xsi::known::KnownSubscriptions;
 use crate::xsi::parse::{parse_doc, EventData, XsiDoc, XsiEvent};
 use crate::xsi::settings::XsiSettings;
+use crate::xsi::shared::LinkShared;
 use crate::xsi::splitter::DocSplitter;
 
 /// Largest document accepted on a channel stream.
@@ -44,25 +42,6 @@ pub const MAX_DOC: usize = 1024 * 1024;
 const MAX_HEAD: usize = 64 * 1024;
 /// The `ChannelTerminatedEvent` reason when another channel set took over.
 const DUPLICATE_CHANNEL_SET: &str = "DuplicateChannelSet";
-
-/// State shared between the link thread, its control thread and the handle.
-pub struct LinkShared {
-    pub stopping: AtomicBool,
-    /// The stream socket, to unblock a read from another thread.
-    socket: Mutex<Option<TcpStream>>,
-    /// Why the control thread killed the channel (heartbeat failure).
-    kill_reason: Mutex<Option<String>>,
-}
-
-impl LinkShared {
-    /// Ends the current channel: the blocked stream read fails at once.
-    pub fn kill(&self, reason: String) {
-        *self.kill_reason.lock() = Some(reason);
-        if let Some(s) = self.socket.lock().as_ref() {
-            let _ = s.shutdown(Shutdown::Both);
-        }
-    }
-}
 
 /// Owns a link thread. Field order: the stop sender is dropped first.
 pub struct LinkHandle {
@@ -79,11 +58,7 @@ impl LinkHandle {
         known: Arc<KnownSubscriptions>,
     ) -> std::io::Result<LinkHandle> {
         let (stop, stopped) = bounded::<()>(0);
-        let shared = Arc::new(LinkShared {
-            stopping: AtomicBool::new(false),
-            socket: Mutex::new(None),
-            kill_reason: Mutex::new(None),
-        });
+        let shared = Arc::new(LinkShared::default());
         let name = settings.server_name(link.0).to_owned();
         let runner = Runner {
             link,
@@ -106,7 +81,7 @@ impl LinkHandle {
     /// Asks the link to delete its channel and stop; returns at once, so
     /// that all links delete their channels in parallel.
     pub fn begin_stop(&mut self) {
-        self.shared.stopping.store(true, Ordering::SeqCst);
+        self.shared.set_stopping();
         // Wakes a backoff wait, and the control thread, which deletes the
         // channel; the XSP then ends the stream.
         self.stop.take();
@@ -151,7 +126,7 @@ enum End {
 
 impl Runner {
     fn stopping(&self) -> bool {
-        self.shared.stopping.load(Ordering::SeqCst)
+        self.shared.stopping()
     }
 
     fn send(&self, ev: LinkEvent) -> bool {
@@ -257,8 +232,7 @@ impl Runner {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.channel())) {
             Ok(ended) => ended,
             Err(payload) => {
-                *self.shared.socket.lock() = None;
-                *self.shared.kill_reason.lock() = None;
+                self.shared.reset();
                 (End::Panicked(thread::payload_text(&*payload)), None)
             }
         }
@@ -322,12 +296,11 @@ impl Runner {
             return (End::Failed(format!("socket: {e}")), None);
         }
         match conn.shutdown_handle() {
-            Ok(sock) => *self.shared.socket.lock() = Some(sock),
+            Ok(sock) => self.shared.channel_open(sock),
             Err(e) => return (End::Failed(format!("socket: {e}")), None),
         }
-        *self.shared.kill_reason.lock() = None;
         let (end, control) = self.stream(&mut conn, idle);
-        *self.shared.socket.lock() = None;
+        self.shared.channel_closed();
         (end, control)
     }
 
@@ -392,7 +365,7 @@ impl Runner {
         if self.stopping() {
             return End::Stopped;
         }
-        let reason = self.shared.kill_reason.lock().take().unwrap_or(reason);
+        let reason = self.shared.take_kill_reason().unwrap_or(reason);
         if control.is_some() {
             End::Lost(reason)
         } else {

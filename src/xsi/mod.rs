@@ -21,8 +21,9 @@
 //!   request on one XSP, the next XSP when one fails).
 //!
 //! Shared by them: [`settings`] (the configuration as the Xsi side uses it,
-//! made once at start-up) and [`known`] (the subscriptions bwcsta owns,
-//! written by the dispatcher, read by the link threads).
+//! made once at start-up), [`known`] (the subscriptions bwcsta owns,
+//! written by the dispatcher, read by the link threads) and [`shared`] (the
+//! state of one link that its link and control threads both hold).
 pub mod actions;
 pub mod body;
 pub mod client;
@@ -33,5 +34,6 @@ pub mod link;
 pub mod packages;
 pub mod parse;
 pub mod settings;
+pub mod shared;
 pub mod splitter;
 pub mod subscriber;
