@@ -18,7 +18,9 @@
 //! - [`translate`]: Xsi call events → CSTA events, CSTA call-control
 //!   requests → Xsi-Actions, the call model and the contact-centre queues;
 //! - [`config`] reads the configuration into typed values: `config::devices`
-//!   uses [`xsi::packages`] (the device kinds), the XSP settings use
+//!   classifies devices into [`device::DeviceKind`] (a leaf that
+//!   [`xsi::packages`], the translator and the dispatcher also use, so that
+//!   `config` imports nothing of `xsi`), the XSP settings use
 //!   [`http::target`] and [`http::tls`];
 //! - [`dispatcher`]: the one place where everything meets, used by `main`;
 //! - [`capture`]: recording the traffic for support cases (hooks in the
@@ -27,6 +29,7 @@
 pub mod capture;
 pub mod config;
 pub mod csta;
+pub mod device;
 pub mod dispatcher;
 pub mod event;
 #[cfg(test)]

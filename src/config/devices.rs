@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::problems::Problems;
 use super::section::{indexed, Section};
 use super::values::{array, quote, string};
-use crate::xsi::packages::DeviceKind;
+use crate::device::DeviceKind;
 
 /// `devices` [none].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

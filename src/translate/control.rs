@@ -13,8 +13,8 @@ use crate::csta::build::{
     self, agent_state_value, operation, state_incompatibility, system_resource, Ack, ErrorCategory,
 };
 use crate::csta::parse::{ConnectionId, Message};
+use crate::device::DeviceKind;
 use crate::xsi::actions::{self, ActionFailure, Returned, XsiRequest};
-use crate::xsi::packages::DeviceKind;
 
 use super::contact;
 use super::map::number_of;
