@@ -23,8 +23,12 @@
 //!   `config` imports nothing of `xsi`), the XSP settings use
 //!   [`http::target`] and [`http::tls`];
 //! - [`dispatcher`]: the one place where everything meets, used by `main`;
-//! - [`capture`]: recording the traffic for support cases (hooks in the
-//!   thread modules, its own writer thread) and replaying it offline.
+//! - [`capture`]: recording the traffic for support cases, a leaf under the
+//!   thread modules that call its hooks (it imports nothing of `csta`,
+//!   `xsi`, `event` or `translate`), with its own writer thread;
+//! - [`replay`]: a capture replayed offline through the translator (`bwcsta
+//!   replay`), on top of `capture`, `translate` and the parsers; used by
+//!   `main` only.
 
 pub mod capture;
 pub mod config;
@@ -38,6 +42,7 @@ pub mod http;
 pub mod logging;
 pub mod pidfile;
 pub mod ratelimit;
+pub mod replay;
 pub mod signals;
 pub mod status;
 #[cfg(test)]

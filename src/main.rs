@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, select, unbounded};
 
-use bwcsta::capture::{self, replay, Capture};
+use bwcsta::capture::{self, Capture};
 use bwcsta::config::Config;
 use bwcsta::csta::edition::Edition;
 use bwcsta::csta::server::{Listener, ListenerConfig};
@@ -29,7 +29,7 @@ use bwcsta::xsi::known::KnownSubscriptions;
 use bwcsta::xsi::link::LinkHandle;
 use bwcsta::xsi::settings::XsiSettings;
 use bwcsta::xsi::subscriber::{self, Subscriber};
-use bwcsta::{logging, signals, thread};
+use bwcsta::{logging, replay, signals, thread};
 
 const USAGE: &str = "\
 usage: bwcsta --config FILE [--check]

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 
-use crate::csta::frame::FrameDecoder;
+use crate::csta::frame::{self, FrameDecoder};
 use crate::csta::parse::{self, ParseError};
 use crate::event::{ClientEvent, ClientId, Event, Outbound};
 use crate::thread::{self, Handle};
@@ -220,7 +220,8 @@ fn write_loop(id: ClientId, peer: SocketAddr, stream: TcpStream, queue: &Receive
             thread::panic_point("session write");
             match msg {
                 Outbound::Frame(frame) => {
-                    crate::capture::csta_out(id, peer, &frame);
+                    let (invoke_id, xml) = frame::parts(&frame);
+                    crate::capture::csta_out(id, peer, invoke_id, xml);
                     out.write_all(&frame)?
                 }
                 Outbound::Close => {
