@@ -12,12 +12,17 @@
 //!
 //! Module map: `http` (request parsing, response writing), `server` (listener and connection
 //! loops, keep-alive), `tls` (HTTPS XSPs), `xsp` (the Xsi-Events endpoints), `actions`
-//! (the Xsi-Actions endpoints), `contact` (call centres, route points, agents), `stream` (channel
-//! stream writers), `state` (the shared BroadWorks; `state/{channels,subscriptions,events}.rs`
-//! split it by concern), `calls`
-//! (the call model), `control` (the JSON control API), `flood` (load producer), `ops`
-//! (operations shared by this API and the control API), `hub` (what all threads share),
-//! `stats`, `ids`, `xml`. Tests: unit tests in `<module>/tests.rs` beside `calls` and `state`,
+//! (the Xsi-Actions endpoints; `actions/contact.rs` those of the contact centre), `stream`
+//! (channel stream writers), `state` (the shared BroadWorks; `state/{channels,subscriptions,
+//! events,contact}.rs` split it by concern, `contact` being call centres, route points and
+//! agents), `calls` (the call model), `control` (the JSON control API), `flood` (load
+//! producer), `ops` (operations shared by this API and the control API), `hub` (what all
+//! threads share), `stats`, `ids`, `xml`. Leaves that the others share without importing each
+//! other: `reply` (the HTTP replies and the Xsi `ErrorInfo`), `outbox` (what the state queues
+//! for a channel writer), `xml` (with the XML declaration). Imports go one way: the endpoints
+//! (`xsp`, `actions`, `control`) use `server`, `stream`, `hub` and `state`; `server` and
+//! `stream` use `hub`; `hub` uses `state`; nothing under `state` imports a thread module.
+//! Tests: unit tests in `<module>/tests.rs` beside `calls` and `state`,
 //! end-to-end tests over sockets in `tests/` (by theme, shared helpers in `tests/mod.rs`),
 //! using the raw-socket clients of `testclient`.
 //!
@@ -36,7 +41,6 @@
 
 mod actions;
 mod calls;
-mod contact;
 mod control;
 mod delay;
 mod flood;
@@ -44,7 +48,9 @@ mod http;
 mod hub;
 mod ids;
 mod ops;
+mod outbox;
 mod probe;
+mod reply;
 mod server;
 mod state;
 mod stats;

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::{deadline, grant, ChannelParams, ChannelRec, Close, Opened, Refusal, State};
-use crate::sim::stream::{ChannelShared, EventDoc, Out, DECL};
-use crate::sim::xml::escape;
+use crate::sim::outbox::{ChannelShared, EventDoc, Out};
+use crate::sim::xml::{escape, DECL};
 
 impl State {
     /// Opens a channel owned by XSP `xsp`. `sock` is a clone of the streaming socket, used to

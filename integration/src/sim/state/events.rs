@@ -6,13 +6,14 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::contact::PackageClass;
 use super::{
     Close, State, Unacked, EVENT_OPEN, MAX_CHANNEL_QUEUE, MAX_PENDING, MAX_UNACKED, SWAP_HOLD,
 };
 use crate::sim::calls::{Emit, FloodCycle};
-use crate::sim::contact::PackageClass;
 use crate::sim::ids;
-use crate::sim::stream::{EventDoc, Out, DECL};
+use crate::sim::outbox::{EventDoc, Out};
+use crate::sim::xml::DECL;
 use crate::sim::Delivery;
 
 impl State {

@@ -21,11 +21,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::calls::{event_data, render_party, render_redirect, user_id, LegState};
-use super::state::{now_ms, State};
-use super::xml::escape_into;
+use super::{now_ms, State};
+use crate::sim::calls::{event_data, render_party, render_redirect, user_id, LegState};
+use crate::sim::xml::escape_into;
 
-pub(crate) mod actions;
 #[cfg(test)]
 mod tests;
 
