@@ -117,7 +117,7 @@ enum End {
     /// We are shutting down.
     Stopped,
     /// The channel was up and is gone.
-    Lost(String),
+    Lost(Lost),
     /// It never came up.
     Failed(String),
     /// Handling it panicked (the hook logged the message and place).
@@ -169,16 +169,16 @@ impl Runner {
                     finish(control);
                     break;
                 }
-                End::Lost(reason) => {
-                    log::warn!("{}: channel lost: {reason}", self.name);
+                End::Lost(lost) => {
+                    log::warn!("{}: channel lost: {lost}", self.name);
                     // Reopening at once would end the other instance's
                     // channels in turn: back off the most.
-                    backoff = if reason.contains(DUPLICATE_CHANNEL_SET) {
-                        self.settings.reconnect_max
-                    } else {
-                        self.settings.reconnect_initial
+                    backoff = match lost {
+                        Lost::DuplicateChannelSet => self.settings.reconnect_max,
+                        Lost::Other(_) => self.settings.reconnect_initial,
                     };
                     last_failure = None;
+                    let reason = lost.to_string();
                     let sent = self.send(LinkEvent::Down { reason });
                     finish(control);
                     if !sent {
@@ -314,18 +314,20 @@ impl Runner {
         let end = loop {
             bytes.clear();
             match conn.read_stream_chunk(&mut decoder, &mut bytes) {
-                Ok(0) => break self.ended(&control, "stream closed by the XSP".into()),
+                Ok(0) => {
+                    break self.ended(&control, Lost::Other("stream closed by the XSP".into()))
+                }
                 Ok(_) => {}
                 Err(HttpError::TimedOut) => {
                     break self.ended(
                         &control,
-                        format!(
+                        Lost::Other(format!(
                             "no data for {:.1}s (3 heartbeat intervals)",
                             idle.as_secs_f64()
-                        ),
+                        )),
                     )
                 }
-                Err(e) => break self.ended(&control, format!("stream read: {e}")),
+                Err(e) => break self.ended(&control, Lost::Other(format!("stream read: {e}"))),
             }
             splitter.push(&bytes);
             let mut batch = Batch::default();
@@ -341,7 +343,8 @@ impl Runner {
                     }
                     Ok(None) => break,
                     Err(e) => {
-                        result = Some(self.ended(&control, format!("stream framing: {e}")));
+                        let why = Lost::Other(format!("stream framing: {e}"));
+                        result = Some(self.ended(&control, why));
                         break;
                     }
                 }
@@ -360,16 +363,17 @@ impl Runner {
         (end, control)
     }
 
-    /// The channel ended with `reason` (or because we are stopping).
-    fn ended(&self, control: &Option<Control>, reason: String) -> End {
+    /// The channel ended for `why` (or because we are stopping; or for the
+    /// reason the control thread killed it, which comes first).
+    fn ended(&self, control: &Option<Control>, why: Lost) -> End {
         if self.stopping() {
             return End::Stopped;
         }
-        let reason = self.shared.take_kill_reason().unwrap_or(reason);
+        let why = self.shared.take_kill_reason().map_or(why, Lost::Other);
         if control.is_some() {
-            End::Lost(reason)
+            End::Lost(why)
         } else {
-            End::Failed(reason)
+            End::Failed(why.to_string())
         }
     }
 
@@ -460,7 +464,8 @@ impl Runner {
                 if self.stopping() {
                     return Some(End::Stopped);
                 }
-                if reason == DUPLICATE_CHANNEL_SET {
+                let why = Lost::terminated(&reason);
+                if why == Lost::DuplicateChannelSet {
                     log::error!(
                         "{}: channel terminated with DuplicateChannelSet: another connector \
                          opened a channel set with the same xsi.username ({}) and \
@@ -472,7 +477,7 @@ impl Runner {
                         self.settings.application_id
                     );
                 }
-                Some(self.ended(control, format!("ChannelTerminatedEvent ({reason})")))
+                Some(self.ended(control, why))
             }
             XsiDoc::ErrorEvent { code, message } => {
                 log::warn!(
@@ -491,6 +496,42 @@ impl Runner {
                 );
                 None
             }
+        }
+    }
+}
+
+/// Why an open channel ended, typed where the link acts on it.
+#[derive(Debug, PartialEq, Eq)]
+enum Lost {
+    /// BroadWorks ended it because another connector opened a channel set
+    /// with the same user and application id (`ChannelTerminatedEvent`
+    /// with reason `DuplicateChannelSet`): reopened after the longest
+    /// backoff, as the two would otherwise keep ending each other's.
+    DuplicateChannelSet,
+    /// Anything else, as said in the log and the link status: another
+    /// `ChannelTerminatedEvent`, the stream's end, a read error or
+    /// timeout, the control thread's kill.
+    Other(String),
+}
+
+impl Lost {
+    /// The end a `ChannelTerminatedEvent` with `reason` means.
+    fn terminated(reason: &str) -> Lost {
+        if reason == DUPLICATE_CHANNEL_SET {
+            Lost::DuplicateChannelSet
+        } else {
+            Lost::Other(format!("ChannelTerminatedEvent ({reason})"))
+        }
+    }
+}
+
+impl std::fmt::Display for Lost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Lost::DuplicateChannelSet => {
+                write!(f, "ChannelTerminatedEvent ({DUPLICATE_CHANNEL_SET})")
+            }
+            Lost::Other(why) => f.write_str(why),
         }
     }
 }
