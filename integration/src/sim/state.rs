@@ -32,7 +32,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::calls::CallModel;
 use super::ids::IdGen;
-use super::outbox::{ChannelShared, EventDoc, Out};
+use super::outbox::{ChannelShared, EndReason, EventDoc, Out};
 use super::stats::{ChannelInfo, SubscriptionInfo};
 use super::xml::escape;
 use super::{Delivery, LogFn, SimConfig};
@@ -71,7 +71,7 @@ pub(crate) enum Close {
     /// Socket shut down at once, no terminating chunk.
     Abort,
     /// `ChannelTerminatedEvent` with this reason, then the terminating chunk.
-    Terminate(String),
+    Terminate(EndReason),
     /// Only the terminating chunk.
     Finish,
 }

@@ -178,8 +178,9 @@ impl Writer<'_> {
             }
             Out::Terminate(reason) => {
                 self.doc.clear();
-                self.doc
-                    .extend_from_slice(terminated_doc(&self.spec.channel_id, &reason).as_bytes());
+                self.doc.extend_from_slice(
+                    terminated_doc(&self.spec.channel_id, reason.as_str()).as_bytes(),
+                );
                 self.put_doc()?;
                 self.out.write_all(LAST_CHUNK)?;
                 self.out.flush()?;
