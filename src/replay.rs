@@ -268,7 +268,7 @@ impl<'o> Engine<'o> {
         let reorder_wait = meta
             .reorder_wait_s
             .and_then(|s| Duration::try_from_secs_f64(s).ok())
-            .unwrap_or(crate::translate::order::DEFAULT_REORDER_WAIT);
+            .unwrap_or(crate::config::DEFAULT_REORDER_WAIT);
         if self.pid != Some(meta.pid) {
             if self.pid.is_some() {
                 writeln!(

@@ -43,7 +43,7 @@ pub use devices::{DevicePattern, DevicesConfig};
 pub use ipnet::IpNet;
 pub use logging::LogConfig;
 pub use problems::{ConfigError, Problem};
-pub use xsi::{XsiConfig, XspServer};
+pub use xsi::{XsiConfig, XspServer, DEFAULT_REORDER_WAIT};
 
 use capture::read_capture;
 use csta::read_csta;
