@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crossbeam_channel::{after, bounded, never, select, tick, Receiver, SendTimeoutError, Sender};
 
 use crate::event::{Event, LinkEvent, LinkId};
-use crate::http::conn::{Conn, HttpError};
+use crate::http::conn::{Conn, HttpError, MAX_HEAD};
 use crate::http::wire::{write_request, write_request_end, write_request_start, ResponseHead};
 use crate::thread::{self, Handle};
 use crate::xsi::body;
@@ -47,7 +47,6 @@ pub struct Ack {
 const ACK_QUEUE: usize = 1024;
 /// Acks pipelined in one write.
 const MAX_BATCH: usize = 1024;
-const MAX_HEAD: usize = 16 * 1024;
 /// A connection idle longer than this is not reused: XSPs close idle
 /// keep-alive connections after a few seconds (`Keep-Alive: timeout=4`).
 const MAX_IDLE_REUSE: Duration = Duration::from_secs(2);

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 
 use crate::event::{Event, LinkEvent, LinkId};
-use crate::http::conn::{Conn, HttpError};
+use crate::http::conn::{Conn, HttpError, MAX_HEAD};
 use crate::http::target::Target;
 use crate::http::wire::{write_request, BodyKind, ChunkedDecoder};
 use crate::thread::{self, Handle};
@@ -38,8 +38,6 @@ use crate::xsi::splitter::DocSplitter;
 
 /// Largest document accepted on a channel stream.
 pub const MAX_DOC: usize = 1024 * 1024;
-/// Largest response head accepted.
-const MAX_HEAD: usize = 64 * 1024;
 /// The `ChannelTerminatedEvent` reason when another channel set took over.
 const DUPLICATE_CHANNEL_SET: &str = "DuplicateChannelSet";
 
