@@ -35,6 +35,7 @@ use crate::xsi::body;
 use crate::xsi::parse::{parse_doc, XsiDoc};
 use crate::xsi::settings::XsiSettings;
 use crate::xsi::shared::LinkShared;
+use crate::xsi::CONTENT_TYPE;
 
 /// One acknowledgement to send.
 pub struct Ack {
@@ -95,7 +96,7 @@ impl Control {
             &format!("{base_path}{}", body::EVENT_RESPONSE_PATH),
             &host,
             Some(&auth),
-            Some("application/xml; charset=UTF-8"),
+            Some(CONTENT_TYPE),
         );
         let mut worker = Worker {
             ack_start,
@@ -285,7 +286,7 @@ impl Worker {
             path,
             &self.host,
             Some(&self.auth),
-            body.map(|_| "application/xml; charset=UTF-8"),
+            body.map(|_| CONTENT_TYPE),
             body.unwrap_or("").as_bytes(),
         );
     }

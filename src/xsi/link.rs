@@ -35,6 +35,7 @@ use crate::xsi::parse::{parse_doc, EventData, XsiDoc, XsiEvent};
 use crate::xsi::settings::XsiSettings;
 use crate::xsi::shared::LinkShared;
 use crate::xsi::splitter::DocSplitter;
+use crate::xsi::CONTENT_TYPE;
 
 /// Largest document accepted on a channel stream.
 pub const MAX_DOC: usize = 1024 * 1024;
@@ -264,7 +265,7 @@ impl Runner {
             &target.request_path(body::CHANNEL_PATH),
             &target.host_header(),
             Some(&s.authorization()),
-            Some("application/xml; charset=UTF-8"),
+            Some(CONTENT_TYPE),
             body.as_bytes(),
         );
         if let Err(e) = conn.send(&req) {

@@ -24,6 +24,10 @@
 //! made once at start-up), [`known`] (the subscriptions bwcsta owns,
 //! written by the dispatcher, read by the link threads) and [`shared`] (the
 //! state of one link that its link and control threads both hold).
+/// The content type of every Xsi request body bwcsta sends (channel,
+/// acknowledgements, renewals, subscriptions, Xsi-Actions).
+pub const CONTENT_TYPE: &str = "application/xml; charset=UTF-8";
+
 pub mod actions;
 pub mod body;
 pub mod client;
