@@ -38,7 +38,7 @@ use std::time::{Instant, SystemTime};
 use crossbeam_channel::{bounded, Sender};
 
 use crate::config::CaptureConfig;
-use crate::thread::{self, Handle};
+use crate::thread::{self, Handle, Late};
 
 pub use format::{Kind, LinkChange, Record};
 pub use writer::{CaptureFile, FILE_NAME};
@@ -116,13 +116,13 @@ impl Capture {
 
     /// Stops recording, writes what is queued and closes the file, by
     /// `deadline`.
-    pub fn stop(self, deadline: Instant) {
+    pub fn stop(self, deadline: Instant) -> Late {
         ON.store(false, Ordering::Release);
         if let Some(sink) = SINK.get() {
             let wait = deadline.saturating_duration_since(Instant::now());
             let _ = sink.queue.send_timeout(Msg::Stop, wait);
         }
-        self.thread.join_deadline(deadline);
+        self.thread.join_deadline(deadline)
     }
 }
 

@@ -27,7 +27,7 @@ use crate::event::{Event, LinkEvent, LinkId};
 use crate::http::conn::{Conn, HttpError, MAX_HEAD};
 use crate::http::target::Target;
 use crate::http::wire::{write_request, BodyKind, ChunkedDecoder};
-use crate::thread::{self, Handle};
+use crate::thread::{self, Handle, Late};
 use crate::xsi::body;
 use crate::xsi::control::{Ack, Control};
 use crate::xsi::known::KnownSubscriptions;
@@ -88,7 +88,7 @@ impl LinkHandle {
 
     /// Waits for the link until `deadline`, cutting the stream off if the
     /// XSP has not ended it shortly before.
-    pub fn finish_stop(mut self, deadline: Instant) {
+    pub fn finish_stop(mut self, deadline: Instant) -> Late {
         self.begin_stop();
         let cut = deadline
             .checked_sub(Duration::from_millis(200))
@@ -96,7 +96,7 @@ impl LinkHandle {
         if !self.thread.wait_until(cut) {
             self.shared.kill("shutdown".into());
         }
-        self.thread.join_deadline(deadline);
+        self.thread.join_deadline(deadline)
     }
 }
 

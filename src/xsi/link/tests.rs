@@ -87,7 +87,7 @@ impl Rig {
 impl Drop for Rig {
     fn drop(&mut self) {
         if let Some(link) = self.link.take() {
-            link.finish_stop(Instant::now() + Duration::from_secs(5));
+            let _ = link.finish_stop(Instant::now() + Duration::from_secs(5));
         }
     }
 }
