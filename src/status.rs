@@ -1,4 +1,4 @@
-//! The status file (SPEC §5): a JSON snapshot of the links, the CSTA
+//! The status file (README, "Status file"): a JSON snapshot of the links, the CSTA
 //! sessions and the counters, written atomically (temp file in the same
 //! directory, then rename) every `status_interval_s` and whenever the
 //! dispatcher pokes it after a link state change.

@@ -1,5 +1,6 @@
 //! The `devices` section: which CSTA devices are call centres, route points
-//! and agents (SPEC §2, §6), and how a device is classified.
+//! and agents (README, "Configuration reference" and "Contact centre"), and
+//! how a device is classified.
 //!
 //! Each list holds device ids as the client names them (`5000`), BroadWorks
 //! user ids (`sales@example.net`), or prefixes ending in `*` (`61*`). A

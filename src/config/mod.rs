@@ -1,4 +1,5 @@
-//! The configuration file (SPEC §2): loading and validation.
+//! The configuration file (README, "Configuration reference"): loading and
+//! validation.
 //!
 //! The file is parsed into a [`serde_json::Value`] and walked by a small reader
 //! ([`Section`]) that collects every problem instead of stopping at the first

@@ -1,5 +1,5 @@
 //! Which Xsi-Events packages a monitored device needs, by its kind
-//! (SPEC §6; `docs/xsi-protocol.md` §3.2).
+//! (README, "Contact centre").
 //!
 //! BroadWorks validates a subscription against its target: the call
 //! packages (Basic, Standard, Advanced Call) are refused on a virtual user

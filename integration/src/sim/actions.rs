@@ -1,4 +1,4 @@
-//! One XSP's Xsi-Actions endpoints (call control, `docs/xsi-protocol.md` §5): each command
+//! One XSP's Xsi-Actions endpoints (call control, as README "Call control" lists it): each command
 //! runs the matching operation of the call model, whose events go to the users involved, and
 //! is answered as BroadWorks does.
 //!

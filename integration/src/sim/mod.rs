@@ -3,10 +3,10 @@
 //!
 //! [`Simulator::start`] binds one HTTP listener per configured XSP. All of them front one shared
 //! "BroadWorks": channel sets, channels (owned by the XSP that received their POST),
-//! subscriptions and unacknowledged events, following `docs/xsi-protocol.md` (§2 channels,
-//! stream framing, heartbeats, acknowledgements and channel sets; §3 subscriptions; §4 events).
-//! A small call model ([`Simulator::call`], [`Simulator::answer`], …, or Xsi-Actions call
-//! control from the client under test: `docs/xsi-protocol.md` §5) produces the events;
+//! subscriptions and unacknowledged events, following BroadWorks Xsi-Events (channels, stream
+//! framing, heartbeats, acknowledgements and channel sets; subscriptions; events). A small call
+//! model ([`Simulator::call`], [`Simulator::answer`], …, or Xsi-Actions call control from the
+//! client under test, the requests README "Call control" lists) produces the events;
 //! delivery shaping and fault injection exercise a client's recovery paths; [`Simulator::stats`]
 //! shows what happened. Dropping the simulator stops every thread and closes every socket.
 //!

@@ -1,4 +1,4 @@
-//! The contact-centre Xsi-Actions of one XSP (`docs/xsi-protocol.md` §5.1, §5.3):
+//! The contact-centre Xsi-Actions of one XSP (README, "Contact centre"):
 //!
 //! | method and path | answer |
 //! |---|---|
