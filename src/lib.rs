@@ -14,7 +14,9 @@
 //!   [`xsi::link`], [`xsi::control`], [`xsi::subscriber`],
 //!   [`xsi::executor`], [`status`]; [`http::conn`] is the blocking HTTP
 //!   connection the channel threads (`xsi::link`, `xsi::control`) read and
-//!   write through, [`xsi::client`] the ureq client of the workers;
+//!   write through, [`xsi::shared`] the state of one link they both hold,
+//!   [`xsi::client`] the ureq client of the workers; they send the
+//!   dispatcher [`event::Event`]s, which carry the protocol modules' values;
 //! - [`translate`]: Xsi call events → CSTA events, CSTA call-control
 //!   requests → Xsi-Actions, the call model and the contact-centre queues;
 //! - [`config`] reads the configuration into typed values: `config::devices`
@@ -29,6 +31,12 @@
 //! - [`replay`]: a capture replayed offline through the translator (`bwcsta
 //!   replay`), on top of `capture`, `translate` and the parsers; used by
 //!   `main` only.
+//!
+//! No module imports another that imports it back. Grouped by top-level
+//! module the graph still has one cycle, by design: `csta` and `xsi` each
+//! hold a protocol layer (below `event` and `config`, which use its types)
+//! and a thread layer (above them: it sends events and reads the
+//! configuration), and `capture` and `logging` sit on `config`.
 
 pub mod capture;
 pub mod config;
