@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crossbeam_channel::Sender;
 
+use crate::capture::{LinkChange, LinkRecord};
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::Incoming;
 use crate::xsi::actions::ActionOutcome;
@@ -98,6 +99,18 @@ pub enum LinkEvent {
     AckFailed {
         count: usize,
     },
+}
+
+/// What a capture records of a link event (see `capture::link`).
+impl LinkRecord for LinkEvent {
+    fn change(&self) -> Option<(LinkChange, &dyn fmt::Display)> {
+        match self {
+            LinkEvent::Up { channel_id } => Some((LinkChange::Up, channel_id)),
+            LinkEvent::Down { reason } => Some((LinkChange::Down, reason)),
+            LinkEvent::AckFailed { count } => Some((LinkChange::AckFailed, count)),
+            LinkEvent::Connecting | LinkEvent::Xsi(_) => None,
+        }
+    }
 }
 
 /// Outcome of a subscription HTTP job (see `xsi::subscriber`).

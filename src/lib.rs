@@ -14,19 +14,34 @@
 //!   [`xsi::link`], [`xsi::control`], [`xsi::subscriber`],
 //!   [`xsi::executor`], [`status`]; [`http::conn`] is the blocking HTTP
 //!   connection the channel threads (`xsi::link`, `xsi::control`) read and
-//!   write through, [`xsi::client`] the ureq client of the workers;
+//!   write through, [`xsi::shared`] the state of one link they both hold,
+//!   [`xsi::client`] the ureq client of the workers; they send the
+//!   dispatcher [`event::Event`]s, which carry the protocol modules' values;
 //! - [`translate`]: Xsi call events → CSTA events, CSTA call-control
 //!   requests → Xsi-Actions, the call model and the contact-centre queues;
 //! - [`config`] reads the configuration into typed values: `config::devices`
-//!   uses [`xsi::packages`] (the device kinds), the XSP settings use
+//!   classifies devices into [`device::DeviceKind`] (a leaf that
+//!   [`xsi::packages`], the translator and the dispatcher also use, so that
+//!   `config` imports nothing of `xsi`), the XSP settings use
 //!   [`http::target`] and [`http::tls`];
 //! - [`dispatcher`]: the one place where everything meets, used by `main`;
-//! - [`capture`]: recording the traffic for support cases (hooks in the
-//!   thread modules, its own writer thread) and replaying it offline.
+//! - [`capture`]: recording the traffic for support cases, a leaf under the
+//!   thread modules that call its hooks (it imports nothing of `csta`,
+//!   `xsi`, `event` or `translate`), with its own writer thread;
+//! - [`replay`]: a capture replayed offline through the translator (`bwcsta
+//!   replay`), on top of `capture`, `translate` and the parsers; used by
+//!   `main` only.
+//!
+//! No module imports another that imports it back. Grouped by top-level
+//! module the graph still has one cycle, by design: `csta` and `xsi` each
+//! hold a protocol layer (below `event` and `config`, which use its types)
+//! and a thread layer (above them: it sends events and reads the
+//! configuration), and `capture` and `logging` sit on `config`.
 
 pub mod capture;
 pub mod config;
 pub mod csta;
+pub mod device;
 pub mod dispatcher;
 pub mod event;
 #[cfg(test)]
@@ -35,6 +50,7 @@ pub mod http;
 pub mod logging;
 pub mod pidfile;
 pub mod ratelimit;
+pub mod replay;
 pub mod signals;
 pub mod status;
 #[cfg(test)]

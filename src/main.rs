@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, select, unbounded};
 
-use bwcsta::capture::{self, replay, Capture};
+use bwcsta::capture::{self, Capture};
 use bwcsta::config::Config;
 use bwcsta::csta::edition::Edition;
 use bwcsta::csta::server::{Listener, ListenerConfig};
@@ -29,7 +29,7 @@ use bwcsta::xsi::known::KnownSubscriptions;
 use bwcsta::xsi::link::LinkHandle;
 use bwcsta::xsi::settings::XsiSettings;
 use bwcsta::xsi::subscriber::{self, Subscriber};
-use bwcsta::{logging, signals, thread};
+use bwcsta::{logging, replay, signals, thread};
 
 const USAGE: &str = "\
 usage: bwcsta --config FILE [--check]
@@ -349,32 +349,46 @@ fn run(config: Config) -> Result<(), String> {
     let deadline = Instant::now() + SHUTDOWN_BUDGET;
 
     // CSTA first, so clients see the connection close promptly.
-    listener.stop(deadline);
+    let mut late = listener.stop(deadline);
     // Channels: delete them (each link in parallel), then the threads end.
     for link in &mut links {
         link.begin_stop();
     }
     for link in links {
-        link.finish_stop(deadline);
+        late.add(link.finish_stop(deadline));
     }
     let DispatchHandle { stop, thread } = dispatch;
     drop(stop);
-    thread.join_deadline(deadline);
+    late.add(thread.join_deadline(deadline));
     // The dispatcher dropped the job senders: workers drain and end.
-    subscriber.join_deadline(deadline);
-    executor.join_deadline(deadline);
+    late.add(subscriber.join_deadline(deadline));
+    late.add(executor.join_deadline(deadline));
     if let Some(capture) = capture {
-        capture.stop(deadline);
+        late.add(capture.stop(deadline));
     }
     let ids = known.ids();
     if !ids.is_empty() {
         subscriber::delete_all(&settings, &flags, &ids, deadline);
     }
     if let Some(status) = status {
-        status.stop(deadline);
+        late.add(status.stop(deadline));
     }
-    log::info!("bwcsta stopped");
-    Ok(())
+    stopped(&late)
+}
+
+/// How a stop ended: clean, or (exit status 1) with the threads still
+/// running at the shutdown deadline, named in one line.
+fn stopped(late: &thread::Late) -> Result<(), String> {
+    if late.is_empty() {
+        log::info!("bwcsta stopped");
+        return Ok(());
+    }
+    Err(format!(
+        "stopped with {} thread(s) still running after the {:.1} s shutdown budget: {}",
+        late.names().len(),
+        SHUTDOWN_BUDGET.as_secs_f64(),
+        late.names().join(", ")
+    ))
 }
 
 /// Starts recording for a support case; the password and the Basic
@@ -424,6 +438,26 @@ mod tests {
 
     fn args(list: &[&str]) -> Result<Command, String> {
         parse_args(list.iter().map(std::ffi::OsString::from))
+    }
+
+    #[test]
+    fn a_stop_with_threads_still_running_fails_naming_them() {
+        assert_eq!(stopped(&thread::Late::default()), Ok(()));
+        let (hold, held) = bounded::<()>(0);
+        let stuck = thread::spawn("stuck-test", move || {
+            let _ = held.recv();
+        })
+        .unwrap();
+        let late = stuck.join_deadline(Instant::now());
+        drop(hold);
+        assert_eq!(
+            stopped(&late),
+            Err(
+                "stopped with 1 thread(s) still running after the 1.5 s shutdown budget: \
+                 stuck-test"
+                    .to_owned()
+            )
+        );
     }
 
     #[test]

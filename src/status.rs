@@ -1,4 +1,4 @@
-//! The status file (SPEC §5): a JSON snapshot of the links, the CSTA
+//! The status file (README, "Status file"): a JSON snapshot of the links, the CSTA
 //! sessions and the counters, written atomically (temp file in the same
 //! directory, then rename) every `status_interval_s` and whenever the
 //! dispatcher pokes it after a link state change.
@@ -15,7 +15,7 @@ use std::time::Duration;
 use crossbeam_channel::{bounded, select, tick, Receiver, Sender};
 use serde::Serialize;
 
-use crate::thread::{self, Handle};
+use crate::thread::{self, Handle, Late};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StatusDoc {
@@ -118,7 +118,7 @@ impl StatusWriter {
     }
 
     /// Writes a last snapshot and stops, by `deadline`.
-    pub fn stop(self, deadline: std::time::Instant) -> bool {
+    pub fn stop(self, deadline: std::time::Instant) -> Late {
         let StatusWriter { stop, thread } = self;
         drop(stop);
         thread.join_deadline(deadline)
@@ -278,7 +278,9 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
         }
         assert_eq!(read(&path), Some(1));
-        assert!(writer.stop(Instant::now() + Duration::from_secs(5)));
+        assert!(writer
+            .stop(Instant::now() + Duration::from_secs(5))
+            .is_empty());
         assert!(!dir.join("status.json.tmp").exists());
     }
 }

@@ -9,8 +9,9 @@
 //! its inbox disconnect before the join starts.
 //!
 //! Shutdown has a deadline: [`Handle::join_deadline`] waits at most until the
-//! given instant and reports a thread that did not stop, instead of hanging the
-//! whole process on one stuck socket.
+//! given instant and reports a thread that did not stop ([`Late`], which the
+//! owners hand up to `main`), instead of hanging the whole process on one
+//! stuck socket.
 //!
 //! No thread dies silently: the panic hook ([`install_panic_hook`], installed
 //! by the first [`spawn`]) logs every panic with the thread name and message,
@@ -116,20 +117,19 @@ impl Handle {
         )
     }
 
-    /// Waits for the thread until `deadline`. Returns false (and leaves the
-    /// thread detached) when it is still running then.
-    pub fn join_deadline(mut self, deadline: Instant) -> bool {
+    /// Waits for the thread until `deadline`. When it is still running then,
+    /// it is left detached and named in the [`Late`] returned.
+    pub fn join_deadline(mut self, deadline: Instant) -> Late {
         let timeout = deadline.saturating_duration_since(Instant::now());
         match self.done.recv_timeout(timeout) {
             Err(RecvTimeoutError::Disconnected) => {
                 self.join_now();
-                true
+                Late::default()
             }
             // Nobody ever sends on `done`; a timeout means it is still running.
             Ok(()) | Err(RecvTimeoutError::Timeout) => {
-                log::warn!("thread {} did not stop before the deadline", self.name);
                 self.thread.take(); // detach: the process exit will end it
-                false
+                Late(vec![std::mem::take(&mut self.name)])
             }
         }
     }
@@ -146,6 +146,37 @@ impl Handle {
                 log::error!("thread {} panicked", self.name);
             }
         }
+    }
+}
+
+/// The threads that were still running at their shutdown deadline, by
+/// name; empty when every thread stopped in time. Owners of several threads
+/// gather theirs (`collect`, [`add`](Late::add)) and hand them up, so that
+/// `main` reports them all in one line.
+#[must_use = "a thread that did not stop in time is to be reported"]
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Late(Vec<String>);
+
+impl Late {
+    /// Every thread stopped in time.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The threads that did not, in the order they were joined.
+    pub fn names(&self) -> &[String] {
+        &self.0
+    }
+
+    /// Adds the threads `other` names.
+    pub fn add(&mut self, other: Late) {
+        self.0.extend(other.0);
+    }
+}
+
+impl FromIterator<Late> for Late {
+    fn from_iter<I: IntoIterator<Item = Late>>(iter: I) -> Late {
+        Late(iter.into_iter().flat_map(|late| late.0).collect())
     }
 }
 
@@ -352,7 +383,8 @@ mod tests {
         })
         .unwrap();
         let started = Instant::now();
-        assert!(!h.join_deadline(Instant::now() + Duration::from_millis(50)));
+        let late = h.join_deadline(Instant::now() + Duration::from_millis(50));
+        assert_eq!(late.names(), ["stuck"]);
         assert!(started.elapsed() < Duration::from_secs(2));
         drop(stop_tx);
     }
@@ -371,9 +403,22 @@ mod tests {
     }
 
     #[test]
+    fn late_threads_gather_in_order() {
+        let one = |name: &str| Late(vec![name.to_owned()]);
+        let mut late: Late = [one("a"), Late::default(), one("b")].into_iter().collect();
+        late.add(Late::default());
+        late.add(one("c"));
+        assert_eq!(late.names(), ["a", "b", "c"]);
+        assert!(!late.is_empty());
+        assert!(Late::default().is_empty());
+    }
+
+    #[test]
     fn join_deadline_succeeds_for_finished_thread() {
         let h = spawn("quick", || {}).unwrap();
-        assert!(h.join_deadline(Instant::now() + Duration::from_secs(5)));
+        assert!(h
+            .join_deadline(Instant::now() + Duration::from_secs(5))
+            .is_empty());
     }
 
     #[test]
@@ -386,7 +431,9 @@ mod tests {
             guard.finish(7);
         })
         .unwrap();
-        assert!(h.join_deadline(Instant::now() + Duration::from_secs(5)));
+        assert!(h
+            .join_deadline(Instant::now() + Duration::from_secs(5))
+            .is_empty());
         assert_eq!(rx.try_iter().collect::<Vec<_>>(), vec![Ok(7)]);
     }
 
@@ -432,7 +479,9 @@ mod tests {
                 guard.finish(());
             })
             .unwrap();
-            assert!(h.join_deadline(Instant::now() + Duration::from_secs(5)));
+            assert!(h
+                .join_deadline(Instant::now() + Duration::from_secs(5))
+                .is_empty());
             rx.recv().unwrap()
         };
         assert_eq!(run("injected-2", "here"), Ok(()));
@@ -456,6 +505,8 @@ mod tests {
     #[test]
     fn panicking_thread_is_joined_not_propagated() {
         let h = spawn("boom", || panic!("expected in test")).unwrap();
-        assert!(h.join_deadline(Instant::now() + Duration::from_secs(5)));
+        assert!(h
+            .join_deadline(Instant::now() + Duration::from_secs(5))
+            .is_empty());
     }
 }

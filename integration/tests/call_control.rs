@@ -2,7 +2,7 @@
 //! Xsi-Actions at the simulator (method, path, query, body checked), are
 //! answered with their CSTA response once the XSP accepted them, and the
 //! calls they change come back as events with the same callIDs. Then the
-//! refusals and the XSP failures of SPEC §3.1.
+//! refusals and the XSP failures README "Call control" lists.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! The command line contract (SPEC §1): `--check` on good and bad files,
+//! The command line contract (README, "Running it"): `--check` on good and bad files,
 //! exit codes and messages, `--version`, usage errors.
 
 use std::path::Path;

@@ -1,9 +1,9 @@
-//! The contact centre end to end (SPEC §6): the real binary against the simulator playing a
-//! call centre (5000, agents 2002 and 2003), a route point (6000) and agents, with CSTA
-//! clients monitoring them. A queued call offered to an agent and answered, an abandoned and
-//! an overflowed call, agent state both ways, a call routed by RouteSelect, a treatment played
-//! and completed, a client's RouteEnd and a refused route; a session monitoring none of these
-//! devices sees none of their events.
+//! The contact centre end to end (README, "Contact centre"): the real binary against the
+//! simulator playing a call centre (5000, agents 2002 and 2003), a route point (6000) and
+//! agents, with CSTA clients monitoring them. A queued call offered to an agent and answered, an
+//! abandoned and an overflowed call, agent state both ways, a call routed by RouteSelect, a
+//! treatment played and completed, a client's RouteEnd and a refused route; a session monitoring
+//! none of these devices sees none of their events.
 
 mod common;
 

@@ -1,8 +1,8 @@
-//! The init script (SPEC §1) against the real binary: the daemon it starts
-//! outlives the process group that ran it (a supervisor's SIGKILL to the
-//! group), reloads and stops; a stale, foreign or zombie pid is never
-//! "running"; a failed start says so; as root the daemon drops to the
-//! service user.
+//! The init script (README, "The init script and the `bwcsta` user") against
+//! the real binary: the daemon it starts outlives the process group that ran
+//! it (a supervisor's SIGKILL to the group), reloads and stops; a stale,
+//! foreign or zombie pid is never "running"; a failed start says so; as root
+//! the daemon drops to the service user.
 
 use std::net::TcpStream;
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};

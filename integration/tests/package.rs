@@ -1,7 +1,8 @@
-//! The Debian package (SPEC §1, `scripts/package`): built from the test
-//! binary, its metadata, file list, conffiles and maintainer scripts are
-//! checked, then it is extracted into a temporary root and its own init
-//! script runs its own binary: start, status, force-reload, stop.
+//! The Debian package (README, "Install from the Debian package";
+//! `scripts/package`): built from the test binary, its metadata, file list,
+//! conffiles and maintainer scripts are checked, then it is extracted into a
+//! temporary root and its own init script runs its own binary: start,
+//! status, force-reload, stop.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -80,6 +80,37 @@ impl Kind {
     }
 }
 
+/// What a [`Kind::Link`] record says happened to the channel: the first
+/// word of its payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkChange {
+    /// `up <channelId>`: the channel is open.
+    Up,
+    /// `down <reason>`: the channel is gone.
+    Down,
+    /// `ack-failed <count>`: acknowledgements were refused or not sent.
+    AckFailed,
+}
+
+impl LinkChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkChange::Up => "up",
+            LinkChange::Down => "down",
+            LinkChange::AckFailed => "ack-failed",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<LinkChange> {
+        Some(match word {
+            "up" => LinkChange::Up,
+            "down" => LinkChange::Down,
+            "ack-failed" => LinkChange::AckFailed,
+            _ => return None,
+        })
+    }
+}
+
 /// One captured message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {

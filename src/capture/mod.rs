@@ -1,4 +1,4 @@
-//! Capture and replay for support cases.
+//! Capture for support cases: the recorder.
 //!
 //! With a `capture` section in the configuration the daemon records every
 //! Xsi document received on each XSP channel (by link name) and every CSTA
@@ -6,10 +6,17 @@
 //! timestamps, to size-capped rotating files (`bwcsta.cap`, `bwcsta.cap.1`
 //! …; [`format`] describes them; directory 0750, files 0640). The Xsi
 //! password, the `Authorization` value and the text of `agentPassword`
-//! elements are masked in whatever is written. `bwcsta replay FILE…` ([`replay`])
+//! elements are masked in whatever is written. `bwcsta replay FILE…`
+//! ([`crate::replay`], a module on top of this one and of the translator)
 //! feeds such a capture through the translator offline and prints the CSTA
 //! events it would send, so a mapping problem can be reproduced without the
 //! customer's BroadWorks.
+//!
+//! The recorder is a leaf under the thread modules that call its hooks
+//! (`csta::session`, `xsi::link`, the dispatcher): it imports nothing of
+//! `csta`, `xsi`, `event` or `translate`. The hooks take what they record
+//! as plain values (anything that displays as a client or an invoke id,
+//! bytes), and a link change through [`LinkRecord`].
 //!
 //! Cost on the hot path: the hooks ([`xsi`], [`link`], [`csta_in`],
 //! [`csta_out`], [`csta_close`]) are inlined to one relaxed atomic load and a branch when
@@ -20,9 +27,9 @@
 //! into the capture as a `dropped` record and logged.
 
 pub mod format;
-pub mod replay;
 mod writer;
 
+use std::fmt::Display;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::OnceLock;
@@ -31,12 +38,10 @@ use std::time::{Instant, SystemTime};
 use crossbeam_channel::{bounded, Sender};
 
 use crate::config::CaptureConfig;
-use crate::csta::frame::{InvokeId, HEADER_LEN};
-use crate::event::{ClientId, LinkEvent};
-use crate::thread::{self, Handle};
+use crate::thread::{self, Handle, Late};
 
-pub use format::{Kind, Record};
-pub use writer::CaptureFile;
+pub use format::{Kind, LinkChange, Record};
+pub use writer::{CaptureFile, FILE_NAME};
 
 /// Records waiting for the capture thread (about 1.5 KiB each at most for
 /// events: a few MiB of memory at worst).
@@ -111,13 +116,13 @@ impl Capture {
 
     /// Stops recording, writes what is queued and closes the file, by
     /// `deadline`.
-    pub fn stop(self, deadline: Instant) {
+    pub fn stop(self, deadline: Instant) -> Late {
         ON.store(false, Ordering::Release);
         if let Some(sink) = SINK.get() {
             let wait = deadline.saturating_duration_since(Instant::now());
             let _ = sink.queue.send_timeout(Msg::Stop, wait);
         }
-        self.thread.join_deadline(deadline);
+        self.thread.join_deadline(deadline)
     }
 }
 
@@ -143,7 +148,7 @@ pub fn xsi(link: &str, doc: &[u8]) {
 
 /// A CSTA frame's XML received from a client.
 #[inline]
-pub fn csta_in(client: ClientId, peer: SocketAddr, invoke_id: InvokeId, xml: &[u8]) {
+pub fn csta_in(client: impl Display, peer: SocketAddr, invoke_id: impl Display, xml: &[u8]) {
     if enabled() {
         record(
             Kind::CstaIn,
@@ -154,36 +159,44 @@ pub fn csta_in(client: ClientId, peer: SocketAddr, invoke_id: InvokeId, xml: &[u
     }
 }
 
-/// A whole CSTA frame (header and XML) sent to a client.
+/// A CSTA frame sent to a client: its invoke id's digits as they are on
+/// the wire (empty for none) and its XML.
 #[inline]
-pub fn csta_out(client: ClientId, peer: SocketAddr, frame: &[u8]) {
+pub fn csta_out(client: impl Display, peer: SocketAddr, invoke_id: &[u8], xml: &[u8]) {
     if enabled() {
-        let tag = frame
-            .get(4..HEADER_LEN)
-            .map_or("-".into(), |d| String::from_utf8_lossy(d).into_owned());
-        let xml = frame.get(HEADER_LEN..).unwrap_or_default().to_vec();
-        record(Kind::CstaOut, client_name(client, peer), tag, xml);
+        let tag = match invoke_id {
+            [] => "-".into(),
+            digits => String::from_utf8_lossy(digits).into_owned(),
+        };
+        record(Kind::CstaOut, client_name(client, peer), tag, xml.to_vec());
     }
+}
+
+/// A link event as the capture records it: implemented by the daemon's
+/// link event (`event::LinkEvent`), so that the recorder needs none of the
+/// types of the threads and the dispatcher that call it.
+pub trait LinkRecord {
+    /// The change and what the record says after its word (the channel
+    /// id, the reason, the count); `None` for an event not recorded.
+    fn change(&self) -> Option<(LinkChange, &dyn Display)>;
 }
 
 /// A change of link `link`'s channel as the dispatcher learns it (up, down,
 /// refused acknowledgements): the sequencer's view of the channels, which
 /// a replay needs to wait for gaps as the daemon did.
 #[inline]
-pub fn link(link: usize, event: &LinkEvent) {
+pub fn link(link: usize, event: &impl LinkRecord) {
     if enabled() {
         link_record(link, event);
     }
 }
 
 #[cold]
-fn link_record(link: usize, event: &LinkEvent) {
-    let what = match event {
-        LinkEvent::Up { channel_id } => format!("up {channel_id}"),
-        LinkEvent::Down { reason } => format!("down {reason}"),
-        LinkEvent::AckFailed { count } => format!("ack-failed {count}"),
-        LinkEvent::Connecting | LinkEvent::Xsi(_) => return,
+fn link_record(link: usize, event: &dyn LinkRecord) {
+    let Some((change, detail)) = event.change() else {
+        return;
     };
+    let what = format!("{} {detail}", change.as_str());
     let name = LINKS
         .get()
         .and_then(|l| l.get(link).cloned())
@@ -193,7 +206,7 @@ fn link_record(link: usize, event: &LinkEvent) {
 
 /// A CSTA client connection ended.
 #[inline]
-pub fn csta_close(client: ClientId, peer: SocketAddr, reason: &str) {
+pub fn csta_close(client: impl Display, peer: SocketAddr, reason: &str) {
     if enabled() {
         let payload = reason.as_bytes().to_vec();
         record(
@@ -205,7 +218,7 @@ pub fn csta_close(client: ClientId, peer: SocketAddr, reason: &str) {
     }
 }
 
-fn client_name(client: ClientId, peer: SocketAddr) -> String {
+fn client_name(client: impl Display, peer: SocketAddr) -> String {
     format!("{client}@{peer}")
 }
 

@@ -1,5 +1,6 @@
 //! The `devices` section: which CSTA devices are call centres, route points
-//! and agents (SPEC §2, §6), and how a device is classified.
+//! and agents (README, "Configuration reference" and "Contact centre"), and
+//! how a device is classified.
 //!
 //! Each list holds device ids as the client names them (`5000`), BroadWorks
 //! user ids (`sales@example.net`), or prefixes ending in `*` (`61*`). A
@@ -15,7 +16,7 @@ use serde_json::Value;
 use super::problems::Problems;
 use super::section::{indexed, Section};
 use super::values::{array, quote, string};
-use crate::xsi::packages::DeviceKind;
+use crate::device::DeviceKind;
 
 /// `devices` [none].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -1,4 +1,5 @@
-//! The configuration file (SPEC §2): loading and validation.
+//! The configuration file (README, "Configuration reference"): loading and
+//! validation.
 //!
 //! The file is parsed into a [`serde_json::Value`] and walked by a small reader
 //! ([`Section`]) that collects every problem instead of stopping at the first
@@ -43,7 +44,7 @@ pub use devices::{DevicePattern, DevicesConfig};
 pub use ipnet::IpNet;
 pub use logging::LogConfig;
 pub use problems::{ConfigError, Problem};
-pub use xsi::{XsiConfig, XspServer};
+pub use xsi::{XsiConfig, XspServer, DEFAULT_REORDER_WAIT};
 
 use capture::read_capture;
 use csta::read_csta;

@@ -25,7 +25,9 @@ const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
 const DEFAULT_RECONNECT_INITIAL: Duration = Duration::from_secs(1);
 const DEFAULT_RECONNECT_MAX: Duration = Duration::from_secs(30);
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-const DEFAULT_REORDER_WAIT: Duration = Duration::from_secs(5);
+/// `xsi.reorder_wait_s` [5]: also the wait of a translator made without a
+/// configuration (the replay of a capture that does not say it).
+pub const DEFAULT_REORDER_WAIT: Duration = Duration::from_secs(5);
 const DEFAULT_ACTION_WORKERS: usize = 8;
 /// Each worker is a thread with one request in flight.
 const MAX_ACTION_WORKERS: u64 = 256;

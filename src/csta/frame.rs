@@ -249,6 +249,14 @@ pub fn encode_into(out: &mut Vec<u8>, invoke_id: InvokeId, xml: &[u8]) -> Result
     Ok(())
 }
 
+/// A frame [`encode`] made, cut into its invoke id's four digits and its
+/// XML (for the capture); empty parts where `frame` is too short.
+pub fn parts(frame: &[u8]) -> (&[u8], &[u8]) {
+    let digits = frame.get(4..HEADER_LEN).unwrap_or_default();
+    let xml = frame.get(HEADER_LEN..).unwrap_or_default();
+    (digits, xml)
+}
+
 /// Allocates the server's own invoke ids (for SystemStatus, server-initiated
 /// MonitorStop, ...): `0001`, `0002`, ... `9998`, then `0001` again. Never
 /// yields `0000` or the event id `9999`.
@@ -389,7 +397,10 @@ mod tests {
             let bytes = frame(*n, xml);
             assert_eq!(bytes.get(..HEADER_LEN), Some(header.as_slice()), "{xml}");
             assert_eq!(bytes.get(HEADER_LEN..), Some(xml.as_bytes()));
+            let digits = format!("{n:04}");
+            assert_eq!(parts(&bytes), (digits.as_bytes(), xml.as_bytes()), "{xml}");
         }
+        assert_eq!(parts(b"\0\0\0"), (&b""[..], &b""[..]));
     }
 
     #[test]

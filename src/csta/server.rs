@@ -19,7 +19,7 @@ use crate::config::IpNet;
 use crate::csta::session::{self, SessionThreads};
 use crate::event::{ClientId, Event};
 use crate::ratelimit::Every;
-use crate::thread::{self, Handle};
+use crate::thread::{self, Handle, Late};
 
 pub struct ListenerConfig {
     pub listen: SocketAddr,
@@ -70,13 +70,14 @@ impl Listener {
     }
 
     /// Stops accepting, closes every client, joins all threads by `deadline`.
-    pub fn stop(mut self, deadline: Instant) {
-        self.shutdown(deadline);
+    pub fn stop(mut self, deadline: Instant) -> Late {
+        self.shutdown(deadline)
     }
 
-    fn shutdown(&mut self, deadline: Instant) {
+    fn shutdown(&mut self, deadline: Instant) -> Late {
+        let mut late = Late::default();
         if self.stop.swap(true, Ordering::SeqCst) {
-            return;
+            return late;
         }
         // Wake the blocking accept().
         let wake = match self.addr {
@@ -90,15 +91,16 @@ impl Listener {
         };
         let _ = TcpStream::connect_timeout(&wake, Duration::from_millis(500));
         if let Some(thread) = self.thread.take() {
-            thread.join_deadline(deadline);
+            late.add(thread.join_deadline(deadline));
         }
         let sessions = std::mem::take(&mut *self.sessions.lock());
         for s in sessions.values() {
             s.close();
         }
         for (_, s) in sessions {
-            s.join_deadline(deadline);
+            late.add(s.join_deadline(deadline));
         }
+        late
     }
 }
 
@@ -106,7 +108,8 @@ impl Drop for Listener {
     /// An early return during start-up must not leave the accept thread
     /// blocked (its handle joins on drop).
     fn drop(&mut self) {
-        self.shutdown(Instant::now() + Duration::from_secs(1));
+        // Nobody to tell: a stop that matters goes through `stop`.
+        let _ = self.shutdown(Instant::now() + Duration::from_secs(1));
     }
 }
 

@@ -30,10 +30,10 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 
-use crate::csta::frame::FrameDecoder;
+use crate::csta::frame::{self, FrameDecoder};
 use crate::csta::parse::{self, ParseError};
 use crate::event::{ClientEvent, ClientId, Event, Outbound};
-use crate::thread::{self, Handle};
+use crate::thread::{self, Handle, Late};
 
 /// Frames queued toward one client before it counts as too slow.
 pub const OUTBOX: usize = 16 * 1024;
@@ -68,9 +68,10 @@ impl SessionThreads {
         let _ = self.socket.shutdown(Shutdown::Both);
     }
 
-    pub fn join_deadline(self, deadline: Instant) {
-        self.reader.join_deadline(deadline);
-        self.writer.join_deadline(deadline);
+    pub fn join_deadline(self, deadline: Instant) -> Late {
+        let mut late = self.reader.join_deadline(deadline);
+        late.add(self.writer.join_deadline(deadline));
+        late
     }
 }
 
@@ -220,7 +221,8 @@ fn write_loop(id: ClientId, peer: SocketAddr, stream: TcpStream, queue: &Receive
             thread::panic_point("session write");
             match msg {
                 Outbound::Frame(frame) => {
-                    crate::capture::csta_out(id, peer, &frame);
+                    let (invoke_id, xml) = frame::parts(&frame);
+                    crate::capture::csta_out(id, peer, invoke_id, xml);
                     out.write_all(&frame)?
                 }
                 Outbound::Close => {

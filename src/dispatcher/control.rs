@@ -32,12 +32,12 @@ use super::{Ctx, State};
 use crate::csta::build::{system_resource, ErrorCategory};
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::Message;
+use crate::device::DeviceKind;
 use crate::event::{ActionResult, ClientId};
 use crate::translate::control::{dialled_device, failure_error, plan, request_name, response};
 use crate::translate::plan::{Plan, Reply, Scope};
 use crate::xsi::actions::Returned;
 use crate::xsi::executor::ActionJob;
-use crate::xsi::packages::DeviceKind;
 
 /// Requests on one user that may wait behind the one running; more are
 /// answered `resourceBusy`.

@@ -31,9 +31,9 @@ use super::{Ctx, State};
 use crate::csta::build::{self, operation, system_resource, ErrorCategory};
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::MonitorFilter;
+use crate::device::DeviceKind;
 use crate::event::{ClientId, SubscriptionError, SubscriptionResult};
 use crate::ratelimit::Every;
-use crate::xsi::packages::DeviceKind;
 use crate::xsi::subscriber::Job;
 
 pub struct Devices {

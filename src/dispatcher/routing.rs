@@ -25,10 +25,10 @@ use super::{Ctx, State};
 use crate::csta::build::{self, operation, system_resource, Ack, ErrorCategory, RouteRequestInfo};
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::ConnectionId;
+use crate::device::DeviceKind;
 use crate::event::ClientId;
 use crate::translate::acd::{device_of_user, route_effect, Queued, RouteEffect};
 use crate::translate::contact::{self, RoutePointCall};
-use crate::xsi::packages::DeviceKind;
 use crate::xsi::parse::{QueueEntry, QueueEvent, QueueEventKind};
 
 /// Routeing registrations one session may hold.

@@ -40,8 +40,9 @@ use super::wire::{self, BodyKind, ChunkedDecoder, ResponseHead, WireError};
 /// documents per read.
 pub const READ_CHUNK: usize = 64 * 1024;
 
-/// Head limit used by [`Conn::request`]. Xsi heads are well under 1 KiB.
-pub const DEFAULT_MAX_HEAD: usize = 16 * 1024;
+/// Largest response head accepted from an XSP, on every connection the
+/// channel threads read (Xsi heads are well under 1 KiB).
+pub const MAX_HEAD: usize = 64 * 1024;
 
 /// Why a request or read failed.
 #[derive(Debug)]
@@ -324,9 +325,12 @@ impl Conn {
         })
     }
 
-    /// One round trip: serialise, send, read head and body.
+    /// One round trip: serialise, send, read head and body. Test-only: the
+    /// channel threads write their requests themselves (pipelined acks, the
+    /// never-ending channel response).
     // The arguments are the request line and headers; a builder would only
-    // add a type for a call made from two places.
+    // add a type for a call the tests make.
+    #[cfg(test)]
     #[allow(clippy::too_many_arguments)]
     pub fn request(
         &mut self,
@@ -341,7 +345,7 @@ impl Conn {
         let mut bytes = Vec::with_capacity(256 + body.len());
         wire::write_request(&mut bytes, method, path, host, auth, content_type, body);
         self.send(&bytes)?;
-        let head = self.read_head(DEFAULT_MAX_HEAD)?;
+        let head = self.read_head(MAX_HEAD)?;
         let body = self.read_body(&head, max_body)?;
         Ok((head, body))
     }

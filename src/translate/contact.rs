@@ -6,8 +6,8 @@
 //! dispatcher's.
 
 use crate::csta::build::{operation, Ack, ErrorCategory};
+use crate::device::DeviceKind;
 use crate::xsi::actions::{self, Play};
-use crate::xsi::packages::DeviceKind;
 
 use super::agent;
 use super::plan::{Plan, Refusal, Reply, Scope};

@@ -45,8 +45,9 @@ use crate::xsi::parse::XsiEvent;
 
 use super::watch::{ChannelNews, ChannelWatch};
 
-/// `xsi.reorder_wait_s` default.
-pub const DEFAULT_REORDER_WAIT: Duration = Duration::from_secs(5);
+/// The `xsi.reorder_wait_s` default, which the configuration says.
+pub use crate::config::DEFAULT_REORDER_WAIT;
+
 /// How long a gap waits at least even when the channels prove it cannot
 /// fill any more: a margin in case BroadWorks hands a subscription's events
 /// to a channel not strictly in sequence order, and the fixed wait of

@@ -5,8 +5,8 @@
 //! requesting session they are checked against.
 
 use crate::csta::build::{Ack, ErrorCategory};
+use crate::device::DeviceKind;
 use crate::xsi::actions::XsiRequest;
-use crate::xsi::packages::DeviceKind;
 
 /// What the requesting session monitors.
 pub trait Scope {

@@ -4,7 +4,7 @@
 //!
 //! Paths are relative to a server's base URL, like those of [`super::body`].
 //! The user to control is in the path: `/com.broadsoft.xsi-actions/v2.0/
-//! user/<userId>/…` (`docs/xsi-protocol.md` §5).
+//! user/<userId>/…` (README, "Call control", lists every request).
 //!
 //! Invariants:
 //! - every identifier in a path is encoded as exactly one segment; `@`
@@ -296,7 +296,7 @@ pub fn route_point_fail(route_point: &str, call_id: &str) -> XsiRequest {
 }
 
 /// The treatments a route point plays, by CSTA PlayMessage message id
-/// (genesys-connector.md §5.5).
+/// (README, "Contact centre": PlayMessage 0–4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Play {
     Busy,

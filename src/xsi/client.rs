@@ -25,6 +25,7 @@ use ureq::{http::Response, Body, RequestBuilder};
 use crate::ratelimit::Every;
 use crate::xsi::actions::{classify, Answer, Method};
 use crate::xsi::settings::XsiSettings;
+use crate::xsi::CONTENT_TYPE;
 
 /// Body size accepted from an Xsi answer.
 pub const MAX_BODY: u64 = 64 * 1024;
@@ -135,9 +136,7 @@ impl XsiClient {
         let with_body = |builder: RequestBuilder<WithBody>| -> Result<Response<Body>, ureq::Error> {
             let builder = prepare(builder, timeout, auth);
             match body {
-                Some(body) => builder
-                    .header("Content-Type", "application/xml; charset=UTF-8")
-                    .send(body),
+                Some(body) => builder.header("Content-Type", CONTENT_TYPE).send(body),
                 None => builder.send_empty(),
             }
         };

@@ -28,13 +28,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crossbeam_channel::{after, bounded, never, select, tick, Receiver, SendTimeoutError, Sender};
 
 use crate::event::{Event, LinkEvent, LinkId};
-use crate::http::conn::{Conn, HttpError};
+use crate::http::conn::{Conn, HttpError, MAX_HEAD};
+use crate::http::target::Target;
 use crate::http::wire::{write_request, write_request_end, write_request_start, ResponseHead};
 use crate::thread::{self, Handle};
 use crate::xsi::body;
-use crate::xsi::link::LinkShared;
 use crate::xsi::parse::{parse_doc, XsiDoc};
 use crate::xsi::settings::XsiSettings;
+use crate::xsi::shared::LinkShared;
+use crate::xsi::CONTENT_TYPE;
 
 /// One acknowledgement to send.
 pub struct Ack {
@@ -47,7 +49,6 @@ pub struct Ack {
 const ACK_QUEUE: usize = 1024;
 /// Acks pipelined in one write.
 const MAX_BATCH: usize = 1024;
-const MAX_HEAD: usize = 16 * 1024;
 /// A connection idle longer than this is not reused: XSPs close idle
 /// keep-alive connections after a few seconds (`Keep-Alive: timeout=4`).
 const MAX_IDLE_REUSE: Duration = Duration::from_secs(2);
@@ -83,27 +84,28 @@ impl Control {
         let abandoned = Arc::new(AtomicBool::new(false));
         let ack_wait = settings.request_timeout * 2;
         let control_shared = shared.clone();
-        let (host, base_path) = settings
+        let target = settings
             .servers
             .get(link.0)
-            .map(|(_, t)| (t.host_header(), t.base_path.clone()))
-            .unwrap_or_default();
+            .map(|(_, t)| t.clone())
+            .ok_or_else(|| std::io::Error::other(format!("no XSP #{}", link.0)))?;
+        let host = target.host_header();
         let auth = settings.authorization();
         let mut ack_start = Vec::with_capacity(256);
         write_request_start(
             &mut ack_start,
             "POST",
-            &format!("{base_path}{}", body::EVENT_RESPONSE_PATH),
+            &target.request_path(body::EVENT_RESPONSE_PATH),
             &host,
             Some(&auth),
-            Some("application/xml; charset=UTF-8"),
+            Some(CONTENT_TYPE),
         );
         let mut worker = Worker {
             ack_start,
             ack_body: String::with_capacity(256),
             auth,
             host,
-            base_path,
+            target,
             abandoned: abandoned.clone(),
             name: name.clone(),
             link,
@@ -178,7 +180,8 @@ struct Worker {
     /// Per-request header values, computed once.
     auth: String,
     host: String,
-    base_path: String,
+    /// The XSP, whose base path goes in front of every request path.
+    target: Target,
     abandoned: Arc<AtomicBool>,
     name: String,
     link: LinkId,
@@ -257,11 +260,8 @@ impl Worker {
         self.last_used = Instant::now();
         if self.conn.is_none() {
             let s = &self.settings;
-            let Some((_, target)) = s.servers.get(self.link.0) else {
-                return Err(HttpError::Closed);
-            };
             let conn = Conn::connect(
-                target,
+                &self.target,
                 Some(self.peer),
                 s.tls_connector.as_ref(),
                 s.request_timeout,
@@ -273,20 +273,13 @@ impl Worker {
     }
 
     fn write(&mut self, method: &str, path: &str, body: Option<&str>) {
-        let full_path;
-        let path = if self.base_path.is_empty() {
-            path
-        } else {
-            full_path = format!("{}{path}", self.base_path);
-            &full_path
-        };
         write_request(
             &mut self.buf,
             method,
-            path,
+            &self.target.request_path(path),
             &self.host,
             Some(&self.auth),
-            body.map(|_| "application/xml; charset=UTF-8"),
+            body.map(|_| CONTENT_TYPE),
             body.unwrap_or("").as_bytes(),
         );
     }

@@ -29,7 +29,7 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::event::{ActionResult, Event};
-use crate::thread::{self, Handle};
+use crate::thread::{self, Handle, Late};
 use crate::xsi::actions::{
     parse_agent_state, parse_call_start_info, ActionFailure, ActionOutcome, Answer, Method,
     Returned, XsiRequest,
@@ -94,10 +94,11 @@ impl Executor {
         Ok(Executor { threads })
     }
 
-    pub fn join_deadline(self, deadline: Instant) {
-        for t in self.threads {
-            t.join_deadline(deadline);
-        }
+    pub fn join_deadline(self, deadline: Instant) -> Late {
+        self.threads
+            .into_iter()
+            .map(|t| t.join_deadline(deadline))
+            .collect()
     }
 }
 

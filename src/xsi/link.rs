@@ -18,51 +18,29 @@
 //! the status never shows a link that no thread serves. A panic of the
 //! control thread kills the channel (see `xsi::control`), which lands here.
 
-use std::net::{Shutdown, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
-use parking_lot::Mutex;
 
 use crate::event::{Event, LinkEvent, LinkId};
-use crate::http::conn::{Conn, HttpError};
+use crate::http::conn::{Conn, HttpError, MAX_HEAD};
 use crate::http::target::Target;
 use crate::http::wire::{write_request, BodyKind, ChunkedDecoder};
-use crate::thread::{self, Handle};
+use crate::thread::{self, Handle, Late};
 use crate::xsi::body;
 use crate::xsi::control::{Ack, Control};
 use crate::xsi::known::KnownSubscriptions;
 use crate::xsi::parse::{parse_doc, EventData, XsiDoc, XsiEvent};
 use crate::xsi::settings::XsiSettings;
+use crate::xsi::shared::LinkShared;
 use crate::xsi::splitter::DocSplitter;
+use crate::xsi::CONTENT_TYPE;
 
 /// Largest document accepted on a channel stream.
 pub const MAX_DOC: usize = 1024 * 1024;
-/// Largest response head accepted.
-const MAX_HEAD: usize = 64 * 1024;
 /// The `ChannelTerminatedEvent` reason when another channel set took over.
 const DUPLICATE_CHANNEL_SET: &str = "DuplicateChannelSet";
-
-/// State shared between the link thread, its control thread and the handle.
-pub struct LinkShared {
-    pub stopping: AtomicBool,
-    /// The stream socket, to unblock a read from another thread.
-    socket: Mutex<Option<TcpStream>>,
-    /// Why the control thread killed the channel (heartbeat failure).
-    kill_reason: Mutex<Option<String>>,
-}
-
-impl LinkShared {
-    /// Ends the current channel: the blocked stream read fails at once.
-    pub fn kill(&self, reason: String) {
-        *self.kill_reason.lock() = Some(reason);
-        if let Some(s) = self.socket.lock().as_ref() {
-            let _ = s.shutdown(Shutdown::Both);
-        }
-    }
-}
 
 /// Owns a link thread. Field order: the stop sender is dropped first.
 pub struct LinkHandle {
@@ -79,11 +57,7 @@ impl LinkHandle {
         known: Arc<KnownSubscriptions>,
     ) -> std::io::Result<LinkHandle> {
         let (stop, stopped) = bounded::<()>(0);
-        let shared = Arc::new(LinkShared {
-            stopping: AtomicBool::new(false),
-            socket: Mutex::new(None),
-            kill_reason: Mutex::new(None),
-        });
+        let shared = Arc::new(LinkShared::default());
         let name = settings.server_name(link.0).to_owned();
         let runner = Runner {
             link,
@@ -106,7 +80,7 @@ impl LinkHandle {
     /// Asks the link to delete its channel and stop; returns at once, so
     /// that all links delete their channels in parallel.
     pub fn begin_stop(&mut self) {
-        self.shared.stopping.store(true, Ordering::SeqCst);
+        self.shared.set_stopping();
         // Wakes a backoff wait, and the control thread, which deletes the
         // channel; the XSP then ends the stream.
         self.stop.take();
@@ -114,7 +88,7 @@ impl LinkHandle {
 
     /// Waits for the link until `deadline`, cutting the stream off if the
     /// XSP has not ended it shortly before.
-    pub fn finish_stop(mut self, deadline: Instant) {
+    pub fn finish_stop(mut self, deadline: Instant) -> Late {
         self.begin_stop();
         let cut = deadline
             .checked_sub(Duration::from_millis(200))
@@ -122,7 +96,7 @@ impl LinkHandle {
         if !self.thread.wait_until(cut) {
             self.shared.kill("shutdown".into());
         }
-        self.thread.join_deadline(deadline);
+        self.thread.join_deadline(deadline)
     }
 }
 
@@ -142,7 +116,7 @@ enum End {
     /// We are shutting down.
     Stopped,
     /// The channel was up and is gone.
-    Lost(String),
+    Lost(Lost),
     /// It never came up.
     Failed(String),
     /// Handling it panicked (the hook logged the message and place).
@@ -151,7 +125,7 @@ enum End {
 
 impl Runner {
     fn stopping(&self) -> bool {
-        self.shared.stopping.load(Ordering::SeqCst)
+        self.shared.stopping()
     }
 
     fn send(&self, ev: LinkEvent) -> bool {
@@ -194,16 +168,16 @@ impl Runner {
                     finish(control);
                     break;
                 }
-                End::Lost(reason) => {
-                    log::warn!("{}: channel lost: {reason}", self.name);
+                End::Lost(lost) => {
+                    log::warn!("{}: channel lost: {lost}", self.name);
                     // Reopening at once would end the other instance's
                     // channels in turn: back off the most.
-                    backoff = if reason.contains(DUPLICATE_CHANNEL_SET) {
-                        self.settings.reconnect_max
-                    } else {
-                        self.settings.reconnect_initial
+                    backoff = match lost {
+                        Lost::DuplicateChannelSet => self.settings.reconnect_max,
+                        Lost::Other(_) => self.settings.reconnect_initial,
                     };
                     last_failure = None;
+                    let reason = lost.to_string();
                     let sent = self.send(LinkEvent::Down { reason });
                     finish(control);
                     if !sent {
@@ -257,8 +231,7 @@ impl Runner {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.channel())) {
             Ok(ended) => ended,
             Err(payload) => {
-                *self.shared.socket.lock() = None;
-                *self.shared.kill_reason.lock() = None;
+                self.shared.reset();
                 (End::Panicked(thread::payload_text(&*payload)), None)
             }
         }
@@ -292,7 +265,7 @@ impl Runner {
             &target.request_path(body::CHANNEL_PATH),
             &target.host_header(),
             Some(&s.authorization()),
-            Some("application/xml; charset=UTF-8"),
+            Some(CONTENT_TYPE),
             body.as_bytes(),
         );
         if let Err(e) = conn.send(&req) {
@@ -322,12 +295,11 @@ impl Runner {
             return (End::Failed(format!("socket: {e}")), None);
         }
         match conn.shutdown_handle() {
-            Ok(sock) => *self.shared.socket.lock() = Some(sock),
+            Ok(sock) => self.shared.channel_open(sock),
             Err(e) => return (End::Failed(format!("socket: {e}")), None),
         }
-        *self.shared.kill_reason.lock() = None;
         let (end, control) = self.stream(&mut conn, idle);
-        *self.shared.socket.lock() = None;
+        self.shared.channel_closed();
         (end, control)
     }
 
@@ -341,18 +313,20 @@ impl Runner {
         let end = loop {
             bytes.clear();
             match conn.read_stream_chunk(&mut decoder, &mut bytes) {
-                Ok(0) => break self.ended(&control, "stream closed by the XSP".into()),
+                Ok(0) => {
+                    break self.ended(&control, Lost::Other("stream closed by the XSP".into()))
+                }
                 Ok(_) => {}
                 Err(HttpError::TimedOut) => {
                     break self.ended(
                         &control,
-                        format!(
+                        Lost::Other(format!(
                             "no data for {:.1}s (3 heartbeat intervals)",
                             idle.as_secs_f64()
-                        ),
+                        )),
                     )
                 }
-                Err(e) => break self.ended(&control, format!("stream read: {e}")),
+                Err(e) => break self.ended(&control, Lost::Other(format!("stream read: {e}"))),
             }
             splitter.push(&bytes);
             let mut batch = Batch::default();
@@ -368,7 +342,8 @@ impl Runner {
                     }
                     Ok(None) => break,
                     Err(e) => {
-                        result = Some(self.ended(&control, format!("stream framing: {e}")));
+                        let why = Lost::Other(format!("stream framing: {e}"));
+                        result = Some(self.ended(&control, why));
                         break;
                     }
                 }
@@ -387,16 +362,17 @@ impl Runner {
         (end, control)
     }
 
-    /// The channel ended with `reason` (or because we are stopping).
-    fn ended(&self, control: &Option<Control>, reason: String) -> End {
+    /// The channel ended for `why` (or because we are stopping; or for the
+    /// reason the control thread killed it, which comes first).
+    fn ended(&self, control: &Option<Control>, why: Lost) -> End {
         if self.stopping() {
             return End::Stopped;
         }
-        let reason = self.shared.kill_reason.lock().take().unwrap_or(reason);
+        let why = self.shared.take_kill_reason().map_or(why, Lost::Other);
         if control.is_some() {
-            End::Lost(reason)
+            End::Lost(why)
         } else {
-            End::Failed(reason)
+            End::Failed(why.to_string())
         }
     }
 
@@ -487,7 +463,8 @@ impl Runner {
                 if self.stopping() {
                     return Some(End::Stopped);
                 }
-                if reason == DUPLICATE_CHANNEL_SET {
+                let why = Lost::terminated(&reason);
+                if why == Lost::DuplicateChannelSet {
                     log::error!(
                         "{}: channel terminated with DuplicateChannelSet: another connector \
                          opened a channel set with the same xsi.username ({}) and \
@@ -499,7 +476,7 @@ impl Runner {
                         self.settings.application_id
                     );
                 }
-                Some(self.ended(control, format!("ChannelTerminatedEvent ({reason})")))
+                Some(self.ended(control, why))
             }
             XsiDoc::ErrorEvent { code, message } => {
                 log::warn!(
@@ -518,6 +495,42 @@ impl Runner {
                 );
                 None
             }
+        }
+    }
+}
+
+/// Why an open channel ended, typed where the link acts on it.
+#[derive(Debug, PartialEq, Eq)]
+enum Lost {
+    /// BroadWorks ended it because another connector opened a channel set
+    /// with the same user and application id (`ChannelTerminatedEvent`
+    /// with reason `DuplicateChannelSet`): reopened after the longest
+    /// backoff, as the two would otherwise keep ending each other's.
+    DuplicateChannelSet,
+    /// Anything else, as said in the log and the link status: another
+    /// `ChannelTerminatedEvent`, the stream's end, a read error or
+    /// timeout, the control thread's kill.
+    Other(String),
+}
+
+impl Lost {
+    /// The end a `ChannelTerminatedEvent` with `reason` means.
+    fn terminated(reason: &str) -> Lost {
+        if reason == DUPLICATE_CHANNEL_SET {
+            Lost::DuplicateChannelSet
+        } else {
+            Lost::Other(format!("ChannelTerminatedEvent ({reason})"))
+        }
+    }
+}
+
+impl std::fmt::Display for Lost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Lost::DuplicateChannelSet => {
+                write!(f, "ChannelTerminatedEvent ({DUPLICATE_CHANNEL_SET})")
+            }
+            Lost::Other(why) => f.write_str(why),
         }
     }
 }

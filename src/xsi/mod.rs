@@ -22,8 +22,13 @@
 //!   request on one XSP, the next XSP when one fails).
 //!
 //! Shared by them: [`settings`] (the configuration as the Xsi side uses it,
-//! made once at start-up) and [`known`] (the subscriptions bwcsta owns,
-//! written by the dispatcher, read by the link threads).
+//! made once at start-up), [`known`] (the subscriptions bwcsta owns,
+//! written by the dispatcher, read by the link threads) and [`shared`] (the
+//! state of one link that its link and control threads both hold).
+/// The content type of every Xsi request body bwcsta sends (channel,
+/// acknowledgements, renewals, subscriptions, Xsi-Actions).
+pub const CONTENT_TYPE: &str = "application/xml; charset=UTF-8";
+
 pub mod actions;
 pub mod body;
 pub mod client;
@@ -34,6 +39,7 @@ pub mod link;
 pub mod packages;
 pub mod parse;
 pub mod settings;
+pub mod shared;
 pub mod splitter;
 pub mod subscriber;
 pub mod vocab;

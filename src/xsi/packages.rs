@@ -1,11 +1,13 @@
 //! Which Xsi-Events packages a monitored device needs, by its kind
-//! (SPEC §6; `docs/xsi-protocol.md` §3.2).
+//! (README, "Contact centre").
 //!
 //! BroadWorks validates a subscription against its target: the call
 //! packages (Basic, Standard, Advanced Call) are refused on a virtual user
 //! such as a Call Center or a Route Point, whose events come in packages of
 //! their own that target the virtual user directly. An agent is a plain
 //! user whose agent state comes in `Call Center Agent`, beside its calls.
+
+use crate::device::DeviceKind;
 
 /// The package of a Call Center's queue events (ACD events).
 pub const CALL_CENTER_QUEUE: &str = "Call Center Queue";
@@ -14,21 +16,8 @@ pub const ROUTE_POINT_QUEUE: &str = "Route Point Queue";
 /// The package of an agent's state and ACD join events.
 pub const CALL_CENTER_AGENT: &str = "Call Center Agent";
 
-/// What a CSTA device is on the BroadWorks side (`devices` in the
-/// configuration).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum DeviceKind {
-    /// A plain user.
-    #[default]
-    User,
-    /// A user that is a call-centre agent.
-    Agent,
-    /// A BroadWorks Call Center (a CSTA ACD device).
-    CallCenter,
-    /// A BroadWorks Route Point (a CSTA routeing device).
-    RoutePoint,
-}
-
+/// The Xsi side of a device kind (the type is in [`crate::device`], a leaf
+/// the configuration also uses).
 impl DeviceKind {
     /// The packages to subscribe, in order; the first is the one whose
     /// refresh resynchronises the device (SnapshotDevice). `call_package`
@@ -39,16 +28,6 @@ impl DeviceKind {
             DeviceKind::Agent => vec![call_package.to_owned(), CALL_CENTER_AGENT.to_owned()],
             DeviceKind::CallCenter => vec![CALL_CENTER_QUEUE.to_owned()],
             DeviceKind::RoutePoint => vec![ROUTE_POINT_QUEUE.to_owned()],
-        }
-    }
-
-    /// For logs: `user`, `agent`, `call centre`, `route point`.
-    pub fn label(self) -> &'static str {
-        match self {
-            DeviceKind::User => "user",
-            DeviceKind::Agent => "agent",
-            DeviceKind::CallCenter => "call centre",
-            DeviceKind::RoutePoint => "route point",
         }
     }
 }

@@ -23,7 +23,7 @@ use parking_lot::Mutex;
 
 use crate::event::{Event, SubscriptionError, SubscriptionResult};
 use crate::ratelimit::Every;
-use crate::thread::{self, Handle};
+use crate::thread::{self, Handle, Late};
 use crate::xsi::actions::{Answer, ErrorInfo, Method};
 use crate::xsi::body;
 use crate::xsi::client::{LinkFlags, XsiClient};
@@ -124,10 +124,11 @@ impl Subscriber {
         Ok(Subscriber { threads })
     }
 
-    pub fn join_deadline(self, deadline: Instant) {
-        for t in self.threads {
-            t.join_deadline(deadline);
-        }
+    pub fn join_deadline(self, deadline: Instant) -> Late {
+        self.threads
+            .into_iter()
+            .map(|t| t.join_deadline(deadline))
+            .collect()
     }
 }
 

@@ -1,4 +1,4 @@
-//! One XSP's Xsi-Actions endpoints (call control, `docs/xsi-protocol.md` §5): each command
+//! One XSP's Xsi-Actions endpoints (call control, as README "Call control" lists it): each command
 //! runs the matching operation of the call model, whose events go to the users involved, and
 //! is answered as BroadWorks does.
 //!
@@ -13,7 +13,7 @@
 //! | `POST /calls/Conference` (callIds in the body) | starts a three-way conference |
 //! | `PUT /calls/<callId>/TransmitDTMF?playdtmf=` | 200, no event |
 //! | `PUT /services/DoNotDisturb`, `PUT /services/CallForwardingAlways` | stores `active` (and the number) |
-//! | `PUT`/`GET /services/CallCenter`, and `…/routepoint/<id>/calls/…` | see `contact::actions` |
+//! | `PUT`/`GET /services/CallCenter`, and `…/routepoint/<id>/calls/…` | see `actions::contact` |
 //!
 //! An unknown call id is 404, a command the leg's state does not allow 400, both with an
 //! `ErrorInfo` body. Faults per XSP ([`ActionFault`]): a delay before any command is handled
@@ -25,29 +25,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::calls::{dn_of, half_of, user_id, CallModel, Emit, Leg, LegState};
-use super::contact;
 use super::http::{percent_decode, query_pairs, Request};
 use super::hub::{method_name, Hub};
-use super::server::Reply;
+use super::reply::{error_reply, Reply, XML};
 use super::state::now_ms;
 use super::stats::{ActionRecord, UserServices};
-use super::stream::DECL;
-use super::xml::{element_text, unescape};
-use super::xsp::error_reply;
+use super::xml::{element_text, unescape, DECL};
+
+mod contact;
 
 pub(crate) const ACTIONS: &str = "com.broadsoft.xsi-actions";
-
-const XML: Option<&str> = Some("application/xml;charset=UTF-8");
-
-/// Injected Xsi-Actions faults of one XSP.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct ActionFault {
-    /// Waited before each command is handled.
-    pub delay: Duration,
-    /// The next `count` commands are answered `status`.
-    pub status: u16,
-    pub count: u32,
-}
 
 fn bad_state(what: &str) -> Reply {
     error_reply(400, what, 4_001)
@@ -149,7 +136,7 @@ fn route(hub: &Hub, req: &Request<'_>) -> Reply {
     };
     if let [_actions, _version, "routepoint", rp, rest @ ..] = segs.as_slice() {
         let rp = dn_of(rp, &hub.cfg.domain);
-        return contact::actions::route_point(hub, rp, req.method, rest, param("address"));
+        return contact::route_point(hub, rp, req.method, rest, param("address"));
     }
     let [_actions, _version, "user", user, rest @ ..] = segs.as_slice() else {
         return not_found();
@@ -187,7 +174,7 @@ fn route(hub: &Hub, req: &Request<'_>) -> Reply {
             None => error_reply(400, "playdtmf is required", 4_002),
         },
         ("PUT" | "GET", ["services", "CallCenter"]) => {
-            contact::actions::agent_service(hub, &dn, req.method, &req.body_text())
+            contact::agent_service(hub, &dn, req.method, &req.body_text())
         }
         ("PUT", ["services", "DoNotDisturb"]) => {
             let body = req.body_text();

@@ -47,7 +47,8 @@ use serde_json::{json, Value};
 use super::delay::RequestKind;
 use super::http::{query_pairs, HttpError, Request};
 use super::hub::Hub;
-use super::server::{Outcome, Reply, Service};
+use super::reply::Reply;
+use super::server::{Outcome, Service};
 use super::{CallId, Chunking, Delivery, Pace};
 
 const JSON: Option<&str> = Some("application/json");

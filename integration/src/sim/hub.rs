@@ -12,10 +12,10 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
 
-use super::actions::ActionFault;
 use super::delay::Delays;
 use super::probe::Probes;
 use super::state::State;
@@ -24,6 +24,16 @@ use super::{Chunking, SimConfig};
 
 /// How many request records are kept.
 pub(crate) const REQUEST_LOG_LEN: usize = 10_000;
+
+/// Injected Xsi-Actions faults of one XSP.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ActionFault {
+    /// Waited before each command is handled.
+    pub delay: Duration,
+    /// The next `count` commands are answered `status`.
+    pub status: u16,
+    pub count: u32,
+}
 
 /// Fault flags of one XSP.
 pub(crate) struct XspFlags {

@@ -3,21 +3,26 @@
 //!
 //! [`Simulator::start`] binds one HTTP listener per configured XSP. All of them front one shared
 //! "BroadWorks": channel sets, channels (owned by the XSP that received their POST),
-//! subscriptions and unacknowledged events, following `docs/xsi-protocol.md` (§2 channels,
-//! stream framing, heartbeats, acknowledgements and channel sets; §3 subscriptions; §4 events).
-//! A small call model ([`Simulator::call`], [`Simulator::answer`], …, or Xsi-Actions call
-//! control from the client under test: `docs/xsi-protocol.md` §5) produces the events;
+//! subscriptions and unacknowledged events, following BroadWorks Xsi-Events (channels, stream
+//! framing, heartbeats, acknowledgements and channel sets; subscriptions; events). A small call
+//! model ([`Simulator::call`], [`Simulator::answer`], …, or Xsi-Actions call control from the
+//! client under test, the requests README "Call control" lists) produces the events;
 //! delivery shaping and fault injection exercise a client's recovery paths; [`Simulator::stats`]
 //! shows what happened. Dropping the simulator stops every thread and closes every socket.
 //!
 //! Module map: `http` (request parsing, response writing), `server` (listener and connection
 //! loops, keep-alive), `tls` (HTTPS XSPs), `xsp` (the Xsi-Events endpoints), `actions`
-//! (the Xsi-Actions endpoints), `contact` (call centres, route points, agents), `stream` (channel
-//! stream writers), `state` (the shared BroadWorks; `state/{channels,subscriptions,events}.rs`
-//! split it by concern), `calls`
-//! (the call model), `control` (the JSON control API), `flood` (load producer), `ops`
-//! (operations shared by this API and the control API), `hub` (what all threads share),
-//! `stats`, `ids`, `xml`. Tests: unit tests in `<module>/tests.rs` beside `calls` and `state`,
+//! (the Xsi-Actions endpoints; `actions/contact.rs` those of the contact centre), `stream`
+//! (channel stream writers), `state` (the shared BroadWorks; `state/{channels,subscriptions,
+//! events,contact}.rs` split it by concern, `contact` being call centres, route points and
+//! agents), `calls` (the call model), `control` (the JSON control API), `flood` (load
+//! producer), `ops` (operations shared by this API and the control API), `hub` (what all
+//! threads share), `stats`, `ids`, `xml`. Leaves that the others share without importing each
+//! other: `reply` (the HTTP replies and the Xsi `ErrorInfo`), `outbox` (what the state queues
+//! for a channel writer), `xml` (with the XML declaration). Imports go one way: the endpoints
+//! (`xsp`, `actions`, `control`) use `server`, `stream`, `hub` and `state`; `server` and
+//! `stream` use `hub`; `hub` uses `state`; nothing under `state` imports a thread module.
+//! Tests: unit tests in `<module>/tests.rs` beside `calls` and `state`,
 //! end-to-end tests over sockets in `tests/` (by theme, shared helpers in `tests/mod.rs`),
 //! using the raw-socket clients of `testclient`.
 //!
@@ -36,7 +41,6 @@
 
 mod actions;
 mod calls;
-mod contact;
 mod control;
 mod delay;
 mod flood;
@@ -44,7 +48,9 @@ mod http;
 mod hub;
 mod ids;
 mod ops;
+mod outbox;
 mod probe;
+mod reply;
 mod server;
 mod state;
 mod stats;

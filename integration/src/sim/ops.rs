@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::hub::{Hub, Owner};
+use super::outbox::EndReason;
 use super::server::poke;
 use super::state::{now_ms, Close};
 use super::stats::SimStats;
@@ -137,9 +138,11 @@ impl Hub {
 
     pub(crate) fn op_terminate_channels(&self, xsp: usize, reason: &str) -> usize {
         self.log(|| format!("fault: ChannelTerminatedEvent {reason} on the channels of xsp {xsp}"));
-        self.state
-            .lock()
-            .close_channels_of(Some(xsp), Close::Terminate(reason.to_string()), reason)
+        self.state.lock().close_channels_of(
+            Some(xsp),
+            Close::Terminate(EndReason::from_text(reason)),
+            reason,
+        )
     }
 
     pub(crate) fn op_stall(&self, xsp: usize, on: bool) {

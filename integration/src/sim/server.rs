@@ -19,46 +19,12 @@ use std::time::{Duration, Instant};
 
 use super::http::{parse_request, write_response, HttpError, Parsed, Request};
 use super::hub::{Hub, Owner};
+use super::reply::Reply;
 use super::tls::SimStream;
 
 /// Read timeout of request connections (bounds how late a shutdown or an idle connection is
 /// noticed); shorter when the keep-alive timeout is.
 const READ_TICK: Duration = Duration::from_millis(250);
-
-/// A response with a `Content-Length` body.
-pub(crate) struct Reply {
-    pub status: u16,
-    pub content_type: Option<&'static str>,
-    pub headers: Vec<(&'static str, String)>,
-    pub body: Vec<u8>,
-    /// Runs after the response bytes have been written.
-    pub after: Option<Box<dyn FnOnce()>>,
-}
-
-impl Reply {
-    pub(crate) fn new(
-        status: u16,
-        content_type: Option<&'static str>,
-        body: impl Into<Vec<u8>>,
-    ) -> Reply {
-        Reply {
-            status,
-            content_type,
-            headers: Vec::new(),
-            body: body.into(),
-            after: None,
-        }
-    }
-
-    pub(crate) fn empty(status: u16) -> Reply {
-        Reply::new(status, None, Vec::new())
-    }
-
-    pub(crate) fn then(mut self, after: impl FnOnce() + 'static) -> Reply {
-        self.after = Some(Box::new(after));
-        self
-    }
-}
 
 /// What a handler does with a request.
 pub(crate) enum Outcome {

@@ -31,14 +31,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crossbeam_channel::{Receiver, Sender};
 
 use super::calls::CallModel;
-use super::contact::{ContactModel, PackageClass};
 use super::ids::IdGen;
+use super::outbox::{ChannelShared, EndReason, EventDoc, Out};
 use super::stats::{ChannelInfo, SubscriptionInfo};
-use super::stream::{ChannelShared, EventDoc, Out};
 use super::xml::escape;
 use super::{Delivery, LogFn, SimConfig};
+use contact::{ContactModel, PackageClass};
 
 mod channels;
+pub(crate) mod contact;
 mod events;
 mod subscriptions;
 
@@ -70,7 +71,7 @@ pub(crate) enum Close {
     /// Socket shut down at once, no terminating chunk.
     Abort,
     /// `ChannelTerminatedEvent` with this reason, then the terminating chunk.
-    Terminate(String),
+    Terminate(EndReason),
     /// Only the terminating chunk.
     Finish,
 }

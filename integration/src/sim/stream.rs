@@ -10,7 +10,7 @@
 
 use std::io::{BufWriter, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,59 +18,14 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 
 use super::http::{chunk_header, LAST_CHUNK};
 use super::hub::Hub;
+use super::outbox::{ChannelShared, EventDoc, Out};
 use super::tls::SimStream;
+use super::xml::DECL;
 use super::Chunking;
 
-/// The XML declaration that starts every document.
-pub(crate) const DECL: &str = bwcsta::xml::DECLARATION;
 /// The whole heartbeat document.
 pub(crate) const HEARTBEAT_DOC: &str =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ChannelHeartBeat xmlns=\"http://schema.broadsoft.com/xsi\"/>";
-
-/// One event document, shared by every channel it is (re-)sent on. The channel id is not in
-/// `text`: it goes at byte `split`, so one document serves any channel.
-#[derive(Debug)]
-pub(crate) struct EventDoc {
-    pub key: u128,
-    /// Index of the subscription it belongs to.
-    pub sub: usize,
-    pub text: String,
-    pub split: usize,
-    /// A flood event's probe key, when its write time is recorded (see `probe`).
-    pub probe: Option<u64>,
-}
-
-impl EventDoc {
-    /// The document as sent on channel `channel_id`, appended to `out`.
-    pub(crate) fn render(&self, channel_id: &str, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.text.as_bytes()[..self.split]);
-        out.extend_from_slice(channel_id.as_bytes());
-        out.extend_from_slice(&self.text.as_bytes()[self.split..]);
-    }
-
-    pub(crate) fn len_on(&self, channel_id: &str) -> usize {
-        self.text.len() + channel_id.len()
-    }
-}
-
-/// A message to a channel writer.
-#[derive(Debug)]
-pub(crate) enum Out {
-    Event(Arc<EventDoc>),
-    Heartbeat,
-    /// Write a `ChannelTerminatedEvent` with this reason, end the body and close.
-    Terminate(String),
-    /// End the body (no event) and close.
-    Finish,
-}
-
-/// Counters and flags shared between a channel's writer and the state.
-#[derive(Debug, Default)]
-pub(crate) struct ChannelShared {
-    pub events_sent: AtomicU64,
-    /// Set when the channel is closed abruptly: the writer stops at once.
-    pub abort: AtomicBool,
-}
 
 /// Everything a writer needs besides the socket.
 pub(crate) struct StreamSpec {
@@ -223,8 +178,9 @@ impl Writer<'_> {
             }
             Out::Terminate(reason) => {
                 self.doc.clear();
-                self.doc
-                    .extend_from_slice(terminated_doc(&self.spec.channel_id, &reason).as_bytes());
+                self.doc.extend_from_slice(
+                    terminated_doc(&self.spec.channel_id, reason.as_str()).as_bytes(),
+                );
                 self.put_doc()?;
                 self.out.write_all(LAST_CHUNK)?;
                 self.out.flush()?;

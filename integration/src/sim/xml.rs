@@ -7,6 +7,9 @@
 
 use std::borrow::Cow;
 
+/// The XML declaration that starts every document.
+pub(crate) const DECL: &str = bwcsta::xml::DECLARATION;
+
 /// Decoded text of the first element whose local name is `name`; `Some("")` for an empty
 /// element. Comments, processing instructions and closing tags are skipped.
 pub(crate) fn element_text<'a>(doc: &'a str, name: &str) -> Option<Cow<'a, str>> {

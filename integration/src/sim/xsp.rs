@@ -24,25 +24,16 @@ use super::calls::dn_of;
 use super::delay::RequestKind;
 use super::http::{basic_auth_ok, percent_decode, HttpError, Request};
 use super::hub::{method_name, Hub};
-use super::server::{Outcome, Reply, Service};
+use super::reply::{error_reply, Reply, XML};
+use super::server::{Outcome, Service};
 use super::state::ChannelParams;
 use super::stats::RequestRecord;
-use super::stream::{self, StreamSpec, DECL};
+use super::stream::{self, StreamSpec};
 use super::tls::SimStream;
-use super::xml::{element_text, escape};
+use super::xml::{element_text, escape, DECL};
 
-const XML: Option<&str> = Some("application/xml;charset=UTF-8");
 const EVENTS: &str = "com.broadsoft.xsi-events";
 const ACK_PATH: &str = "/com.broadsoft.xsi-events/v2.0/channel/eventresponse";
-
-/// An `ErrorInfo` reply.
-pub(crate) fn error_reply(status: u16, summary: &str, code: u32) -> Reply {
-    let summary = escape(summary);
-    let body = format!(
-        "{DECL}\n<ErrorInfo xmlns=\"http://schema.broadsoft.com/xsi\"><summary>{summary}</summary><summaryEnglish>{summary}</summaryEnglish><errorCode>{code}</errorCode></ErrorInfo>"
-    );
-    Reply::new(status, XML, body)
-}
 
 fn not_found(what: &str) -> Reply {
     error_reply(404, &format!("{what} not found"), 110_404)

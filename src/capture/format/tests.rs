@@ -187,3 +187,18 @@ fn agent_passwords_are_masked() {
         assert_eq!(String::from_utf8_lossy(&got), want, "{input:?}");
     }
 }
+
+#[test]
+fn link_change_words_round_trip() {
+    let cases = [
+        (LinkChange::Up, "up"),
+        (LinkChange::Down, "down"),
+        (LinkChange::AckFailed, "ack-failed"),
+    ];
+    for (change, word) in cases {
+        assert_eq!(change.as_str(), word);
+        assert_eq!(LinkChange::parse(word), Some(change), "{word}");
+    }
+    assert_eq!(LinkChange::parse("Up"), None);
+    assert_eq!(LinkChange::parse(""), None);
+}

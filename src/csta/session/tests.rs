@@ -43,7 +43,7 @@ impl Rig {
     fn finish(&mut self) -> Vec<String> {
         let _ = self.outbox.send(Outbound::Close);
         let threads = self.threads.take().expect("threads");
-        threads.join_deadline(Instant::now() + WAIT);
+        let _ = threads.join_deadline(Instant::now() + WAIT);
         self.inbox
             .try_iter()
             .filter_map(|ev| match ev {

@@ -4,9 +4,9 @@
 use super::*;
 use crate::csta::edition::Edition;
 use crate::csta::parse::parse;
+use crate::device::DeviceKind;
 use crate::translate::model::Party;
 use crate::xsi::actions::CallStartInfo;
-use crate::xsi::packages::DeviceKind;
 use crate::xsi::parse::CallState;
 
 /// A session monitoring 2001 and 2002 (users `<dn>@d`).

@@ -71,7 +71,7 @@ impl Drop for Rig {
         self.jobs.take();
         self.sim.delay_actions(0, Duration::ZERO);
         if let Some(executor) = self.executor.take() {
-            executor.join_deadline(Instant::now() + T);
+            let _ = executor.join_deadline(Instant::now() + T);
         }
     }
 }

@@ -87,7 +87,7 @@ impl Rig {
 impl Drop for Rig {
     fn drop(&mut self) {
         if let Some(link) = self.link.take() {
-            link.finish_stop(Instant::now() + Duration::from_secs(5));
+            let _ = link.finish_stop(Instant::now() + Duration::from_secs(5));
         }
     }
 }
@@ -163,5 +163,32 @@ fn tls_failures_say_where_to_look() {
             "{text}"
         );
         assert!(text.ends_with(why), "{text}");
+    }
+}
+
+#[test]
+fn channel_terminated_reasons() {
+    // (reason, end, as logged and reported)
+    let cases = [
+        (
+            "DuplicateChannelSet",
+            Lost::DuplicateChannelSet,
+            "ChannelTerminatedEvent (DuplicateChannelSet)",
+        ),
+        (
+            "ExplicitDelete",
+            Lost::Other("ChannelTerminatedEvent (ExplicitDelete)".into()),
+            "ChannelTerminatedEvent (ExplicitDelete)",
+        ),
+        (
+            "duplicatechannelset",
+            Lost::Other("ChannelTerminatedEvent (duplicatechannelset)".into()),
+            "ChannelTerminatedEvent (duplicatechannelset)",
+        ),
+    ];
+    for (reason, want, text) in cases {
+        let lost = Lost::terminated(reason);
+        assert_eq!(lost.to_string(), text, "{reason}");
+        assert_eq!(lost, want, "{reason}");
     }
 }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::{deadline, grant, ChannelParams, ChannelRec, Close, Opened, Refusal, State};
-use crate::sim::stream::{ChannelShared, EventDoc, Out, DECL};
-use crate::sim::xml::escape;
+use crate::sim::outbox::{ChannelShared, EndReason, EventDoc, Out};
+use crate::sim::xml::{escape, DECL};
 
 impl State {
     /// Opens a channel owned by XSP `xsp`. `sock` is a clone of the streaming socket, used to
@@ -38,11 +38,7 @@ impl State {
                         .map(|s| s.live.clone())
                         .unwrap_or_default();
                     for idx in victims {
-                        self.close_channel(
-                            idx,
-                            Close::Terminate("DuplicateChannelSet".into()),
-                            "DuplicateChannelSet",
-                        );
+                        self.terminate_channel(idx, EndReason::DuplicateChannelSet);
                     }
                 }
             }
@@ -143,11 +139,7 @@ impl State {
     }
 
     pub(crate) fn finish_delete(&mut self, idx: usize) {
-        self.close_channel(
-            idx,
-            Close::Terminate("ExplicitDelete".into()),
-            "ExplicitDelete",
-        );
+        self.terminate_channel(idx, EndReason::ExplicitDelete);
     }
 
     /// The `ChannelSet` document for `set_id` (its open channels).
@@ -168,6 +160,13 @@ impl State {
         }
         doc.push_str("</ChannelSet>");
         Some(doc)
+    }
+
+    /// Ends channel `idx` with a `ChannelTerminatedEvent` for `reason`, which is also the
+    /// close reason the stats show.
+    pub(crate) fn terminate_channel(&mut self, idx: usize, reason: EndReason) {
+        let text = reason.to_string();
+        self.close_channel(idx, Close::Terminate(reason), &text);
     }
 
     /// Closes channel `idx` (no-op when already closed).

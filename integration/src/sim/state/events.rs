@@ -6,13 +6,14 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::contact::PackageClass;
 use super::{
     Close, State, Unacked, EVENT_OPEN, MAX_CHANNEL_QUEUE, MAX_PENDING, MAX_UNACKED, SWAP_HOLD,
 };
 use crate::sim::calls::{Emit, FloodCycle};
-use crate::sim::contact::PackageClass;
 use crate::sim::ids;
-use crate::sim::stream::{EventDoc, Out, DECL};
+use crate::sim::outbox::{EndReason, EventDoc, Out};
+use crate::sim::xml::DECL;
 use crate::sim::Delivery;
 
 impl State {
@@ -282,11 +283,7 @@ impl State {
         match status {
             404 => {
                 // The client does not know the channel: it is deleted, the event goes elsewhere.
-                self.close_channel(
-                    last,
-                    Close::Terminate("UnknownChannel".into()),
-                    "UnknownChannel",
-                );
+                self.terminate_channel(last, EndReason::UnknownChannel);
                 self.counters.events_resent += 1;
                 self.route(entry.doc, &[]);
             }
@@ -348,7 +345,7 @@ impl State {
                 self.counters.channels_timed_out += 1;
                 self.close_channel(idx, Close::Finish, "no heartbeat within eventTimeout");
             } else if ch.expires_at.is_some_and(|at| now >= at) {
-                self.close_channel(idx, Close::Terminate("Expired".into()), "Expired");
+                self.terminate_channel(idx, EndReason::Expired);
             }
         }
         // Expired subscriptions.

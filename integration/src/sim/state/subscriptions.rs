@@ -3,9 +3,9 @@
 
 use std::time::Instant;
 
+use super::contact::PackageClass;
 use super::{deadline, grant, State, SubRec};
 use crate::sim::calls::dn_of;
-use crate::sim::contact::PackageClass;
 use crate::sim::xml::escape;
 
 impl State {
@@ -63,7 +63,7 @@ impl State {
     }
 
     /// Sends subscription `idx` the snapshot of its package: a `CallSubscriptionEvent` with
-    /// the target's current calls, or a queue's or an agent's (see `contact`).
+    /// the target's current calls, or a queue's or an agent's (see `state::contact`).
     pub(crate) fn snapshot_event(&mut self, idx: usize) {
         if self.subs.get(idx).is_some_and(|s| s.active) {
             let sub = &self.subs[idx];

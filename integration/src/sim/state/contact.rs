@@ -1,6 +1,6 @@
-//! The contact centre of the simulated BroadWorks (`docs/xsi-protocol.md` §4.4, §4.5, §5.1,
-//! §5.3): call centres with their agents and queues, route points with their waiting calls and
-//! treatments, and the agents' ACD state.
+//! The contact centre of the simulated BroadWorks (README, "Contact centre"): call centres with
+//! their agents and queues, route points with their waiting calls and treatments, and the
+//! agents' ACD state.
 //!
 //! A call to a call centre or a route point is the caller's leg in the call model plus an entry
 //! in the queue, which keeps the queue's own leg (`callhalf-<n>:0`). The queue's events go to
@@ -21,11 +21,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::calls::{event_data, render_party, render_redirect, user_id, LegState};
-use super::state::{now_ms, State};
-use super::xml::escape_into;
+use super::{now_ms, State};
+use crate::sim::calls::{event_data, render_party, render_redirect, user_id, LegState};
+use crate::sim::xml::escape_into;
 
-pub(crate) mod actions;
 #[cfg(test)]
 mod tests;
 
@@ -263,7 +262,7 @@ impl State {
     }
 
     /// BroadWorks refuses a call package on a virtual user and a queue package on anyone
-    /// else (xsi-protocol.md §3.2).
+    /// else (see `bwcsta::xsi::packages`).
     pub(crate) fn package_allowed(&self, dn: &str, package: &str) -> Result<(), String> {
         let class = PackageClass::of_package(package);
         match (self.contact.virtual_class(dn), class) {

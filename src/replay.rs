@@ -25,9 +25,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::format::{decode, Kind, Record};
-use super::writer::FILE_NAME;
-use super::Meta;
+use crate::capture::format::{decode, Kind, LinkChange, Record};
+use crate::capture::{Meta, FILE_NAME};
 use crate::csta::edition::Edition;
 use crate::csta::parse::{self, Message, MonitorFilter};
 use crate::time::rfc3339_micros;
@@ -269,7 +268,7 @@ impl<'o> Engine<'o> {
         let reorder_wait = meta
             .reorder_wait_s
             .and_then(|s| Duration::try_from_secs_f64(s).ok())
-            .unwrap_or(crate::translate::order::DEFAULT_REORDER_WAIT);
+            .unwrap_or(crate::config::DEFAULT_REORDER_WAIT);
         if self.pid != Some(meta.pid) {
             if self.pid.is_some() {
                 writeln!(
@@ -331,11 +330,11 @@ impl<'o> Engine<'o> {
     fn link(&mut self, r: &Record, now: Instant, ts: &str, out: &mut dyn Write) -> io::Result<()> {
         let text = String::from_utf8_lossy(&r.payload);
         let (word, rest) = text.split_once(' ').unwrap_or((&text, ""));
-        let news = match word {
-            "up" => ChannelNews::Up,
-            "down" => ChannelNews::Down,
-            "ack-failed" => ChannelNews::AckFailed,
-            _ => return writeln!(out, "# {ts} {} unknown link record {text:?}", r.source),
+        let news = match LinkChange::parse(word) {
+            Some(LinkChange::Up) => ChannelNews::Up,
+            Some(LinkChange::Down) => ChannelNews::Down,
+            Some(LinkChange::AckFailed) => ChannelNews::AckFailed,
+            None => return writeln!(out, "# {ts} {} unknown link record {text:?}", r.source),
         };
         let index = self.link_index(&r.source);
         self.translator.channel_news(index, news, now);

@@ -5,8 +5,8 @@
 use crossbeam_channel::Receiver;
 
 use super::*;
+use crate::sim::outbox::Out;
 use crate::sim::state::{ChannelParams, Opened};
-use crate::sim::stream::Out;
 use crate::sim::xml::element_text;
 use crate::sim::SimConfig;
 

@@ -1,4 +1,4 @@
-//! The contact-centre Xsi-Actions of one XSP (`docs/xsi-protocol.md` §5.1, §5.3):
+//! The contact-centre Xsi-Actions of one XSP (README, "Contact centre"):
 //!
 //! | method and path | answer |
 //! |---|---|
@@ -10,16 +10,12 @@
 //!
 //! A call the route point does not hold is 404, an unknown agent state 400.
 
-use super::super::actions::{address_dn, no_call, not_found};
-use super::super::calls::half_of;
-use super::super::hub::Hub;
-use super::super::server::Reply;
-use super::super::stream::DECL;
-use super::super::xml::{element_text, escape};
-use super::super::xsp::error_reply;
-use super::{Play, AGENT_STATES};
-
-const XML: Option<&str> = Some("application/xml;charset=UTF-8");
+use super::{address_dn, no_call, not_found};
+use crate::sim::calls::half_of;
+use crate::sim::hub::Hub;
+use crate::sim::reply::{error_reply, Reply, XML};
+use crate::sim::state::contact::{Play, AGENT_STATES};
+use crate::sim::xml::{element_text, escape, DECL};
 
 /// `PUT`/`GET U/services/CallCenter` of agent `dn`.
 pub(crate) fn agent_service(hub: &Hub, dn: &str, method: &str, body: &str) -> Reply {

@@ -1,0 +1,32 @@
+//! What a monitored device is on the BroadWorks side: the one word the
+//! configuration's `devices` section decides ([`config`](crate::config)),
+//! the Xsi side turns into event packages ([`xsi::packages`](crate::xsi::packages))
+//! and the translator and dispatcher act on. A leaf, so that none of them
+//! imports another for it.
+
+/// What a CSTA device is on the BroadWorks side (`devices` in the
+/// configuration).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum DeviceKind {
+    /// A plain user.
+    #[default]
+    User,
+    /// A user that is a call-centre agent.
+    Agent,
+    /// A BroadWorks Call Center (a CSTA ACD device).
+    CallCenter,
+    /// A BroadWorks Route Point (a CSTA routeing device).
+    RoutePoint,
+}
+
+impl DeviceKind {
+    /// For logs: `user`, `agent`, `call centre`, `route point`.
+    pub fn label(self) -> &'static str {
+        match self {
+            DeviceKind::User => "user",
+            DeviceKind::Agent => "agent",
+            DeviceKind::CallCenter => "call centre",
+            DeviceKind::RoutePoint => "route point",
+        }
+    }
+}
