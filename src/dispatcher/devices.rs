@@ -1,6 +1,6 @@
 //! Monitored devices and their BroadWorks subscriptions.
 //!
-//! A device (a BroadWorks user) has the subscriptions of its kind (SPEC §6:
+//! A device (a BroadWorks user) has the subscriptions of its kind (README, Contact centre:
 //! `xsi.event_package` for a user, that and `Call Center Agent` for an
 //! agent, `Call Center Queue` for a call centre, `Route Point Queue` for a
 //! route point), however many sessions monitor it. They are created by the

@@ -1,4 +1,4 @@
-//! Route points (SPEC §6): registrations, routeing dialogues and
+//! Route points (README, Contact centre): registrations, routeing dialogues and
 //! treatments.
 //!
 //! A session registers for one route point (or for all) with

@@ -1,5 +1,5 @@
-//! Contact-centre events → CSTA events (SPEC §6; genesys-connector.md
-//! §5.2, §5.4, §5.5): the Call Center Queue and Route Point Queue events on
+//! Contact-centre events → CSTA events (README, Contact centre: the
+//! queue event table): the Call Center Queue and Route Point Queue events on
 //! the ACD or routeing device, the agent events on the agent's device.
 //!
 //! A queue event is about the queue's own leg of a call: the CSTA
@@ -159,7 +159,7 @@ pub fn shape(kind: QueueEventKind) -> Shape {
 }
 
 /// A route point call's routeing dialogue: it starts when the call arrives
-/// and ends when the call leaves the route point (SPEC §6).
+/// and ends when the call leaves the route point (README, Contact centre).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RouteEffect {
     Arrives,
@@ -181,8 +181,8 @@ pub fn route_effect(kind: QueueEventKind, event: &QueueEvent) -> RouteEffect {
     }
 }
 
-/// CSTA cause of a treatment's completion (genesys-connector.md §5.5,
-/// ECMA-323 spellings). `Match` and an absent reason are not in that
+/// CSTA cause of a treatment's completion (README, Contact centre: the
+/// `RoutePoint…Completed` row; ECMA-323 spellings). `Match` and an absent reason are not in that
 /// table: they end the treatment normally.
 pub fn completion_cause(reason: Option<&str>) -> &'static str {
     match reason {

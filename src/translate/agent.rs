@@ -1,5 +1,5 @@
-//! The BroadWorks agent states in CSTA terms (SPEC §6; genesys-connector.md
-//! §5.2): one row per [`AgentState`], read in each direction — the
+//! The BroadWorks agent states in CSTA terms (README, Contact centre: the
+//! agent rows): one row per [`AgentState`], read in each direction — the
 //! `requestedAgentState` of SetAgentState that sets it, the agent event
 //! that announces it, and the `agentState` GetAgentState reports.
 

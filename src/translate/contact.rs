@@ -1,4 +1,4 @@
-//! CSTA contact-centre requests → Xsi-Actions (SPEC §6): the agent state
+//! CSTA contact-centre requests → Xsi-Actions (README, Contact centre): the agent state
 //! (`U/services/CallCenter`) and the route point commands (`R/calls/…`:
 //! the blind transfer of RouteSelect, the Fail of a client's RouteEnd, the
 //! treatments of PlayMessage). Nothing here does I/O; the routeing

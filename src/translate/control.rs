@@ -1,5 +1,5 @@
-//! CSTA call-control requests → Xsi-Actions (SPEC §3.1, and the agent
-//! requests of §6 through [`super::contact`]), and their outcome → the
+//! CSTA call-control requests → Xsi-Actions (README, Call control; the
+//! agent requests of README, Contact centre, through [`super::contact`]), and their outcome → the
 //! CSTA answer.
 //!
 //! [`plan`] checks a request against the session (a session may only
@@ -572,7 +572,7 @@ pub fn response(ns: &str, plan: &Plan, returned: &Returned) -> Option<String> {
     })
 }
 
-/// The CSTA error for a failed job (SPEC §3.1): a 404 on a call means the
+/// The CSTA error for a failed job (README, Call control): a 404 on a call means the
 /// connection is gone, another 4xx that the call is not in a state for it,
 /// anything else that no XSP could carry it out.
 pub fn failure_error(failure: &ActionFailure) -> (ErrorCategory, &'static str) {

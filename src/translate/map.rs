@@ -1,6 +1,6 @@
 //! Xsi call events → CSTA events for the sessions monitoring the target user
-//! (the mapping of the Genesys BroadWorks connector, genesys-connector.md
-//! §5.4), updating the call model on the way.
+//! (the mapping of the Genesys BroadWorks connector; README, Event
+//! mapping), updating the call model on the way.
 //!
 //! Device ids: the monitored device ([`Dev::Local`]) for the user's own side,
 //! the remote party's number for the other side. Each BroadWorks user has its

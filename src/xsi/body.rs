@@ -74,7 +74,9 @@ pub fn channel_update_body(expires: u32) -> String {
     document("Channel", &[("expires", &expires.to_string())])
 }
 
-/// `<EventResponse>` acknowledging one event.
+/// `<EventResponse>` acknowledging one event (the channel threads append
+/// theirs to a reused buffer with [`push_event_response`]).
+#[cfg(test)]
 pub fn event_response_body(event_id: &str, status: u16, reason: &str) -> String {
     let mut out = String::with_capacity(200);
     push_event_response(&mut out, event_id, status, reason);

@@ -25,10 +25,8 @@ use ureq::{http::Response, Body, RequestBuilder};
 use crate::ratelimit::Every;
 use crate::xsi::actions::{classify, Answer, Method};
 use crate::xsi::settings::XsiSettings;
-use crate::xsi::CONTENT_TYPE;
+use crate::xsi::{CONTENT_TYPE, MAX_BODY};
 
-/// Body size accepted from an Xsi answer.
-pub const MAX_BODY: u64 = 64 * 1024;
 /// At most one "refused the credentials" line per this period.
 pub const REFUSED_LOG: Duration = Duration::from_secs(10);
 
@@ -154,7 +152,7 @@ impl XsiClient {
         let body = response
             .body_mut()
             .with_config()
-            .limit(MAX_BODY)
+            .limit(MAX_BODY as u64)
             .read_to_vec()
             .unwrap_or_default();
         Attempt::Answer(status, body)

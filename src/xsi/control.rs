@@ -37,6 +37,7 @@ use crate::xsi::parse::{parse_doc, XsiDoc};
 use crate::xsi::settings::XsiSettings;
 use crate::xsi::shared::LinkShared;
 use crate::xsi::CONTENT_TYPE;
+use crate::xsi::MAX_BODY;
 
 /// One acknowledgement to send.
 pub struct Ack {
@@ -54,7 +55,6 @@ const MAX_BATCH: usize = 1024;
 const MAX_IDLE_REUSE: Duration = Duration::from_secs(2);
 /// Retry period of a failed channel renewal (at most).
 const RENEW_RETRY: Duration = Duration::from_secs(30);
-const MAX_BODY: usize = 64 * 1024;
 
 /// Owns the control thread; dropping the ack sender (first field) ends it.
 pub struct Control {

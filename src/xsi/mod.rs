@@ -29,6 +29,10 @@
 /// acknowledgements, renewals, subscriptions, Xsi-Actions).
 pub const CONTENT_TYPE: &str = "application/xml; charset=UTF-8";
 
+/// Largest answer body read from an XSP on a short request (channel
+/// renewal, heartbeat, subscription, call control).
+pub const MAX_BODY: usize = 64 * 1024;
+
 pub mod actions;
 pub mod body;
 pub mod client;

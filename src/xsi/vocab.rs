@@ -6,8 +6,7 @@
 //! whatever goes to BroadWorks is written with `as_xsi`.
 
 /// A call-centre agent's ACD state (`agentACDState` of
-/// `U/services/CallCenter`, `agentStateInfo/state` of an `AgentStateEvent`;
-/// `docs/xsi-protocol.md`). Its CSTA side is `translate::agent`'s table.
+/// `U/services/CallCenter`, `agentStateInfo/state` of an `AgentStateEvent`). Its CSTA side is `translate::agent`'s table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AgentState {
     /// `Sign-In`: logged on, not yet available.

@@ -1,5 +1,4 @@
-//! The contact-centre mapping table (SPEC §6, genesys-connector.md §5.4,
-//! §5.5): one row per Xsi event type of the Call Center Queue, Route Point
+//! The contact-centre mapping table (README, Contact centre): one row per Xsi event type of the Call Center Queue, Route Point
 //! Queue and Call Center Agent packages, with the CSTA events it must
 //! produce on the queue's (or the agent's) device. Every row runs, and
 //! every queue event type has a row.

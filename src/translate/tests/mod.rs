@@ -1,8 +1,8 @@
 //! Data-driven tests of the Xsi → CSTA translation.
 //!
 //! Every case starts from Xsi event documents as BroadWorks writes them on an
-//! event channel (the `xsi:Event` envelope of xsi-protocol.md §4.1, the
-//! `call` children in the §4.3 order), runs them through `parse_doc` →
+//! event channel (the `xsi:Event` envelope, the `call` children in the
+//! order of the Xsi schema's `Call` type), runs them through `parse_doc` →
 //! [`Translator::accept`] → [`Translator::translate`] → `to_xml`, and checks
 //! the produced CSTA documents twice (`contact` does the same for the
 //! contact-centre events: queues, route points, agents):

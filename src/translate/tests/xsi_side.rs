@@ -155,8 +155,8 @@ impl C {
         self
     }
 
-    /// The `<xsi:call>` element, children in xsd order (xsi-protocol.md
-    /// §4.3), with the optional parts a real server adds for the state.
+    /// The `<xsi:call>` element, children in xsd order (the `Call` type of the Xsi
+    /// schema), with the optional parts a real server adds for the state.
     fn xml(&self) -> String {
         let mut out = String::from("<xsi:call>");
         leaf(&mut out, "callId", self.id);

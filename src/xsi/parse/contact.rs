@@ -1,4 +1,4 @@
-//! The contact-centre packages (`docs/xsi-protocol.md` §4.4, §4.5): Call
+//! The contact-centre packages (README, Contact centre): Call
 //! Center Queue (ACD) and Route Point Queue events about one queued call,
 //! their snapshots, and the Call Center Agent events.
 //!
