@@ -36,7 +36,7 @@ use crate::device::DeviceKind;
 use crate::event::{ActionResult, ClientId};
 use crate::translate::control::{dialled_device, failure_error, plan, request_name, response};
 use crate::translate::plan::{Plan, Reply, Scope};
-use crate::xsi::actions::Returned;
+use crate::xsi::actions::{ActionFailure, Returned};
 use crate::xsi::executor::ActionJob;
 
 /// Requests on one user that may wait behind the one running; more are
@@ -308,6 +308,15 @@ impl State {
                 }
             }
             Err(_) if pending.answered => {}
+            Err(failure @ ActionFailure::Uncertain { .. }) => {
+                log::warn!(
+                    "{client}: {} on {}: {failure}; answering resourceOutOfService",
+                    plan.request,
+                    plan.device
+                );
+                let (category, value) = failure_error(&failure);
+                self.answer(ctx, &pending, category, value);
+            }
             Err(failure) => {
                 log::warn!(
                     "{client}: {} on {} failed: {failure}",

@@ -586,7 +586,7 @@ pub fn failure_error(failure: &ActionFailure) -> (ErrorCategory, &'static str) {
             ErrorCategory::StateIncompatibility,
             state_incompatibility::INVALID_OBJECT_STATE,
         ),
-        ActionFailure::Unavailable { .. } => (
+        ActionFailure::Unavailable { .. } | ActionFailure::Uncertain { .. } => (
             ErrorCategory::SystemResourceAvailability,
             system_resource::RESOURCE_OUT_OF_SERVICE,
         ),

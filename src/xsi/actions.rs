@@ -435,7 +435,8 @@ pub enum Answer {
     /// A 4xx refusal of the request itself: another XSP would refuse it too.
     Rejected { status: u16, error: ErrorInfo },
     /// This XSP could not serve it (5xx; 401 and 429, which concern this
-    /// server's session or load): the next XSP is tried.
+    /// server's session or load). Whether the next XSP is tried is the
+    /// caller's rule (`client::Retry`).
     Failed { status: u16, error: ErrorInfo },
 }
 
@@ -465,9 +466,15 @@ pub enum ActionFailure {
         on_call: bool,
         error: ErrorInfo,
     },
-    /// No XSP could carry out `request` (5xx, timeouts, unreachable), or
-    /// its answer was unusable.
+    /// `request` was not carried out: no XSP could be reached, the XSP
+    /// refused it for its own reasons (401, 429, 503 on the last one), or
+    /// its deadline passed before it was sent; or it was carried out and
+    /// the answer was unusable.
     Unavailable { request: String, detail: String },
+    /// `request` reached an XSP that gave no usable answer (a timeout or a
+    /// broken connection after it was sent, a 5xx other than 503): it may or
+    /// may not have been carried out, and is not repeated.
+    Uncertain { request: String, detail: String },
 }
 
 impl fmt::Display for ActionFailure {
@@ -482,6 +489,10 @@ impl fmt::Display for ActionFailure {
             ActionFailure::Unavailable { request, detail } => {
                 write!(f, "{request} failed: {detail}")
             }
+            ActionFailure::Uncertain { request, detail } => write!(
+                f,
+                "{request} may or may not have been carried out ({detail}); not repeated"
+            ),
         }
     }
 }

@@ -7,20 +7,22 @@
 //!
 //! A job is one or more requests (ConsultationCall is a Hold, then a
 //! `calls/new`), run in order until one fails (in a job of DELETEs only, a
-//! 404 counts as done when another DELETE succeeded: that leg went with it). Each request goes to the XSP
-//! that served the last one, if its channel is up, else to the next live
-//! XSP; an XSP that times out, cannot be reached or answers 5xx (or 401, 429)
-//! is left for the next one, live ones first. A 4xx is BroadWorks' answer to
-//! the request itself and ends the job. Every attempt is bounded by
-//! `xsi.request_timeout_s`, and by the job's deadline: the dispatcher
-//! answers the CSTA request as failed once it has passed, so a job still
-//! queued then is not started at all, no request of it is sent after it,
-//! and an attempt gets only the time left before it.
-//!
-//! Note: a request that timed out may still have been carried out by the
-//! slow XSP; trying the next one (as the specification asks) can then do it
-//! twice. BroadWorks refuses most repeats (a second Hold of a held call);
-//! a repeated `calls/new` would place a second call.
+//! 404 counts as done when another DELETE succeeded: that leg went with it).
+//! Each request goes to the XSP that served the last one, if its channel is
+//! up, else to the next live XSP. It is repeated on the next XSP only when
+//! the first one cannot have acted on it (README, Call control): the
+//! connection or the TLS handshake failed before it was sent, or the XSP
+//! answered `503` ([`Retry::OnlyIfNotActed`]). A timeout or a broken
+//! connection once it was sent, or a 5xx other than 503, ends the job as
+//! [`ActionFailure::Uncertain`]: BroadWorks may have carried it out (a
+//! repeated `calls/new` would place a second call), so it is answered
+//! `resourceOutOfService` and logged as "may or may not have been carried
+//! out". A 4xx is BroadWorks' answer to the request itself and ends the
+//! job. A step after a successful one follows the same rule. Every attempt
+//! is bounded by `xsi.request_timeout_s`, and by the job's deadline: the
+//! dispatcher answers the CSTA request as failed once it has passed, so a
+//! job still queued then is not started at all, no request of it is sent
+//! after it, and an attempt gets only the time left before it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -34,7 +36,7 @@ use crate::xsi::actions::{
     parse_agent_state, parse_call_start_info, ActionFailure, ActionOutcome, Answer, Method,
     Returned, XsiRequest,
 };
-use crate::xsi::client::{LinkFlags, XsiClient};
+use crate::xsi::client::{LinkFlags, NoAnswer, Retry, XsiClient};
 use crate::xsi::settings::XsiSettings;
 
 /// One CSTA request's Xsi work.
@@ -153,31 +155,56 @@ impl Worker {
     }
 
     /// Sends one request to the first XSP that can serve it before
-    /// `deadline`.
+    /// `deadline`, passing it on only while no XSP can have acted on it.
     fn send(&self, request: &XsiRequest, deadline: Instant) -> Result<Returned, ActionFailure> {
         let flags = self.client.flags();
         let order = flags.order_from(self.preferred.load(Ordering::Relaxed));
         let target = request.target();
         let sent = (request.method, target.as_str(), request.body.as_deref());
-        let answered =
-            self.client
-                .first_answer(&order, sent, request, Some(deadline), log::Level::Warn);
+        let answered = self.client.first_answer(
+            &order,
+            sent,
+            request,
+            Some(deadline),
+            log::Level::Warn,
+            Retry::OnlyIfNotActed,
+        );
+        let uncertain = |detail: String| ActionFailure::Uncertain {
+            request: request.to_string(),
+            detail,
+        };
         match answered {
-            Ok(answered) => match answered.answer {
-                Answer::Rejected { status, error } => Err(ActionFailure::Rejected {
-                    request: request.to_string(),
-                    status,
-                    on_call: request.on_call,
-                    error,
-                }),
-                _ => {
-                    self.preferred.store(answered.server, Ordering::Relaxed);
-                    let name = self.client.settings().server_name(answered.server);
-                    log::debug!("{name}: {request} answered {}", answered.status);
-                    self.accepted(request, &answered.body)
+            Ok(answered) => {
+                let name = self.client.settings().server_name(answered.server);
+                match answered.answer {
+                    Answer::Rejected { status, error } => Err(ActionFailure::Rejected {
+                        request: request.to_string(),
+                        status,
+                        on_call: request.on_call,
+                        error,
+                    }),
+                    // 401 and 429: refused before it was looked at.
+                    Answer::Failed { status, error } if status < 500 => {
+                        Err(ActionFailure::Unavailable {
+                            request: request.to_string(),
+                            detail: format!("{name}: HTTP {status}: {error}"),
+                        })
+                    }
+                    Answer::Failed { status, error } => {
+                        Err(uncertain(format!("{name}: HTTP {status}: {error}")))
+                    }
+                    Answer::Accepted => {
+                        self.preferred.store(answered.server, Ordering::Relaxed);
+                        log::debug!("{name}: {request} answered {}", answered.status);
+                        self.accepted(request, &answered.body)
+                    }
                 }
-            },
-            Err(detail) => Err(ActionFailure::Unavailable {
+            }
+            Err(NoAnswer {
+                detail,
+                maybe_sent: true,
+            }) => Err(uncertain(detail)),
+            Err(NoAnswer { detail, .. }) => Err(ActionFailure::Unavailable {
                 request: request.to_string(),
                 detail,
             }),

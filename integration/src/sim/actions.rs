@@ -16,10 +16,12 @@
 //! | `PUT`/`GET /services/CallCenter`, and `…/routepoint/<id>/calls/…` | see `actions::contact` |
 //!
 //! An unknown call id is 404, a command the leg's state does not allow 400, both with an
-//! `ErrorInfo` body. Faults per XSP ([`ActionFault`]): a delay before any command is handled
-//! (the command still runs afterwards, as on a slow real server) and a number of commands
-//! answered with a given status. Every command is recorded with its body
-//! ([`ActionRecord`](super::ActionRecord)).
+//! `ErrorInfo` body. Faults per XSP ([`ActionFault`](super::hub::ActionFault)): a delay before
+//! a command is handled (every command, or those of one kind, such as `new`; the command
+//! still runs afterwards, as on a slow real server), a number of commands answered with a
+//! given status (`503`: not looked at), and a number of commands carried out and then left
+//! unanswered, their connection closed. Every command is recorded with its body and status
+//! ([`ActionRecord`](super::ActionRecord); 0 for one left unanswered).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,6 +30,7 @@ use super::calls::{dn_of, half_of, user_id, CallModel, Emit, Leg, LegState};
 use super::http::{percent_decode, query_pairs, Request};
 use super::hub::{method_name, Hub};
 use super::reply::{error_reply, Reply, XML};
+use super::server::Outcome;
 use super::state::now_ms;
 use super::stats::{ActionRecord, UserServices};
 use super::xml::{element_text, unescape, DECL};
@@ -86,36 +89,53 @@ fn pause(hub: &Hub, delay: Duration) {
     }
 }
 
-/// Handles an Xsi-Actions request on XSP `xsp` (authenticated already).
-pub(crate) fn handle(hub: &Arc<Hub>, xsp: usize, req: &Request<'_>) -> Reply {
-    let fault = *hub.xsps[xsp].action_fault.lock();
-    if !fault.delay.is_zero() {
-        pause(hub, fault.delay);
+/// Handles an Xsi-Actions request on XSP `xsp` (authenticated already): its answer, or
+/// [`Outcome::Drop`] when a drop fault closes the connection instead.
+pub(crate) fn handle(hub: &Arc<Hub>, xsp: usize, req: &Request<'_>) -> Outcome {
+    let delay = hub.xsps[xsp].action_fault.lock().delay_of(req.path());
+    if !delay.is_zero() {
+        pause(hub, delay);
     }
-    let injected = {
+    let (injected, dropped) = {
         let mut f = hub.xsps[xsp].action_fault.lock();
         if f.count > 0 {
             f.count -= 1;
-            Some(f.status)
+            (Some(f.status), false)
+        } else if f.drops > 0 {
+            f.drops -= 1;
+            (None, true)
         } else {
-            None
+            (None, false)
         }
     };
     let reply = match injected {
         Some(status) => error_reply(status, "Injected failure", 110_000 + u32::from(status)),
         None => route(hub, req),
     };
+    // A dropped command is recorded with status 0: it was carried out, never answered.
+    let status = if dropped { 0 } else { reply.status };
     let name = &hub.xsps[xsp].name;
-    hub.log(|| format!("{name}: {} {} -> {}", req.method, req.target, reply.status));
+    hub.log(|| {
+        let answer = if dropped {
+            format!("{} (dropped unanswered)", reply.status)
+        } else {
+            reply.status.to_string()
+        };
+        format!("{name}: {} {} -> {answer}", req.method, req.target)
+    });
     hub.record_action(ActionRecord {
         xsp,
         method: method_name(req.method),
         path: req.path().to_string(),
         query: req.query().to_string(),
         body: req.body_text().into_owned(),
-        status: reply.status,
+        status,
     });
-    reply
+    if dropped {
+        Outcome::Drop
+    } else {
+        Outcome::Reply(reply)
+    }
 }
 
 fn route(hub: &Hub, req: &Request<'_>) -> Reply {

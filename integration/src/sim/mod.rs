@@ -484,7 +484,20 @@ impl Simulator {
     /// XSP `xsp` waits `delay` before handling each Xsi-Actions request (zero: no delay). The
     /// request is carried out after the delay even if the client gave up, as on a real server.
     pub fn delay_actions(&self, xsp: usize, delay: Duration) {
-        self.hub.op_delay_actions(xsp, delay);
+        self.hub.op_delay_actions(xsp, delay, None);
+    }
+
+    /// As [`delay_actions`](Self::delay_actions), for the Xsi-Actions requests whose last path
+    /// segment is `verb` only (`new` for `calls/new`, `Hold`, `Talk`, …); others are answered
+    /// at once.
+    pub fn delay_action(&self, xsp: usize, verb: &str, delay: Duration) {
+        self.hub.op_delay_actions(xsp, delay, Some(verb));
+    }
+
+    /// The next `count` Xsi-Actions requests to XSP `xsp` are carried out, then their
+    /// connection is closed without an answer (recorded with status 0).
+    pub fn drop_actions(&self, xsp: usize, count: u32) {
+        self.hub.op_drop_actions(xsp, count);
     }
 
     /// While on, XSP `xsp` refuses connections (its listener is closed) and its existing

@@ -180,10 +180,26 @@ impl Hub {
         }
     }
 
-    pub(crate) fn op_delay_actions(&self, xsp: usize, delay: Duration) {
+    /// Xsi-Actions on `xsp` (only those whose last path segment is `only`, when given) wait
+    /// `delay` before they are handled.
+    pub(crate) fn op_delay_actions(&self, xsp: usize, delay: Duration, only: Option<&str>) {
         if let Some(flags) = self.xsps.get(xsp) {
-            self.log(|| format!("fault: Xsi-Actions on xsp {xsp} delayed by {delay:?}"));
-            flags.action_fault.lock().delay = delay;
+            self.log(|| {
+                let which = only.map_or(String::new(), |v| format!(" ({v} only)"));
+                format!("fault: Xsi-Actions on xsp {xsp}{which} delayed by {delay:?}")
+            });
+            let mut fault = flags.action_fault.lock();
+            fault.delay = delay;
+            fault.delay_only = only.map(str::to_string);
+        }
+    }
+
+    pub(crate) fn op_drop_actions(&self, xsp: usize, count: u32) {
+        if let Some(flags) = self.xsps.get(xsp) {
+            self.log(|| {
+                format!("fault: next {count} Xsi-Actions on xsp {xsp} carried out, left unanswered")
+            });
+            flags.action_fault.lock().drops = count;
         }
     }
 
@@ -217,7 +233,7 @@ impl Hub {
     }
 
     pub(crate) fn op_stats(&self) -> SimStats {
-        let (channels, subscriptions, counters, unacked, agent_states, queued) = {
+        let (channels, subscriptions, counters, unacked, agent_states, queued, calls_started) = {
             let st = self.state.lock();
             (
                 st.channel_infos(),
@@ -226,6 +242,7 @@ impl Hub {
                 st.unacked_len(),
                 st.contact.agent_states(&self.cfg.domain),
                 st.contact.queued(),
+                st.calls.calls_started(),
             )
         };
         SimStats {
@@ -249,6 +266,7 @@ impl Hub {
             connections_accepted: self.connections_accepted(),
             agent_states,
             queued,
+            calls_started,
         }
     }
 }

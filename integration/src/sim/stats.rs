@@ -124,6 +124,9 @@ pub struct SimStats {
     pub agent_states: BTreeMap<String, String>,
     /// The call numbers waiting in each call centre's and route point's queue, by DN.
     pub queued: BTreeMap<String, Vec<u64>>,
+    /// Calls the call model started so far (by the API, by Xsi-Actions `calls/new`, by a
+    /// flood), whether or not they still exist.
+    pub calls_started: u64,
 }
 
 impl SimStats {
@@ -224,6 +227,7 @@ impl SimStats {
             "queued": self.queued,
             "delays": self.delays_json(),
             "connections_accepted": self.connections_accepted,
+            "calls_started": self.calls_started,
         })
     }
 

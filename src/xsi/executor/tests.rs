@@ -78,7 +78,9 @@ impl Drop for Rig {
 
 fn detail(result: &ActionResult) -> String {
     match &result.outcome {
-        Err(ActionFailure::Unavailable { detail, .. }) => detail.clone(),
+        Err(
+            ActionFailure::Unavailable { detail, .. } | ActionFailure::Uncertain { detail, .. },
+        ) => detail.clone(),
         Err(other) => panic!("unexpected failure {other}"),
         Ok(_) => panic!("job {} succeeded", result.id),
     }
@@ -115,6 +117,12 @@ fn an_attempt_gets_only_the_time_left_before_the_deadline() {
     rig.run(3, true, Instant::now() + Duration::from_millis(500));
     let result = rig.result();
     assert_eq!(result.id, 3);
+    // Sent, then no answer: it may have been carried out.
+    assert!(
+        matches!(result.outcome, Err(ActionFailure::Uncertain { .. })),
+        "{:?}",
+        result.outcome
+    );
     let detail = detail(&result);
     assert!(detail.contains("xsp1"), "{detail}");
 }
