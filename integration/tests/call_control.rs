@@ -254,8 +254,10 @@ fn alternate_reconnect_and_conference() {
     event_on(&mut c, "HeldEvent", &x, "2:1");
     event_on(&mut c, "RetrievedEvent", &x, "1:1");
 
+    // An XSP without Reconnect (404): the two-step form.
     ok(&mut c, "reconnect 1:1 2:1 2001", "ReconnectCallResponse");
     xsi.expect(&[
+        ("PUT", format!("{U1}/calls/callhalf-1003:0/Reconnect"), "", 404),
         ("DELETE", format!("{U1}/calls/callhalf-1001:0"), "", 200),
         ("PUT", format!("{U1}/calls/callhalf-1003:0/Talk"), "", 200),
     ]);

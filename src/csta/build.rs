@@ -14,10 +14,15 @@
 //!   (ids, `error_code`'s value) are the caller's responsibility.
 
 mod contact;
+mod features;
 
 pub use contact::{
     agent_state, get_agent_state_response, route_end, route_register_response, route_request,
     RouteRequestInfo,
+};
+pub use features::{
+    get_do_not_disturb_response, get_forwarding_response, picked_call_response,
+    record_message_response, snapshot_call_response, Pickup, SnapshotCallItem,
 };
 
 use super::edition::APPL_SESSION_NS;
@@ -265,10 +270,15 @@ pub enum Ack {
     SetAgentState,
     RouteRegisterCancel,
     PlayMessage,
+    ParkCall,
+    IntrudeCall,
+    Suspend,
+    Resume,
+    Stop,
 }
 
 impl Ack {
-    pub const ALL: [Ack; 14] = [
+    pub const ALL: [Ack; 19] = [
         Ack::AnswerCall,
         Ack::HoldCall,
         Ack::RetrieveCall,
@@ -283,6 +293,11 @@ impl Ack {
         Ack::SetAgentState,
         Ack::RouteRegisterCancel,
         Ack::PlayMessage,
+        Ack::ParkCall,
+        Ack::IntrudeCall,
+        Ack::Suspend,
+        Ack::Resume,
+        Ack::Stop,
     ];
 
     /// The response's root element, e.g. `"HoldCallResponse"`.
@@ -302,6 +317,11 @@ impl Ack {
             Ack::SetAgentState => "SetAgentStateResponse",
             Ack::RouteRegisterCancel => "RouteRegisterCancelResponse",
             Ack::PlayMessage => "PlayMessageResponse",
+            Ack::ParkCall => "ParkCallResponse",
+            Ack::IntrudeCall => "IntrudeCallResponse",
+            Ack::Suspend => "SuspendResponse",
+            Ack::Resume => "ResumeResponse",
+            Ack::Stop => "StopResponse",
         }
     }
 }

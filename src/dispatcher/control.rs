@@ -145,6 +145,19 @@ impl State {
                 return;
             }
         };
+        if plan.steps.is_empty() {
+            // Answered from the call model (SnapshotCall).
+            log::info!(
+                "{id} ({peer}): {} on {} answered from the call model",
+                plan.request,
+                plan.device
+            );
+            let ns = self.ns(ctx, id);
+            if let Some(xml) = response(ns, &plan, &Returned::Nothing) {
+                self.respond(ctx, id, invoke_id, &xml);
+            }
+            return;
+        }
         self.start_plan(ctx, id, invoke_id, plan);
     }
 
@@ -191,7 +204,8 @@ impl State {
     /// Hands a job to the workers; the user's slot is taken already.
     fn start_job(&mut self, ctx: &Ctx, mut pending: Pending) {
         let q = &ctx.actions;
-        let attempts = pending.plan.steps.len() * q.servers.max(1);
+        let steps = pending.plan.steps.len() + pending.plan.fallback.len();
+        let attempts = steps * q.servers.max(1);
         let budget = q
             .attempt_timeout
             .saturating_mul(attempts.try_into().unwrap_or(u32::MAX));
@@ -202,6 +216,7 @@ impl State {
         let job = ActionJob {
             id: pending.id,
             steps: pending.plan.steps.clone(),
+            fallback: pending.plan.fallback.clone(),
             deadline: pending.deadline,
         };
         match q.jobs.try_send(job) {

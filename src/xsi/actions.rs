@@ -24,6 +24,13 @@
 use std::fmt;
 use std::fmt::Write as _;
 
+mod features;
+
+pub use features::{
+    barge_in, directed_pickup, get_call_forwarding_always, get_do_not_disturb, group_pickup, park,
+    read_service, reconnect, recording, Recording,
+};
+
 use super::body::{document, encode_segment, percent_encode, XSI_NAMESPACE};
 use super::parse::{parse_doc, XsiDoc};
 use super::vocab::AgentState;
@@ -79,9 +86,17 @@ impl XsiRequest {
         }
     }
 
-    /// True for `POST …/calls/new`, whose answer carries `CallStartInfo`.
+    /// True for `POST …/calls/new` and the pickups (`…/calls/DirectedCallPickup`,
+    /// `…/calls/CallPickup`), whose answer carries `CallStartInfo`.
     pub fn starts_call(&self) -> bool {
-        self.method == Method::Post && self.path.ends_with("/calls/new")
+        self.method == Method::Post
+            && [
+                "/calls/new",
+                "/calls/DirectedCallPickup",
+                "/calls/CallPickup",
+            ]
+            .iter()
+            .any(|end| self.path.ends_with(end))
     }
 
     /// True for `GET U/services/CallCenter`, whose answer is the agent's
@@ -425,6 +440,14 @@ pub enum Returned {
     /// The agent's ACD state from `GET U/services/CallCenter` (`None` when
     /// the answer did not say).
     AgentState(Option<String>),
+    /// `active` of `GET U/services/DoNotDisturb`.
+    DoNotDisturb(bool),
+    /// `active` and `forwardToPhoneNumber` of
+    /// `GET U/services/CallForwardingAlways`.
+    Forwarding {
+        active: bool,
+        forward_to: Option<String>,
+    },
 }
 
 /// What one XSP's answer means for a request.
@@ -473,8 +496,28 @@ pub enum ActionFailure {
     Unavailable { request: String, detail: String },
     /// `request` reached an XSP that gave no usable answer (a timeout or a
     /// broken connection after it was sent, a 5xx other than 503): it may or
-    /// may not have been carried out, and is not repeated.
-    Uncertain { request: String, detail: String },
+    /// may not have been carried out, and is not repeated. `status` is the
+    /// 5xx, when there was one.
+    Uncertain {
+        request: String,
+        detail: String,
+        status: Option<u16>,
+    },
+}
+
+impl ActionFailure {
+    /// The XSP does not know the request (404, 501): a request with a
+    /// fallback form tries that one.
+    pub fn not_supported(&self) -> bool {
+        matches!(
+            self,
+            ActionFailure::Rejected { status: 404, .. }
+                | ActionFailure::Uncertain {
+                    status: Some(501),
+                    ..
+                }
+        )
+    }
 }
 
 impl fmt::Display for ActionFailure {
@@ -489,7 +532,9 @@ impl fmt::Display for ActionFailure {
             ActionFailure::Unavailable { request, detail } => {
                 write!(f, "{request} failed: {detail}")
             }
-            ActionFailure::Uncertain { request, detail } => write!(
+            ActionFailure::Uncertain {
+                request, detail, ..
+            } => write!(
                 f,
                 "{request} may or may not have been carried out ({detail}); not repeated"
             ),

@@ -18,7 +18,9 @@
 //! repeated `calls/new` would place a second call), so it is answered
 //! `resourceOutOfService` and logged as "may or may not have been carried
 //! out". A 4xx is BroadWorks' answer to the request itself and ends the
-//! job. A step after a successful one follows the same rule. Every attempt
+//! job. A step after a successful one follows the same rule. A job of one
+//! step may carry a fallback, sent instead when the XSP answers that step
+//! 404 or 501 (ReconnectCall: `Reconnect`, else release and talk). Every attempt
 //! is bounded by `xsi.request_timeout_s`, and by the job's deadline: the
 //! dispatcher answers the CSTA request as failed once it has passed, so a
 //! job still queued then is not started at all, no request of it is sent
@@ -33,8 +35,8 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::event::{ActionResult, Event};
 use crate::thread::{self, Handle, Late};
 use crate::xsi::actions::{
-    parse_agent_state, parse_call_start_info, ActionFailure, ActionOutcome, Answer, Method,
-    Returned, XsiRequest,
+    parse_agent_state, parse_call_start_info, read_service, ActionFailure, ActionOutcome, Answer,
+    Method, Returned, XsiRequest,
 };
 use crate::xsi::client::{LinkFlags, NoAnswer, Retry, XsiClient};
 use crate::xsi::settings::XsiSettings;
@@ -45,6 +47,9 @@ pub struct ActionJob {
     /// Chosen by the dispatcher; echoed in the result.
     pub id: u64,
     pub steps: Vec<XsiRequest>,
+    /// Sent instead when the job's one step is not supported by the XSP
+    /// (404 or 501: ReconnectCall's `Reconnect`, then its two-step form).
+    pub fallback: Vec<XsiRequest>,
     /// No request of the job is sent after this instant.
     pub deadline: Instant,
 }
@@ -129,12 +134,30 @@ impl Worker {
                 });
             }
         }
-        let all_deletes = job.steps.iter().all(|s| s.method == Method::Delete);
+        match (job.steps.as_slice(), job.fallback.is_empty()) {
+            ([first], false) => match self.send(first, job.deadline) {
+                Err(failure) if failure.not_supported() => {
+                    log::info!(
+                        "{first}: {failure}; the XSP does not support it, sending the {}-step \
+                         form instead",
+                        job.fallback.len()
+                    );
+                    self.run_steps(&job.fallback, job.deadline)
+                }
+                done => done,
+            },
+            (steps, _) => self.run_steps(steps, job.deadline),
+        }
+    }
+
+    /// Sends `steps` in order until one fails.
+    fn run_steps(&self, steps: &[XsiRequest], deadline: Instant) -> ActionOutcome {
+        let all_deletes = steps.iter().all(|s| s.method == Method::Delete);
         let mut gone = None;
         let mut done_any = false;
         let mut returned = Returned::Nothing;
-        for step in &job.steps {
-            match self.send(step, job.deadline) {
+        for step in steps {
+            match self.send(step, deadline) {
                 Ok(data) => {
                     done_any = true;
                     if data != Returned::Nothing {
@@ -169,9 +192,10 @@ impl Worker {
             log::Level::Warn,
             Retry::OnlyIfNotActed,
         );
-        let uncertain = |detail: String| ActionFailure::Uncertain {
+        let uncertain = |detail: String, status: Option<u16>| ActionFailure::Uncertain {
             request: request.to_string(),
             detail,
+            status,
         };
         match answered {
             Ok(answered) => {
@@ -190,9 +214,10 @@ impl Worker {
                             detail: format!("{name}: HTTP {status}: {error}"),
                         })
                     }
-                    Answer::Failed { status, error } => {
-                        Err(uncertain(format!("{name}: HTTP {status}: {error}")))
-                    }
+                    Answer::Failed { status, error } => Err(uncertain(
+                        format!("{name}: HTTP {status}: {error}"),
+                        Some(status),
+                    )),
                     Answer::Accepted => {
                         self.preferred.store(answered.server, Ordering::Relaxed);
                         log::debug!("{name}: {request} answered {}", answered.status);
@@ -203,7 +228,7 @@ impl Worker {
             Err(NoAnswer {
                 detail,
                 maybe_sent: true,
-            }) => Err(uncertain(detail)),
+            }) => Err(uncertain(detail, None)),
             Err(NoAnswer { detail, .. }) => Err(ActionFailure::Unavailable {
                 request: request.to_string(),
                 detail,
@@ -211,14 +236,17 @@ impl Worker {
         }
     }
 
-    /// A 2xx: the `CallStartInfo` of a `calls/new`, the agent state of a
-    /// `GET …/services/CallCenter`, nothing otherwise. The request was
-    /// carried out, so an unreadable answer is not retried.
+    /// A 2xx: the `CallStartInfo` of a `calls/new` or a pickup, the agent
+    /// state of a `GET …/services/CallCenter`, the settings of a service
+    /// read, nothing otherwise. The request was carried out, so an
+    /// unreadable answer is not retried.
     fn accepted(&self, request: &XsiRequest, body: &[u8]) -> Result<Returned, ActionFailure> {
         let read = if request.starts_call() {
             parse_call_start_info(body).map(Returned::CallStarted)
         } else if request.reads_agent_state() {
             parse_agent_state(body).map(Returned::AgentState)
+        } else if request.reads_service() {
+            read_service(body)
         } else {
             return Ok(Returned::Nothing);
         };

@@ -29,8 +29,9 @@
 //! Layout: this file holds the message types and [`parse`] (the bytes go
 //! through [`crate::xml::read`], the front-end both sides share: encoding,
 //! shape pre-scan, parse, root); `node` reads elements, `dispatch` maps
-//! each root to its reader in `handlers` (and `contact` for the agent,
-//! routeing and treatment messages).
+//! each root to its reader in `handlers` (`contact` for the agent,
+//! routeing and treatment messages, `features` for the device queries,
+//! SnapshotCall, pickups, park, intrusion and recording).
 
 use std::fmt;
 
@@ -38,6 +39,7 @@ use super::edition::Edition;
 
 mod contact;
 mod dispatch;
+mod features;
 mod handlers;
 mod node;
 
@@ -321,6 +323,54 @@ pub enum Message {
         forwarding_type: Option<String>,
         activate: bool,
         forward_dn: Option<String>,
+    },
+    // features: device queries, call snapshot, pickups, park, intrusion,
+    // recording
+    GetDoNotDisturb {
+        device: String,
+    },
+    GetForwarding {
+        device: String,
+    },
+    SnapshotCall {
+        /// `snapshotObject`.
+        call: ConnectionId,
+    },
+    DirectedPickupCall {
+        /// `callToBePickedUp`: the alerting connection of another device.
+        call: ConnectionId,
+        requesting_device: String,
+    },
+    GroupPickupCall {
+        /// The picking device.
+        new_destination: String,
+    },
+    ParkCall {
+        parking: ConnectionId,
+        park_to: Option<String>,
+    },
+    IntrudeCall {
+        intrude: ConnectionId,
+        /// From `extensions/privateData/private/requestingDevice`.
+        requesting_device: Option<String>,
+    },
+    RecordMessage {
+        /// `callToBeRecorded`.
+        call: ConnectionId,
+    },
+    Suspend {
+        connection: ConnectionId,
+        message: Option<String>,
+    },
+    Resume {
+        connection: ConnectionId,
+        /// `messageToResume`.
+        message: Option<String>,
+    },
+    Stop {
+        connection: ConnectionId,
+        /// `messageToBeStopped`.
+        message: Option<String>,
     },
     // contact centre: agents, routeing, treatments
     SetAgentState {

@@ -36,7 +36,8 @@
 //! Layout: this file holds the types, [`parse_doc`] and the decoding of the
 //! bytes; `documents` reads each kind of root and the event payloads,
 //! `call` reads the `call` object, `contact` the contact-centre payloads
-//! (queue, route point and agent events), `dom` holds the element helpers.
+//! (queue, route point and agent events), `features` the service
+//! documents of the feature requests, `dom` holds the element helpers.
 
 use std::fmt;
 
@@ -45,6 +46,7 @@ use sxd_document::dom::Element;
 mod call;
 mod documents;
 mod dom;
+mod features;
 
 use crate::xml::read::{read_root, ReadError, ShapeScan};
 use documents::parse_root;
@@ -95,6 +97,13 @@ pub enum XsiDoc {
     /// `<CallCenter>`: answer to `GET …/services/CallCenter`, the agent's
     /// `agentACDState` (`Sign-In`, `Available`, …) when given.
     CallCenter { agent_acd_state: Option<String> },
+    /// `<DoNotDisturb>`: answer to `GET …/services/DoNotDisturb`.
+    DoNotDisturb { active: bool },
+    /// `<CallForwardingAlways>`: answer to `GET …/services/CallForwardingAlways`.
+    CallForwardingAlways {
+        active: bool,
+        forward_to: Option<String>,
+    },
     /// Any other root element, by local name.
     Other(String),
 }
