@@ -254,10 +254,16 @@ fn alternate_reconnect_and_conference() {
     event_on(&mut c, "HeldEvent", &x, "2:1");
     event_on(&mut c, "RetrievedEvent", &x, "1:1");
 
-    // An XSP without Reconnect (404): the two-step form.
+    // An XSP without Reconnect (501): the two-step form.
+    sim.fail_actions(0, 501, 1);
     ok(&mut c, "reconnect 1:1 2:1 2001", "ReconnectCallResponse");
     xsi.expect(&[
-        ("PUT", format!("{U1}/calls/callhalf-1003:0/Reconnect"), "", 404),
+        (
+            "PUT",
+            format!("{U1}/calls/callhalf-1003:0/Reconnect"),
+            "",
+            501,
+        ),
         ("DELETE", format!("{U1}/calls/callhalf-1001:0"), "", 200),
         ("PUT", format!("{U1}/calls/callhalf-1003:0/Talk"), "", 200),
     ]);

@@ -12,7 +12,8 @@
 //! | `PUT /calls/<held>/ConsultTransfer/<active>` | joins the other parties of both calls |
 //! | `POST /calls/Conference` (callIds in the body) | starts a three-way conference |
 //! | `PUT /calls/<callId>/TransmitDTMF?playdtmf=` | 200, no event |
-//! | `PUT /services/DoNotDisturb`, `PUT /services/CallForwardingAlways` | stores `active` (and the number) |
+//! | `PUT /services/DoNotDisturb`, `PUT /services/CallForwardingAlways` | stores `active` (and the number); the service event |
+//! | pickups, park, barge-in, recording, Reconnect, service GETs | see `actions::features` |
 //! | `PUT`/`GET /services/CallCenter`, and `…/routepoint/<id>/calls/…` | see `actions::contact` |
 //!
 //! An unknown call id is 404, a command the leg's state does not allow 400, both with an
@@ -33,13 +34,14 @@ use super::reply::{error_reply, Reply, XML};
 use super::server::Outcome;
 use super::state::now_ms;
 use super::stats::{ActionRecord, UserServices};
-use super::xml::{element_text, unescape, DECL};
+use super::xml::{element_text, unescape};
 
 mod contact;
+mod features;
 
 pub(crate) const ACTIONS: &str = "com.broadsoft.xsi-actions";
 
-fn bad_state(what: &str) -> Reply {
+pub(crate) fn bad_state(what: &str) -> Reply {
     error_reply(400, what, 4_001)
 }
 
@@ -198,25 +200,27 @@ fn route(hub: &Hub, req: &Request<'_>) -> Reply {
         }
         ("PUT", ["services", "DoNotDisturb"]) => {
             let body = req.body_text();
-            service(hub, &dn, &body, |s, active| s.do_not_disturb = active)
+            service(hub, &dn, &body, "DoNotDisturb", |s, active| {
+                s.do_not_disturb = active
+            })
         }
         ("PUT", ["services", "CallForwardingAlways"]) => {
             let body = req.body_text();
             let number = element_text(&body, "forwardToPhoneNumber").map(|t| t.into_owned());
-            service(hub, &dn, &body, move |s, active| {
+            service(hub, &dn, &body, "CallForwardingAlways", move |s, active| {
                 s.forward_always = active;
                 if number.is_some() {
                     s.forward_to.clone_from(&number);
                 }
             })
         }
-        _ => not_found(),
+        (method, rest) => features::route(hub, &dn, method, req.path(), rest, param("address")),
     }
 }
 
 /// Runs `op` on `dn`'s leg `call_id`: 404 when there is no such leg, 400 when `op` emits
 /// nothing (the leg's state does not allow it), 200 otherwise.
-fn on_leg(
+pub(crate) fn on_leg(
     hub: &Hub,
     dn: &str,
     call_id: &str,
@@ -253,12 +257,18 @@ fn new_call(hub: &Hub, path: &str, dn: &str, to: &str) -> Reply {
     st.emit(emits);
     let half = st.calls.half_in(n, dn).unwrap_or_default();
     drop(st);
-    let call_id = format!("callhalf-{half}:0");
-    let body = format!(
-        "{DECL}\n<CallStartInfo xmlns=\"http://schema.broadsoft.com/xsi\"><callId>{call_id}</callId><externalTrackingId>{n}:1</externalTrackingId></CallStartInfo>"
-    );
-    let mut reply = Reply::new(201, XML, body);
     let calls = path.strip_suffix("/new").unwrap_or(path);
+    call_started(calls, n, half)
+}
+
+/// 201 with `CallStartInfo` and the `Location` of the user's new leg `callhalf-<half>:0` in call
+/// `n`; `calls` is the request's (raw) `…/calls`.
+pub(crate) fn call_started(calls: &str, n: u64, half: u64) -> Reply {
+    let call_id = format!("callhalf-{half}:0");
+    let ext = format!("{n}:1");
+    let children = [("callId", call_id.as_str()), ("externalTrackingId", &ext)];
+    let body = bwcsta::xml::document("CallStartInfo", bwcsta::xsi::body::XSI_NAMESPACE, &children);
+    let mut reply = Reply::new(201, XML, body);
     reply
         .headers
         .push(("Location", format!("{calls}/{call_id}")));
@@ -310,17 +320,27 @@ fn dtmf(hub: &Hub, dn: &str, call_id: &str) -> Reply {
     }
 }
 
-fn service(hub: &Hub, dn: &str, body: &str, set: impl FnOnce(&mut UserServices, bool)) -> Reply {
+/// A PUT of `service` (`DoNotDisturb`, `CallForwardingAlways`): the settings stored, then the
+/// service event to the user's subscriptions of that package.
+fn service(
+    hub: &Hub,
+    dn: &str,
+    body: &str,
+    service: &str,
+    set: impl FnOnce(&mut UserServices, bool),
+) -> Reply {
     let active = match element_text(body, "active").as_deref().map(str::trim) {
         Some("true") => true,
         Some("false") => false,
         _ => return error_reply(400, "active must be true or false", 4_003),
     };
-    let mut services = hub.services.lock();
-    set(
-        services.entry(user_id(dn, &hub.cfg.domain)).or_default(),
-        active,
-    );
+    let event = {
+        let mut services = hub.services.lock();
+        let settings = services.entry(user_id(dn, &hub.cfg.domain)).or_default();
+        set(settings, active);
+        features::service_event(service, settings)
+    };
+    hub.state.lock().emit_data(dn, &event);
     Reply::empty(200)
 }
 

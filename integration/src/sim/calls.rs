@@ -15,8 +15,10 @@ use std::fmt::Write as _;
 use super::xml::escape_into;
 
 mod contact;
+mod features;
 mod lookup;
 
+pub(crate) use features::{Recording, RecordingCommand};
 pub(crate) use lookup::half_of;
 
 /// One event for the subscriptions of one DN.
@@ -103,6 +105,8 @@ pub(crate) struct Leg {
     pub answer: Option<u64>,
     pub held: Option<u64>,
     pub release: Option<u64>,
+    /// The user's recording of this call (`calls::features`).
+    pub recording: Option<Recording>,
 }
 
 impl Leg {
@@ -123,6 +127,7 @@ impl Leg {
             answer: None,
             held: None,
             release: None,
+            recording: None,
         }
     }
 
@@ -156,6 +161,8 @@ pub(crate) struct CallModel {
     off_hook: HashSet<String>,
     /// Conference controller DN → the call halves (of that DN) in the conference.
     conferences: HashMap<String, Vec<u64>>,
+    /// Park location DN → the call parked there (`calls::features`).
+    parked: BTreeMap<String, u64>,
 }
 
 /// Wraps a payload body into `<xsi:eventData xsi1:type="xsi:KIND">…</xsi:eventData>`.
@@ -242,6 +249,7 @@ pub(crate) fn render_call(out: &mut String, leg: &Leg, domain: &str) {
             push_num(out, name, t);
         }
     }
+    features::render_recording(out, leg);
     out.push_str("</xsi:call>");
 }
 
@@ -316,6 +324,7 @@ impl CallModel {
             calls: BTreeMap::new(),
             off_hook: HashSet::new(),
             conferences: HashMap::new(),
+            parked: BTreeMap::new(),
         }
     }
 

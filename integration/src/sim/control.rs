@@ -13,6 +13,7 @@
 //! | `consult_transfer` | `held`, `active`, `by` | |
 //! | `conference` | `a`, `b`, `by` | |
 //! | `as_failover` | `dn` | |
+//! | `park_retrieve` | `by`, `at` (the park location) | `{"call": N}` |
 //! | `contact/call_center` | `dn`, `agents` (comma-separated) | |
 //! | `contact/route_point` | `dn` | |
 //! | `acd/call` | `from`, `cc` | `{"call": N}` |
@@ -186,6 +187,10 @@ impl ControlService {
             }
             "conference" => applied(hub.op_conference(p.call("a")?, p.call("b")?, p.text("by")?)),
             "as_failover" => applied(hub.op_as_failover(p.text("dn")?)),
+            "park_retrieve" => match hub.op_park_retrieve(p.text("by")?, p.text("at")?) {
+                Some(call) => Ok(json!({ "call": call.0 })),
+                None => Err(bad("no call parked there")),
+            },
             "contact/call_center" => {
                 let agents = p.text("agents").unwrap_or("");
                 let agents: Vec<&str> = agents

@@ -370,6 +370,13 @@ impl Simulator {
         self.hub.op_release(call, by);
     }
 
+    /// `by` retrieves the call parked at `at` (by Xsi-Actions `Park` or `GroupCallPark`):
+    /// CallParkRetrieved to `by`, CallRetrieved to the parked party. `None` when no call waits
+    /// there.
+    pub fn park_retrieve(&self, by: &str, at: &str) -> Option<CallId> {
+        self.hub.op_park_retrieve(by, at)
+    }
+
     /// `from` calls busy `to`: CallOriginated, CallReleasing (Busy), CallReleased to `from`.
     pub fn busy(&self, from: &str, to: &str) -> CallId {
         self.hub.op_busy(from, to)

@@ -71,6 +71,14 @@ impl Hub {
         self.call_op(|m, _| m.conference(a.0, b.0, by))
     }
 
+    /// `by` retrieves the call parked at `at`: its call, or `None` when nothing waits there.
+    pub(crate) fn op_park_retrieve(&self, by: &str, at: &str) -> Option<CallId> {
+        let mut st = self.state.lock();
+        let (n, _, emits) = st.calls.park_retrieve(by, at, now_ms())?;
+        st.emit(emits);
+        Some(CallId(n))
+    }
+
     pub(crate) fn op_release(&self, call: CallId, by: &str) -> bool {
         self.call_op(|m, now| m.release(call.0, by, now))
     }
@@ -233,18 +241,17 @@ impl Hub {
     }
 
     pub(crate) fn op_stats(&self) -> SimStats {
-        let (channels, subscriptions, counters, unacked, agent_states, queued, calls_started) = {
-            let st = self.state.lock();
-            (
-                st.channel_infos(),
-                st.subscription_infos(),
-                st.counters.clone(),
-                st.unacked_len(),
-                st.contact.agent_states(&self.cfg.domain),
-                st.contact.queued(),
-                st.calls.calls_started(),
-            )
-        };
+        let st = self.state.lock();
+        let (channels, subscriptions, counters, unacked, agent_states, queued) = (
+            st.channel_infos(),
+            st.subscription_infos(),
+            st.counters.clone(),
+            st.unacked_len(),
+            st.contact.agent_states(&self.cfg.domain),
+            st.contact.queued(),
+        );
+        let (calls_started, parked) = (st.calls.calls_started(), st.calls.parked());
+        drop(st);
         SimStats {
             channels,
             subscriptions,
@@ -267,6 +274,7 @@ impl Hub {
             agent_states,
             queued,
             calls_started,
+            parked: parked.into_iter().collect(),
         }
     }
 }

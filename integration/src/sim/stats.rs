@@ -127,6 +127,8 @@ pub struct SimStats {
     /// Calls the call model started so far (by the API, by Xsi-Actions `calls/new`, by a
     /// flood), whether or not they still exist.
     pub calls_started: u64,
+    /// The calls parked (Xsi-Actions `Park`, `GroupCallPark`), by park location DN.
+    pub parked: BTreeMap<String, u64>,
 }
 
 impl SimStats {
@@ -228,6 +230,7 @@ impl SimStats {
             "delays": self.delays_json(),
             "connections_accepted": self.connections_accepted,
             "calls_started": self.calls_started,
+            "parked": self.parked,
         })
     }
 
