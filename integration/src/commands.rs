@@ -29,8 +29,13 @@
 //! play <callID> <routePoint> <0-4>          PlayMessage (busy, music on hold, ringback,
 //!                                           silence, treatment)
 //! ```
+//!
+//! and the feature commands of [`features`] (device queries, SnapshotCall, pickups, park,
+//! intrusion, recording).
 
 use bwcsta::xml::XmlWriter;
+
+mod features;
 
 /// The commands, one per line, for help texts.
 pub const HELP: &str = "\
@@ -43,7 +48,11 @@ alternate <heldCallID> <activeCallID> <device> | digits <callID> <device> <digit
 dnd <device> on|off | forward <device> <number>|off | snapshot <device> |
 agentstate <device> loggedOn|ready|notReady|workingAfterCall|loggedOff | getagent <device> |
 register [<routePoint>] | unregister <routeRegisterReqID> | route <crossRefIdentifier> <destination> |
-routeend <crossRefIdentifier> | play <callID> <routePoint> 0|1|2|3|4";
+routeend <crossRefIdentifier> | play <callID> <routePoint> 0|1|2|3|4 |
+getdnd <device> | getforward <device> | snapshotcall <callID> [<device>] |
+pickup <callID> <ringingDevice> <device> | grouppickup <device> |
+park <callID> <device> [<parkTo>] | intrude <callID> <device> [<requestingDevice>] |
+record <callID> <device> | suspend|resume|stop <callID> <device>";
 
 fn connection(w: &mut XmlWriter, name: &str, call: &str, device: &str) {
     w.open(name);
@@ -264,7 +273,10 @@ pub fn command_xml(ns: &str, line: &str) -> Result<Option<String>, String> {
                 connection(w, "overConnection", args[0], args[1]);
             })
         }
-        other => return Err(format!("unknown command {other:?}; commands: {HELP}")),
+        other => match features::command_xml(ns, other, args) {
+            Some(xml) => xml?,
+            None => return Err(format!("unknown command {other:?}; commands: {HELP}")),
+        },
     };
     Ok(Some(xml))
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use bwcsta::csta::parse::{ConnectionId, EventInfo, Message};
 use bwcsta_integration::client::{CstaClient, Received};
-use bwcsta_integration::sim::{ActionRecord, CallId, Simulator};
+use bwcsta_integration::sim::CallId;
 use bwcsta_integration::support::wait_until;
 use common::*;
 
@@ -18,63 +18,12 @@ const U1: &str = "/com.broadsoft.xsi-actions/v2.0/user/2001@example.net";
 const U2: &str = "/com.broadsoft.xsi-actions/v2.0/user/2002@example.net";
 const U3: &str = "/com.broadsoft.xsi-actions/v2.0/user/2003@example.net";
 
-/// `line` must be answered with CSTAErrorCode `category`/`value`.
-fn refused(c: &mut CstaClient, line: &str, category: &str, value: &str) {
-    let r = send(c, line);
-    match &r.message {
-        Message::ErrorCode {
-            category: got_category,
-            value: got_value,
-        } => assert_eq!(
-            (got_category.as_str(), got_value.as_str()),
-            (category, value),
-            "{line}"
-        ),
-        _ => panic!("{line}: expected an error, got {}", r.xml),
-    }
-}
-
 /// The connection of a MakeCall or ConsultationCall response.
 fn new_connection(r: &Received) -> ConnectionId {
     match &r.message {
         Message::MakeCallResponse { calling_device: c }
         | Message::ConsultationCallResponse { initiated_call: c } => c.clone(),
         _ => panic!("no new connection in {}", r.xml),
-    }
-}
-
-/// The Xsi-Actions the simulator received since the last call.
-struct Actions<'a> {
-    sim: &'a Simulator,
-    seen: usize,
-}
-
-impl Actions<'_> {
-    fn new(sim: &Simulator) -> Actions<'_> {
-        Actions { sim, seen: 0 }
-    }
-
-    fn take(&mut self) -> Vec<ActionRecord> {
-        let all = self.sim.stats().actions;
-        let new = all[self.seen.min(all.len())..].to_vec();
-        self.seen = all.len();
-        new
-    }
-
-    /// The new requests must be exactly `want`: (method, path, query, status).
-    fn expect(&mut self, want: &[(&str, String, &str, u16)]) -> Vec<ActionRecord> {
-        let got = self.take();
-        let seen: Vec<(&str, String, &str, u16)> = got
-            .iter()
-            .map(|a| (a.method, a.path.clone(), a.query.as_str(), a.status))
-            .collect();
-        assert_eq!(seen, want);
-        got
-    }
-
-    /// No Xsi request at all since the last look.
-    fn none(&mut self) {
-        assert_eq!(self.take(), [], "no Xsi request expected");
     }
 }
 

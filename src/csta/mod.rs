@@ -24,7 +24,7 @@ pub mod edition;
 pub mod frame;
 pub mod keepalive;
 pub mod parse;
-#[cfg(test)]
-pub(crate) mod schema_check;
+#[doc(hidden)]
+pub mod schema_check;
 pub mod server;
 pub mod session;

@@ -1,4 +1,4 @@
-//! Test-only: the one checker of produced CSTA documents against the
+//! For tests only: the one checker of produced CSTA documents against the
 //! derived structure files in `integration/data/schemas/` (ECMA-323 ed3 and
 //! ed6, ECMA-354; see `integration/data/SOURCES.md`), read with serde_json.
 //!
@@ -10,7 +10,9 @@
 //! texts are among the type's values, and built-in types hold no elements.
 //! The files keep no `minOccurs`, so missing elements are not reported.
 //!
-//! Used by the `csta::build`, `translate` and `dispatcher` tests.
+//! Used by the `csta::build`, `translate` and `dispatcher` tests, and by the
+//! end-to-end tests on what the binary sends (so it is compiled into the
+//! library, hidden from its documentation; the binary never calls it).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -24,14 +26,14 @@ use crate::xml::read::root_element;
 const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/integration/data/schemas/");
 
 /// ECMA-323 edition 3, the edition bwcsta sends by default.
-pub(crate) const ED3: &str = "ecma323-ed3-structure.json";
+pub const ED3: &str = "ecma323-ed3-structure.json";
 /// ECMA-323 edition 6.
-pub(crate) const ED6: &str = "ecma323-ed6-structure.json";
+pub const ED6: &str = "ecma323-ed6-structure.json";
 /// ECMA-354 application sessions.
-pub(crate) const ECMA354: &str = "ecma354-structure.json";
+pub const ECMA354: &str = "ecma354-structure.json";
 
 /// One structure file.
-pub(crate) struct Schema {
+pub struct Schema {
     file: &'static str,
     namespace: String,
     types: serde_json::Map<String, Value>,
@@ -40,7 +42,7 @@ pub(crate) struct Schema {
 }
 
 /// The structure file `file` (one of the constants above), read once.
-pub(crate) fn load(file: &'static str) -> &'static Schema {
+pub fn load(file: &'static str) -> &'static Schema {
     static LOADED: OnceLock<Mutex<HashMap<&'static str, &'static Schema>>> = OnceLock::new();
     let mut loaded = LOADED.get_or_init(Default::default).lock();
     loaded.entry(file).or_insert_with(|| {
@@ -89,17 +91,17 @@ fn field(json: &Value, key: &str) -> String {
 }
 
 impl Schema {
-    pub(crate) fn namespace(&self) -> &str {
+    pub fn namespace(&self) -> &str {
         &self.namespace
     }
 
     /// The description of type `name`, if the schema defines it.
-    pub(crate) fn ty(&self, name: &str) -> Option<&Value> {
+    pub fn ty(&self, name: &str) -> Option<&Value> {
         self.types.get(name)
     }
 
     /// The values of an enumerated type.
-    pub(crate) fn enum_values(&self, type_name: &str) -> Vec<&str> {
+    pub fn enum_values(&self, type_name: &str) -> Vec<&str> {
         let ty = self
             .ty(type_name)
             .unwrap_or_else(|| panic!("{}: no type {type_name}", self.file));
@@ -112,7 +114,7 @@ impl Schema {
     }
 
     /// Checks a whole document; see the module documentation.
-    pub(crate) fn check(&self, xml: &str) -> Result<(), String> {
+    pub fn check(&self, xml: &str) -> Result<(), String> {
         let package = sxd_document::parser::parse(xml).map_err(|e| e.to_string())?;
         let root = root_element(package.as_document()).ok_or("no root element")?;
         let name = root.name().local_part();
@@ -213,16 +215,16 @@ impl Schema {
 }
 
 /// The element children of `el` (for tests that read produced documents).
-pub(crate) fn elements(el: Element<'_>) -> impl Iterator<Item = Element<'_>> {
+pub fn elements(el: Element<'_>) -> impl Iterator<Item = Element<'_>> {
     el.children().into_iter().filter_map(|c| c.element())
 }
 
-pub(crate) fn local<'d>(el: Element<'d>) -> &'d str {
+pub fn local<'d>(el: Element<'d>) -> &'d str {
     el.name().local_part()
 }
 
 /// The text directly inside `el`.
-pub(crate) fn text(el: Element<'_>) -> String {
+pub fn text(el: Element<'_>) -> String {
     el.children()
         .into_iter()
         .filter_map(|c| match c {
