@@ -12,7 +12,7 @@ use std::time::Duration;
 use bwcsta::csta::parse::Message;
 use bwcsta::csta::schema_check::{self, ED3};
 use bwcsta_integration::client::{CstaClient, Received};
-use bwcsta_integration::sim::Simulator;
+use bwcsta_integration::sim::{SimStats, Simulator, SubscriptionInfo};
 use common::*;
 
 const U1: &str = "/com.broadsoft.xsi-actions/v2.0/user/2001@example.net";
@@ -139,6 +139,9 @@ fn directed_and_group_pickup() {
     // The call leaves the device it rang at; the picker has it.
     let e = event_at(&mut c, "DivertedEvent", &x[1]);
     assert_eq!(e.cause.as_deref(), Some("callPickup"));
+    assert_eq!(e.local_connection_info.as_deref(), Some("null"));
+    assert_eq!(call_of(&e), Some("1:1"));
+    assert_eq!(device(&e, "divertingDevice"), Some("2002"));
     let e = event_at(&mut c, "EstablishedEvent", &x[0]);
     assert_eq!(call_of(&e), Some("1:1"));
     // A group pickup of a call ringing at 2002 again.
@@ -236,6 +239,19 @@ fn recording_started_paused_resumed_stopped() {
         ("PUT", format!("{leg}/ResumeRecording"), "", 200),
         ("PUT", format!("{leg}/StopRecording"), "", 200),
     ]);
+    // Each change came back as its event, on the recorded connection.
+    for (name, cause) in [
+        ("RecordEvent", None),
+        ("SuspendRecordEvent", None),
+        ("RecordEvent", None),
+        ("StopEvent", Some("normalClearing")),
+    ] {
+        let e = event_at(&mut c, name, &x[0]);
+        let conn = e.connection.as_ref().map(|(_, c)| c);
+        assert_eq!(conn.and_then(|c| c.device_id.as_deref()), Some("2001"));
+        assert_eq!(call_of(&e), Some("1:1"), "{name}");
+        assert_eq!(e.cause.as_deref(), cause, "{name}");
+    }
     // Nothing to stop any more: BroadWorks refuses.
     refused(
         &mut c,
@@ -244,6 +260,82 @@ fn recording_started_paused_resumed_stopped() {
         "invalidObjectState",
     );
     xsi.expect(&[("PUT", format!("{leg}/StopRecording"), "", 400)]);
+}
+
+/// The subscriptions of `user` (packages, sorted), active ones only.
+fn packages_of(sim: &Simulator, user: &str) -> Vec<String> {
+    let mut packages: Vec<String> = sim
+        .stats()
+        .active_subscriptions()
+        .filter(|s| s.user_id == user)
+        .map(|s| s.event.clone())
+        .collect();
+    packages.sort();
+    packages
+}
+
+/// The active `Do Not Disturb` subscription of 2001 that `pred` accepts.
+fn dnd_subscription(stats: &SimStats, pred: impl Fn(&SubscriptionInfo) -> bool) -> Option<String> {
+    stats
+        .active_subscriptions()
+        .find(|s| s.user_id == "2001@example.net" && s.event == "Do Not Disturb" && pred(s))
+        .map(|s| s.id.clone())
+}
+
+#[test]
+fn feature_packages_are_subscribed_for_users_and_agents_and_reported() {
+    let sim = sim_short_subscriptions();
+    sim.add_call_center("5000", &["2002"]);
+    let rig = rig_with(sim, "cf-packages", |config| {
+        config["xsi"]["feature_packages"] =
+            serde_json::json!(["Do Not Disturb", "Call Forwarding Always"]);
+        config["devices"] = serde_json::json!({ "call_centers": ["5000"], "agents": ["2002"] });
+    });
+    let sim = &rig.sim;
+    let (mut c, x) = session(&rig, &["2001", "2002", "5000"]);
+    let user = ["Advanced Call", "Call Forwarding Always", "Do Not Disturb"];
+    assert_eq!(packages_of(sim, "2001@example.net"), user);
+    let agent = [
+        "Advanced Call",
+        "Call Center Agent",
+        "Call Forwarding Always",
+        "Do Not Disturb",
+    ];
+    assert_eq!(packages_of(sim, "2002@example.net"), agent);
+    assert_eq!(packages_of(sim, "5000@example.net"), ["Call Center Queue"]);
+    // A change of the settings, by bwcsta or at the phone, is reported.
+    ok(&mut c, "dnd 2001 on", "SetDoNotDisturbResponse");
+    let e = event_at(&mut c, "DoNotDisturbEvent", &x[0]);
+    assert_eq!(device(&e, "device"), Some("2001"));
+    ok(&mut c, "forward 2002 2009", "SetForwardingResponse");
+    let e = event_at(&mut c, "ForwardingEvent", &x[1]);
+    assert_eq!(device(&e, "device"), Some("2002"));
+    // Refreshed like the others (granted 2 s: refreshed every second).
+    let refreshed = sim.wait_for(T, |s| dnd_subscription(s, |x| x.refreshes > 0).is_some());
+    assert!(refreshed, "{:?}", sim.stats().subscriptions);
+    // Re-created when BroadWorks drops it.
+    let old = dnd_subscription(&sim.stats(), |_| true).expect("DND subscription");
+    let url = format!(
+        "{}/com.broadsoft.xsi-events/v2.0/subscription/{old}",
+        sim.xsp_urls()[0]
+    );
+    let auth = bwcsta::http::wire::basic_auth("cti@example.net", "secret");
+    let status = ureq::delete(&url)
+        .header("Authorization", &auth)
+        .call()
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0);
+    assert_eq!(status, 200);
+    let recreated = sim.wait_for(T, |s| dnd_subscription(s, |x| x.id != old).is_some());
+    assert!(recreated, "{:?}", sim.stats().subscriptions);
+    ok(&mut c, "dnd 2001 off", "SetDoNotDisturbResponse");
+    event_at(&mut c, "DoNotDisturbEvent", &x[0]);
+    // Deleted with the monitors (after the grace period, short here).
+    drop(c);
+    let gone = sim.wait_for(Duration::from_secs(15), |s| {
+        s.active_subscriptions().count() == 0
+    });
+    assert!(gone, "{:?}", sim.stats().subscriptions);
 }
 
 #[test]

@@ -12,7 +12,8 @@
 //!
 //! Contact-centre events (call centre and route point queues, agents) are
 //! translated by [`acd`], which keeps the calls in each monitored queue;
-//! [`agent`] is the table of the agent states in CSTA terms.
+//! [`agent`] is the table of the agent states in CSTA terms; the recording
+//! and service events by [`features`].
 //!
 //! In the other direction, [`control`] turns CSTA call-control requests into
 //! Xsi-Actions, resolving CSTA connections through the call model, and
@@ -25,6 +26,7 @@ pub mod contact;
 pub mod control;
 pub mod dedup;
 pub mod fanout;
+pub mod features;
 pub mod late;
 pub mod map;
 pub mod model;
@@ -192,7 +194,8 @@ impl Translator {
                 log::info!("Xsi event type {type_name} has no CSTA mapping; ignored (logged once)");
             }
         }
-        acd::translate(&mut self.queues, user, &ev.data)
+        features::translate(&self.model, user, &ev.data)
+            .or_else(|| acd::translate(&mut self.queues, user, &ev.data))
             .unwrap_or_else(|| map::translate(&mut self.model, user, &ev.data))
     }
 

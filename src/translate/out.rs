@@ -59,6 +59,12 @@ pub enum Kind {
     AgentReady,
     AgentNotReady,
     AgentWorkingAfterCall,
+    /// A recording of the call started or resumed.
+    Record,
+    /// A recording of the call paused.
+    SuspendRecord,
+    DoNotDisturb,
+    Forwarding,
 }
 
 impl Kind {
@@ -84,6 +90,10 @@ impl Kind {
             Kind::AgentReady => "AgentReadyEvent",
             Kind::AgentNotReady => "AgentNotReadyEvent",
             Kind::AgentWorkingAfterCall => "AgentWorkingAfterCallEvent",
+            Kind::Record => "RecordEvent",
+            Kind::SuspendRecord => "SuspendRecordEvent",
+            Kind::DoNotDisturb => "DoNotDisturbEvent",
+            Kind::Forwarding => "ForwardingEvent",
         }
     }
 
@@ -110,10 +120,15 @@ impl Kind {
             Kind::AgentReady => "agentReady",
             Kind::AgentNotReady => "agentNotReady",
             Kind::AgentWorkingAfterCall => "agentWorkingAfterCall",
+            Kind::Record => "record",
+            Kind::SuspendRecord => "suspendRecord",
+            Kind::DoNotDisturb => "doNotDisturb",
+            Kind::Forwarding => "forwarding",
         }
     }
 
-    /// Element name of the subject connection (agent events have none).
+    /// Element name of the subject connection (agent and device feature
+    /// events have none).
     fn connection_element(self) -> &'static str {
         match self {
             Kind::ServiceInitiated => "initiatedConnection",
@@ -124,6 +139,10 @@ impl Kind {
             | Kind::CallInformation
             | Kind::Play
             | Kind::Stop
+            | Kind::Record
+            | Kind::SuspendRecord
+            | Kind::DoNotDisturb
+            | Kind::Forwarding
             | Kind::AgentLoggedOn
             | Kind::AgentLoggedOff
             | Kind::AgentReady

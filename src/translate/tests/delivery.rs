@@ -280,7 +280,7 @@ fn bug_snapshot_of_a_ringing_outgoing_call_is_connected() {
 fn unknown_event_types_are_counted_not_translated() {
     let mut h = Harness::new();
     let data = ev(
-        "CallRecordingStartedEvent",
+        "CallClientSessionInfoUpdatedEvent",
         &term("c1", "200:1", "Alerting", "tel:2002"),
     );
     assert!(h.feed(&data).is_empty());

@@ -36,8 +36,9 @@
 //! Layout: this file holds the types, [`parse_doc`] and the decoding of the
 //! bytes; `documents` reads each kind of root and the event payloads,
 //! `call` reads the `call` object, `contact` the contact-centre payloads
-//! (queue, route point and agent events), `features` the service
-//! documents of the feature requests, `dom` holds the element helpers.
+//! (queue, route point and agent events), `features` the recording and
+//! service events and the service documents of the feature requests,
+//! `dom` holds the element helpers.
 
 use std::fmt;
 
@@ -46,7 +47,6 @@ use sxd_document::dom::Element;
 mod call;
 mod documents;
 mod dom;
-mod features;
 
 use crate::xml::read::{read_root, ReadError, ShapeScan};
 use documents::parse_root;
@@ -174,6 +174,9 @@ pub enum EventData {
     /// `ACDAgentJoinUpdateEvent`: the agent joined (or left) the call
     /// centre `acd_user_id`.
     AgentJoin { acd_user_id: String, joined: bool },
+    /// A recording event of a call, or a service event (`Do Not Disturb`,
+    /// `Call Forwarding Always` packages).
+    Feature(FeatureEvent),
     /// Any other type: never an error.
     Unknown { type_name: String },
     /// A payload that cannot be read (a mandatory element missing, a value
@@ -255,8 +258,10 @@ event_kinds! {
 }
 
 mod contact;
+mod features;
 
 pub use contact::{QueueEntry, QueueEvent, QueueEventKind};
+pub use features::{FeatureEvent, RecordingEventKind};
 
 /// The `conference` object of a conference event.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
