@@ -306,6 +306,7 @@ mod tests {
     fn every_command_parses_back_to_its_request() {
         let ns = Edition::Ed3.namespace();
         let s = |t: &str| t.to_string();
+        let rec = |call: &str| Some(format!("rec-{call}"));
         let cases: Vec<(&str, Message)> = vec![
             (
                 "make 2001 2002",
@@ -481,6 +482,97 @@ mod tests {
                     connection: c("9:1", "6000"),
                 },
             ),
+            (
+                "getdnd 2001",
+                Message::GetDoNotDisturb { device: s("2001") },
+            ),
+            (
+                "getforward 2001",
+                Message::GetForwarding { device: s("2001") },
+            ),
+            (
+                "snapshotcall 5:1",
+                Message::SnapshotCall {
+                    call: ConnectionId {
+                        call_id: Some(s("5:1")),
+                        device_id: None,
+                    },
+                },
+            ),
+            (
+                "snapshotcall 5:1 2001",
+                Message::SnapshotCall {
+                    call: c("5:1", "2001"),
+                },
+            ),
+            (
+                "pickup 5:1 2002 2001",
+                Message::DirectedPickupCall {
+                    call: c("5:1", "2002"),
+                    requesting_device: s("2001"),
+                },
+            ),
+            (
+                "grouppickup 2001",
+                Message::GroupPickupCall {
+                    new_destination: s("2001"),
+                },
+            ),
+            (
+                "park 5:1 2001 2009",
+                Message::ParkCall {
+                    parking: c("5:1", "2001"),
+                    park_to: Some(s("2009")),
+                },
+            ),
+            (
+                "park 5:1 2001",
+                Message::ParkCall {
+                    parking: c("5:1", "2001"),
+                    park_to: None,
+                },
+            ),
+            (
+                "intrude 5:1 2002 2001",
+                Message::IntrudeCall {
+                    intrude: c("5:1", "2002"),
+                    requesting_device: Some(s("2001")),
+                },
+            ),
+            (
+                "intrude 5:1 2002",
+                Message::IntrudeCall {
+                    intrude: c("5:1", "2002"),
+                    requesting_device: None,
+                },
+            ),
+            (
+                "record 5:1 2001",
+                Message::RecordMessage {
+                    call: c("5:1", "2001"),
+                },
+            ),
+            (
+                "suspend 5:1 2001",
+                Message::Suspend {
+                    connection: c("5:1", "2001"),
+                    message: rec("5:1"),
+                },
+            ),
+            (
+                "resume 5:1 2001",
+                Message::Resume {
+                    connection: c("5:1", "2001"),
+                    message: rec("5:1"),
+                },
+            ),
+            (
+                "stop 5:1 2001",
+                Message::Stop {
+                    connection: c("5:1", "2001"),
+                    message: rec("5:1"),
+                },
+            ),
         ];
         for (line, want) in cases {
             let xml = command_xml(ns, line)
@@ -501,6 +593,15 @@ mod tests {
             ("answer 5:1", "usage: answer <callID> <device>"),
             ("dnd 2001 maybe", "expected on or off"),
             ("dial 2002", "unknown command \"dial\""),
+            ("getdnd", "usage: getdnd <device>"),
+            ("grouppickup 1 2", "usage: grouppickup <device>"),
+            (
+                "pickup 5:1 2002",
+                "usage: pickup <callID> <ringingDevice> <device>",
+            ),
+            ("park 5:1", "usage: park <callID> <device> [<parkTo>]"),
+            ("snapshotcall", "usage: snapshotcall <callID> [<device>]"),
+            ("stop 5:1", "usage: stop <callID> <device>"),
         ] {
             let got = command_xml(ns, line);
             assert!(

@@ -315,17 +315,7 @@ fn feature_packages_are_subscribed_for_users_and_agents_and_reported() {
     assert!(refreshed, "{:?}", sim.stats().subscriptions);
     // Re-created when BroadWorks drops it.
     let old = dnd_subscription(&sim.stats(), |_| true).expect("DND subscription");
-    let url = format!(
-        "{}/com.broadsoft.xsi-events/v2.0/subscription/{old}",
-        sim.xsp_urls()[0]
-    );
-    let auth = bwcsta::http::wire::basic_auth("cti@example.net", "secret");
-    let status = ureq::delete(&url)
-        .header("Authorization", &auth)
-        .call()
-        .map(|r| r.status().as_u16())
-        .unwrap_or(0);
-    assert_eq!(status, 200);
+    assert_eq!(delete_subscription(sim, &old), 200);
     let recreated = sim.wait_for(T, |s| dnd_subscription(s, |x| x.id != old).is_some());
     assert!(recreated, "{:?}", sim.stats().subscriptions);
     ok(&mut c, "dnd 2001 off", "SetDoNotDisturbResponse");

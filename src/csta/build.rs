@@ -215,18 +215,24 @@ pub fn monitor_stop_response(ns: &str) -> String {
 /// there are no calls).
 pub fn snapshot_device_response(ns: &str, items: &[SnapshotItem]) -> String {
     document("SnapshotDeviceResponse", ns, |w| {
-        w.open("crossRefIDorSnapshotData");
-        if items.is_empty() {
-            w.empty("snapshotData");
-        } else {
-            w.open("snapshotData");
-            for item in items {
-                snapshot_info(w, item);
-            }
-            w.close("snapshotData");
-        }
-        w.close("crossRefIDorSnapshotData");
+        snapshot_data(w, items, snapshot_info)
     })
+}
+
+/// `crossRefIDorSnapshotData/snapshotData` with one entry per item,
+/// written by `entry` (an empty `<snapshotData/>` when there are none).
+fn snapshot_data<T>(w: &mut XmlWriter, items: &[T], entry: fn(&mut XmlWriter, &T)) {
+    w.open("crossRefIDorSnapshotData");
+    if items.is_empty() {
+        w.empty("snapshotData");
+    } else {
+        w.open("snapshotData");
+        for item in items {
+            entry(w, item);
+        }
+        w.close("snapshotData");
+    }
+    w.close("crossRefIDorSnapshotData");
 }
 
 /// One call: its ConnectionID (empty parts left out) and the device's

@@ -323,21 +323,15 @@ impl State {
                 }
             }
             Err(_) if pending.answered => {}
-            Err(failure @ ActionFailure::Uncertain { .. }) => {
-                log::warn!(
-                    "{client}: {} on {}: {failure}; answering resourceOutOfService",
-                    plan.request,
-                    plan.device
-                );
-                let (category, value) = failure_error(&failure);
-                self.answer(ctx, &pending, category, value);
-            }
             Err(failure) => {
-                log::warn!(
-                    "{client}: {} on {} failed: {failure}",
-                    plan.request,
-                    plan.device
-                );
+                let (request, device) = (plan.request, &plan.device);
+                match failure {
+                    ActionFailure::Uncertain { .. } => log::warn!(
+                        "{client}: {request} on {device}: {failure}; answering \
+                         resourceOutOfService"
+                    ),
+                    _ => log::warn!("{client}: {request} on {device} failed: {failure}"),
+                }
                 let (category, value) = failure_error(&failure);
                 self.answer(ctx, &pending, category, value);
             }

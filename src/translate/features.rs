@@ -22,6 +22,7 @@ use crate::xsi::parse::{Call, EventData, FeatureEvent, RecordingEventKind};
 use super::control::recording_message;
 use super::model::CallModel;
 use super::out::{Conn, CstaEvent, Dev, Kind};
+use crate::xml::text::xs_bool;
 
 /// The CSTA events of a feature event of `user`; `None` for other events.
 pub fn translate(model: &CallModel, user: &str, data: &EventData) -> Option<Vec<CstaEvent>> {
@@ -54,14 +55,6 @@ pub fn translate(model: &CallModel, user: &str, data: &EventData) -> Option<Vec<
         FeatureEvent::DoNotDisturb { active: None }
         | FeatureEvent::ForwardingAlways { active: None, .. } => Vec::new(),
     })
-}
-
-fn xs_bool(on: bool) -> &'static str {
-    if on {
-        "true"
-    } else {
-        "false"
-    }
 }
 
 /// A recording event on the user's connection in the call.

@@ -34,6 +34,7 @@ pub use features::{
 use super::body::{document, encode_segment, percent_encode, XSI_NAMESPACE};
 use super::parse::{parse_doc, XsiDoc};
 use super::vocab::AgentState;
+use crate::xml::text::xs_bool;
 use crate::xml::XmlWriter;
 
 const USER_BASE: &str = "/com.broadsoft.xsi-actions/v2.0/user";
@@ -237,14 +238,6 @@ fn service(user: &str, name: &str, body: String) -> XsiRequest {
         query: String::new(),
         body: Some(body),
         on_call: false,
-    }
-}
-
-fn xs_bool(on: bool) -> &'static str {
-    if on {
-        "true"
-    } else {
-        "false"
     }
 }
 

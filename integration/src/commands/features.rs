@@ -87,6 +87,3 @@ fn requesting_device(w: &mut XmlWriter, device: &str) {
     w.close("privateData");
     w.close("extensions");
 }
-
-#[cfg(test)]
-mod tests;

@@ -268,3 +268,18 @@ impl Actions<'_> {
         assert_eq!(self.take(), [], "no Xsi request expected");
     }
 }
+
+/// Deletes subscription `id` at XSP 1 as an administrator would (BroadWorks
+/// then sends its SubscriptionTerminatedEvent); the HTTP status.
+pub fn delete_subscription(sim: &Simulator, id: &str) -> u16 {
+    let url = format!(
+        "{}/com.broadsoft.xsi-events/v2.0/subscription/{id}",
+        sim.xsp_urls()[0]
+    );
+    let auth = bwcsta::http::wire::basic_auth("cti@example.net", "secret");
+    ureq::delete(&url)
+        .header("Authorization", &auth)
+        .call()
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+}

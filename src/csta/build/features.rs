@@ -3,17 +3,10 @@
 //! The others (ParkCall, IntrudeCall, Suspend, Resume, Stop) are
 //! [`super::Ack`]s. Children in schema order, like the rest of [`super`].
 
-use super::{connection, connection_response, document};
+use super::{connection, connection_response, document, snapshot_data};
 use crate::csta::parse::ConnectionId;
+use crate::xml::text::xs_bool;
 use crate::xml::XmlWriter;
-
-fn xs_bool(on: bool) -> &'static str {
-    if on {
-        "true"
-    } else {
-        "false"
-    }
-}
 
 /// `GetDoNotDisturbResponse`.
 pub fn get_do_not_disturb_response(ns: &str, on: bool) -> String {
@@ -53,17 +46,7 @@ pub struct SnapshotCallItem {
 /// `localConnectionInfo` of each item.
 pub fn snapshot_call_response(ns: &str, items: &[SnapshotCallItem]) -> String {
     document("SnapshotCallResponse", ns, |w| {
-        w.open("crossRefIDorSnapshotData");
-        if items.is_empty() {
-            w.empty("snapshotData");
-        } else {
-            w.open("snapshotData");
-            for item in items {
-                snapshot_call_item(w, item);
-            }
-            w.close("snapshotData");
-        }
-        w.close("crossRefIDorSnapshotData");
+        snapshot_data(w, items, snapshot_call_item)
     })
 }
 

@@ -1,7 +1,8 @@
 //! The readers of the feature requests of README, Call control: the
 //! device queries (GetDoNotDisturb, GetForwarding), SnapshotCall, the
 //! pickups (DirectedPickupCall, GroupPickupCall), ParkCall, IntrudeCall and
-//! recording (RecordMessage, Suspend, Resume, Stop).
+//! recording (RecordMessage, Suspend, Resume, Stop); and of the answers
+//! that carry data (for the test client).
 
 use super::node::Node;
 use super::{Message, Parsed};
@@ -88,4 +89,33 @@ pub(super) fn stop(m: Node<'_>) -> Parsed<Message> {
         connection,
         message,
     })
+}
+
+pub(super) fn get_do_not_disturb_response(m: Node<'_>) -> Parsed<Message> {
+    let on = m.required_bool("doNotDisturbOn")?;
+    Ok(Message::GetDoNotDisturbResponse { on })
+}
+
+pub(super) fn get_forwarding_response(m: Node<'_>) -> Parsed<Message> {
+    let item = m
+        .child("forwardingList")
+        .and_then(|list| list.child("forwardListItem"));
+    let (on, forward_dn) = match item {
+        Some(item) => (
+            item.optional_bool("forwardStatus")?,
+            item.optional_text("forwardDN"),
+        ),
+        None => (None, None),
+    };
+    Ok(Message::GetForwardingResponse { on, forward_dn })
+}
+
+pub(super) fn pickup_call_response(m: Node<'_>) -> Parsed<Message> {
+    let picked_call = m.connection("pickedCall")?;
+    Ok(Message::PickupCallResponse { picked_call })
+}
+
+pub(super) fn record_message_response(m: Node<'_>) -> Parsed<Message> {
+    let message = m.required_text("resultingMessage")?;
+    Ok(Message::RecordMessageResponse { message })
 }

@@ -372,6 +372,21 @@ pub enum Message {
         /// `messageToBeStopped`.
         message: Option<String>,
     },
+    GetDoNotDisturbResponse {
+        on: bool,
+    },
+    /// The first `forwardListItem`.
+    GetForwardingResponse {
+        on: Option<bool>,
+        forward_dn: Option<String>,
+    },
+    /// `DirectedPickupCallResponse` or `GroupPickupCallResponse`.
+    PickupCallResponse {
+        picked_call: ConnectionId,
+    },
+    RecordMessageResponse {
+        message: String,
+    },
     // contact centre: agents, routeing, treatments
     SetAgentState {
         device: String,
@@ -464,6 +479,10 @@ impl Message {
                 | Message::RouteRegisterResponse { .. }
                 | Message::RouteRegisterCancelResponse
                 | Message::PlayMessageResponse
+                | Message::GetDoNotDisturbResponse { .. }
+                | Message::GetForwardingResponse { .. }
+                | Message::PickupCallResponse { .. }
+                | Message::RecordMessageResponse { .. }
                 | Message::Event(_)
                 | Message::ErrorCode { .. }
         )

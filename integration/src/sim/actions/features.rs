@@ -90,7 +90,7 @@ fn park(hub: &Hub, dn: &str, call_id: &str, at: &str) -> Reply {
 fn service_settings(hub: &Hub, dn: &str, service: &str) -> Reply {
     let user = crate::sim::calls::user_id(dn, &hub.cfg.domain);
     let s = hub.services.lock().get(&user).cloned().unwrap_or_default();
-    let on = |b: bool| if b { "true" } else { "false" };
+    let on = bwcsta::xml::text::xs_bool;
     let mut children = Vec::new();
     if service == "DoNotDisturb" {
         children.push(("active", on(s.do_not_disturb)));
@@ -108,7 +108,7 @@ fn service_settings(hub: &Hub, dn: &str, service: &str) -> Reply {
 /// The service event a PUT of `service` causes: `DoNotDisturbEvent` or
 /// `CallForwardingAlwaysEvent`, with the settings as they are now.
 pub(crate) fn service_event(service: &str, s: &UserServices) -> String {
-    let on = |b: bool| if b { "true" } else { "false" };
+    let on = bwcsta::xml::text::xs_bool;
     let leaf = |o: &mut String, name: &str, text: &str| {
         o.push_str("<xsi:");
         o.push_str(name);

@@ -120,3 +120,51 @@ fn the_checker_sees_into_snapshot_call_items() {
     );
     assert!(schema.check(&bad).is_err(), "{bad}");
 }
+
+#[test]
+fn feature_answers_parse_back() {
+    let ns = Edition::Ed6.namespace();
+    let cases = [
+        (
+            get_do_not_disturb_response(ns, true),
+            Message::GetDoNotDisturbResponse { on: true },
+        ),
+        (
+            get_forwarding_response(ns, true, Some("2009")),
+            Message::GetForwardingResponse {
+                on: Some(true),
+                forward_dn: Some(s("2009")),
+            },
+        ),
+        (
+            get_forwarding_response(ns, false, None),
+            Message::GetForwardingResponse {
+                on: Some(false),
+                forward_dn: None,
+            },
+        ),
+        (
+            picked_call_response(ns, Pickup::Directed, &conn(Some("5:1"), Some("2003"))),
+            Message::PickupCallResponse {
+                picked_call: conn(Some("5:1"), Some("2003")),
+            },
+        ),
+        (
+            picked_call_response(ns, Pickup::Group, &conn(Some("6:1"), None)),
+            Message::PickupCallResponse {
+                picked_call: conn(Some("6:1"), None),
+            },
+        ),
+        (
+            record_message_response(ns, "rec-5:1"),
+            Message::RecordMessageResponse {
+                message: s("rec-5:1"),
+            },
+        ),
+    ];
+    for (xml, want) in cases {
+        let got = parse(xml.as_bytes()).unwrap_or_else(|e| panic!("{e}: {xml}"));
+        assert!(!got.message.is_request(), "{xml}");
+        assert_eq!(got.message, want, "{xml}");
+    }
+}
