@@ -441,12 +441,10 @@ impl State {
             self.refuse(ctx, id, invoke_id, operation::INVALID_CONNECTION_ID, &why);
             return;
         };
-        match contact::play_message(&call, message) {
-            Some(plan) => self.start_plan(ctx, id, invoke_id, plan),
-            None => {
-                let why = format!("PlayMessage of message {message:?} (only 0–4)");
-                self.refuse(ctx, id, invoke_id, operation::INVALID_MSG_ID, &why);
-            }
+        let audio = &ctx.cfg.devices.treatment_audio_urls;
+        match contact::play_message(&call, message, audio) {
+            Ok(plan) => self.start_plan(ctx, id, invoke_id, plan),
+            Err(why) => self.refuse(ctx, id, invoke_id, operation::INVALID_MSG_ID, &why),
         }
     }
 
