@@ -249,6 +249,11 @@ impl Hub {
             connections_accepted: self.connections_accepted(),
             agent_states,
             queued,
+            schema: self
+                .conformance
+                .as_ref()
+                .map(|c| c.stats())
+                .unwrap_or_default(),
         }
     }
 }
