@@ -9,6 +9,9 @@
 //! their dev-dependency), the simulator and the end-to-end tests use the
 //! same code while the production binary never contains it.
 //!
+//! `sample` makes schema-complete Xsi documents (every optional element
+//! present) for the parser tests.
+//!
 //! What the two formats share is here: reading a structure file once,
 //! parsing a document to its root element, walking element children, text,
 //! and the check of an enumerated value.
@@ -23,6 +26,7 @@ use sxd_document::dom::{ChildOfElement, Element};
 use bwcsta::xml::read::root_element;
 
 pub mod ecma;
+mod sample;
 pub mod xsi;
 
 #[cfg(test)]

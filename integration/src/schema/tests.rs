@@ -245,3 +245,41 @@ fn event_types_of_a_package_file() {
         "enumerations read back"
     );
 }
+
+/// The schema-complete documents of every event type of the subscribed
+/// packages, and of the bodies bwcsta sends, pass the checker.
+#[test]
+fn complete_documents_pass() {
+    let mut seen = 0;
+    for file in [
+        xsi::ADVANCED_CALL,
+        xsi::CALL_CENTER_QUEUE,
+        xsi::ROUTE_POINT_QUEUE,
+        xsi::CALL_CENTER_AGENT,
+    ] {
+        for type_name in schema().event_types(file) {
+            let xml = schema().complete_event(type_name);
+            assert_eq!(xsi::check(&xml), Ok(()), "{xml}");
+            seen += 1;
+        }
+    }
+    assert!(seen > 100, "{seen}");
+    for root in [
+        "Channel",
+        "Subscription",
+        "ErrorInfo",
+        "RoutePointPlayTreatment",
+        "CallCenter",
+    ] {
+        let xml = schema().complete_element(root);
+        assert_eq!(xsi::check(&xml), Ok(()), "{xml}");
+    }
+    let agent = schema().complete_event("AgentStateEvent");
+    for part in [
+        "<xsi:stateTimestamp><xsi:value>",
+        "<xsi:severity>0</xsi:severity>",
+        "<xsi:state>Sign-In</xsi:state>",
+    ] {
+        assert!(agent.contains(part), "{part}: {agent}");
+    }
+}

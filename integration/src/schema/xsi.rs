@@ -76,7 +76,7 @@ pub fn check(xml: &str) -> Result<(), String> {
 
 /// A type as a particle or an attribute names it.
 #[derive(Clone, Copy)]
-enum TypeRef<'s> {
+pub(crate) enum TypeRef<'s> {
     /// A named type, or a built-in one (`string`, `int`, …) when the schema
     /// does not define it.
     Named(&'s str),
@@ -87,7 +87,7 @@ enum TypeRef<'s> {
 }
 
 impl<'s> TypeRef<'s> {
-    fn of(value: &'s Value) -> TypeRef<'s> {
+    pub(crate) fn of(value: &'s Value) -> TypeRef<'s> {
         match value {
             Value::String(name) => TypeRef::Named(name),
             other => match (other.get("inline"), other.get("inline_simple")) {
@@ -98,10 +98,10 @@ impl<'s> TypeRef<'s> {
         }
     }
 
-    fn label(self) -> &'s str {
+    pub(crate) fn label(self) -> &'s str {
         match self {
             TypeRef::Named(name) => name,
-            TypeRef::Inline(_) | TypeRef::InlineSimple(_) => "an anonymous type",
+            TypeRef::Inline(_) | TypeRef::InlineSimple(_) => "(anonymous type)",
         }
     }
 }
@@ -152,8 +152,36 @@ impl Schema {
         names
     }
 
+    /// The names of all types, sorted.
+    pub(crate) fn type_names(&self) -> impl Iterator<Item = &'static str> {
+        self.types.keys().map(String::as_str)
+    }
+
+    /// The type of the global element `name`.
+    pub(crate) fn element_type(&self, name: &str) -> TypeRef<'static> {
+        let declared = self
+            .elements
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is not a global element"));
+        TypeRef::of(declared)
+    }
+
+    /// The description of a complex or simple type; `None` for a built-in
+    /// one.
+    pub(crate) fn describe(&self, ty: TypeRef<'static>) -> Option<&'static Value> {
+        match ty {
+            TypeRef::Named(n) => self.ty(n),
+            TypeRef::Inline(v) | TypeRef::InlineSimple(v) => Some(v),
+        }
+    }
+
+    /// Whether `value` is valid for the simple type `ty`.
+    pub(crate) fn valid_simple(&self, ty: TypeRef<'static>, value: &str) -> bool {
+        self.check_simple("", ty, value).is_ok()
+    }
+
     /// Whether type `name` is `base` or derives from it.
-    fn derives_from(&self, name: &str, base: &str) -> bool {
+    pub(crate) fn derives_from(&self, name: &str, base: &str) -> bool {
         let mut at = Some(name);
         // A chain is a handful of types long; the bound only guards a loop.
         for _ in 0..32 {
@@ -229,7 +257,7 @@ impl Schema {
         if !text(el).trim().is_empty() {
             return Err(format!("{path}: {name} holds no text"));
         }
-        let content = self.content(desc);
+        let content = self.content_of(desc);
         let children: Vec<Element<'_>> = elements(el).collect();
         let names: Vec<&str> = children.iter().map(|c| local(*c)).collect();
         self.match_content(&content, &names, path, name)?;
@@ -284,9 +312,9 @@ impl Schema {
     }
 
     /// The content particles of a complex type: its base's, then its own.
-    fn content(&self, desc: &'static Value) -> Vec<&'static Value> {
+    pub(crate) fn content_of(&self, desc: &'static Value) -> Vec<&'static Value> {
         let mut out = match desc["base"].as_str().and_then(|b| self.ty(b)) {
-            Some(base) => self.content(base),
+            Some(base) => self.content_of(base),
             None => Vec::new(),
         };
         out.extend(desc["content"].as_array().into_iter().flatten());

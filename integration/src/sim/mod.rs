@@ -443,6 +443,30 @@ impl Simulator {
         self.hub.op_agent_join(dn, cc, joined);
     }
 
+    /// Route point `rp` fails (RoutePointFailedEvent) or recovers (RoutePointRecoveredEvent).
+    /// False when `rp` is not a route point.
+    pub fn rp_state(&self, rp: &str, failed: bool) -> bool {
+        self.hub.op_rp_state(rp, failed)
+    }
+
+    /// `from` calls route point `rp` and admission control refuses the call:
+    /// RoutePointCallRejectedEvent to `rp`, the caller is released.
+    pub fn rp_reject(&self, from: &str, rp: &str) -> Option<CallId> {
+        self.hub.op_rp_reject(from, rp)
+    }
+
+    /// Queued `call` is stranded, no agent being available: ACDCallStrandedUnavailableEvent,
+    /// the caller is released.
+    pub fn acd_strand(&self, call: CallId) -> bool {
+        self.hub.op_acd_strand(call)
+    }
+
+    /// The agent of queued `call` hears the whisper message: ACDWhisperStartedEvent (or
+    /// RoutePointWhisperStartedEvent at a route point).
+    pub fn whisper(&self, call: CallId) -> bool {
+        self.hub.op_whisper(call)
+    }
+
     pub fn set_delivery(&self, mode: Delivery) {
         self.hub.op_set_delivery(mode);
     }

@@ -25,6 +25,7 @@ use super::{now_ms, State};
 use crate::sim::calls::{event_data, render_party, render_redirect, user_id, LegState};
 use crate::sim::xml::escape_into;
 
+mod incidents;
 #[cfg(test)]
 mod tests;
 

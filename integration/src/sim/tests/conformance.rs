@@ -1,6 +1,6 @@
 //! Every document the simulator sends, in every scenario it plays, passes the Xsi schema
 //! check: calls, conference, snapshots, the contact centre (queues, route points and their
-//! treatments, agents), and faults.
+//! treatments and incidents, agents), and faults.
 
 use super::*;
 
@@ -139,8 +139,15 @@ fn every_scenario_sends_only_what_the_schema_allows() {
     sim.release(o, "2002");
     let gone = sim.acd_call("2004", "5000").expect("queued");
     sim.release(gone, "2004");
+    let stranded = sim.acd_call("2004", "5000").expect("queued");
+    assert!(sim.whisper(stranded));
+    assert!(sim.acd_strand(stranded));
+    assert!(sim.rp_state("6000", true));
+    assert!(sim.rp_state("6000", false));
+    sim.rp_reject("2004", "6000").expect("a route point");
     let r = sim.rp_call("2002", "6000").expect("at the route point");
     let half = added_at_route_point(&mut ch);
+    assert!(sim.whisper(r));
     for (verb, body) in [
         ("PlayBusy", "RoutePointPlayBusy"),
         ("PlayMusicOnHold", "RoutePointPlayMusicOnHold"),
