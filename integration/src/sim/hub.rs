@@ -99,7 +99,7 @@ impl Hub {
         Hub {
             delays: Delays::new(&cfg.delays),
             probes: Probes::default(),
-            conformance: cfg.schema_check.then(Conformance::default),
+            conformance: cfg.schema_check.then(Conformance::new),
             state: Mutex::new(State::new(&cfg)),
             cfg,
             xsps,
