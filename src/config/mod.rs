@@ -40,7 +40,7 @@ mod xsi;
 
 pub use capture::CaptureConfig;
 pub use csta::CstaConfig;
-pub use devices::{DevicePattern, DevicesConfig};
+pub use devices::{DevicePattern, DevicesConfig, MAX_TREATMENT_AUDIO_URLS};
 pub use ipnet::IpNet;
 pub use logging::LogConfig;
 pub use problems::{ConfigError, Problem};

@@ -16,7 +16,9 @@
 //! cancelling) while another registration covers its route points, gets a
 //! RouteRequest for every call already waiting at a monitored route point
 //! without a dialogue: a backup T-Server taking over routes the calls
-//! that were waiting for its failed primary.
+//! that were waiting for its failed primary. While BroadWorks reports a
+//! route point failed (`RoutePointFailedEvent`) its calls are reported but
+//! not offered; when it recovers, the calls waiting there are offered.
 
 use std::collections::HashMap;
 
@@ -268,6 +270,12 @@ impl State {
     /// RouteRequest to the session registered for it (if any).
     fn offer_call(&mut self, ctx: &Ctx, user: &str, queued: &Queued) {
         let call_id = &queued.call_id;
+        if self.translator.route_points.is_failed(user) {
+            log::info!(
+                "{user}: call {call_id} arrived while the route point is failed: not offered"
+            );
+            return;
+        }
         let Some(reg) = self.routing.registration_for(user) else {
             log::debug!("{user}: call {call_id} arrived, no session routes it");
             return;
@@ -441,12 +449,10 @@ impl State {
             self.refuse(ctx, id, invoke_id, operation::INVALID_CONNECTION_ID, &why);
             return;
         };
-        match contact::play_message(&call, message) {
-            Some(plan) => self.start_plan(ctx, id, invoke_id, plan),
-            None => {
-                let why = format!("PlayMessage of message {message:?} (only 0–4)");
-                self.refuse(ctx, id, invoke_id, operation::INVALID_MSG_ID, &why);
-            }
+        let audio = &ctx.cfg.devices.treatment_audio_urls;
+        match contact::play_message(&call, message, audio) {
+            Ok(plan) => self.start_plan(ctx, id, invoke_id, plan),
+            Err(why) => self.refuse(ctx, id, invoke_id, operation::INVALID_MSG_ID, &why),
         }
     }
 

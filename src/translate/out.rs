@@ -59,6 +59,10 @@ pub enum Kind {
     AgentReady,
     AgentNotReady,
     AgentWorkingAfterCall,
+    /// The device (a route point) went out of service.
+    OutOfService,
+    /// The device is back in service.
+    BackInService,
 }
 
 impl Kind {
@@ -84,6 +88,8 @@ impl Kind {
             Kind::AgentReady => "AgentReadyEvent",
             Kind::AgentNotReady => "AgentNotReadyEvent",
             Kind::AgentWorkingAfterCall => "AgentWorkingAfterCallEvent",
+            Kind::OutOfService => "OutOfServiceEvent",
+            Kind::BackInService => "BackInServiceEvent",
         }
     }
 
@@ -110,10 +116,13 @@ impl Kind {
             Kind::AgentReady => "agentReady",
             Kind::AgentNotReady => "agentNotReady",
             Kind::AgentWorkingAfterCall => "agentWorkingAfterCall",
+            Kind::OutOfService => "outOfService",
+            Kind::BackInService => "backInService",
         }
     }
 
-    /// Element name of the subject connection (agent events have none).
+    /// Element name of the subject connection (agent and device state
+    /// events have none).
     fn connection_element(self) -> &'static str {
         match self {
             Kind::ServiceInitiated => "initiatedConnection",
@@ -128,7 +137,9 @@ impl Kind {
             | Kind::AgentLoggedOff
             | Kind::AgentReady
             | Kind::AgentNotReady
-            | Kind::AgentWorkingAfterCall => "connection",
+            | Kind::AgentWorkingAfterCall
+            | Kind::OutOfService
+            | Kind::BackInService => "connection",
             Kind::Established => "establishedConnection",
             Kind::Held => "heldConnection",
             Kind::Retrieved => "retrievedConnection",
@@ -149,7 +160,8 @@ pub struct ListItem {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CstaEvent {
     pub kind: Kind,
-    /// The subject connection; `None` for the agent events.
+    /// The subject connection; `None` for the agent and device state
+    /// events.
     pub connection: Option<Conn>,
     /// Transfered/Conferenced: `secondaryOldCall`.
     pub secondary: Option<Conn>,

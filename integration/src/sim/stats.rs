@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
+use super::conformance::SchemaStats;
 use super::delay::{DelayCounters, RequestKind};
 
 /// One channel, open or closed.
@@ -124,6 +125,8 @@ pub struct SimStats {
     pub agent_states: BTreeMap<String, String>,
     /// The call numbers waiting in each call centre's and route point's queue, by DN.
     pub queued: BTreeMap<String, Vec<u64>>,
+    /// What the schema check saw (`SimConfig::schema_check`).
+    pub schema: SchemaStats,
 }
 
 impl SimStats {
@@ -224,6 +227,11 @@ impl SimStats {
             "queued": self.queued,
             "delays": self.delays_json(),
             "connections_accepted": self.connections_accepted,
+            "schema": {
+                "on": self.schema.on, "sent": self.schema.sent,
+                "received": self.schema.received, "violations": self.schema.violations,
+                "first": self.schema.first,
+            },
         })
     }
 
@@ -318,6 +326,8 @@ mod tests {
             ("/delays/peak_waiting", json!(4)),
             ("/agent_states/2002@x", json!("Available")),
             ("/queued/5000/0", json!(7)),
+            ("/schema/on", json!(false)),
+            ("/schema/violations", json!({})),
         ] {
             assert_eq!(v.pointer(pointer), Some(&want), "{pointer}");
         }

@@ -44,7 +44,8 @@ fn spec_example_loads_with_its_values() {
       "devices": {
         "call_centers": ["5000", "sales-queue@example.net"],
         "route_points": ["6000", "61*"],
-        "agents": ["20*"]
+        "agents": ["20*"],
+        "treatment_audio_urls": ["http://media.example.net/welcome.wav"]
       },
       "log": { "file": "/var/log/bwcsta/bwcsta.log", "level": "info", "max_bytes": 10485760, "keep": 5 },
       "status_file": "/var/run/bwcsta/status.json",
@@ -105,6 +106,7 @@ fn spec_example_loads_with_its_values() {
             call_centers: vec![exact("5000"), exact("sales-queue@example.net")],
             route_points: vec![exact("6000"), prefix("61")],
             agents: vec![prefix("20")],
+            treatment_audio_urls: vec!["http://media.example.net/welcome.wav".to_owned()],
         }
     );
 

@@ -60,6 +60,7 @@ fn devices() -> DevicesConfig {
         call_centers: vec![exact("5000")],
         route_points: vec![exact("6000")],
         agents: vec![DevicePattern::Prefix("300".to_owned())],
+        treatment_audio_urls: vec!["http://media.example.net/welcome.wav".to_owned()],
     }
 }
 

@@ -36,7 +36,8 @@
 //! Layout: this file holds the types, [`parse_doc`] and the decoding of the
 //! bytes; `documents` reads each kind of root and the event payloads,
 //! `call` reads the `call` object, `contact` the contact-centre payloads
-//! (queue, route point and agent events), `dom` holds the element helpers.
+//! (queue, route point and agent events), `route_point` the route point's
+//! own state, `dom` holds the element helpers.
 
 use std::fmt;
 
@@ -165,6 +166,13 @@ pub enum EventData {
     /// `ACDAgentJoinUpdateEvent`: the agent joined (or left) the call
     /// centre `acd_user_id`.
     AgentJoin { acd_user_id: String, joined: bool },
+    /// `RoutePointFailedEvent` (`failed`, with its `stateChangeReason`) or
+    /// `RoutePointRecoveredEvent`: the route point itself went out of or
+    /// back into service.
+    RoutePointState {
+        failed: bool,
+        reason: Option<String>,
+    },
     /// Any other type: never an error.
     Unknown { type_name: String },
     /// A payload that cannot be read (a mandatory element missing, a value
@@ -246,6 +254,7 @@ event_kinds! {
 }
 
 mod contact;
+mod route_point;
 
 pub use contact::{QueueEntry, QueueEvent, QueueEventKind};
 
