@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use super::clients::{read_clients, ClientEntry};
 use super::ipnet::IpNet;
 use super::problems::Problems;
 use super::section::{indexed, Section};
@@ -25,6 +26,9 @@ pub struct CstaConfig {
     pub idle_timeout: Duration,
     /// `system_status_on_connect` [false].
     pub system_status_on_connect: bool,
+    /// `clients` [none: every allowed client may monitor and control every
+    /// device], in the order they are matched.
+    pub clients: Vec<ClientEntry>,
 }
 
 impl Default for CstaConfig {
@@ -36,13 +40,14 @@ impl Default for CstaConfig {
             edition: Edition::Ed3,
             idle_timeout: Duration::from_secs(60),
             system_status_on_connect: false,
+            clients: Vec::new(),
         }
     }
 }
 
 pub(super) fn read_csta(mut section: Section<'_>, problems: &mut Problems) -> CstaConfig {
     let default = CstaConfig::default();
-    let config = CstaConfig {
+    let mut config = CstaConfig {
         listen: section.field_or("listen", problems, default.listen, socket_addr),
         allow: read_allow(&mut section, problems).unwrap_or_default(),
         max_sessions: section.field_or(
@@ -64,7 +69,9 @@ pub(super) fn read_csta(mut section: Section<'_>, problems: &mut Problems) -> Cs
             default.system_status_on_connect,
             boolean,
         ),
+        clients: Vec::new(),
     };
+    config.clients = read_clients(&mut section, problems, config.max_sessions, false);
     section.finish(problems);
     config
 }

@@ -136,6 +136,7 @@ fn secs(s: f64) -> Duration {
 }
 
 mod capture;
+mod clients;
 mod documents;
 mod files;
 mod password;

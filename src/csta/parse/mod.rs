@@ -30,7 +30,8 @@
 //! through [`crate::xml::read`], the front-end both sides share: encoding,
 //! shape pre-scan, parse, root); `node` reads elements, `dispatch` maps
 //! each root to its reader in `handlers` (and `contact` for the agent,
-//! routeing and treatment messages).
+//! routeing and treatment messages); `named` says what each message asks of
+//! the server and which devices it names (the per-client device scope).
 
 use std::fmt;
 
@@ -39,9 +40,13 @@ use super::edition::Edition;
 mod contact;
 mod dispatch;
 mod handlers;
+mod named;
 mod node;
 
 pub use contact::REQUESTED_AGENT_STATES;
+#[cfg(test)]
+pub(crate) use named::samples;
+pub use named::{Access, Named, Role};
 
 use crate::xml::read::{read_root, ReadError, ShapeScan};
 use dispatch::dispatch;
