@@ -281,6 +281,7 @@ fn run(config: Config) -> Result<(), String> {
             max_sessions: config.csta.max_sessions,
             idle_timeout: config.csta.idle_timeout,
             clients: config.csta.clients.clone(),
+            tls: config.csta.tls.clone(),
         },
         inbox_tx.clone(),
     )?;

@@ -169,7 +169,7 @@ fn json_syntax_message(err: &serde_json::Error) -> String {
 
 fn read_config(document: &Value, base_dir: &Path, problems: &mut Problems) -> Option<Config> {
     let mut top = Section::object(String::new(), document, problems)?;
-    let csta = read_csta(top.section("csta", problems), problems);
+    let csta = read_csta(top.section("csta", problems), base_dir, problems);
     let xsi = top
         .required_section("xsi", problems)
         .and_then(|section| read_xsi(section, base_dir, problems));

@@ -30,3 +30,4 @@ pub mod parse;
 pub(crate) mod schema_check;
 pub mod server;
 pub mod session;
+pub mod tls;

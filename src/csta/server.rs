@@ -19,6 +19,7 @@ use parking_lot::Mutex;
 use crate::config::{ClientEntry, IpNet};
 use crate::csta::clients::Clients;
 use crate::csta::session::{self, SessionSetup, SessionThreads};
+use crate::csta::tls::{TlsServer, TlsSettings};
 use crate::event::{ClientId, Event};
 use crate::thread::{self, Handle, Late};
 
@@ -29,6 +30,8 @@ pub struct ListenerConfig {
     pub idle_timeout: Duration,
     /// `csta.clients` [none].
     pub clients: Vec<ClientEntry>,
+    /// `csta.tls` [none: plain TCP].
+    pub tls: Option<TlsSettings>,
 }
 
 /// The running listener and its sessions.
@@ -42,6 +45,12 @@ pub struct Listener {
 impl Listener {
     /// Binds the port (an error here is a runtime failure: exit 1).
     pub fn start(cfg: ListenerConfig, inbox: Sender<Event>) -> Result<Listener, String> {
+        let tls = cfg.tls.as_ref().map(TlsServer::new).transpose()?;
+        let transport = match &cfg.tls {
+            None => "",
+            Some(t) if t.client_certificates() => " (TLS, client certificates required)",
+            Some(_) => " (TLS)",
+        };
         let socket = TcpListener::bind(cfg.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
         let addr = socket
@@ -49,7 +58,7 @@ impl Listener {
             .map_err(|e| format!("listener address: {e}"))?;
         let stop = Arc::new(AtomicBool::new(false));
         let sessions = Arc::new(Mutex::new(BTreeMap::new()));
-        let setup = SessionSetup::new(cfg.idle_timeout, Clients::new(&cfg.clients));
+        let setup = SessionSetup::new(cfg.idle_timeout, Clients::new(&cfg.clients), tls);
         let acceptor = Acceptor {
             cfg,
             setup: Arc::new(setup),
@@ -60,7 +69,7 @@ impl Listener {
         };
         let thread = thread::spawn("csta-listen", move || acceptor.run(&socket))
             .map_err(|e| format!("cannot start listener thread: {e}"))?;
-        log::info!("CSTA listening on {addr}");
+        log::info!("CSTA listening on {addr}{transport}");
         Ok(Listener {
             addr,
             stop,

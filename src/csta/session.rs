@@ -1,7 +1,10 @@
 //! One CSTA client connection: a reader thread and a writer thread.
 //!
-//! The reader first admits the connection: which `csta.clients` entry it
-//! is, with a seat of that entry ([`crate::csta::clients`]). A refused
+//! The reader first admits the connection: its TLS handshake with
+//! `csta.tls` ([`crate::csta::tls`], within its timeout, here rather than on
+//! the accept thread, which a silent peer would block), then which
+//! `csta.clients` entry it is, with a seat of that entry
+//! ([`crate::csta::clients`]). A refused
 //! connection is logged (at most a line a second) and closed without a
 //! word; it never reaches the dispatcher. An admitted one is announced to
 //! the dispatcher (`Connected`, with its entry) and its write half handed
@@ -41,6 +44,7 @@ use parking_lot::Mutex;
 use crate::csta::clients::{Clients, Peer, Seat};
 use crate::csta::frame::{self, FrameDecoder};
 use crate::csta::parse::{self, ParseError};
+use crate::csta::tls::{TlsReader, TlsServer, HANDSHAKE_TIMEOUT};
 use crate::event::{ClientEvent, ClientId, Event, Outbound};
 use crate::ratelimit::Every;
 use crate::thread::{self, Handle, Late};
@@ -91,16 +95,23 @@ pub struct SessionSetup {
     pub idle_timeout: Duration,
     /// `csta.clients`: who a connection is, and its seat.
     pub clients: Arc<Clients>,
+    /// `csta.tls` [none: plain TCP].
+    pub tls: Option<TlsServer>,
     /// Refusal lines: a connect loop that is refused (outside the allow
     /// list, no client entry) must not rotate the operator's log away.
     refusals: Mutex<Every>,
 }
 
 impl SessionSetup {
-    pub fn new(idle_timeout: Duration, clients: Arc<Clients>) -> SessionSetup {
+    pub fn new(
+        idle_timeout: Duration,
+        clients: Arc<Clients>,
+        tls: Option<TlsServer>,
+    ) -> SessionSetup {
         SessionSetup {
             idle_timeout,
             clients,
+            tls,
             refusals: Mutex::new(Every::default()),
         }
     }
@@ -125,6 +136,13 @@ trait ReadHalf: Read + Send {
 impl ReadHalf for TcpStream {
     fn set_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
         self.set_read_timeout(timeout)
+    }
+}
+
+impl ReadHalf for TlsReader {
+    fn set_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
+        TlsReader::set_timeout(self, timeout);
+        Ok(())
     }
 }
 
@@ -263,20 +281,35 @@ fn serve(
     read_loop(id, &peer, reader, setup.idle_timeout, inbox)
 }
 
-/// Admits the connection: which client it is (`csta.clients`), with a seat
-/// of its entry; the refusal otherwise.
+/// Admits the connection: its TLS handshake (with `csta.tls`), then which
+/// client it is (`csta.clients`, by its address and its certificate's
+/// common name), with a seat of its entry; the refusal otherwise.
 fn open(addr: SocketAddr, socket: TcpStream, setup: &SessionSetup) -> Result<Opened, String> {
-    let (client, seat) = match setup.clients.admit(addr.ip(), None)? {
+    let (reader, writer, common_name): (Box<dyn ReadHalf>, WriteHalf, _) = match &setup.tls {
+        Some(tls) => {
+            let conn = tls.accept(socket, Instant::now() + HANDSHAKE_TIMEOUT)?;
+            let reader = Box::new(conn.reader());
+            (
+                reader,
+                Box::new(conn.writer(WRITE_TIMEOUT)),
+                conn.common_name,
+            )
+        }
+        None => {
+            let writer = socket
+                .try_clone()
+                .map_err(|e| format!("cannot use the socket: {e}"))?;
+            (Box::new(socket), Box::new(writer), None)
+        }
+    };
+    let (client, seat) = match setup.clients.admit(addr.ip(), common_name.as_deref())? {
         Some(admitted) => (Some(admitted.entry), Some(admitted.seat)),
         None => (None, None),
     };
-    let writer = socket
-        .try_clone()
-        .map_err(|e| format!("cannot use the socket: {e}"))?;
     Ok(Opened {
         peer: Peer { addr, client },
-        reader: Box::new(socket),
-        writer: Box::new(writer),
+        reader,
+        writer,
         _seat: seat,
     })
 }

@@ -140,4 +140,5 @@ mod clients;
 mod documents;
 mod files;
 mod password;
+mod tls;
 mod values;

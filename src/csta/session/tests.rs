@@ -28,7 +28,7 @@ fn connect(id: u64, clients: &[ClientEntry]) -> (TcpStream, Receiver<Event>, Ses
     let (server, peer) = listener.accept().expect("accept");
     client.set_read_timeout(Some(WAIT)).expect("timeout");
     let (inbox_tx, inbox) = bounded(64);
-    let setup = Arc::new(SessionSetup::new(WAIT, Clients::new(clients)));
+    let setup = Arc::new(SessionSetup::new(WAIT, Clients::new(clients), None));
     let threads = start(ClientId(id), server, peer, setup, inbox_tx).expect("session");
     (client, inbox, threads)
 }
@@ -172,4 +172,83 @@ fn an_admitted_connection_comes_with_its_entry() {
     );
     client.shutdown(Shutdown::Both).expect("shutdown");
     assert!(threads.join_deadline(Instant::now() + WAIT).is_empty());
+}
+
+/// A TLS client of the test PKI presenting `identity`; its stream once
+/// the handshake is done (with TLS 1.3 the server may still refuse it).
+fn tls_client(
+    addr: SocketAddr,
+    ca: &[u8],
+    identity: &bwcsta_integration::certs::Issued,
+) -> native_tls::TlsStream<TcpStream> {
+    let connector = native_tls::TlsConnector::builder()
+        .disable_built_in_roots(true)
+        .add_root_certificate(native_tls::Certificate::from_pem(ca).expect("CA"))
+        .identity(native_tls::Identity::from_pkcs8(&identity.cert, &identity.key).expect("id"))
+        .build()
+        .expect("connector");
+    let stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(WAIT)).expect("timeout");
+    connector.connect("localhost", stream).expect("handshake")
+}
+
+#[test]
+fn over_tls_the_certificate_names_the_client() {
+    let pki = bwcsta_integration::certs::Pki::new();
+    let now = crate::csta::tls::now().expect("clock");
+    let (cert, key, ca) = (
+        std::path::Path::new("cert.pem"),
+        std::path::Path::new("key.pem"),
+        std::path::Path::new("ca.pem"),
+    );
+    let settings = crate::csta::tls::TlsSettings::from_pem(
+        Some((cert, &pki.server.cert)),
+        Some((key, &pki.server.key)),
+        Some(Some((ca, &pki.ca.cert))),
+        &now,
+    )
+    .expect("settings");
+    let mut by_name = entry("tserver-a", "127.0.0.1");
+    by_name.certificate_cn = Some("tserver-a.example.net".to_owned());
+    let setup = Arc::new(SessionSetup::new(
+        WAIT,
+        Clients::new(&[by_name]),
+        Some(TlsServer::new(&settings).expect("server")),
+    ));
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    for (n, identity, name) in [
+        (9106, &pki.client, Some("tserver-a")),
+        (9107, &pki.wallboard, None),
+    ] {
+        let (ca, identity) = (pki.ca.cert.clone(), identity.clone());
+        let client = std::thread::spawn(move || tls_client(addr, &ca, &identity));
+        let (server, peer) = listener.accept().expect("accept");
+        let (inbox_tx, inbox) = bounded(64);
+        let threads = start(ClientId(n), server, peer, setup.clone(), inbox_tx).expect("start");
+        let mut tls = client.join().expect("client");
+        match name {
+            Some(name) => {
+                let peer = match inbox.recv_timeout(WAIT) {
+                    Ok(Event::Client(_, ClientEvent::Connected { peer, .. })) => peer,
+                    other => panic!("expected Connected, got {other:?}"),
+                };
+                assert_eq!(peer.name(), Some(name));
+                let _ = tls.shutdown();
+            }
+            None => {
+                // Refused after the handshake: closed without a word.
+                let mut buf = [0u8; 16];
+                assert!(matches!(tls.read(&mut buf), Ok(0) | Err(_)));
+            }
+        }
+        drop(tls);
+        assert!(threads.join_deadline(Instant::now() + WAIT).is_empty());
+        // The admitted one's end is reported; the refused one never existed.
+        let closed: Vec<bool> = inbox
+            .try_iter()
+            .map(|ev| matches!(ev, Event::Client(_, ClientEvent::Closed { .. })))
+            .collect();
+        assert_eq!(closed, if name.is_some() { vec![true] } else { vec![] });
+    }
 }
