@@ -36,6 +36,14 @@ impl Drop for Seat {
     }
 }
 
+/// Why a connection is refused: its kind (for the log's rate limit, one
+/// line a second per kind) and the phrase for the log line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub kind: &'static str,
+    pub why: String,
+}
+
 /// An admitted connection of a named client.
 pub struct Admitted {
     pub entry: Arc<ClientEntry>,
@@ -62,7 +70,7 @@ impl Clients {
         self: &Arc<Self>,
         ip: IpAddr,
         cn: Option<&str>,
-    ) -> Result<Option<Admitted>, String> {
+    ) -> Result<Option<Admitted>, Refusal> {
         if self.is_empty() {
             return Ok(None);
         }
@@ -71,18 +79,28 @@ impl Clients {
                 Some(cn) => format!("certificate CN {cn:?}"),
                 None => "no client certificate".to_owned(),
             };
-            return Err(format!(
-                "matches no csta.clients entry (address {ip}, {certificate})"
-            ));
+            return Err(Refusal {
+                kind: "no csta.clients entry",
+                why: format!("matches no csta.clients entry (address {ip}, {certificate})"),
+            });
         };
-        let entry = self.entries.get(index).cloned().ok_or("no such entry")?;
+        // Never fails (the index is the entries', the seats as many), but
+        // fails closed if it did.
+        let lost = || Refusal {
+            kind: "no csta.clients entry",
+            why: format!("csta.clients[{index}] is gone"),
+        };
+        let entry = self.entries.get(index).cloned().ok_or_else(lost)?;
         let mut seats = self.seats.lock();
-        let held = seats.get_mut(index).ok_or("no such entry")?;
+        let held = seats.get_mut(index).ok_or_else(lost)?;
         if *held >= entry.max_sessions {
-            return Err(format!(
-                "csta.clients[{index}] ({}): its max_sessions ({}) reached",
-                entry.name, entry.max_sessions
-            ));
+            return Err(Refusal {
+                kind: "csta.clients max_sessions",
+                why: format!(
+                    "csta.clients[{index}] ({}): its max_sessions ({}) reached",
+                    entry.name, entry.max_sessions
+                ),
+            });
         }
         *held += 1;
         drop(seats);
@@ -145,10 +163,10 @@ mod tests {
         text.parse().expect("ip")
     }
 
-    fn name(result: &Result<Option<Admitted>, String>) -> Result<Option<&str>, &str> {
+    fn name(result: &Result<Option<Admitted>, Refusal>) -> Result<Option<&str>, &str> {
         match result {
             Ok(admitted) => Ok(admitted.as_ref().map(|a| a.entry.name.as_str())),
-            Err(why) => Err(why.as_str()),
+            Err(refusal) => Err(refusal.why.as_str()),
         }
     }
 

@@ -17,7 +17,7 @@ use crossbeam_channel::Sender;
 use parking_lot::Mutex;
 
 use crate::config::{ClientEntry, IpNet};
-use crate::csta::clients::Clients;
+use crate::csta::clients::{Clients, Refusal};
 use crate::csta::session::{self, SessionSetup, SessionThreads};
 use crate::csta::tls::{TlsServer, TlsSettings};
 use crate::event::{ClientId, Event};
@@ -159,7 +159,11 @@ impl Acceptor {
             Err(_) => return,
         };
         if !allowed(&self.cfg.allow, peer) {
-            self.setup.refused(peer, "not in csta.allow");
+            let refusal = Refusal {
+                kind: "csta.allow",
+                why: "not in csta.allow".to_owned(),
+            };
+            self.setup.refused(peer, &refusal);
             let _ = stream.shutdown(Shutdown::Both);
             return;
         }
@@ -168,8 +172,11 @@ impl Acceptor {
         sessions.retain(|_, s| !s.is_finished());
         let live = sessions.values().filter(|s| !s.is_closed()).count();
         if live >= self.cfg.max_sessions {
-            let why = format!("csta.max_sessions ({}) reached", self.cfg.max_sessions);
-            self.setup.refused(peer, &why);
+            let refusal = Refusal {
+                kind: "csta.max_sessions",
+                why: format!("csta.max_sessions ({}) reached", self.cfg.max_sessions),
+            };
+            self.setup.refused(peer, &refusal);
             let _ = stream.shutdown(Shutdown::Both);
             return;
         }

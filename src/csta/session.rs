@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use parking_lot::Mutex;
 
-use crate::csta::clients::{Clients, Peer, Seat};
+use crate::csta::clients::{Clients, Peer, Refusal, Seat};
 use crate::csta::frame::{self, FrameDecoder};
 use crate::csta::parse::{self, ParseError};
 use crate::csta::tls::{TlsReader, TlsServer, HANDSHAKE_TIMEOUT};
@@ -97,9 +97,11 @@ pub struct SessionSetup {
     pub clients: Arc<Clients>,
     /// `csta.tls` [none: plain TCP].
     pub tls: Option<TlsServer>,
-    /// Refusal lines: a connect loop that is refused (outside the allow
-    /// list, no client entry) must not rotate the operator's log away.
-    refusals: Mutex<Every>,
+    /// Refusal lines, at most one a second per kind of refusal: a connect
+    /// loop that is refused (outside the allow list, no client entry, a
+    /// plaintext client on the TLS port) must not rotate the operator's log
+    /// away, nor hide a refusal of another kind.
+    refusals: Mutex<Vec<(&'static str, Every)>>,
 }
 
 impl SessionSetup {
@@ -112,16 +114,29 @@ impl SessionSetup {
             idle_timeout,
             clients,
             tls,
-            refusals: Mutex::new(Every::default()),
+            refusals: Mutex::new(Vec::new()),
         }
     }
 
-    /// Logs a refused connection (at most one line a second).
-    pub fn refused(&self, peer: SocketAddr, why: &str) {
-        let line = format!("refused CSTA connection from {peer}: {why}");
-        match self.refusals.lock().ready(Instant::now()) {
+    /// Logs a refused connection (at most one line a second per kind).
+    pub fn refused(&self, peer: SocketAddr, refusal: &Refusal) {
+        let ready = {
+            let mut refusals = self.refusals.lock();
+            let at = match refusals.iter().position(|(kind, _)| *kind == refusal.kind) {
+                Some(at) => at,
+                None => {
+                    refusals.push((refusal.kind, Every::default()));
+                    refusals.len() - 1
+                }
+            };
+            refusals
+                .get_mut(at)
+                .and_then(|(_, every)| every.ready(Instant::now()))
+        };
+        let line = format!("refused CSTA connection from {peer}: {}", refusal.why);
+        match ready {
             Some(0) => log::warn!("{line}"),
-            Some(n) => log::warn!("{line} (and {n} more refusals not logged)"),
+            Some(n) => log::warn!("{line} (and {n} more refusals of this kind not logged)"),
             None => {}
         }
     }
@@ -258,9 +273,9 @@ fn serve(
         _seat,
     } = match open(addr, socket, setup) {
         Ok(opened) => opened,
-        Err(why) => {
-            setup.refused(addr, &why);
-            return format!("refused: {why}");
+        Err(refusal) => {
+            setup.refused(addr, &refusal);
+            return format!("refused: {}", refusal.why);
         }
     };
     // Connected goes into the inbox before the reader can send anything.
@@ -284,10 +299,14 @@ fn serve(
 /// Admits the connection: its TLS handshake (with `csta.tls`), then which
 /// client it is (`csta.clients`, by its address and its certificate's
 /// common name), with a seat of its entry; the refusal otherwise.
-fn open(addr: SocketAddr, socket: TcpStream, setup: &SessionSetup) -> Result<Opened, String> {
+fn open(addr: SocketAddr, socket: TcpStream, setup: &SessionSetup) -> Result<Opened, Refusal> {
     let (reader, writer, common_name): (Box<dyn ReadHalf>, WriteHalf, _) = match &setup.tls {
         Some(tls) => {
-            let conn = tls.accept(socket, Instant::now() + HANDSHAKE_TIMEOUT)?;
+            let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
+            let conn = tls.accept(socket, deadline).map_err(|failure| Refusal {
+                kind: failure.kind(),
+                why: failure.to_string(),
+            })?;
             let reader = Box::new(conn.reader());
             (
                 reader,
@@ -296,9 +315,10 @@ fn open(addr: SocketAddr, socket: TcpStream, setup: &SessionSetup) -> Result<Ope
             )
         }
         None => {
-            let writer = socket
-                .try_clone()
-                .map_err(|e| format!("cannot use the socket: {e}"))?;
+            let writer = socket.try_clone().map_err(|e| Refusal {
+                kind: "socket",
+                why: format!("cannot use the socket: {e}"),
+            })?;
             (Box::new(socket), Box::new(writer), None)
         }
     };

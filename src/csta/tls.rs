@@ -12,7 +12,7 @@
 //!   ask for one: this is why the `openssl` crate is used directly).
 //! - The handshake of one connection ([`TlsServer::accept`], in `stream`)
 //!   runs on its session's reader thread, never on the accept thread,
-//!   within [`HANDSHAKE_TIMEOUT`]; a refusal is told by [`refusal`] in one
+//!   within [`HANDSHAKE_TIMEOUT`]; a refusal ([`Failure`]) is told in one
 //!   phrase for the log line: a plaintext client, no certificate, a
 //!   certificate from another CA, an expired one, or OpenSSL's own words.
 //!   A refused client never gets an XML answer.
@@ -313,42 +313,78 @@ mod verify {
     pub const UNABLE_TO_VERIFY_LEAF_SIGNATURE: i32 = 21;
 }
 
+impl Failure {
+    /// The kind of refusal, for the log's rate limit (one line a second per
+    /// kind: a flood of one kind does not hide another).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::Plaintext(_) => "TLS: plaintext client",
+            Failure::ClosedEarly => "TLS: closed before its hello",
+            Failure::TimedOut => "TLS: handshake timeout",
+            Failure::Certificate(cert) => match cert.code {
+                verify::CERT_HAS_EXPIRED => "TLS: certificate expired",
+                verify::CERT_NOT_YET_VALID => "TLS: certificate not yet valid",
+                code if is_unknown_ca(code) => "TLS: unknown CA",
+                _ => "TLS: certificate refused",
+            },
+            Failure::NoCertificate => "TLS: no client certificate",
+            Failure::Other(_) => "TLS: handshake failed",
+        }
+    }
+}
+
+fn is_unknown_ca(code: i32) -> bool {
+    matches!(
+        code,
+        verify::UNABLE_TO_GET_ISSUER_CERT
+            | verify::DEPTH_ZERO_SELF_SIGNED_CERT
+            | verify::SELF_SIGNED_CERT_IN_CHAIN
+            | verify::UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+            | verify::UNABLE_TO_VERIFY_LEAF_SIGNATURE
+    )
+}
+
 /// The log phrase of a failed handshake: what an operator needs to tell
 /// the cases apart.
-pub fn refusal(failure: &Failure) -> String {
-    let why = match failure {
-        Failure::Plaintext(byte) => format!(
-            "the client sent byte 0x{byte:02x} where a TLS handshake starts (plaintext client?)"
-        ),
-        Failure::ClosedEarly => "the client closed the connection before its hello".to_owned(),
-        Failure::TimedOut => format!("not finished within {} s", HANDSHAKE_TIMEOUT.as_secs()),
-        Failure::Certificate(cert) => {
-            let who = match &cert.common_name {
-                Some(cn) => format!("client certificate CN={cn:?}"),
-                None => "client certificate (no common name)".to_owned(),
-            };
-            match cert.code {
-                verify::CERT_HAS_EXPIRED => format!("{who} expired on {}", cert.not_after),
-                verify::CERT_NOT_YET_VALID => {
-                    format!("{who} is not valid before {}", cert.not_before)
-                }
-                verify::UNABLE_TO_GET_ISSUER_CERT
-                | verify::DEPTH_ZERO_SELF_SIGNED_CERT
-                | verify::SELF_SIGNED_CERT_IN_CHAIN
-                | verify::UNABLE_TO_GET_ISSUER_CERT_LOCALLY
-                | verify::UNABLE_TO_VERIFY_LEAF_SIGNATURE => format!(
-                    "{who} is not signed by csta.tls.client_ca_file (unknown CA: {})",
-                    cert.reason
-                ),
-                _ => format!("{who} refused: {}", cert.reason),
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TLS handshake failed: ")?;
+        match self {
+            Failure::Plaintext(byte) => write!(
+                f,
+                "the client sent byte 0x{byte:02x} where a TLS handshake starts (plaintext \
+                 client?)"
+            ),
+            Failure::ClosedEarly => {
+                f.write_str("the client closed the connection before its hello")
             }
+            Failure::TimedOut => {
+                write!(f, "not finished within {} s", HANDSHAKE_TIMEOUT.as_secs())
+            }
+            Failure::Certificate(cert) => {
+                match &cert.common_name {
+                    Some(cn) => write!(f, "client certificate CN={cn:?}")?,
+                    None => f.write_str("client certificate (no common name)")?,
+                }
+                match cert.code {
+                    verify::CERT_HAS_EXPIRED => write!(f, " expired on {}", cert.not_after),
+                    verify::CERT_NOT_YET_VALID => {
+                        write!(f, " is not valid before {}", cert.not_before)
+                    }
+                    code if is_unknown_ca(code) => write!(
+                        f,
+                        " is not signed by csta.tls.client_ca_file (unknown CA: {})",
+                        cert.reason
+                    ),
+                    _ => write!(f, " refused: {}", cert.reason),
+                }
+            }
+            Failure::NoCertificate => {
+                f.write_str("no client certificate (csta.tls.client_ca_file requires one)")
+            }
+            Failure::Other(detail) => f.write_str(detail),
         }
-        Failure::NoCertificate => {
-            "no client certificate (csta.tls.client_ca_file requires one)".to_owned()
-        }
-        Failure::Other(detail) => detail.clone(),
-    };
-    format!("TLS handshake failed: {why}")
+    }
 }
 
 #[cfg(test)]

@@ -58,14 +58,8 @@ impl TlsConn {
 
 impl TlsServer {
     /// The handshake of `stream` (blocking, as accepted), finished by
-    /// `deadline`; the refusal for the log line otherwise (see
-    /// [`super::refusal`]).
-    pub fn accept(&self, stream: TcpStream, deadline: Instant) -> Result<TlsConn, String> {
-        self.handshake(stream, deadline)
-            .map_err(|failure| super::refusal(&failure))
-    }
-
-    fn handshake(&self, stream: TcpStream, deadline: Instant) -> Result<TlsConn, Failure> {
+    /// `deadline`; why it failed otherwise.
+    pub fn accept(&self, stream: TcpStream, deadline: Instant) -> Result<TlsConn, Failure> {
         let fd = stream.as_raw_fd();
         let io_failure = |e: io::Error| Failure::Other(e.to_string());
         stream.set_nonblocking(true).map_err(io_failure)?;

@@ -156,9 +156,13 @@ fn each_refusal_has_its_own_phrase() {
             "no shared cipher",
         ),
     ];
+    let mut kinds = Vec::new();
     for (failure, want) in cases {
-        assert_eq!(refusal(&failure), format!("TLS handshake failed: {want}"));
+        assert_eq!(failure.to_string(), format!("TLS handshake failed: {want}"));
+        kinds.push(failure.kind());
     }
+    kinds.dedup();
+    assert_eq!(kinds.len(), 9, "each its own kind: {kinds:?}");
 }
 
 /// A server for the CSTA TLS handshake with the Pki's server certificate,
@@ -173,7 +177,7 @@ fn handshake(
     server: &TlsServer,
     deadline: Duration,
     client: impl FnOnce(TcpStream) + Send + 'static,
-) -> Result<TlsConn, String> {
+) -> Result<TlsConn, Failure> {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     let peer = std::thread::spawn(move || {
@@ -210,9 +214,9 @@ fn tls_client(pki: &Pki, identity: Option<&Issued>) -> impl FnOnce(TcpStream) + 
 fn handshakes_are_refused_each_for_its_own_reason() {
     let pki = Pki::new();
     let server = server(&pki);
-    let refusal = |result: Result<TlsConn, String>| match result {
+    let refusal = |result: Result<TlsConn, Failure>| match result {
         Ok(_) => panic!("accepted"),
-        Err(why) => why,
+        Err(why) => why.to_string(),
     };
     let plaintext = handshake(&server, WAIT, |mut s| {
         let frame = b"\0\0\0\x2a0001<RequestSystemStatus/>";
