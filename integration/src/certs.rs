@@ -20,6 +20,8 @@ use openssl::pkey::{PKey, Private};
 use openssl::x509::extension::{BasicConstraints, KeyUsage, SubjectAlternativeName};
 use openssl::x509::{X509Name, X509};
 
+use crate::client::TlsOptions;
+
 const DAY: i64 = 24 * 60 * 60;
 
 /// A certificate and its key, as PEM (the key PKCS#8).
@@ -153,6 +155,18 @@ impl Pki {
             expired: issue("tserver-a.example.net", Kind::Client, Some(&ca), (-30, -1)),
             ca,
             other_ca,
+        }
+    }
+}
+
+impl Pki {
+    /// The TLS options of a client trusting the CA (for the server's
+    /// certificate) and presenting `identity` (none: no certificate).
+    pub fn client_tls(&self, identity: Option<&Issued>) -> TlsOptions {
+        TlsOptions {
+            ca: self.ca.cert.clone(),
+            identity: identity.map(|id| (id.cert.clone(), id.key.clone())),
+            server_name: None,
         }
     }
 }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use bwcsta::csta::edition::{Edition, APPL_SESSION_NS};
 use bwcsta::csta::frame::{self, FrameDecoder, InvokeId};
 use bwcsta::csta::parse::{self, Message};
+use bwcsta::http::stream::Stream;
 use bwcsta::xml::XmlWriter;
 
 /// One message received from the server.
@@ -41,43 +42,24 @@ pub struct TlsOptions {
     pub server_name: Option<String>,
 }
 
-/// The connection: plain TCP, or TLS over it.
-enum Stream {
-    Plain(TcpStream),
-    Tls(Box<native_tls::TlsStream<TcpStream>>),
-}
-
-impl Stream {
-    fn tcp(&self) -> &TcpStream {
-        match self {
-            Stream::Plain(s) => s,
-            Stream::Tls(s) => s.get_ref(),
+impl TlsOptions {
+    /// The native-tls connector of these options.
+    pub fn connector(&self) -> io::Result<native_tls::TlsConnector> {
+        let failed = |what: &str| {
+            let what = what.to_owned();
+            move |e: native_tls::Error| io::Error::other(format!("{what}: {e}"))
+        };
+        let mut builder = native_tls::TlsConnector::builder();
+        builder.disable_built_in_roots(true);
+        builder.add_root_certificate(
+            native_tls::Certificate::from_pem(&self.ca).map_err(failed("CA"))?,
+        );
+        if let Some((cert, key)) = &self.identity {
+            let identity =
+                native_tls::Identity::from_pkcs8(cert, key).map_err(failed("identity"))?;
+            builder.identity(identity);
         }
-    }
-}
-
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.read(buf),
-            Stream::Tls(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.write(buf),
-            Stream::Tls(s) => s.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Stream::Plain(s) => s.flush(),
-            Stream::Tls(s) => s.flush(),
-        }
+        builder.build().map_err(failed("TLS"))
     }
 }
 
@@ -107,20 +89,7 @@ impl CstaClient {
         edition: Edition,
         tls: &TlsOptions,
     ) -> io::Result<CstaClient> {
-        let failed = |what: &str| {
-            let what = what.to_owned();
-            move |e: native_tls::Error| io::Error::other(format!("{what}: {e}"))
-        };
-        let mut builder = native_tls::TlsConnector::builder();
-        builder.disable_built_in_roots(true);
-        builder.add_root_certificate(
-            native_tls::Certificate::from_pem(&tls.ca).map_err(failed("CA"))?,
-        );
-        if let Some((cert, key)) = &tls.identity {
-            builder
-                .identity(native_tls::Identity::from_pkcs8(cert, key).map_err(failed("identity"))?);
-        }
-        let connector = builder.build().map_err(failed("TLS"))?;
+        let connector = tls.connector()?;
         let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
         stream.set_nodelay(true)?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;

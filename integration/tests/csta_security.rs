@@ -16,7 +16,7 @@ use bwcsta::csta::edition::Edition;
 use bwcsta::csta::frame::{self, InvokeId};
 use bwcsta::csta::parse::Message;
 use bwcsta_integration::certs::{issue, Issued, Kind, Pki};
-use bwcsta_integration::client::{request_system_status_xml, CstaClient, TlsOptions};
+use bwcsta_integration::client::{request_system_status_xml, CstaClient};
 use bwcsta_integration::sim::CallId;
 use bwcsta_integration::support::{wait_until, Bwcsta, TempDir};
 use common::*;
@@ -56,13 +56,7 @@ fn plaintext(addr: SocketAddr) -> (u16, Vec<u8>) {
 /// port, and what it got after sending a request (when its side of the
 /// handshake got that far).
 fn tls_attempt(addr: SocketAddr, pki: &Pki, identity: Option<&Issued>) -> (u16, Vec<u8>) {
-    let mut builder = native_tls::TlsConnector::builder();
-    builder.disable_built_in_roots(true);
-    builder.add_root_certificate(native_tls::Certificate::from_pem(&pki.ca.cert).expect("CA"));
-    if let Some(id) = identity {
-        builder.identity(native_tls::Identity::from_pkcs8(&id.cert, &id.key).expect("id"));
-    }
-    let connector = builder.build().expect("connector");
+    let connector = pki.client_tls(identity).connector().expect("connector");
     let stream = TcpStream::connect(addr).expect("connect");
     stream.set_read_timeout(Some(T)).expect("timeout");
     let port = stream.local_addr().expect("local").port();
@@ -91,14 +85,6 @@ fn refusal_line(bw: &Bwcsta, port: u16) -> String {
         .find(|l| l.contains(&needle))
         .unwrap_or_default();
     line[line.find("refused").unwrap_or(0)..].to_owned()
-}
-
-fn tls_options(pki: &Pki, identity: &Issued) -> TlsOptions {
-    TlsOptions {
-        ca: pki.ca.cert.clone(),
-        identity: Some((identity.cert.clone(), identity.key.clone())),
-        server_name: None,
-    }
 }
 
 /// Simulator and bwcsta with `csta.tls` (client certificates of the test
@@ -162,7 +148,7 @@ fn every_refusal_is_one_log_line_and_no_xml() {
     );
     let addr = rig.bw.csta;
     // Held while the second tserver-a connection is refused.
-    let first = CstaClient::connect_tls(addr, Edition::Ed3, &tls_options(&pki, &pki.client))
+    let first = CstaClient::connect_tls(addr, Edition::Ed3, &pki.client_tls(Some(&pki.client)))
         .expect("tserver-a");
     // `None`: a plaintext client; else the certificate (if any) of a TLS one.
     let cases: [(&str, Option<Option<&Issued>>, &str); 6] = [
@@ -233,9 +219,9 @@ fn named_clients_are_held_to_their_devices_and_see_only_their_events() {
         ]),
     );
     let addr = rig.bw.csta;
-    let mut a = CstaClient::connect_tls(addr, Edition::Ed3, &tls_options(&pki, &pki.client))
+    let mut a = CstaClient::connect_tls(addr, Edition::Ed3, &pki.client_tls(Some(&pki.client)))
         .expect("tserver-a");
-    let mut w = CstaClient::connect_tls(addr, Edition::Ed3, &tls_options(&pki, &pki.wallboard))
+    let mut w = CstaClient::connect_tls(addr, Edition::Ed3, &pki.client_tls(Some(&pki.wallboard)))
         .expect("wallboard");
     let xa = monitor(&mut a, &["2001"]).remove(0);
     let refused = a.monitor_start("2002", T).expect("io");

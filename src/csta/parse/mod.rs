@@ -395,33 +395,13 @@ pub enum Message {
 }
 
 impl Message {
-    /// True for what a client sends expecting an answer from the server.
-    /// [`Message::Other`] counts as a request: the server answers an
-    /// unknown root with `serviceNotSupported`.
+    /// True for what a client sends expecting an answer from the server:
+    /// what [`Message::named`] says asks something, and also a
+    /// RouteRequest (the server's own request) and [`Message::Other`]: the
+    /// server answers those with `serviceNotSupported`.
     pub fn is_request(&self) -> bool {
-        !matches!(
-            self,
-            Message::StartApplicationSessionPosResponse { .. }
-                | Message::StartApplicationSessionNegResponse { .. }
-                | Message::StopApplicationSessionPosResponse
-                | Message::ResetApplicationSessionTimerPosResponse { .. }
-                | Message::SystemRegisterResponse { .. }
-                | Message::SystemRegisterCancelResponse
-                | Message::RequestSystemStatusResponse { .. }
-                | Message::SystemStatusResponse
-                | Message::MonitorStartResponse { .. }
-                | Message::MonitorStopResponse
-                | Message::SnapshotDeviceResponse { .. }
-                | Message::MakeCallResponse { .. }
-                | Message::ConsultationCallResponse { .. }
-                | Message::SetAgentStateResponse
-                | Message::GetAgentStateResponse { .. }
-                | Message::RouteRegisterResponse { .. }
-                | Message::RouteRegisterCancelResponse
-                | Message::PlayMessageResponse
-                | Message::Event(_)
-                | Message::ErrorCode { .. }
-        )
+        self.named().access != Access::None
+            || matches!(self, Message::RouteRequest { .. } | Message::Other)
     }
 }
 

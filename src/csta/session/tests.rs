@@ -174,19 +174,13 @@ fn an_admitted_connection_comes_with_its_entry() {
     assert!(threads.join_deadline(Instant::now() + WAIT).is_empty());
 }
 
-/// A TLS client of the test PKI presenting `identity`; its stream once
-/// the handshake is done (with TLS 1.3 the server may still refuse it).
+/// A TLS client with `options`; its stream once the handshake is done
+/// (with TLS 1.3 the server may still refuse it).
 fn tls_client(
     addr: SocketAddr,
-    ca: &[u8],
-    identity: &bwcsta_integration::certs::Issued,
+    options: &bwcsta_integration::client::TlsOptions,
 ) -> native_tls::TlsStream<TcpStream> {
-    let connector = native_tls::TlsConnector::builder()
-        .disable_built_in_roots(true)
-        .add_root_certificate(native_tls::Certificate::from_pem(ca).expect("CA"))
-        .identity(native_tls::Identity::from_pkcs8(&identity.cert, &identity.key).expect("id"))
-        .build()
-        .expect("connector");
+    let connector = options.connector().expect("connector");
     let stream = TcpStream::connect(addr).expect("connect");
     stream.set_read_timeout(Some(WAIT)).expect("timeout");
     connector.connect("localhost", stream).expect("handshake")
@@ -221,8 +215,8 @@ fn over_tls_the_certificate_names_the_client() {
         (9106, &pki.client, Some("tserver-a")),
         (9107, &pki.wallboard, None),
     ] {
-        let (ca, identity) = (pki.ca.cert.clone(), identity.clone());
-        let client = std::thread::spawn(move || tls_client(addr, &ca, &identity));
+        let options = pki.client_tls(Some(identity));
+        let client = std::thread::spawn(move || tls_client(addr, &options));
         let (server, peer) = listener.accept().expect("accept");
         let (inbox_tx, inbox) = bounded(64);
         let threads = start(ClientId(n), server, peer, setup.clone(), inbox_tx).expect("start");

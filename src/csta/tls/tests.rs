@@ -193,13 +193,7 @@ fn handshake(
 
 /// A native-tls client trusting the test CA, presenting `identity`.
 fn tls_client(pki: &Pki, identity: Option<&Issued>) -> impl FnOnce(TcpStream) + Send + 'static {
-    let mut builder = native_tls::TlsConnector::builder();
-    builder.disable_built_in_roots(true);
-    builder.add_root_certificate(native_tls::Certificate::from_pem(&pki.ca.cert).expect("CA"));
-    if let Some(id) = identity {
-        builder.identity(native_tls::Identity::from_pkcs8(&id.cert, &id.key).expect("id"));
-    }
-    let connector = builder.build().expect("connector");
+    let connector = pki.client_tls(identity).connector().expect("connector");
     move |stream| {
         // With TLS 1.3 the client may finish before the server refuses its
         // certificate: whatever it sees, it sees no CSTA answer.

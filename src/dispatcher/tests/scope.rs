@@ -8,7 +8,7 @@
 
 use super::contact::rp_call;
 use super::*;
-use crate::csta::parse::samples::{requests, Names};
+use crate::csta::parse::samples::{numbered, Names, READ_ONLY_REQUESTS, SESSION_REQUESTS};
 
 const SPECIFIED: &str = "CSTAErrorCode operation/privilegeViolationSpecifiedDevice";
 const CALLING: &str = "CSTAErrorCode operation/privilegeViolationCallingDevice";
@@ -34,17 +34,18 @@ fn client(devices: &[&str], control: bool) -> ClientEntry {
 impl Harness {
     /// Sends every sample request naming `names` as client `id` (but the
     /// ECMA-354 session requests, which name no device and are answered
-    /// outside the ed3 schema); returns, per request, its root and the
-    /// answer to its invoke id (empty when it has none yet).
-    fn every_request(&mut self, id: u64, names: &Names<'_>) -> Vec<(&'static str, String)> {
+    /// outside the ed3 schema); returns, per request, its root, its number
+    /// among the samples of that root, and the answer to its invoke id
+    /// (empty when it has none yet).
+    fn every_request(&mut self, id: u64, names: &Names<'_>) -> Vec<(&'static str, usize, String)> {
         let mut answers = Vec::new();
         let ecma354 = [
             "StartApplicationSession",
             "StopApplicationSession",
             "ResetApplicationSessionTimer",
         ];
-        let samples = requests(names).into_iter().enumerate();
-        for (n, (root, body)) in samples.filter(|(_, (root, _))| !ecma354.contains(root)) {
+        let samples = numbered(names).into_iter().enumerate();
+        for (n, (root, index, body)) in samples.filter(|(_, (root, ..))| !ecma354.contains(root)) {
             let invoke = u16::try_from(n + 100).expect("few samples");
             self.request(id, invoke, root, &body);
             let tag = format!("#{:04} ", invoke);
@@ -53,7 +54,7 @@ impl Harness {
                 .into_iter()
                 .find_map(|f| f.strip_prefix(&tag).map(str::to_owned))
                 .unwrap_or_default();
-            answers.push((root, answer));
+            answers.push((root, index, answer));
         }
         answers
     }
@@ -96,16 +97,7 @@ fn every_request_kind_naming_a_device_outside_the_scope_is_refused_without_xsi()
     h.connect_as(1, client(&["20*"], true));
     h.frames(1);
     // 3999 is out of scope; the destination 2002 is in (it is not checked).
-    let out = Names {
-        device: "3999",
-        second: "3999",
-        to: "2002",
-        call: "7:1",
-    };
-    let mut seen: Vec<&str> = Vec::new();
-    for (root, answer) in h.every_request(1, &out) {
-        let index = seen.iter().filter(|r| **r == root).count();
-        seen.push(root);
+    for (root, index, answer) in h.every_request(1, &Names::new("3999", "3999", "2002")) {
         match refused(root, index) {
             Some(want) => assert_eq!(answer, want, "{root} #{index}"),
             None => assert!(!answer.contains("privilegeViolation"), "{root}: {answer}"),
@@ -114,13 +106,7 @@ fn every_request_kind_naming_a_device_outside_the_scope_is_refused_without_xsi()
     assert_eq!(h.jobs(), Vec::<String>::new(), "no subscription");
     assert_eq!(h.actions(), [], "no Xsi-Actions");
     // Only the second connection out of scope: refused all the same.
-    let second_out = Names {
-        device: "2001",
-        second: "3999",
-        to: "2002",
-        call: "7:1",
-    };
-    for (root, answer) in h.every_request(1, &second_out) {
+    for (root, _, answer) in h.every_request(1, &Names::new("2001", "3999", "2002")) {
         if [
             "TransferCall",
             "ConferenceCall",
@@ -135,13 +121,7 @@ fn every_request_kind_naming_a_device_outside_the_scope_is_refused_without_xsi()
     assert_eq!(h.actions(), []);
     // In scope: past the scope check, to the checks that follow (whether
     // the device is monitored, which its MonitorStart just made it).
-    let inside = Names {
-        device: "2001",
-        second: "2001",
-        to: "3999",
-        call: "7:1",
-    };
-    for (root, answer) in h.every_request(1, &inside) {
+    for (root, _, answer) in h.every_request(1, &Names::new("2001", "2001", "3999")) {
         assert!(!answer.contains("privilegeViolation"), "{root}: {answer}");
     }
 }
@@ -168,28 +148,9 @@ fn a_client_without_control_may_monitor_snapshot_and_query_only() {
     h.up(0);
     h.connect_as(1, client(&["20*", "6000"], false));
     h.frames(1);
-    let inside = Names {
-        device: "2001",
-        second: "2001",
-        to: "2002",
-        call: "7:1",
-    };
-    for (root, answer) in h.every_request(1, &inside) {
-        let is_control = !matches!(
-            root,
-            "StartApplicationSession"
-                | "StopApplicationSession"
-                | "ResetApplicationSessionTimer"
-                | "SystemRegister"
-                | "SystemRegisterCancel"
-                | "RequestSystemStatus"
-                | "SystemStatus"
-                | "MonitorStart"
-                | "MonitorStop"
-                | "SnapshotDevice"
-                | "GetAgentState"
-        );
-        if is_control {
+    for (root, _, answer) in h.every_request(1, &Names::new("2001", "2001", "2002")) {
+        let allowed = SESSION_REQUESTS.contains(&root) || READ_ONLY_REQUESTS.contains(&root);
+        if !allowed {
             assert_eq!(answer, SPECIFIED, "{root}");
         } else {
             assert!(!answer.contains("privilegeViolation"), "{root}: {answer}");
@@ -206,13 +167,7 @@ fn a_session_without_an_entry_is_not_limited() {
     h.up(0);
     h.connect(1);
     h.frames(1);
-    let anywhere = Names {
-        device: "3999",
-        second: "3999",
-        to: "2002",
-        call: "7:1",
-    };
-    for (root, answer) in h.every_request(1, &anywhere) {
+    for (root, _, answer) in h.every_request(1, &Names::new("3999", "3999", "2002")) {
         assert!(!answer.contains("privilegeViolation"), "{root}: {answer}");
     }
 }

@@ -2,6 +2,26 @@
 //! devices from the caller: the table the scope tests run (here, and in the
 //! dispatcher against a scoped client).
 
+/// The session and system requests: no device, for every client.
+pub(crate) const SESSION_REQUESTS: [&str; 7] = [
+    "StartApplicationSession",
+    "StopApplicationSession",
+    "ResetApplicationSessionTimer",
+    "SystemRegister",
+    "SystemRegisterCancel",
+    "RequestSystemStatus",
+    "SystemStatus",
+];
+
+/// The monitoring, snapshot and query requests: besides the session ones,
+/// all a `control: false` client may make.
+pub(crate) const READ_ONLY_REQUESTS: [&str; 4] = [
+    "MonitorStart",
+    "MonitorStop",
+    "SnapshotDevice",
+    "GetAgentState",
+];
+
 /// The devices a sample names: `device` in the first device role,
 /// `second` as the second connection's device (TransferCall and the like),
 /// `to` as the number to reach, `call` as the callID of connections.
@@ -10,6 +30,33 @@ pub(crate) struct Names<'a> {
     pub second: &'a str,
     pub to: &'a str,
     pub call: &'a str,
+}
+
+impl<'a> Names<'a> {
+    /// Connections on call `7:1`.
+    pub(crate) fn new(device: &'a str, second: &'a str, to: &'a str) -> Names<'a> {
+        Names {
+            device,
+            second,
+            to,
+            call: "7:1",
+        }
+    }
+}
+
+/// `(root, n, body)` for every request kind, `n` counting the samples of
+/// one root from 0: RouteRegister comes twice (0: for one route point, 1:
+/// for all).
+pub(crate) fn numbered(n: &Names<'_>) -> Vec<(&'static str, usize, String)> {
+    let mut seen: Vec<&str> = Vec::new();
+    requests(n)
+        .into_iter()
+        .map(|(root, body)| {
+            let index = seen.iter().filter(|r| **r == root).count();
+            seen.push(root);
+            (root, index, body)
+        })
+        .collect()
 }
 
 /// `(root, body)` for every request kind; RouteRegister twice (for one

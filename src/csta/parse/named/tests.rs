@@ -4,7 +4,7 @@
 
 use super::super::dispatch::HANDLERS;
 use super::super::parse;
-use super::samples::{requests, Names};
+use super::samples::{numbered, requests, Names, SESSION_REQUESTS};
 use super::*;
 
 const ED3: &str = "http://www.ecma-international.org/standards/ecma-323/csta/ed3";
@@ -22,13 +22,7 @@ fn expected(root: &str, index: usize) -> (Access, &'static [(Role, &'static str)
     use Access::{Control, Monitor, Query, Session};
     use Role::{Calling, Connection, Destination, RoutePoint, Specified};
     match root {
-        "StartApplicationSession"
-        | "StopApplicationSession"
-        | "ResetApplicationSessionTimer"
-        | "SystemRegister"
-        | "SystemRegisterCancel"
-        | "RequestSystemStatus"
-        | "SystemStatus" => (Session, &[]),
+        root if SESSION_REQUESTS.contains(&root) => (Session, &[]),
         "MonitorStart" => (Monitor, &[(Specified, "D")]),
         "MonitorStop" => (Monitor, &[]),
         "SnapshotDevice" | "GetAgentState" => (Query, &[(Specified, "D")]),
@@ -53,16 +47,7 @@ fn expected(root: &str, index: usize) -> (Access, &'static [(Role, &'static str)
 
 #[test]
 fn every_request_kind_names_its_devices_in_their_roles() {
-    let names = Names {
-        device: " D ",
-        second: "E",
-        to: "X",
-        call: "C1",
-    };
-    let mut seen: Vec<&str> = Vec::new();
-    for (root, body) in requests(&names) {
-        let index = seen.iter().filter(|r| **r == root).count();
-        seen.push(root);
+    for (root, index, body) in numbered(&Names::new(" D ", "E", "X")) {
         let message = message(root, &body);
         assert!(message.is_request(), "{root}");
         let (access, devices) = expected(root, index);
@@ -79,12 +64,7 @@ fn every_request_kind_names_its_devices_in_their_roles() {
 
 #[test]
 fn every_known_root_is_in_the_table_or_only_sent_by_the_server() {
-    let names = Names {
-        device: "D",
-        second: "E",
-        to: "X",
-        call: "C1",
-    };
+    let names = Names::new("D", "E", "X");
     let table: Vec<&str> = requests(&names).into_iter().map(|(root, _)| root).collect();
     for (root, _) in HANDLERS {
         let server_sent =
