@@ -2,10 +2,12 @@
 //! client ([`client`]) with call-control requests from text commands
 //! ([`commands`]), helpers that run the real `bwcsta` binary against
 //! them ([`support`]) or through its init script ([`service`]), the
-//! benchmark suite built on them ([`bench`]), and the one schema checker
-//! of CSTA and Xsi documents ([`schema`]).
+//! certificates of the CSTA TLS tests ([`certs`]), the benchmark suite
+//! built on them ([`bench`]), and the one schema checker of CSTA and Xsi
+//! documents ([`schema`]).
 
 pub mod bench;
+pub mod certs;
 pub mod client;
 pub mod clock;
 pub mod commands;

@@ -51,7 +51,7 @@ pub enum DevicePattern {
 
 impl DevicePattern {
     /// Reads one entry: no blanks, `*` only at the end and after something.
-    fn parse(text: &str) -> Result<DevicePattern, String> {
+    pub(super) fn parse(text: &str) -> Result<DevicePattern, String> {
         if text.is_empty() {
             return Err("must not be empty".into());
         }
@@ -71,7 +71,7 @@ impl DevicePattern {
         }
     }
 
-    fn matches(&self, id: &str) -> bool {
+    pub(crate) fn matches(&self, id: &str) -> bool {
         match self {
             DevicePattern::Exact(exact) => id == exact,
             DevicePattern::Prefix(prefix) => id.starts_with(prefix.as_str()),
@@ -79,7 +79,7 @@ impl DevicePattern {
     }
 
     /// The entry as written.
-    fn shown(&self) -> String {
+    pub(super) fn shown(&self) -> String {
         match self {
             DevicePattern::Exact(exact) => exact.clone(),
             DevicePattern::Prefix(prefix) => format!("{prefix}*"),
@@ -153,7 +153,7 @@ pub(super) fn read_devices(mut section: Section<'_>, problems: &mut Problems) ->
     }
 }
 
-fn entry(value: &Value) -> Result<DevicePattern, String> {
+pub(super) fn entry(value: &Value) -> Result<DevicePattern, String> {
     DevicePattern::parse(string(value)?)
 }
 

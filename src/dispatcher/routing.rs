@@ -18,12 +18,17 @@
 //! without a dialogue: a backup T-Server taking over routes the calls
 //! that were waiting for its failed primary. While BroadWorks reports a
 //! route point failed (`RoutePointFailedEvent`) its calls are reported but
-//! not offered; when it recovers, the calls waiting there are offered.
+//! not offered; when it recovers, the calls waiting there are offered. A
+//! registration for every route point of a client with `csta.clients`
+//! devices covers only the route points among them: the calls of the others
+//! are never offered to it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::devices::user_for;
 use super::{Ctx, State};
+use crate::config::ClientEntry;
 use crate::csta::build::{self, operation, system_resource, Ack, ErrorCategory, RouteRequestInfo};
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::ConnectionId;
@@ -50,8 +55,23 @@ struct Registration {
     id: String,
     client: ClientId,
     /// The route point's user and device as the client named it; `None`:
-    /// every route point.
+    /// every route point (of the client's devices).
     route_point: Option<(String, String)>,
+    /// The client's `csta.clients` entry, if any: its devices.
+    scope: Option<Arc<ClientEntry>>,
+}
+
+impl Registration {
+    /// Whether this registration routes the calls of route point `user`.
+    fn covers(&self, user: &str, default_domain: Option<&str>) -> bool {
+        match &self.route_point {
+            Some((registered, _)) => registered == user,
+            None => self
+                .scope
+                .as_deref()
+                .is_none_or(|client| client.covers(user, default_domain)),
+        }
+    }
 }
 
 struct Dialogue {
@@ -63,13 +83,18 @@ struct Dialogue {
 }
 
 impl Routing {
-    /// The registration a call at `user` goes to.
-    fn registration_for(&self, user: &str) -> Option<&Registration> {
+    /// The registration a call at `user` goes to: one for that route
+    /// point first, then one for every route point that covers it.
+    fn registration_for(&self, user: &str, default_domain: Option<&str>) -> Option<&Registration> {
         let specific = self
             .registrations
             .iter()
-            .find(|r| r.route_point.as_ref().is_some_and(|(u, _)| u == user));
-        specific.or_else(|| self.registrations.iter().find(|r| r.route_point.is_none()))
+            .find(|r| r.route_point.is_some() && r.covers(user, default_domain));
+        specific.or_else(|| {
+            self.registrations
+                .iter()
+                .find(|r| r.route_point.is_none() && r.covers(user, default_domain))
+        })
     }
 
     /// The dialogue of a route point call.
@@ -154,10 +179,12 @@ impl State {
                     .map_or("every route point", |(_, d)| d.as_str())
             );
         }
+        let scope = self.sessions.get(id).and_then(|s| s.peer.client.clone());
         self.routing.registrations.push(Registration {
             id: register_id.clone(),
             client: id,
             route_point,
+            scope,
         });
         let ns = self.ns(ctx, id);
         let xml = build::route_register_response(ns, &register_id);
@@ -204,7 +231,8 @@ impl State {
                 .devices
                 .get(user)
                 .is_some_and(|d| d.kind == DeviceKind::RoutePoint && !d.monitors.is_empty());
-            if !monitored || self.routing.registration_for(user).is_none() {
+            let domain = ctx.cfg.default_domain.as_deref();
+            if !monitored || self.routing.registration_for(user, domain).is_none() {
                 continue;
             }
             for q in self.translator.queues.entries(user) {
@@ -276,7 +304,8 @@ impl State {
             );
             return;
         }
-        let Some(reg) = self.routing.registration_for(user) else {
+        let domain = ctx.cfg.default_domain.as_deref();
+        let Some(reg) = self.routing.registration_for(user, domain) else {
             log::debug!("{user}: call {call_id} arrived, no session routes it");
             return;
         };
