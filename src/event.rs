@@ -7,12 +7,13 @@
 //! dispatcher only routes and keeps state.
 
 use std::fmt;
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use crossbeam_channel::Sender;
 
 use crate::capture::{LinkChange, LinkRecord};
+use crate::csta::clients::Peer;
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::Incoming;
 use crate::xsi::actions::ActionOutcome;
@@ -55,7 +56,8 @@ pub enum Outbound {
 
 pub enum ClientEvent {
     Connected {
-        peer: SocketAddr,
+        /// Its address, and its `csta.clients` entry when it has one.
+        peer: Peer,
         outbox: Sender<Outbound>,
         /// A clone of the socket, to cut a client off (slow consumer).
         socket: TcpStream,

@@ -10,8 +10,9 @@
 //!   pieces), with [`xml`] (the one XML layer both sides read and write
 //!   through: decoding, shape pre-scan, parse and root, text and booleans,
 //!   escaping, the writer);
-//! - thread modules owning sockets: [`csta::server`], [`csta::session`],
-//!   [`xsi::link`], [`xsi::control`], [`xsi::subscriber`],
+//! - thread modules owning sockets: [`csta::server`], [`csta::session`]
+//!   (with [`csta::tls`], the CSTA port's TLS, and [`csta::clients`], who
+//!   a connection is), [`xsi::link`], [`xsi::control`], [`xsi::subscriber`],
 //!   [`xsi::executor`], [`status`]; [`http::conn`] is the blocking HTTP
 //!   connection the channel threads (`xsi::link`, `xsi::control`) read and
 //!   write through, [`xsi::shared`] the state of one link they both hold,

@@ -281,6 +281,8 @@ fn run(config: Config) -> Result<(), String> {
             allow: config.csta.allow.clone(),
             max_sessions: config.csta.max_sessions,
             idle_timeout: config.csta.idle_timeout,
+            clients: config.csta.clients.clone(),
+            tls: config.csta.tls.clone(),
         },
         inbox_tx.clone(),
     )?;

@@ -630,6 +630,8 @@ fn data_name(data: &EventData) -> String {
         EventData::AgentState { snapshot: true, .. } => "AgentSubscriptionEvent".into(),
         EventData::AgentJoin { .. } => "ACDAgentJoinUpdateEvent".into(),
         EventData::Feature(event) => event.type_name().into(),
+        EventData::RoutePointState { failed: true, .. } => "RoutePointFailedEvent".into(),
+        EventData::RoutePointState { failed: false, .. } => "RoutePointRecoveredEvent".into(),
         EventData::Unknown { type_name } => type_name.clone(),
         EventData::Malformed { type_name, .. } => format!("{type_name} (unreadable)"),
     }

@@ -72,6 +72,8 @@ pub struct XspStatus {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CstaStatus {
     pub peer: String,
+    /// Its `csta.clients` name; null without `csta.clients`.
+    pub client: Option<String>,
     pub monitors: usize,
     pub events_sent: u64,
     pub since: String,
@@ -188,6 +190,7 @@ mod tests {
             }],
             csta: vec![CstaStatus {
                 peer: "10.20.0.5:40211".into(),
+                client: Some("tserver-a".into()),
                 monitors: 120,
                 events_sent: 5678,
                 since: "2026-11-25T10:00:02Z".into(),
@@ -244,9 +247,10 @@ mod tests {
         }
         assert!(xsp["last_error"].is_null());
         let csta = &v["csta"][0];
-        for key in ["peer", "monitors", "events_sent", "since"] {
+        for key in ["peer", "client", "monitors", "events_sent", "since"] {
             assert!(csta.get(key).is_some(), "missing csta.{key}");
         }
+        assert_eq!(csta["client"], "tserver-a");
     }
 
     #[test]

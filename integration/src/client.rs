@@ -1,4 +1,4 @@
-//! A small CSTA client over TCP, for the `csta-client` tool and the
+//! A small CSTA client over TCP or TLS, for the `csta-client` tool and the
 //! end-to-end tests: frames requests, reads frames, answers the server's
 //! SystemStatus with SystemStatusResponse, and keeps unsolicited messages
 //! (events, server requests) until asked for.
@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use bwcsta::csta::edition::{Edition, APPL_SESSION_NS};
 use bwcsta::csta::frame::{self, FrameDecoder, InvokeId};
 use bwcsta::csta::parse::{self, Message};
+use bwcsta::http::stream::Stream;
 use bwcsta::xml::XmlWriter;
 
 /// One message received from the server.
@@ -28,8 +29,42 @@ impl Received {
     }
 }
 
+/// TLS toward the CSTA port (`csta.tls`).
+#[derive(Clone, Default)]
+pub struct TlsOptions {
+    /// PEM: the CA certificates the server's certificate must be signed by
+    /// (they replace the system roots).
+    pub ca: Vec<u8>,
+    /// PEM certificate and PKCS#8 key the client presents, if any.
+    pub identity: Option<(Vec<u8>, Vec<u8>)>,
+    /// The name the server's certificate must carry; the address's IP
+    /// when `None`.
+    pub server_name: Option<String>,
+}
+
+impl TlsOptions {
+    /// The native-tls connector of these options.
+    pub fn connector(&self) -> io::Result<native_tls::TlsConnector> {
+        let failed = |what: &str| {
+            let what = what.to_owned();
+            move |e: native_tls::Error| io::Error::other(format!("{what}: {e}"))
+        };
+        let mut builder = native_tls::TlsConnector::builder();
+        builder.disable_built_in_roots(true);
+        builder.add_root_certificate(
+            native_tls::Certificate::from_pem(&self.ca).map_err(failed("CA"))?,
+        );
+        if let Some((cert, key)) = &self.identity {
+            let identity =
+                native_tls::Identity::from_pkcs8(cert, key).map_err(failed("identity"))?;
+            builder.identity(identity);
+        }
+        builder.build().map_err(failed("TLS"))
+    }
+}
+
 pub struct CstaClient {
-    stream: TcpStream,
+    stream: Stream,
     decoder: FrameDecoder,
     next_invoke: u16,
     ns: &'static str,
@@ -42,22 +77,53 @@ impl CstaClient {
     pub fn connect(addr: SocketAddr, edition: Edition) -> io::Result<CstaClient> {
         let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
         stream.set_nodelay(true)?;
-        Ok(CstaClient {
+        Ok(CstaClient::over(Stream::Plain(stream), edition))
+    }
+
+    /// Connects over TLS; the handshake's failure is the error. (With TLS
+    /// 1.3 a server that refuses the client's certificate says so only
+    /// after the client's side of the handshake is done: the first read
+    /// then fails.)
+    pub fn connect_tls(
+        addr: SocketAddr,
+        edition: Edition,
+        tls: &TlsOptions,
+    ) -> io::Result<CstaClient> {
+        let connector = tls.connector()?;
+        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+        stream.set_nodelay(true)?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let name = tls
+            .server_name
+            .clone()
+            .unwrap_or_else(|| addr.ip().to_string());
+        let stream = connector.connect(&name, stream).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::ConnectionRefused,
+                format!("TLS handshake: {e}"),
+            )
+        })?;
+        Ok(CstaClient::over(Stream::Tls(Box::new(stream)), edition))
+    }
+
+    fn over(stream: Stream, edition: Edition) -> CstaClient {
+        CstaClient {
             stream,
             decoder: FrameDecoder::new(),
             next_invoke: 0,
             ns: edition.namespace(),
             queue: VecDeque::new(),
             auto_ack: true,
-        })
+        }
     }
 
     pub fn ns(&self) -> &'static str {
         self.ns
     }
 
+    /// The TCP connection (under TLS, when it is one).
     pub fn stream(&self) -> &TcpStream {
-        &self.stream
+        self.stream.tcp()
     }
 
     fn next_invoke(&mut self) -> InvokeId {
@@ -98,6 +164,7 @@ impl CstaClient {
                 return Ok(None);
             }
             self.stream
+                .tcp()
                 .set_read_timeout(Some((deadline - now).max(Duration::from_millis(1))))?;
             let mut buf = [0u8; 65536];
             match self.stream.read(&mut buf) {

@@ -213,7 +213,7 @@ fn shared_subscription_and_monitor_lifecycle() {
 
 #[test]
 fn client_that_stops_reading_is_cut_off_and_the_other_keeps_receiving() {
-    let rig = rig("call-slow", |_| {});
+    let rig = rig_with(sim_unchecked(), "call-slow", |_| {});
     let (slow, _) = client(&rig, "2001");
     slow.stream()
         .set_read_timeout(Some(Duration::from_secs(60)))

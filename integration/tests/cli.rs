@@ -186,3 +186,45 @@ fn unreadable_or_invalid_files_exit_2_naming_the_file() {
     let o = run(&["--config", broken.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn check_reads_the_csta_tls_files_and_lists_each_problem() {
+    let dir = TempDir::new("cli-tls");
+    let pki = bwcsta_integration::certs::Pki::new();
+    let (cert, key) = pki.server.write(dir.path(), "csta");
+    let (ca, _) = pki.ca.write(dir.path(), "clients-ca");
+    let (expired, _) = pki.expired.write(dir.path(), "expired");
+    let (_, other_key) = pki.client.write(dir.path(), "client");
+    let mut cfg = minimal();
+    cfg["csta"] = json!({
+        "tls": { "cert_file": cert, "key_file": key, "client_ca_file": ca },
+        "clients": [{ "name": "a", "certificate_cn": "tserver-a.example.net", "devices": ["20*"] }]
+    });
+    let f = write(dir.path(), "good.json", &cfg);
+    let o = run(&["--config", &f, "--check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "config OK");
+
+    cfg["csta"]["tls"] = json!({
+        "cert_file": expired, "key_file": other_key, "client_ca_file": dir.path().join("nope.pem")
+    });
+    let f = write(dir.path(), "bad.json", &cfg);
+    let o = run(&["--config", &f, "--check"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert_eq!(out.lines().count(), 3, "one line per problem:\n{out}");
+    for (key, problem) in [
+        ("csta.tls.cert_file", "expired on"),
+        (
+            "csta.tls.key_file",
+            "the key does not belong to the certificate",
+        ),
+        ("csta.tls.client_ca_file", "cannot read"),
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.contains(&format!("{key}: ")) && l.contains(problem)),
+            "{key}: {problem}\n{out}"
+        );
+    }
+}

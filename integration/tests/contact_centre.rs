@@ -3,7 +3,8 @@
 //! agents, with CSTA clients monitoring them. A queued call offered to an agent and answered, an
 //! abandoned and an overflowed call, agent state both ways, a call routed by RouteSelect, a
 //! treatment played and completed, a client's RouteEnd and a refused route; a session monitoring
-//! none of these devices sees none of their events.
+//! none of these devices sees none of their events. A route point that fails offers nothing
+//! until it recovers; calls refused by admission control, stranded, whispered.
 
 mod common;
 
@@ -398,4 +399,74 @@ fn a_route_end_from_the_client_and_a_refused_route() {
         }
     );
     assert_eq!(rig.sim.stats().queued["6000"], vec![call.0]);
+}
+
+/// The next message of the server whose root is `root` (an event without a call, say).
+fn next_root(c: &mut CstaClient, root: &str) -> Received {
+    c.wait_for(T, |r| r.root == root)
+        .expect("io")
+        .unwrap_or_else(|| panic!("no {root}"))
+}
+
+#[test]
+fn a_failed_route_point_offers_no_call_until_it_recovers() {
+    let rig = contact_rig("cc-rpfail");
+    let mut router = clients(&rig, &["6000"]);
+    ok(&mut router, "register 6000", "RouteRegisterResponse");
+
+    assert!(rig.sim.rp_state("6000", true));
+    let r = next_root(&mut router, "OutOfServiceEvent");
+    assert!(
+        r.xml.contains("<deviceIdentifier>6000</deviceIdentifier>"),
+        "{}",
+        r.xml
+    );
+    // A call arriving while it is failed is reported, not offered.
+    let waiting = rig.sim.rp_call("2001", "6000").expect("a route point");
+    event_on(&mut router, "DeliveredEvent", &ext(waiting));
+
+    assert!(rig.sim.rp_state("6000", false));
+    next_root(&mut router, "BackInServiceEvent");
+    let before: Vec<String> = router.take_queued().into_iter().map(|r| r.root).collect();
+    assert!(
+        !before.iter().any(|root| root == "RouteRequest"),
+        "offered while failed: {before:?}"
+    );
+    // Recovered: the call that waited is offered, and so is the next one.
+    for call in [
+        waiting,
+        rig.sim.rp_call("2004", "6000").expect("a route point"),
+    ] {
+        let r = server_request(&mut router, "RouteRequest");
+        let Message::RouteRequest { routed_call, .. } = r.message else {
+            unreachable!()
+        };
+        assert_eq!(routed_call.call_id.as_deref(), Some(ext(call).as_str()));
+    }
+}
+
+#[test]
+fn rejected_stranded_and_whispered_calls() {
+    let rig = contact_rig("cc-incidents");
+    let mut queues = clients(&rig, &["5000", "6000"]);
+
+    // Admission control refuses a call at the route point.
+    let refused = rig.sim.rp_reject("2004", "6000").expect("a route point");
+    let e = event_on(&mut queues, "FailedEvent", &ext(refused));
+    assert_eq!(e.cause.as_deref(), Some("blocked"));
+
+    // A whisper to the agent of a queued call; then one stranded, no agent available.
+    let queued = rig.sim.acd_call("2001", "5000").expect("a call centre");
+    event_on(&mut queues, "QueuedEvent", &ext(queued));
+    assert!(rig.sim.whisper(queued));
+    event_on(&mut queues, "CallInformationEvent", &ext(queued));
+    assert!(rig.sim.acd_strand(queued));
+    let e = event_on(&mut queues, "ConnectionClearedEvent", &ext(queued));
+    assert_eq!(e.cause.as_deref(), Some("noAvailableAgents"));
+
+    // A whisper at the route point.
+    let routed = rig.sim.rp_call("2001", "6000").expect("a route point");
+    event_on(&mut queues, "DeliveredEvent", &ext(routed));
+    assert!(rig.sim.whisper(routed));
+    event_on(&mut queues, "CallInformationEvent", &ext(routed));
 }

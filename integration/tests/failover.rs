@@ -23,7 +23,7 @@ use bwcsta_integration::support::{wait_until, Bwcsta};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 
-use common::{event, monitor, T};
+use common::{assert_schema_clean, event, monitor, T};
 
 /// BroadWorks' acknowledgement timeout in these tests.
 const ACK_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -337,6 +337,7 @@ fn stream_through(fault: Fault, tag: &str) {
     assert_eq!(status["gaps_given_up"], 0, "{status}");
     assert_eq!(status["late_events_ignored"], 0, "{status}");
     assert_eq!(status["status"], "normal");
+    assert_schema_clean(&sim);
     if fault == Fault::ChannelKilled {
         assert!(
             bw.wait_status(T, |s| s["xsp"][VICTIM]["reconnects"].as_u64() >= Some(1)
@@ -417,6 +418,7 @@ fn two_instances_with_their_own_application_id_each_get_every_event_once() {
         assert!(!bw.log().contains("DuplicateChannelSet"), "{}", bw.log());
         assert_eq!(bw.status().unwrap()["duplicates_dropped"], 0);
     }
+    assert_schema_clean(&sim);
 }
 
 #[test]
@@ -451,4 +453,5 @@ fn a_second_instance_with_the_same_application_id_ends_the_first_ones_channels()
     for part in ["xsp", "bwcsta-test", "own xsi.application_id"] {
         assert!(line.contains(part), "{part:?} in {line}");
     }
+    assert_schema_clean(&sim);
 }

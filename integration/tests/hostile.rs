@@ -367,5 +367,6 @@ fn an_xsp_answering_401_gets_one_log_line_backoff_and_never_the_password() {
         assert!(!status.contains(secret), "password in the status file");
     }
     assert!(status.contains("disabled"), "{status}");
+    assert_schema_clean(&sim);
     eprintln!("hostile e2e: 401 logged once per XSP; first six attempts over {span:?}");
 }

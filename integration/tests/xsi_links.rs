@@ -195,6 +195,7 @@ fn leftover_subscription_from_a_previous_run_is_answered_481() {
         sim.stats().acks_by_status
     );
     assert!(wait_until(T, || second.log().contains("481")));
+    assert_schema_clean(&sim);
 }
 
 #[test]

@@ -8,6 +8,10 @@
 //! equals it (or starts with the prefix). A device matching entries of
 //! several lists is a call centre first, then a route point, then an agent;
 //! the same exact entry in two lists is a configuration error.
+//!
+//! `treatment_audio_urls` holds the audio files PlayMessage 4 plays on a
+//! route point call: 1 to 4 `http(s)` URLs (what BroadWorks'
+//! `RoutePointPlayTreatment` accepts).
 
 use std::collections::HashMap;
 
@@ -27,7 +31,14 @@ pub struct DevicesConfig {
     pub route_points: Vec<DevicePattern>,
     /// `agents`: users that are call-centre agents.
     pub agents: Vec<DevicePattern>,
+    /// `treatment_audio_urls`: what PlayMessage 4 plays (none: it is
+    /// refused).
+    pub treatment_audio_urls: Vec<String>,
 }
+
+/// Most `treatment_audio_urls`: the Xsi schema's `audioUrlList` holds 1 to
+/// 4 `uri`.
+pub const MAX_TREATMENT_AUDIO_URLS: usize = 4;
 
 /// One entry of a `devices` list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,7 +51,7 @@ pub enum DevicePattern {
 
 impl DevicePattern {
     /// Reads one entry: no blanks, `*` only at the end and after something.
-    fn parse(text: &str) -> Result<DevicePattern, String> {
+    pub(super) fn parse(text: &str) -> Result<DevicePattern, String> {
         if text.is_empty() {
             return Err("must not be empty".into());
         }
@@ -60,7 +71,7 @@ impl DevicePattern {
         }
     }
 
-    fn matches(&self, id: &str) -> bool {
+    pub(crate) fn matches(&self, id: &str) -> bool {
         match self {
             DevicePattern::Exact(exact) => id == exact,
             DevicePattern::Prefix(prefix) => id.starts_with(prefix.as_str()),
@@ -68,7 +79,7 @@ impl DevicePattern {
     }
 
     /// The entry as written.
-    fn shown(&self) -> String {
+    pub(super) fn shown(&self) -> String {
         match self {
             DevicePattern::Exact(exact) => exact.clone(),
             DevicePattern::Prefix(prefix) => format!("{prefix}*"),
@@ -132,16 +143,59 @@ pub(super) fn read_devices(mut section: Section<'_>, problems: &mut Problems) ->
         }
         patterns
     });
+    let treatment_audio_urls = read_audio_urls(&mut section, problems);
     section.finish(problems);
     DevicesConfig {
         call_centers,
         route_points,
         agents,
+        treatment_audio_urls,
     }
 }
 
-fn entry(value: &Value) -> Result<DevicePattern, String> {
+pub(super) fn entry(value: &Value) -> Result<DevicePattern, String> {
     DevicePattern::parse(string(value)?)
+}
+
+/// `treatment_audio_urls` [none]: 1 to 4 `http(s)` URLs, each problem
+/// reported at its own path.
+fn read_audio_urls(section: &mut Section<'_>, problems: &mut Problems) -> Vec<String> {
+    const KEY: &str = "treatment_audio_urls";
+    let path = section.key_path(KEY);
+    let Some(items) = section.field(KEY, problems, array) else {
+        return Vec::new();
+    };
+    if items.is_empty() || items.len() > MAX_TREATMENT_AUDIO_URLS {
+        let count = items.len();
+        problems.push(
+            path.as_str(),
+            format!("expected 1 to {MAX_TREATMENT_AUDIO_URLS} URLs, found {count}"),
+        );
+    }
+    indexed(&path, items)
+        .filter_map(|(item_path, item)| problems.check(item_path, audio_url(item)))
+        .collect()
+}
+
+/// An `http(s)` URL with a host, no blanks or control characters.
+fn audio_url(value: &Value) -> Result<String, String> {
+    let text = string(value)?;
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "{}: a URL must not contain spaces or control characters",
+            quote(text)
+        ));
+    }
+    let rest = text.split_once("://").and_then(|(scheme, rest)| {
+        matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https").then_some(rest)
+    });
+    match rest {
+        None => Err(format!("{}: not an http(s) URL", quote(text))),
+        Some(rest) if rest.split(['/', '?', '#']).next().unwrap_or("").is_empty() => {
+            Err(format!("{}: URL has no host", quote(text)))
+        }
+        Some(_) => Ok(text.to_owned()),
+    }
 }
 
 #[cfg(test)]
@@ -159,6 +213,7 @@ mod tests {
             call_centers: list(call_centers),
             route_points: list(route_points),
             agents: list(agents),
+            treatment_audio_urls: Vec::new(),
         }
     }
 

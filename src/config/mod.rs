@@ -18,7 +18,7 @@
 //! The code is split by concern: `problems` (what is reported), `section`
 //! (walking one JSON object), the section readers `csta`, `xsi`, `devices`
 //! and `logging` (the `log` section), the value parsers in `values` and
-//! `url`, and `ipnet` for `csta.allow`.
+//! `url`, `ipnet` for `csta.allow`, and `clients` for `csta.clients`.
 
 use std::fmt;
 use std::fs;
@@ -28,6 +28,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 mod capture;
+mod clients;
 mod csta;
 mod devices;
 mod ipnet;
@@ -39,8 +40,9 @@ mod values;
 mod xsi;
 
 pub use capture::CaptureConfig;
+pub use clients::ClientEntry;
 pub use csta::CstaConfig;
-pub use devices::{DevicePattern, DevicesConfig};
+pub use devices::{DevicePattern, DevicesConfig, MAX_TREATMENT_AUDIO_URLS};
 pub use ipnet::IpNet;
 pub use logging::LogConfig;
 pub use problems::{ConfigError, Problem};
@@ -167,7 +169,7 @@ fn json_syntax_message(err: &serde_json::Error) -> String {
 
 fn read_config(document: &Value, base_dir: &Path, problems: &mut Problems) -> Option<Config> {
     let mut top = Section::object(String::new(), document, problems)?;
-    let csta = read_csta(top.section("csta", problems), problems);
+    let csta = read_csta(top.section("csta", problems), base_dir, problems);
     let xsi = top
         .required_section("xsi", problems)
         .and_then(|section| read_xsi(section, base_dir, problems));

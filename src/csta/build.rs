@@ -120,6 +120,11 @@ pub mod operation {
     pub const INVALID_MSG_ID: &str = "invalidMsgID";
     /// SnapshotDevice of a device the session does not monitor.
     pub const OBJECT_NOT_KNOWN: &str = "objectNotKnown";
+    /// A device outside the client's `csta.clients` devices, or a request
+    /// that a `control: false` client may not make.
+    pub const PRIVILEGE_VIOLATION_SPECIFIED_DEVICE: &str = "privilegeViolationSpecifiedDevice";
+    /// MakeCall from a device outside the client's `csta.clients` devices.
+    pub const PRIVILEGE_VIOLATION_CALLING_DEVICE: &str = "privilegeViolationCallingDevice";
 }
 
 /// `StateIncompatibilityErrors` values the server uses.

@@ -16,15 +16,18 @@
 //!
 //! The thread modules [`server`] (the listener) and [`session`] (one
 //! client's reader and writer) own the sockets and use the ones above;
-//! [`keepalive`] sets TCP keep-alive on them. Tests check what is sent
+//! [`keepalive`] sets TCP keep-alive on them, [`clients`] says which
+//! `csta.clients` entry a connection is. Tests check what is sent
 //! with the one schema checker, `schema_check`.
 
 pub mod build;
+pub mod clients;
 pub mod edition;
 pub mod frame;
 pub mod keepalive;
 pub mod parse;
-#[doc(hidden)]
-pub mod schema_check;
+#[cfg(test)]
+pub(crate) mod schema_check;
 pub mod server;
 pub mod session;
+pub mod tls;

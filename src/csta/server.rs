@@ -1,6 +1,7 @@
 //! The CSTA listener: accepts client connections, enforces `csta.allow` and
 //! `csta.max_sessions` (each refusal logged with the peer address), and
-//! starts a reader and a writer thread for every accepted client.
+//! starts a reader and a writer thread for every accepted client (which
+//! admit it as one of `csta.clients`, see [`crate::csta::session`]).
 //!
 //! The accept loop blocks in `accept`; [`Listener::stop`] wakes it by
 //! connecting to itself after setting the stop flag, then shuts down every
@@ -15,10 +16,11 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Sender;
 use parking_lot::Mutex;
 
-use crate::config::IpNet;
-use crate::csta::session::{self, SessionThreads};
+use crate::config::{ClientEntry, IpNet};
+use crate::csta::clients::{Clients, Refusal};
+use crate::csta::session::{self, SessionSetup, SessionThreads};
+use crate::csta::tls::{TlsServer, TlsSettings};
 use crate::event::{ClientId, Event};
-use crate::ratelimit::Every;
 use crate::thread::{self, Handle, Late};
 
 pub struct ListenerConfig {
@@ -26,6 +28,10 @@ pub struct ListenerConfig {
     pub allow: Vec<IpNet>,
     pub max_sessions: usize,
     pub idle_timeout: Duration,
+    /// `csta.clients` [none].
+    pub clients: Vec<ClientEntry>,
+    /// `csta.tls` [none: plain TCP].
+    pub tls: Option<TlsSettings>,
 }
 
 /// The running listener and its sessions.
@@ -39,6 +45,12 @@ pub struct Listener {
 impl Listener {
     /// Binds the port (an error here is a runtime failure: exit 1).
     pub fn start(cfg: ListenerConfig, inbox: Sender<Event>) -> Result<Listener, String> {
+        let tls = cfg.tls.as_ref().map(TlsServer::new).transpose()?;
+        let transport = match &cfg.tls {
+            None => "",
+            Some(t) if t.client_certificates() => " (TLS, client certificates required)",
+            Some(_) => " (TLS)",
+        };
         let socket = TcpListener::bind(cfg.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
         let addr = socket
@@ -46,17 +58,18 @@ impl Listener {
             .map_err(|e| format!("listener address: {e}"))?;
         let stop = Arc::new(AtomicBool::new(false));
         let sessions = Arc::new(Mutex::new(BTreeMap::new()));
+        let setup = SessionSetup::new(cfg.idle_timeout, Clients::new(&cfg.clients), tls);
         let acceptor = Acceptor {
             cfg,
+            setup: Arc::new(setup),
             inbox,
             stop: stop.clone(),
             sessions: sessions.clone(),
             next_id: 0,
-            refusals: Every::default(),
         };
         let thread = thread::spawn("csta-listen", move || acceptor.run(&socket))
             .map_err(|e| format!("cannot start listener thread: {e}"))?;
-        log::info!("CSTA listening on {addr}");
+        log::info!("CSTA listening on {addr}{transport}");
         Ok(Listener {
             addr,
             stop,
@@ -115,24 +128,15 @@ impl Drop for Listener {
 
 struct Acceptor {
     cfg: ListenerConfig,
+    /// What the sessions share (and the refusal lines).
+    setup: Arc<SessionSetup>,
     inbox: Sender<Event>,
     stop: Arc<AtomicBool>,
     sessions: Arc<Mutex<BTreeMap<ClientId, SessionThreads>>>,
     next_id: u64,
-    /// Refusal lines: a connect loop from outside the allow list must not
-    /// rotate the operator's log away.
-    refusals: Every,
 }
 
 impl Acceptor {
-    fn refused(&mut self, line: String) {
-        match self.refusals.ready(Instant::now()) {
-            Some(0) => log::warn!("{line}"),
-            Some(n) => log::warn!("{line} (and {n} more refusals not logged)"),
-            None => {}
-        }
-    }
-
     fn run(mut self, socket: &TcpListener) {
         for conn in socket.incoming() {
             if self.stop.load(Ordering::SeqCst) {
@@ -155,9 +159,11 @@ impl Acceptor {
             Err(_) => return,
         };
         if !allowed(&self.cfg.allow, peer) {
-            self.refused(format!(
-                "refused CSTA connection from {peer}: not in csta.allow"
-            ));
+            let refusal = Refusal {
+                kind: "csta.allow",
+                why: "not in csta.allow".to_owned(),
+            };
+            self.setup.refused(peer, &refusal);
             let _ = stream.shutdown(Shutdown::Both);
             return;
         }
@@ -166,18 +172,19 @@ impl Acceptor {
         sessions.retain(|_, s| !s.is_finished());
         let live = sessions.values().filter(|s| !s.is_closed()).count();
         if live >= self.cfg.max_sessions {
-            self.refused(format!(
-                "refused CSTA connection from {peer}: csta.max_sessions ({}) reached",
-                self.cfg.max_sessions
-            ));
+            let refusal = Refusal {
+                kind: "csta.max_sessions",
+                why: format!("csta.max_sessions ({}) reached", self.cfg.max_sessions),
+            };
+            self.setup.refused(peer, &refusal);
             let _ = stream.shutdown(Shutdown::Both);
             return;
         }
         self.next_id += 1;
         let id = ClientId(self.next_id);
-        match session::start(id, stream, peer, self.cfg.idle_timeout, self.inbox.clone()) {
+        let setup = self.setup.clone();
+        match session::start(id, stream, peer, setup, self.inbox.clone()) {
             Ok(threads) => {
-                log::info!("{id} connected from {peer}");
                 sessions.insert(id, threads);
             }
             Err(e) => log::error!("cannot start session for {peer}: {e}"),

@@ -123,7 +123,7 @@ impl State {
         let Some(session) = self.sessions.get(id) else {
             return;
         };
-        let peer = session.peer;
+        let peer = session.peer.clone();
         let scope = SessionScope {
             id,
             session,
@@ -164,7 +164,7 @@ impl State {
     /// Queues the Xsi work of a request of session `id`; it is answered when
     /// the job's result comes back.
     pub(super) fn start_plan(&mut self, ctx: &Ctx, id: ClientId, invoke_id: InvokeId, plan: Plan) {
-        let Some(peer) = self.sessions.get(id).map(|s| s.peer) else {
+        let Some(peer) = self.sessions.get(id).map(|s| s.peer.clone()) else {
             return;
         };
         log::info!(

@@ -326,7 +326,7 @@ impl State {
         let Some(session) = self.sessions.get_mut(id) else {
             return;
         };
-        let peer = session.peer;
+        let peer = session.peer.clone();
         let answer = session.starts.reserve(invoke_id);
         session
             .monitors

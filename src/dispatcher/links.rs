@@ -264,6 +264,8 @@ impl State {
                 route_point: true,
                 entries,
             } => self.route_point_resync(ctx, user, entries),
+            // Recovered: the calls that waited there are offered now.
+            EventData::RoutePointState { failed: false, .. } => self.offer_waiting(ctx),
             _ => {}
         }
     }

@@ -21,6 +21,7 @@ mod jobs;
 mod links;
 mod monitor;
 mod routing;
+mod scope;
 mod sessions;
 mod snapshot;
 

@@ -16,12 +16,19 @@
 //! cancelling) while another registration covers its route points, gets a
 //! RouteRequest for every call already waiting at a monitored route point
 //! without a dialogue: a backup T-Server taking over routes the calls
-//! that were waiting for its failed primary.
+//! that were waiting for its failed primary. While BroadWorks reports a
+//! route point failed (`RoutePointFailedEvent`) its calls are reported but
+//! not offered; when it recovers, the calls waiting there are offered. A
+//! registration for every route point of a client with `csta.clients`
+//! devices covers only the route points among them: the calls of the others
+//! are never offered to it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::devices::user_for;
 use super::{Ctx, State};
+use crate::config::ClientEntry;
 use crate::csta::build::{self, operation, system_resource, Ack, ErrorCategory, RouteRequestInfo};
 use crate::csta::frame::InvokeId;
 use crate::csta::parse::ConnectionId;
@@ -48,8 +55,23 @@ struct Registration {
     id: String,
     client: ClientId,
     /// The route point's user and device as the client named it; `None`:
-    /// every route point.
+    /// every route point (of the client's devices).
     route_point: Option<(String, String)>,
+    /// The client's `csta.clients` entry, if any: its devices.
+    scope: Option<Arc<ClientEntry>>,
+}
+
+impl Registration {
+    /// Whether this registration routes the calls of route point `user`.
+    fn covers(&self, user: &str, default_domain: Option<&str>) -> bool {
+        match &self.route_point {
+            Some((registered, _)) => registered == user,
+            None => self
+                .scope
+                .as_deref()
+                .is_none_or(|client| client.covers(user, default_domain)),
+        }
+    }
 }
 
 struct Dialogue {
@@ -61,13 +83,18 @@ struct Dialogue {
 }
 
 impl Routing {
-    /// The registration a call at `user` goes to.
-    fn registration_for(&self, user: &str) -> Option<&Registration> {
+    /// The registration a call at `user` goes to: one for that route
+    /// point first, then one for every route point that covers it.
+    fn registration_for(&self, user: &str, default_domain: Option<&str>) -> Option<&Registration> {
         let specific = self
             .registrations
             .iter()
-            .find(|r| r.route_point.as_ref().is_some_and(|(u, _)| u == user));
-        specific.or_else(|| self.registrations.iter().find(|r| r.route_point.is_none()))
+            .find(|r| r.route_point.is_some() && r.covers(user, default_domain));
+        specific.or_else(|| {
+            self.registrations
+                .iter()
+                .find(|r| r.route_point.is_none() && r.covers(user, default_domain))
+        })
     }
 
     /// The dialogue of a route point call.
@@ -152,10 +179,12 @@ impl State {
                     .map_or("every route point", |(_, d)| d.as_str())
             );
         }
+        let scope = self.sessions.get(id).and_then(|s| s.peer.client.clone());
         self.routing.registrations.push(Registration {
             id: register_id.clone(),
             client: id,
             route_point,
+            scope,
         });
         let ns = self.ns(ctx, id);
         let xml = build::route_register_response(ns, &register_id);
@@ -202,7 +231,8 @@ impl State {
                 .devices
                 .get(user)
                 .is_some_and(|d| d.kind == DeviceKind::RoutePoint && !d.monitors.is_empty());
-            if !monitored || self.routing.registration_for(user).is_none() {
+            let domain = ctx.cfg.default_domain.as_deref();
+            if !monitored || self.routing.registration_for(user, domain).is_none() {
                 continue;
             }
             for q in self.translator.queues.entries(user) {
@@ -268,7 +298,14 @@ impl State {
     /// RouteRequest to the session registered for it (if any).
     fn offer_call(&mut self, ctx: &Ctx, user: &str, queued: &Queued) {
         let call_id = &queued.call_id;
-        let Some(reg) = self.routing.registration_for(user) else {
+        if self.translator.route_points.is_failed(user) {
+            log::info!(
+                "{user}: call {call_id} arrived while the route point is failed: not offered"
+            );
+            return;
+        }
+        let domain = ctx.cfg.default_domain.as_deref();
+        let Some(reg) = self.routing.registration_for(user, domain) else {
             log::debug!("{user}: call {call_id} arrived, no session routes it");
             return;
         };
@@ -441,12 +478,10 @@ impl State {
             self.refuse(ctx, id, invoke_id, operation::INVALID_CONNECTION_ID, &why);
             return;
         };
-        match contact::play_message(&call, message) {
-            Some(plan) => self.start_plan(ctx, id, invoke_id, plan),
-            None => {
-                let why = format!("PlayMessage of message {message:?} (only 0–4)");
-                self.refuse(ctx, id, invoke_id, operation::INVALID_MSG_ID, &why);
-            }
+        let audio = &ctx.cfg.devices.treatment_audio_urls;
+        match contact::play_message(&call, message, audio) {
+            Ok(plan) => self.start_plan(ctx, id, invoke_id, plan),
+            Err(why) => self.refuse(ctx, id, invoke_id, operation::INVALID_MSG_ID, &why),
         }
     }
 

@@ -2,7 +2,7 @@
 //! with their monitors, and the handling of each request a client sends.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, TcpStream};
 
 use crossbeam_channel::{Sender, TrySendError};
 
@@ -10,6 +10,7 @@ use super::answers::{Slot, StartAnswers};
 use super::monitor::{CrossRef, Monitor};
 use super::{Ctx, State};
 use crate::csta::build::{self, operation, session_error, ErrorCategory, SystemStatus};
+use crate::csta::clients::Peer;
 use crate::csta::edition::Edition;
 use crate::csta::frame::{self, InvokeCounter, InvokeId};
 use crate::csta::parse::{Incoming, Message};
@@ -21,7 +22,8 @@ use crate::translate::control::is_call_control;
 const DEFAULT_SESSION_DURATION: u32 = 180;
 
 pub struct Session {
-    pub peer: SocketAddr,
+    /// Its address, and its `csta.clients` entry (its name and devices).
+    pub peer: Peer,
     outbox: Sender<Outbound>,
     socket: TcpStream,
     since: String,
@@ -74,7 +76,8 @@ impl Sessions {
         self.map
             .values()
             .map(|s| CstaStatus {
-                peer: s.peer.to_string(),
+                peer: s.peer.addr.to_string(),
+                client: s.peer.name().map(str::to_owned),
                 monitors: s.monitors.len(),
                 events_sent: s.events_sent,
                 since: s.since.clone(),
@@ -122,7 +125,7 @@ impl Sessions {
 impl Session {
     /// True the first time `kind` is noted for this session (bounded: a
     /// client cannot grow the set past a few dozen entries).
-    fn first_time(&mut self, kind: &str) -> bool {
+    pub(super) fn first_time(&mut self, kind: &str) -> bool {
         if self.logged.len() >= 64 || self.logged.contains(kind) {
             return false;
         }
@@ -201,7 +204,7 @@ impl State {
         &mut self,
         ctx: &Ctx,
         id: ClientId,
-        peer: SocketAddr,
+        peer: Peer,
         outbox: Sender<Outbound>,
         socket: TcpStream,
     ) {
@@ -316,7 +319,10 @@ impl State {
         if session.edition.is_none() {
             session.edition = incoming.edition;
         }
-        let peer = session.peer;
+        let peer = session.peer.clone();
+        if self.out_of_scope(ctx, id, invoke_id, &incoming) {
+            return;
+        }
         let ns = self.ns(ctx, id);
         match incoming.message {
             Message::StartApplicationSession {

@@ -122,6 +122,8 @@ pub enum Shape {
     Play(u8),
     /// `StopEvent` of treatment 0–4; the cause from the completion reason.
     Stop(u8),
+    /// `FailedEvent` (`blocked`): admission control refused the call.
+    Rejected,
 }
 
 /// The mapping table: the CSTA event of each queue event type.
@@ -135,14 +137,20 @@ pub fn shape(kind: QueueEventKind) -> Shape {
         K::AcdCallReleased | K::RpCallReleased | K::AcdCallEscaped => {
             Shape::Cleared("normalClearing")
         }
-        K::AcdCallStranded => Shape::Cleared("noAvailableAgents"),
+        K::AcdCallStranded | K::AcdCallStrandedUnavailable => Shape::Cleared("noAvailableAgents"),
         K::RpCallFailed => Shape::Cleared("destNotObtainable"),
         K::AcdCallOverflowed | K::RpCallOverflowed => Shape::Diverted("overflow"),
         K::AcdCallForwarded | K::RpCallForwarded => Shape::Diverted("callForward"),
         K::AcdCallTransferred | K::RpCallTransferred => Shape::Diverted("singleStepTransfer"),
-        K::AcdNightPolicyApplied | K::AcdHolidayPolicyApplied => Shape::Diverted("callForward"),
+        K::AcdNightPolicyApplied
+        | K::AcdHolidayPolicyApplied
+        | K::RpNightPolicyApplied
+        | K::RpHolidayPolicyApplied => Shape::Diverted("callForward"),
         K::AcdCallBounced | K::RpCallBounced => Shape::Bounced,
-        K::AcdCallPromoted | K::AcdCallReordered => Shape::Information,
+        K::AcdCallPromoted | K::AcdCallReordered | K::AcdWhisperStarted | K::RpWhisperStarted => {
+            Shape::Information
+        }
+        K::RpCallRejected => Shape::Rejected,
         K::AcdCallUpdated | K::RpCallUpdated => Shape::Updated,
         K::RpCallAdded => Shape::Arrived,
         K::RpBusyStarted => Shape::Play(0),
@@ -175,7 +183,9 @@ pub fn route_effect(kind: QueueEventKind, event: &QueueEvent) -> RouteEffect {
     }
     match shape(kind) {
         Shape::Arrived => RouteEffect::Arrives,
-        Shape::Answered | Shape::Diverted(_) | Shape::Cleared(_) => RouteEffect::Leaves,
+        Shape::Answered | Shape::Diverted(_) | Shape::Cleared(_) | Shape::Rejected => {
+            RouteEffect::Leaves
+        }
         Shape::Bounced if event.redirect.is_some() => RouteEffect::Leaves,
         _ => RouteEffect::Stays,
     }
@@ -277,6 +287,7 @@ fn queue_event(
         Shape::Updated => q.updated(queues),
         Shape::Play(message) => q.play(message),
         Shape::Stop(message) => q.stop(message),
+        Shape::Rejected => q.rejected(queues),
     }
 }
 
@@ -480,6 +491,17 @@ impl<'a> QueueCall<'a> {
         CstaEvent::new(Kind::Play, self.here.clone()).leaf("message", message.to_string())
     }
 
+    /// [`Shape::Rejected`]: the call never entered the route point.
+    fn rejected(&self, queues: &mut QueueModel) -> CstaEvent {
+        self.leaves(queues);
+        CstaEvent::new(Kind::Failed, self.here.clone())
+            .device("failingDevice", Dev::Local)
+            .device("callingDevice", self.calling.clone())
+            .device("calledDevice", Dev::Local)
+            .redirection(Redirection::NotRequired)
+            .state("fail", "blocked")
+    }
+
     /// [`Shape::Stop`].
     fn stop(&self, message: u8) -> CstaEvent {
         CstaEvent::new(Kind::Stop, self.here.clone())
@@ -542,7 +564,7 @@ pub fn late_matters(queues: &QueueModel, user: &str, data: &EventData) -> Option
     };
     let leaves = matches!(
         shape(*kind),
-        Shape::Answered | Shape::Diverted(_) | Shape::Cleared(_)
+        Shape::Answered | Shape::Diverted(_) | Shape::Cleared(_) | Shape::Rejected
     );
     Some(leaves && queues.get(user, &event.entry.call_id).is_some())
 }

@@ -110,14 +110,67 @@ pub fn route_end(call: &RoutePointCall) -> Plan {
     route_plan("RouteEnd", call, step, Reply::Silent)
 }
 
-/// PlayMessage 0–4: the route point treatment; `None` for another message.
-pub fn play_message(call: &RoutePointCall, message: &str) -> Option<Plan> {
-    let treatment = Play::from_message(message)?;
-    let step = actions::route_point_play(&call.user, &call.call_id, treatment);
-    Some(route_plan(
+/// PlayMessage 0–4: the route point treatment, playing `audio_urls`
+/// (`devices.treatment_audio_urls`) for message 4. `Err` says why a
+/// message is refused (`invalidMsgID`): not 0–4, or 4 without audio.
+pub fn play_message(
+    call: &RoutePointCall,
+    message: &str,
+    audio_urls: &[String],
+) -> Result<Plan, String> {
+    let treatment = Play::from_message(message)
+        .ok_or_else(|| format!("PlayMessage of message {message:?} (only 0–4)"))?;
+    if treatment == Play::Treatment && audio_urls.is_empty() {
+        return Err("PlayMessage 4 (treatment) needs devices.treatment_audio_urls".to_owned());
+    }
+    let step = actions::route_point_play(&call.user, &call.call_id, treatment, audio_urls);
+    Ok(route_plan(
         "PlayMessage",
         call,
         step,
         Reply::Ack(Ack::PlayMessage),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn play_message_by_message_and_audio() {
+        let call = RoutePointCall {
+            user: "6000@d".into(),
+            device: "6000".into(),
+            call_id: "rp-1".into(),
+        };
+        let urls = ["http://m/welcome.wav".to_owned()];
+        // (message, audio configured, the command, or the refusal's reason)
+        let cases: &[(&str, bool, Result<&str, &str>)] = &[
+            ("0", false, Ok("PlayBusy")),
+            ("1", false, Ok("PlayMusicOnHold")),
+            ("2", false, Ok("PlayRingback")),
+            ("3", false, Ok("PlaySilence")),
+            ("4", true, Ok("PlayTreatment")),
+            ("4", false, Err("needs devices.treatment_audio_urls")),
+            ("5", true, Err("only 0–4")),
+        ];
+        for (message, audio, want) in cases {
+            let audio: &[String] = if *audio { &urls } else { &[] };
+            let got = play_message(&call, message, audio);
+            match (&got, want) {
+                (Ok(plan), Ok(verb)) => {
+                    let step = &plan.steps[0];
+                    assert!(step.path.ends_with(&format!("/rp-1/{verb}")), "{step}");
+                    assert_eq!(plan.reply, Reply::Ack(Ack::PlayMessage));
+                    if *verb == "PlayTreatment" {
+                        let body = step.body.as_deref().unwrap_or_default();
+                        assert!(body.contains("<uri>http://m/welcome.wav</uri>"), "{body}");
+                    }
+                }
+                // Refused: no plan, so no Xsi request.
+                (Err(why), Err(needle)) => assert!(why.contains(needle), "{message}: {why}"),
+                _ => panic!("PlayMessage {message}: {got:?}, expected {want:?}"),
+            }
+        }
+    }
 }

@@ -64,6 +64,8 @@ pub fn describe(ev: &XsiEvent) -> String {
         }
         EventData::AgentJoin { .. } => "ACDAgentJoinUpdate".to_owned(),
         EventData::Feature(event) => event.type_name().to_owned(),
+        EventData::RoutePointState { failed: true, .. } => "RoutePointFailed".to_owned(),
+        EventData::RoutePointState { failed: false, .. } => "RoutePointRecovered".to_owned(),
         EventData::Unknown { type_name } => type_name.clone(),
         EventData::Malformed { type_name, .. } => format!("unreadable {type_name}"),
     }

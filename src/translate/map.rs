@@ -110,6 +110,7 @@ pub fn translate(model: &mut CallModel, user: &str, data: &EventData) -> Vec<Cst
         | EventData::QueueSnapshot { .. }
         | EventData::AgentState { .. }
         | EventData::AgentJoin { .. }
+        | EventData::RoutePointState { .. }
         | EventData::Unknown { .. }
         | EventData::Malformed { .. } => Vec::new(),
     }

@@ -12,8 +12,10 @@
 //!
 //! Contact-centre events (call centre and route point queues, agents) are
 //! translated by [`acd`], which keeps the calls in each monitored queue;
-//! [`agent`] is the table of the agent states in CSTA terms; the recording
-//! and service events by [`features`].
+//! [`agent`] is the table of the agent states in CSTA terms; [`route_point`]
+//! keeps which route points are failed; the recording and service events
+//! go through [`features`]. [`catalogue`] lists every event type of the
+//! subscribed packages with its CSTA event or why it is not reported.
 //!
 //! In the other direction, [`control`] turns CSTA call-control requests into
 //! Xsi-Actions, resolving CSTA connections through the call model, and
@@ -22,6 +24,7 @@
 
 pub mod acd;
 pub mod agent;
+pub mod catalogue;
 pub mod contact;
 pub mod control;
 pub mod dedup;
@@ -33,6 +36,7 @@ pub mod model;
 pub mod order;
 pub mod out;
 pub mod plan;
+pub mod route_point;
 pub mod watch;
 
 #[cfg(test)]
@@ -49,6 +53,7 @@ use self::dedup::Dedup;
 use self::model::{party_state, CallModel};
 use self::order::{Offered, Sequencer};
 pub use self::out::CstaEvent;
+use self::route_point::RoutePointStates;
 use self::watch::ChannelNews;
 use crate::ratelimit::Every;
 
@@ -58,6 +63,8 @@ pub struct Translator {
     pub model: CallModel,
     /// The calls in the monitored call centres' and route points' queues.
     pub queues: QueueModel,
+    /// The failed route points.
+    pub route_points: RoutePointStates,
     duplicates: u64,
     late: LateStats,
     late_log: Every,
@@ -100,6 +107,7 @@ impl Translator {
             order: Sequencer::new(reorder_wait),
             model: CallModel::default(),
             queues: QueueModel::default(),
+            route_points: RoutePointStates::default(),
             duplicates: 0,
             late: LateStats::default(),
             late_log: Every::default(),
@@ -187,16 +195,33 @@ impl Translator {
             return Vec::new();
         }
         if let EventData::Unknown { type_name } = &ev.data {
-            self.unknown_events += 1;
-            let logged = &mut self.unknown_logged;
-            if logged.len() < TYPES_LOGGED && !logged.contains(type_name) {
-                logged.insert(type_name.clone());
-                log::info!("Xsi event type {type_name} has no CSTA mapping; ignored (logged once)");
-            }
+            self.unknown(ev, type_name);
+            return Vec::new();
         }
         features::translate(&self.model, user, &ev.data)
             .or_else(|| acd::translate(&mut self.queues, user, &ev.data))
+            .or_else(|| route_point::translate(&mut self.route_points, user, &ev.data))
             .unwrap_or_else(|| map::translate(&mut self.model, user, &ev.data))
+    }
+
+    /// An event of a type without a CSTA event: deliberately not reported
+    /// ([`catalogue`]: logged at debug level), or unknown (counted, logged
+    /// once per type).
+    fn unknown(&mut self, ev: &XsiEvent, type_name: &str) {
+        if let Some(why) = catalogue::not_reported(type_name) {
+            log::debug!(
+                "Xsi event {} ({type_name}, target {}) is not reported: {why}",
+                ev.event_id,
+                ev.target_id.as_deref().unwrap_or("-")
+            );
+            return;
+        }
+        self.unknown_events += 1;
+        let logged = &mut self.unknown_logged;
+        if logged.len() < TYPES_LOGGED && !logged.contains(type_name) {
+            logged.insert(type_name.to_owned());
+            log::info!("Xsi event type {type_name} has no CSTA mapping; ignored (logged once)");
+        }
     }
 
     /// An event whose payload could not be read: counted, logged once per
@@ -224,6 +249,7 @@ impl Translator {
     pub fn forget_user(&mut self, user: &str) {
         self.model.forget_user(user);
         self.queues.forget_user(user);
+        self.route_points.forget_user(user);
     }
 
     /// The subscription `id` exists (see `Sequencer::adopt`).

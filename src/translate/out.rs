@@ -65,6 +65,10 @@ pub enum Kind {
     SuspendRecord,
     DoNotDisturb,
     Forwarding,
+    /// The device (a route point) went out of service.
+    OutOfService,
+    /// The device is back in service.
+    BackInService,
 }
 
 impl Kind {
@@ -94,6 +98,8 @@ impl Kind {
             Kind::SuspendRecord => "SuspendRecordEvent",
             Kind::DoNotDisturb => "DoNotDisturbEvent",
             Kind::Forwarding => "ForwardingEvent",
+            Kind::OutOfService => "OutOfServiceEvent",
+            Kind::BackInService => "BackInServiceEvent",
         }
     }
 
@@ -124,10 +130,13 @@ impl Kind {
             Kind::SuspendRecord => "suspendRecord",
             Kind::DoNotDisturb => "doNotDisturb",
             Kind::Forwarding => "forwarding",
+            Kind::OutOfService => "outOfService",
+            Kind::BackInService => "backInService",
         }
     }
 
-    /// Element name of the subject connection (agent and device feature
+    /// Element name of the subject connection (agent, device feature and
+    /// device state events have none).
     /// events have none).
     fn connection_element(self) -> &'static str {
         match self {
@@ -147,7 +156,9 @@ impl Kind {
             | Kind::AgentLoggedOff
             | Kind::AgentReady
             | Kind::AgentNotReady
-            | Kind::AgentWorkingAfterCall => "connection",
+            | Kind::AgentWorkingAfterCall
+            | Kind::OutOfService
+            | Kind::BackInService => "connection",
             Kind::Established => "establishedConnection",
             Kind::Held => "heldConnection",
             Kind::Retrieved => "retrievedConnection",
@@ -168,7 +179,8 @@ pub struct ListItem {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CstaEvent {
     pub kind: Kind,
-    /// The subject connection; `None` for the agent events.
+    /// The subject connection; `None` for the agent and device state
+    /// events.
     pub connection: Option<Conn>,
     /// Transfered/Conferenced: `secondaryOldCall`.
     pub secondary: Option<Conn>,

@@ -251,7 +251,8 @@ pub fn do_not_disturb(user: &str, on: bool) -> XsiRequest {
 /// `<forwardToPhoneNumber>`.
 pub fn call_forwarding_always(user: &str, on: bool, number: Option<&str>) -> XsiRequest {
     let mut children = vec![("active", xs_bool(on))];
-    if let Some(number) = number {
+    // `forwardToPhoneNumber` is a non-empty URI.
+    if let Some(number) = number.filter(|n| !n.is_empty()) {
         children.push(("forwardToPhoneNumber", number));
     }
     let body = document("CallForwardingAlways", &children);
@@ -337,19 +338,51 @@ impl Play {
             Play::Treatment => "PlayTreatment",
         }
     }
+
+    /// The root element of the command's body, as the Xsi schema spells
+    /// it: `RoutePointPlayRingBack` has a capital B, unlike its URL.
+    pub fn body_root(self) -> &'static str {
+        match self {
+            Play::Busy => "RoutePointPlayBusy",
+            Play::MusicOnHold => "RoutePointPlayMusicOnHold",
+            Play::Ringback => "RoutePointPlayRingBack",
+            Play::Silence => "RoutePointPlaySilence",
+            Play::Treatment => "RoutePointPlayTreatment",
+        }
+    }
 }
 
 /// Play a treatment to a call waiting at a route point:
-/// `PUT R/calls/<callId>/Play…` with an empty `RoutePointPlay…` body (every
-/// parameter left to the route point's defaults; a CSTA PlayMessage names
-/// no audio).
-pub fn route_point_play(route_point: &str, call_id: &str, treatment: Play) -> XsiRequest {
-    let root = format!("RoutePoint{}", treatment.verb());
+/// `PUT R/calls/<callId>/Play…` with its `RoutePointPlay…` body. The
+/// schema requires a `busyPattern` of PlayBusy (`Normal`) and an
+/// `audioUrlList` of PlayTreatment: `audio_urls`
+/// (`devices.treatment_audio_urls`, 1 to 4; the caller refuses message 4
+/// without them). Every other parameter is left to the route point's
+/// defaults: a CSTA PlayMessage names none.
+pub fn route_point_play(
+    route_point: &str,
+    call_id: &str,
+    treatment: Play,
+    audio_urls: &[String],
+) -> XsiRequest {
+    let mut w = XmlWriter::new();
+    w.root(treatment.body_root(), XSI_NAMESPACE);
+    match treatment {
+        Play::Busy => w.leaf("busyPattern", "Normal"),
+        Play::Treatment => {
+            w.open("audioUrlList");
+            for url in audio_urls {
+                w.leaf("uri", url);
+            }
+            w.close("audioUrlList");
+        }
+        Play::MusicOnHold | Play::Ringback | Play::Silence => {}
+    }
     XsiRequest {
         method: Method::Put,
         path: route_point_call(route_point, call_id, treatment.verb()),
         query: String::new(),
-        body: Some(document(&root, &[])),
+        body: Some(w.finish()),
         on_call: true,
     }
 }

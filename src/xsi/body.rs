@@ -52,6 +52,15 @@ pub fn subscription_path(subscription_id: &str) -> String {
     )
 }
 
+/// The largest `expires` the schema allows (an `int`); BroadWorks reads it
+/// as "never expires". Larger values are sent as this.
+const MAX_EXPIRES: u32 = i32::MAX as u32;
+
+/// `expires` as sent.
+fn expires_text(expires: u32) -> String {
+    expires.min(MAX_EXPIRES).to_string()
+}
+
 /// `<Channel>` for channel creation. Priority 1 and weight 100 on every
 /// channel: all channels of the set are equal, so BroadWorks balances
 /// events across them.
@@ -62,7 +71,7 @@ pub fn channel_add_body(channel_set_id: &str, expires: u32, application_id: &str
             ("channelSetId", channel_set_id),
             ("priority", "1"),
             ("weight", "100"),
-            ("expires", &expires.to_string()),
+            ("expires", &expires_text(expires)),
             ("applicationId", application_id),
         ],
     )
@@ -71,7 +80,7 @@ pub fn channel_add_body(channel_set_id: &str, expires: u32, application_id: &str
 /// `<Channel>` for a channel renewal: `expires` is the only field that can
 /// change.
 pub fn channel_update_body(expires: u32) -> String {
-    document("Channel", &[("expires", &expires.to_string())])
+    document("Channel", &[("expires", &expires_text(expires))])
 }
 
 /// `<EventResponse>` acknowledging one event (the channel threads append
@@ -107,7 +116,7 @@ pub fn subscription_body(
         "Subscription",
         &[
             ("event", event_package),
-            ("expires", &expires.to_string()),
+            ("expires", &expires_text(expires)),
             ("channelSetId", channel_set_id),
             ("applicationId", application_id),
         ],
@@ -116,7 +125,7 @@ pub fn subscription_body(
 
 /// `<Subscription>` for a subscription refresh.
 pub fn subscription_update_body(expires: u32) -> String {
-    document("Subscription", &[("expires", &expires.to_string())])
+    document("Subscription", &[("expires", &expires_text(expires))])
 }
 
 /// Percent-encodes `segment` for use as exactly one path segment.
@@ -229,7 +238,7 @@ mod tests {
             (
                 channel_update_body(u32::MAX),
                 "Channel",
-                pairs(&[("expires", "4294967295")]),
+                pairs(&[("expires", "2147483647")]),
             ),
             (
                 event_response_body("2a4dc940-5165-4a39-9f0d-ad9481259337", 200, "OK"),
@@ -271,6 +280,44 @@ mod tests {
             assert_eq!(namespace, XSI_NAMESPACE, "{body}");
             assert_eq!(read, children, "{body}");
         }
+    }
+
+    /// Every Xsi-Events body bwcsta sends is valid against the Xsi schema:
+    /// the channel and its renewal, the subscription of every package
+    /// bwcsta subscribes and its refresh, and the acknowledgement of each
+    /// status it uses. (`Channel` requires nothing; `Subscription`'s
+    /// subscriber, package and channel set choices may all be left out, as
+    /// a refresh does; the order is the schema's.)
+    #[test]
+    fn every_body_follows_the_xsi_schema() {
+        use crate::xsi::packages::{CALL_CENTER_AGENT, CALL_CENTER_QUEUE, ROUTE_POINT_QUEUE};
+        use bwcsta_integration::schema::xsi;
+        let mut bodies = vec![
+            channel_add_body("bwcsta", 3600, "GenesysConnector"),
+            channel_add_body(ODD, u32::MAX, ODD),
+            channel_update_body(3600),
+            subscription_update_body(u32::MAX),
+        ];
+        for package in [
+            "Advanced Call",
+            "Basic Call",
+            "Standard Call",
+            CALL_CENTER_QUEUE,
+            ROUTE_POINT_QUEUE,
+            CALL_CENTER_AGENT,
+            "Do Not Disturb",
+            "Call Forwarding Always",
+        ] {
+            bodies.push(subscription_body(package, 3600, "bwcsta", "app"));
+        }
+        for (status, reason) in [(200, "OK"), (481, "Unknown subscription")] {
+            bodies.push(event_response_body(ODD, status, reason));
+        }
+        for body in &bodies {
+            assert_eq!(xsi::check(body), Ok(()), "{body}");
+        }
+        // The figure the conformance note quotes.
+        assert_eq!(bodies.len(), 14);
     }
 
     #[test]

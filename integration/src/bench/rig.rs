@@ -43,7 +43,11 @@ impl Rig {
         sim: impl FnOnce(&mut SimConfig),
         cfg: impl FnOnce(&mut Value),
     ) -> Result<Rig, String> {
-        let mut sim_cfg = SimConfig::default();
+        // Measured figures: without the schema check's parse per document.
+        let mut sim_cfg = SimConfig {
+            schema_check: false,
+            ..SimConfig::default()
+        };
         sim(&mut sim_cfg);
         let sim = Simulator::start(sim_cfg).map_err(|e| format!("simulator: {e}"))?;
         let dir = TempDir::new(&format!("bench-{tag}"));

@@ -5,7 +5,13 @@
 //! csta-client --connect 127.0.0.1:1040 --monitor 2001 --monitor 2002
 //!             [--edition ed3] [--session] [--count N] [--duration SECONDS] [--idle SECONDS]
 //!             [--raw] [--quiet] [--stats]
+//!             [--tls --ca FILE [--cert FILE --key FILE] [--server-name NAME]]
 //! ```
+//! `--tls` connects to a CSTA port with `csta.tls`: `--ca` is the PEM file
+//! of the CA that signed the server's certificate (the system roots are not
+//! used), `--cert`/`--key` the client's own certificate and PKCS#8 key when
+//! the port asks for one, `--server-name` the name the server's
+//! certificate must carry (the address's IP by default).
 //! `--count` exits after N events, `--duration` after that many seconds,
 //! `--idle` once events have arrived and then none for that many seconds;
 //! `--stats` prints the number of events and the rate at the end (used by
@@ -24,12 +30,13 @@ use std::time::{Duration, Instant};
 
 use bwcsta::csta::edition::Edition;
 use bwcsta::csta::parse;
-use bwcsta_integration::client::{describe, start_application_session_xml, CstaClient};
+use bwcsta_integration::client::{describe, start_application_session_xml, CstaClient, TlsOptions};
 use bwcsta_integration::commands::{command_xml, HELP};
 use crossbeam_channel::{unbounded, Receiver};
 
 const USAGE: &str = "usage: csta-client --connect HOST:PORT [--monitor DEVICE]... [--edition edN] \
-[--session] [--count N] [--duration SECONDS] [--idle SECONDS] [--raw] [--quiet] [--stats]
+[--session] [--count N] [--duration SECONDS] [--idle SECONDS] [--raw] [--quiet] [--stats] \
+[--tls --ca FILE [--cert FILE --key FILE] [--server-name NAME]]
 
 Call-control commands, one per line on standard input (`quit` ends):";
 
@@ -44,6 +51,16 @@ struct Args {
     raw: bool,
     quiet: bool,
     stats: bool,
+    /// `--tls`: the files as given, read in [`tls_options`].
+    tls: Option<TlsFiles>,
+}
+
+#[derive(Default)]
+struct TlsFiles {
+    ca: Option<String>,
+    cert: Option<String>,
+    key: Option<String>,
+    server_name: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -60,7 +77,10 @@ fn parse_args() -> Result<Args, String> {
         raw: false,
         quiet: false,
         stats: false,
+        tls: None,
     };
+    let mut tls = TlsFiles::default();
+    let mut use_tls = false;
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
@@ -86,6 +106,11 @@ fn parse_args() -> Result<Args, String> {
             "--raw" => a.raw = true,
             "--quiet" => a.quiet = true,
             "--stats" => a.stats = true,
+            "--tls" => use_tls = true,
+            "--ca" => tls.ca = Some(value("--ca")?),
+            "--cert" => tls.cert = Some(value("--cert")?),
+            "--key" => tls.key = Some(value("--key")?),
+            "--server-name" => tls.server_name = Some(value("--server-name")?),
             "--help" | "-h" => {
                 println!("{USAGE}\n{HELP}");
                 std::process::exit(0);
@@ -94,7 +119,34 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     a.connect = connect.ok_or("--connect is required")?;
+    if use_tls {
+        if tls.ca.is_none() {
+            return Err("--tls needs --ca FILE".into());
+        }
+        if tls.cert.is_some() != tls.key.is_some() {
+            return Err("--cert and --key go together".into());
+        }
+        a.tls = Some(tls);
+    } else if tls.ca.is_some() || tls.cert.is_some() || tls.key.is_some() {
+        return Err("--ca, --cert and --key need --tls".into());
+    }
     Ok(a)
+}
+
+/// The files of `--tls`, read.
+fn tls_options(files: &TlsFiles) -> std::io::Result<TlsOptions> {
+    let read = |path: &str| {
+        std::fs::read(path).map_err(|e| std::io::Error::new(e.kind(), format!("{path}: {e}")))
+    };
+    let identity = match (&files.cert, &files.key) {
+        (Some(cert), Some(key)) => Some((read(cert)?, read(key)?)),
+        _ => None,
+    };
+    Ok(TlsOptions {
+        ca: read(files.ca.as_deref().unwrap_or_default())?,
+        identity,
+        server_name: files.server_name.clone(),
+    })
 }
 
 fn main() -> ExitCode {
@@ -115,7 +167,10 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> std::io::Result<()> {
-    let mut client = CstaClient::connect(args.connect, args.edition)?;
+    let mut client = match &args.tls {
+        Some(files) => CstaClient::connect_tls(args.connect, args.edition, &tls_options(files)?)?,
+        None => CstaClient::connect(args.connect, args.edition)?,
+    };
     let t = Duration::from_secs(10);
     if args.session {
         let id = client.request(&start_application_session_xml("csta-client", args.edition))?;

@@ -18,7 +18,7 @@ USAGE:
   xsp-sim serve --xsp NAME=ADDR [--xsp NAME=ADDR ...] --control ADDR
                 --user USER --password PASSWORD [--domain DOMAIN]
                 [--ack-timeout SECONDS] [--event-timeout SECONDS] [--channel-expires SECONDS]
-                [--delay KIND=SECONDS ...]
+                [--delay KIND=SECONDS ...] [--schema-check on|off]
   xsp-sim ctl --control ADDR COMMAND [key=value ...]
   xsp-sim --help
 
@@ -34,6 +34,9 @@ serve   Runs until killed. Prints \"NAME listening on http://ADDR\" per XSP and
           --delay KIND=S         answer requests of KIND S seconds after they arrive, each on
                                  its own (repeatable); KIND: channel, heartbeat, ack, subscribe,
                                  refresh, unsubscribe, actions, all [none]
+          --schema-check on|off  check every document sent and every XML body received
+                                 against the BroadWorks Xsi schema; violations are logged
+                                 and counted in `stats` (schema) [on]
 
 ctl     Sends COMMAND to the control API: POST /sim/COMMAND?key=value&...
         (GET /sim/stats for `stats`) and prints the JSON reply.
@@ -148,6 +151,13 @@ fn serve(args: &[String]) -> Result<ExitCode, String> {
                     .ok_or_else(|| format!("--delay: unknown request kind {kind:?}"))?;
                 let d = seconds(flag, secs)?;
                 cfg.delays.extend(kinds.into_iter().map(|k| (k, d)));
+            }
+            "--schema-check" => {
+                cfg.schema_check = match value {
+                    "on" => true,
+                    "off" => false,
+                    _ => return Err(format!("--schema-check wants on or off, not {value:?}")),
+                }
             }
             other => return Err(format!("unknown option {other}")),
         }

@@ -218,11 +218,12 @@ pub(crate) fn render_call(out: &mut String, leg: &Leg, domain: &str) {
     }
     render_party(out, &leg.remote, domain);
     if let Some((party, reason)) = &leg.redirection {
-        out.push_str("<xsi:redirections><xsi:redirection><xsi:party>tel:");
+        // `party` is a PartyInformation, like `remoteParty`.
+        out.push_str("<xsi:redirections><xsi:redirection><xsi:party><xsi:address>tel:");
         escape_into(out, party);
         let _ = write!(
             out,
-            "</xsi:party><xsi:reason>{reason}</xsi:reason></xsi:redirection></xsi:redirections>"
+            "</xsi:address></xsi:party><xsi:reason>{reason}</xsi:reason></xsi:redirection></xsi:redirections>"
         );
     }
     if let Some((address, reason, time)) = &leg.redirect {
@@ -295,14 +296,16 @@ fn hook_event(off: bool) -> String {
 
 fn conference_data(kind: &str, state: &str, halves: &[u64]) -> String {
     event_data(kind, |o| {
-        let _ = write!(
-            o,
-            "<xsi:conference><xsi:state>{state}</xsi:state><xsi:conferenceParticipantList>"
-        );
-        for h in halves {
-            let _ = write!(o, "<xsi:conferenceParticipant><xsi:callId>callhalf-{h}:0</xsi:callId></xsi:conferenceParticipant>");
+        let _ = write!(o, "<xsi:conference><xsi:state>{state}</xsi:state>");
+        // The list holds at least one participant: none once every leg is gone.
+        if !halves.is_empty() {
+            o.push_str("<xsi:conferenceParticipantList>");
+            for h in halves {
+                let _ = write!(o, "<xsi:conferenceParticipant><xsi:callId>callhalf-{h}:0</xsi:callId></xsi:conferenceParticipant>");
+            }
+            o.push_str("</xsi:conferenceParticipantList>");
         }
-        o.push_str("</xsi:conferenceParticipantList></xsi:conference>");
+        o.push_str("</xsi:conference>");
     })
 }
 

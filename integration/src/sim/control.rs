@@ -23,6 +23,10 @@
 //! | `rp/complete` | `call`, `reason` (`Timeout`, `EOF`, `NoMatch`, …) | |
 //! | `agent/state` | `dn`, `state` (`Sign-In`, `Available`, `Unavailable`, `Wrap-Up`, `Sign-Out`) | |
 //! | `agent/join` | `dn`, `cc`, `joined` (1/0) | |
+//! | `rp/state` | `rp`, `failed` (1: RoutePointFailed, 0: RoutePointRecovered) | |
+//! | `rp/reject` | `from`, `rp` (admission control refuses the call) | `{"call": N}` |
+//! | `acd/strand` | `call` (no agent available: ACDCallStrandedUnavailable) | |
+//! | `whisper` | `call` (ACD / RoutePoint WhisperStarted) | |
 //! | `delivery` | `mode` = `normal`, `duplicate`, `swap` | |
 //! | `chunking` | `mode` = `one`, `split`, `coalesce` | |
 //! | `fault/close` | `xsp` | `{"closed": n}` |
@@ -225,6 +229,13 @@ impl ControlService {
                 hub.op_agent_join(p.text("dn")?, p.text("cc")?, p.flag("joined")?);
                 Ok(json!({ "ok": true }))
             }
+            "rp/state" => applied(hub.op_rp_state(p.text("rp")?, p.flag("failed")?)),
+            "rp/reject" => match hub.op_rp_reject(p.text("from")?, p.text("rp")?) {
+                Some(call) => Ok(json!({ "call": call.0 })),
+                None => Err(bad("no such route point")),
+            },
+            "acd/strand" => applied(hub.op_acd_strand(p.call("call")?)),
+            "whisper" => applied(hub.op_whisper(p.call("call")?)),
             "delivery" => {
                 let mode = match p.text("mode")? {
                     "normal" => Delivery::Normal,

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
 
+use super::conformance::Conformance;
 use super::delay::Delays;
 use super::probe::Probes;
 use super::state::State;
@@ -98,6 +99,8 @@ pub(crate) struct Hub {
     pub delays: Delays,
     /// Write times of probed flood events.
     pub probes: Probes,
+    /// The schema check, when `SimConfig::schema_check` is on.
+    pub conformance: Option<Conformance>,
     requests: Mutex<VecDeque<RequestRecord>>,
     actions: Mutex<VecDeque<ActionRecord>>,
     /// Service settings made through Xsi-Actions, by user id.
@@ -113,6 +116,7 @@ impl Hub {
         Hub {
             delays: Delays::new(&cfg.delays),
             probes: Probes::default(),
+            conformance: cfg.schema_check.then(Conformance::new),
             state: Mutex::new(State::new(&cfg)),
             cfg,
             xsps,
@@ -131,6 +135,21 @@ impl Hub {
 
     pub(crate) fn is_shutting_down(&self) -> bool {
         self.shutdown.load(Ordering::Acquire)
+    }
+
+    /// Checks a document about to be sent (stream document or XML answer), when the schema
+    /// check is on.
+    pub(crate) fn check_sent(&self, doc: &[u8]) {
+        if let Some(c) = &self.conformance {
+            c.sent(doc, |line| self.log(|| line));
+        }
+    }
+
+    /// Checks an XML request body received, when the schema check is on.
+    pub(crate) fn check_received(&self, doc: &[u8]) {
+        if let Some(c) = &self.conformance {
+            c.received(doc, |line| self.log(|| line));
+        }
     }
 
     /// Writes a log line through the configured sink, if any.

@@ -41,6 +41,7 @@
 
 mod actions;
 mod calls;
+mod conformance;
 mod control;
 mod delay;
 mod flood;
@@ -70,6 +71,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{RecvTimeoutError, Sender};
 use parking_lot::{Condvar, Mutex};
 
+pub use conformance::SchemaStats;
 pub use delay::{DelayCounters, RequestKind};
 pub use flood::Pace;
 pub use stats::{
@@ -115,12 +117,16 @@ pub struct SimConfig {
     /// Requests of these kinds are answered this long after they arrive (see
     /// [`Simulator::set_delay`]); others at once.
     pub delays: Vec<(RequestKind, Duration)>,
+    /// Check every document sent and every XML body received against the Xsi schema
+    /// (`SimStats::schema`). On by default, for tests; benchmarks turn it off (a parse per
+    /// document).
+    pub schema_check: bool,
 }
 
 impl Default for SimConfig {
     /// Two XSPs on ephemeral loopback ports, plain HTTP, `cti@example.net` / `secret`, domain
     /// `example.net`, ack timeout 2 s, no event timeout, no control API, idle connections
-    /// closed after 4 s (like a real XSP's `Keep-Alive: timeout=4`).
+    /// closed after 4 s (like a real XSP's `Keep-Alive: timeout=4`), schema check on.
     fn default() -> SimConfig {
         let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
         SimConfig {
@@ -140,6 +146,7 @@ impl Default for SimConfig {
             https: Vec::new(),
             keep_alive_timeout: Duration::from_secs(4),
             delays: Vec::new(),
+            schema_check: true,
         }
     }
 }
@@ -162,6 +169,7 @@ impl fmt::Debug for SimConfig {
             )
             .field("keep_alive_timeout", &self.keep_alive_timeout)
             .field("delays", &self.delays)
+            .field("schema_check", &self.schema_check)
             .finish()
     }
 }
@@ -440,6 +448,30 @@ impl Simulator {
     /// Agent `dn` joins (or leaves) call centre `cc`: ACDAgentJoinUpdateEvent.
     pub fn agent_join(&self, dn: &str, cc: &str, joined: bool) {
         self.hub.op_agent_join(dn, cc, joined);
+    }
+
+    /// Route point `rp` fails (RoutePointFailedEvent) or recovers (RoutePointRecoveredEvent).
+    /// False when `rp` is not a route point.
+    pub fn rp_state(&self, rp: &str, failed: bool) -> bool {
+        self.hub.op_rp_state(rp, failed)
+    }
+
+    /// `from` calls route point `rp` and admission control refuses the call:
+    /// RoutePointCallRejectedEvent to `rp`, the caller is released.
+    pub fn rp_reject(&self, from: &str, rp: &str) -> Option<CallId> {
+        self.hub.op_rp_reject(from, rp)
+    }
+
+    /// Queued `call` is stranded, no agent being available: ACDCallStrandedUnavailableEvent,
+    /// the caller is released.
+    pub fn acd_strand(&self, call: CallId) -> bool {
+        self.hub.op_acd_strand(call)
+    }
+
+    /// The agent of queued `call` hears the whisper message: ACDWhisperStartedEvent (or
+    /// RoutePointWhisperStartedEvent at a route point).
+    pub fn whisper(&self, call: CallId) -> bool {
+        self.hub.op_whisper(call)
     }
 
     pub fn set_delivery(&self, mode: Delivery) {

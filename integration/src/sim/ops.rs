@@ -127,6 +127,22 @@ impl Hub {
         self.state.lock().agent_join(dn, cc, joined);
     }
 
+    pub(crate) fn op_rp_state(&self, rp: &str, failed: bool) -> bool {
+        self.state.lock().rp_state(rp, failed)
+    }
+
+    pub(crate) fn op_rp_reject(&self, from: &str, rp: &str) -> Option<CallId> {
+        self.state.lock().rp_reject(from, rp).map(CallId)
+    }
+
+    pub(crate) fn op_acd_strand(&self, call: CallId) -> bool {
+        self.state.lock().acd_strand(call.0)
+    }
+
+    pub(crate) fn op_whisper(&self, call: CallId) -> bool {
+        self.state.lock().whisper(call.0)
+    }
+
     pub(crate) fn op_set_delivery(&self, mode: Delivery) {
         self.log(|| format!("delivery mode {mode:?}"));
         self.state.lock().set_delivery(mode);
@@ -275,6 +291,11 @@ impl Hub {
             queued,
             calls_started,
             parked: parked.into_iter().collect(),
+            schema: self
+                .conformance
+                .as_ref()
+                .map(|c| c.stats())
+                .unwrap_or_default(),
         }
     }
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use super::http::{parse_request, write_response, HttpError, Parsed, Request};
 use super::hub::{Hub, Owner};
-use super::reply::Reply;
+use super::reply::{Reply, XML};
 use super::tls::SimStream;
 
 /// Read timeout of request connections (bounds how late a shutdown or an idle connection is
@@ -59,6 +59,13 @@ fn flush(stream: &mut SimStream, out: &mut Vec<u8>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// An XML answer goes through the schema check (when it is on).
+fn check_reply(hub: &Hub, reply: &Reply) {
+    if reply.content_type == XML && !reply.body.is_empty() {
+        hub.check_sent(&reply.body);
+    }
+}
+
 /// Serves one connection until it closes, fails, idles out, or becomes a stream.
 pub(crate) fn serve(hub: &Hub, mut stream: SimStream, service: &dyn Service) {
     let idle_timeout = hub.cfg.keep_alive_timeout;
@@ -93,6 +100,7 @@ pub(crate) fn serve(hub: &Hub, mut stream: SimStream, service: &dyn Service) {
                     let keep = req.keep_alive();
                     match service.handle(&req) {
                         Outcome::Reply(reply) => {
+                            check_reply(hub, &reply);
                             write_response(
                                 &mut out,
                                 reply.status,
@@ -134,6 +142,7 @@ pub(crate) fn serve(hub: &Hub, mut stream: SimStream, service: &dyn Service) {
                 }
                 Err(err) => {
                     let reply = service.bad_request(&err);
+                    check_reply(hub, &reply);
                     write_response(
                         &mut out,
                         reply.status,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
+use super::conformance::SchemaStats;
 use super::delay::{DelayCounters, RequestKind};
 
 /// One channel, open or closed.
@@ -129,6 +130,8 @@ pub struct SimStats {
     pub calls_started: u64,
     /// The calls parked (Xsi-Actions `Park`, `GroupCallPark`), by park location DN.
     pub parked: BTreeMap<String, u64>,
+    /// What the schema check saw (`SimConfig::schema_check`).
+    pub schema: SchemaStats,
 }
 
 impl SimStats {
@@ -231,6 +234,11 @@ impl SimStats {
             "connections_accepted": self.connections_accepted,
             "calls_started": self.calls_started,
             "parked": self.parked,
+            "schema": {
+                "on": self.schema.on, "sent": self.schema.sent,
+                "received": self.schema.received, "violations": self.schema.violations,
+                "first": self.schema.first,
+            },
         })
     }
 
@@ -325,6 +333,8 @@ mod tests {
             ("/delays/peak_waiting", json!(4)),
             ("/agent_states/2002@x", json!("Available")),
             ("/queued/5000/0", json!(7)),
+            ("/schema/on", json!(false)),
+            ("/schema/violations", json!({})),
         ] {
             assert_eq!(v.pointer(pointer), Some(&want), "{pointer}");
         }

@@ -70,6 +70,8 @@ struct Writer<'a> {
     doc: Vec<u8>,
     /// Alternates split documents between two and three pieces.
     split_three: bool,
+    /// An event as sent on this channel, for the schema check.
+    scratch: Vec<u8>,
 }
 
 impl Writer<'_> {
@@ -127,6 +129,15 @@ impl Writer<'_> {
         }
     }
 
+    /// Puts `event`, as this channel sends it, through the schema check (when it is on).
+    fn check_event(&mut self, event: &EventDoc) {
+        if self.hub.conformance.is_some() {
+            self.scratch.clear();
+            event.render(&self.spec.channel_id, &mut self.scratch);
+            self.hub.check_sent(&self.scratch);
+        }
+    }
+
     fn count_event(&self, event: &EventDoc) {
         self.spec.shared.events_sent.fetch_add(1, Ordering::Relaxed);
         if let Some(key) = event.probe {
@@ -139,6 +150,7 @@ impl Writer<'_> {
         match msg {
             Out::Event(event) if self.hub.chunking() == Chunking::Coalesce => {
                 // Gather every queued document (up to 64 KiB) into one chunk.
+                self.check_event(&event);
                 self.doc.clear();
                 event.render(&self.spec.channel_id, &mut self.doc);
                 self.count_event(&event);
@@ -146,10 +158,14 @@ impl Writer<'_> {
                 while self.doc.len() < 64 * 1024 {
                     match rx.try_recv() {
                         Ok(Out::Event(e)) => {
+                            self.check_event(&e);
                             e.render(&self.spec.channel_id, &mut self.doc);
                             self.count_event(&e);
                         }
-                        Ok(Out::Heartbeat) => self.doc.extend_from_slice(HEARTBEAT_DOC.as_bytes()),
+                        Ok(Out::Heartbeat) => {
+                            self.hub.check_sent(HEARTBEAT_DOC.as_bytes());
+                            self.doc.extend_from_slice(HEARTBEAT_DOC.as_bytes());
+                        }
                         Ok(other) => {
                             pending_end = Some(other);
                             break;
@@ -166,21 +182,23 @@ impl Writer<'_> {
                 }
             }
             Out::Event(event) => {
+                self.check_event(&event);
                 self.put_event(&event)?;
                 self.count_event(&event);
                 Ok(None)
             }
             Out::Heartbeat => {
+                self.hub.check_sent(HEARTBEAT_DOC.as_bytes());
                 self.doc.clear();
                 self.doc.extend_from_slice(HEARTBEAT_DOC.as_bytes());
                 self.put_doc()?;
                 Ok(None)
             }
             Out::Terminate(reason) => {
+                let doc = terminated_doc(&self.spec.channel_id, reason.as_str());
+                self.hub.check_sent(doc.as_bytes());
                 self.doc.clear();
-                self.doc.extend_from_slice(
-                    terminated_doc(&self.spec.channel_id, reason.as_str()).as_bytes(),
-                );
+                self.doc.extend_from_slice(doc.as_bytes());
                 self.put_doc()?;
                 self.out.write_all(LAST_CHUNK)?;
                 self.out.flush()?;
@@ -236,6 +254,7 @@ fn stream_body(hub: &Hub, spec: &StreamSpec, stream: SimStream, probe: &mut TcpS
         out: BufWriter::with_capacity(64 * 1024, stream),
         doc: Vec::with_capacity(4096),
         split_three: false,
+        scratch: Vec::new(),
     };
     let head = format!(
         "HTTP/1.1 200 OK\r\nTrackingID: NA_{}\r\nX-Frame-Options: SAMEORIGIN\r\nX-Content-Type-Options: nosniff\r\nSet-Cookie: JSESSIONID={}; Path=/com.broadsoft.xsi-events; HttpOnly\r\nExpires: Thu, 01 Jan 1970 00:00:00 GMT\r\nContent-Type: text/xml;charset=UTF-8\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\nServer: xsp-sim\r\n\r\n",
@@ -243,6 +262,7 @@ fn stream_body(hub: &Hub, spec: &StreamSpec, stream: SimStream, probe: &mut TcpS
         spec.tracking_id.replace('-', "").to_ascii_uppercase()
     );
     let first = channel_doc(&spec.channel_id, spec.expires);
+    hub.check_sent(first.as_bytes());
     let started = w
         .out
         .write_all(head.as_bytes())

@@ -55,6 +55,9 @@ impl Service for XspService {
     }
 
     fn handle(&self, req: &Request<'_>) -> Outcome {
+        if req.body.starts_with(b"<") {
+            self.hub.check_received(&req.body);
+        }
         let outcome = self.route(req);
         let status = match &outcome {
             Outcome::Reply(r) => r.status,

@@ -22,9 +22,57 @@ pub struct Rig {
     pub bw: Bwcsta,
 }
 
+/// Every scenario runs against documents BroadWorks could send: a test that passed
+/// checks, as its rig goes, that the simulator's schema check saw its documents and found
+/// nothing wrong in them or in bwcsta's requests (see [`assert_schema_clean`]). Only a
+/// flood test turns the check off ([`sim_unchecked`]).
+impl Drop for Rig {
+    fn drop(&mut self) {
+        if !std::thread::panicking() && self.sim.stats().schema.on {
+            assert_schema_clean(&self.sim);
+        }
+    }
+}
+
+/// The simulator checked documents against the Xsi schema (it sent some) and found no
+/// violation in what it sent or received; the first violation of each kind otherwise.
+pub fn assert_schema_clean(sim: &Simulator) {
+    let schema = sim.stats().schema;
+    assert!(
+        schema.on && schema.sent > 0,
+        "the simulator's schema check saw nothing: {schema:?}"
+    );
+    assert!(
+        schema.violations.is_empty(),
+        "schema violations {:?}; the first of each kind:\n{}",
+        schema.violations,
+        schema
+            .first
+            .iter()
+            .map(|(kind, first)| format!("{kind}: {first}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    eprintln!(
+        "schema check: {} documents sent, {} bodies received, no violation",
+        schema.sent, schema.received
+    );
+}
+
 pub fn sim() -> Simulator {
     Simulator::start(SimConfig {
         ack_timeout: Duration::from_secs(5),
+        ..SimConfig::default()
+    })
+    .expect("simulator")
+}
+
+/// As [`sim`], without the schema check: a flood of tens of thousands of events must not
+/// pay a parse per document.
+pub fn sim_unchecked() -> Simulator {
+    Simulator::start(SimConfig {
+        ack_timeout: Duration::from_secs(5),
+        schema_check: false,
         ..SimConfig::default()
     })
     .expect("simulator")

@@ -10,6 +10,9 @@ fn spec_example_loads_with_its_values() {
     let dir = TempDir::new("example");
     let secret = dir.file("xsi.secret", "s3cr3t-from-file\n");
     let ca = dir.file("ca.pem", TEST_CA);
+    let pki = bwcsta_integration::certs::Pki::new();
+    let (csta_cert, csta_key) = pki.server.write(dir.path(), "csta");
+    let (clients_ca, _) = pki.ca.write(dir.path(), "clients-ca");
     let document = json!({
       "csta": {
         "listen": "0.0.0.0:1040",
@@ -17,7 +20,13 @@ fn spec_example_loads_with_its_values() {
         "max_sessions": 16,
         "edition": "ed3",
         "idle_timeout_s": 60,
-        "system_status_on_connect": false
+        "system_status_on_connect": false,
+        "tls": { "cert_file": csta_cert, "key_file": csta_key, "client_ca_file": clients_ca },
+        "clients": [
+          { "name": "tserver-a", "allow": ["10.20.0.5"], "certificate_cn": "tserver-a.example.net",
+            "devices": ["20*", "5000", "6*"] },
+          { "name": "wallboard", "allow": ["10.30.0.0/24"], "devices": ["5000"], "control": false }
+        ]
       },
       "xsi": {
         "servers": [
@@ -44,7 +53,8 @@ fn spec_example_loads_with_its_values() {
       "devices": {
         "call_centers": ["5000", "sales-queue@example.net"],
         "route_points": ["6000", "61*"],
-        "agents": ["20*"]
+        "agents": ["20*"],
+        "treatment_audio_urls": ["http://media.example.net/welcome.wav"]
       },
       "log": { "file": "/var/log/bwcsta/bwcsta.log", "level": "info", "max_bytes": 10485760, "keep": 5 },
       "status_file": "/var/run/bwcsta/status.json",
@@ -65,6 +75,15 @@ fn spec_example_loads_with_its_values() {
     assert_eq!(config.csta.edition, Edition::Ed3);
     assert_eq!(config.csta.idle_timeout, secs(60.0));
     assert!(!config.csta.system_status_on_connect);
+    let tls = config.csta.tls.as_ref().expect("csta.tls");
+    assert_eq!(tls.client_ca_file.as_deref(), Some(clients_ca.as_path()));
+    let clients: Vec<(&str, bool)> = config
+        .csta
+        .clients
+        .iter()
+        .map(|c| (c.name.as_str(), c.control))
+        .collect();
+    assert_eq!(clients, [("tserver-a", true), ("wallboard", false)]);
 
     let xsi = &config.xsi;
     let names: Vec<&str> = xsi.servers.iter().map(|s| s.name.as_str()).collect();
@@ -105,6 +124,7 @@ fn spec_example_loads_with_its_values() {
             call_centers: vec![exact("5000"), exact("sales-queue@example.net")],
             route_points: vec![exact("6000"), prefix("61")],
             agents: vec![prefix("20")],
+            treatment_audio_urls: vec!["http://media.example.net/welcome.wav".to_owned()],
         }
     );
 

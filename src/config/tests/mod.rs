@@ -136,7 +136,9 @@ fn secs(s: f64) -> Duration {
 }
 
 mod capture;
+mod clients;
 mod documents;
 mod files;
 mod password;
+mod tls;
 mod values;

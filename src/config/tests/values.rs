@@ -686,3 +686,45 @@ fn feature_packages() {
         assert_one_problem(&with("xsi.feature_packages", value), expected);
     }
 }
+
+#[test]
+fn treatment_audio_urls() {
+    const KEY: &str = "devices.treatment_audio_urls";
+    let good = json!([
+        "http://m.example.net/a.wav",
+        "HTTPS://m/b.wav?x=1",
+        "http://[::1]:8080/c"
+    ]);
+    let config = load_ok(&with(KEY, good));
+    assert_eq!(
+        config.devices.treatment_audio_urls,
+        [
+            "http://m.example.net/a.wav",
+            "HTTPS://m/b.wav?x=1",
+            "http://[::1]:8080/c"
+        ]
+    );
+    assert!(config.devices.is_empty(), "URLs list no device");
+    let cases: Vec<(Value, Vec<&str>)> = vec![
+        (json!("http://a/b"), vec!["devices.treatment_audio_urls: expected an array, found \"http://a/b\""]),
+        (json!([]), vec!["devices.treatment_audio_urls: expected 1 to 4 URLs, found 0"]),
+        (
+            json!(["http://a/1", "http://a/2", "http://a/3", "http://a/4", "http://a/5"]),
+            vec!["devices.treatment_audio_urls: expected 1 to 4 URLs, found 5"],
+        ),
+        (
+            json!(["ftp://a/2", 3, "http:///x", "http://a/ b"]),
+            vec![
+                "devices.treatment_audio_urls[0]: \"ftp://a/2\": not an http(s) URL",
+                "devices.treatment_audio_urls[1]: expected a string, found 3",
+                "devices.treatment_audio_urls[2]: \"http:///x\": URL has no host",
+                "devices.treatment_audio_urls[3]: \"http://a/ b\": a URL must not contain spaces or control characters",
+            ],
+        ),
+        (json!(["welcome.wav"]), vec!["devices.treatment_audio_urls[0]: \"welcome.wav\": not an http(s) URL"]),
+    ];
+    for (value, expected) in cases {
+        let document = with(KEY, value);
+        assert_eq!(lines(&document), expected, "{document}");
+    }
+}

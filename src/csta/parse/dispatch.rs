@@ -22,7 +22,7 @@ use super::{Message, Parsed};
 type Handler = for<'d> fn(Node<'d>) -> Parsed<Message>;
 
 /// Known roots. The name doubles as the `message` of errors.
-const HANDLERS: &[(&str, Handler)] = &[
+pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("StartApplicationSession", start_application_session),
     (
         "StartApplicationSessionPosResponse",

@@ -31,7 +31,9 @@
 //! shape pre-scan, parse, root); `node` reads elements, `dispatch` maps
 //! each root to its reader in `handlers` (`contact` for the agent,
 //! routeing and treatment messages, `features` for the device queries,
-//! SnapshotCall, pickups, park, intrusion and recording).
+//! SnapshotCall, pickups, park, intrusion and recording); `named` says what
+//! each message asks of the server and which devices it names (the
+//! per-client device scope).
 
 use std::fmt;
 
@@ -41,9 +43,13 @@ mod contact;
 mod dispatch;
 mod features;
 mod handlers;
+mod named;
 mod node;
 
 pub use contact::REQUESTED_AGENT_STATES;
+#[cfg(test)]
+pub(crate) use named::samples;
+pub use named::{Access, Named, Role};
 
 use crate::xml::read::{read_root, ReadError, ShapeScan};
 use dispatch::dispatch;
@@ -455,37 +461,13 @@ pub enum Message {
 }
 
 impl Message {
-    /// True for what a client sends expecting an answer from the server.
-    /// [`Message::Other`] counts as a request: the server answers an
-    /// unknown root with `serviceNotSupported`.
+    /// True for what a client sends expecting an answer from the server:
+    /// what [`Message::named`] says asks something, and also a
+    /// RouteRequest (the server's own request) and [`Message::Other`]: the
+    /// server answers those with `serviceNotSupported`.
     pub fn is_request(&self) -> bool {
-        !matches!(
-            self,
-            Message::StartApplicationSessionPosResponse { .. }
-                | Message::StartApplicationSessionNegResponse { .. }
-                | Message::StopApplicationSessionPosResponse
-                | Message::ResetApplicationSessionTimerPosResponse { .. }
-                | Message::SystemRegisterResponse { .. }
-                | Message::SystemRegisterCancelResponse
-                | Message::RequestSystemStatusResponse { .. }
-                | Message::SystemStatusResponse
-                | Message::MonitorStartResponse { .. }
-                | Message::MonitorStopResponse
-                | Message::SnapshotDeviceResponse { .. }
-                | Message::MakeCallResponse { .. }
-                | Message::ConsultationCallResponse { .. }
-                | Message::SetAgentStateResponse
-                | Message::GetAgentStateResponse { .. }
-                | Message::RouteRegisterResponse { .. }
-                | Message::RouteRegisterCancelResponse
-                | Message::PlayMessageResponse
-                | Message::GetDoNotDisturbResponse { .. }
-                | Message::GetForwardingResponse { .. }
-                | Message::PickupCallResponse { .. }
-                | Message::RecordMessageResponse { .. }
-                | Message::Event(_)
-                | Message::ErrorCode { .. }
-        )
+        self.named().access != Access::None
+            || matches!(self, Message::RouteRequest { .. } | Message::Other)
     }
 }
 

@@ -1,8 +1,11 @@
 //! A session's end is always reported: a normal close, and a panic of the
 //! reader or of the writer, each give one `Closed` with the reason and a
-//! closed socket.
+//! closed socket. A connection no `csta.clients` entry admits is closed
+//! without a word and never reaches the dispatcher; an admitted one comes
+//! with its entry.
 
 use super::*;
+use crate::config::ClientEntry;
 use crate::csta::frame::{self, InvokeId};
 use std::net::TcpListener;
 
@@ -17,14 +20,22 @@ struct Rig {
     threads: Option<SessionThreads>,
 }
 
-/// A session `id` on a real socket pair; its Connected event is consumed.
-fn start_session(id: u64) -> Rig {
+/// A session `id` on a real socket pair, for a listener with `clients`;
+/// the client end, the inbox and the threads.
+fn connect(id: u64, clients: &[ClientEntry]) -> (TcpStream, Receiver<Event>, SessionThreads) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
     let (server, peer) = listener.accept().expect("accept");
     client.set_read_timeout(Some(WAIT)).expect("timeout");
     let (inbox_tx, inbox) = bounded(64);
-    let threads = start(ClientId(id), server, peer, WAIT, inbox_tx).expect("session");
+    let setup = Arc::new(SessionSetup::new(WAIT, Clients::new(clients), None));
+    let threads = start(ClientId(id), server, peer, setup, inbox_tx).expect("session");
+    (client, inbox, threads)
+}
+
+/// A session `id` without `csta.clients`; its Connected event is consumed.
+fn start_session(id: u64) -> Rig {
+    let (client, inbox, threads) = connect(id, &[]);
     let outbox = match inbox.recv_timeout(WAIT) {
         Ok(Event::Client(_, ClientEvent::Connected { outbox, .. })) => outbox,
         other => panic!("expected Connected, got {other:?}"),
@@ -34,6 +45,17 @@ fn start_session(id: u64) -> Rig {
         outbox,
         inbox,
         threads: Some(threads),
+    }
+}
+
+fn entry(name: &str, allow: &str) -> ClientEntry {
+    ClientEntry {
+        name: name.to_owned(),
+        allow: vec![crate::config::IpNet::parse(allow).expect("net")],
+        certificate_cn: None,
+        devices: vec![crate::config::DevicePattern::Exact("2001".to_owned())],
+        control: true,
+        max_sessions: 4,
     }
 }
 
@@ -112,4 +134,115 @@ fn a_writer_panic_closes_the_session_with_its_message() {
         "{reasons:?}"
     );
     assert_eq!(reasons.len(), 2, "then the reader's own end: {reasons:?}");
+}
+
+#[test]
+fn a_connection_no_entry_admits_is_closed_without_a_word_or_an_event() {
+    let (mut client, inbox, threads) = connect(9104, &[entry("elsewhere", "10.0.0.1")]);
+    let id = InvokeId::new(1).expect("invoke id");
+    let bytes = frame::encode(id, REQUEST.as_bytes()).expect("frame");
+    // The request may or may not get through before the close; no answer
+    // comes either way.
+    let _ = client.write_all(&bytes);
+    let mut buf = [0u8; 64];
+    let read = client.read(&mut buf);
+    assert!(
+        matches!(read, Ok(0))
+            || read
+                .as_ref()
+                .is_err_and(|e| e.kind() == ErrorKind::ConnectionReset),
+        "{read:?}"
+    );
+    assert!(threads.join_deadline(Instant::now() + WAIT).is_empty());
+    let events: Vec<String> = inbox.try_iter().map(|ev| format!("{ev:?}")).collect();
+    assert_eq!(events, Vec::<String>::new());
+}
+
+#[test]
+fn an_admitted_connection_comes_with_its_entry() {
+    let (client, inbox, threads) = connect(9105, &[entry("tserver-a", "127.0.0.1")]);
+    let peer = match inbox.recv_timeout(WAIT) {
+        Ok(Event::Client(_, ClientEvent::Connected { peer, .. })) => peer,
+        other => panic!("expected Connected, got {other:?}"),
+    };
+    assert_eq!(peer.name(), Some("tserver-a"));
+    assert_eq!(
+        peer.to_string(),
+        format!("tserver-a, {}", client.local_addr().expect("addr"))
+    );
+    client.shutdown(Shutdown::Both).expect("shutdown");
+    assert!(threads.join_deadline(Instant::now() + WAIT).is_empty());
+}
+
+/// A TLS client with `options`; its stream once the handshake is done
+/// (with TLS 1.3 the server may still refuse it).
+fn tls_client(
+    addr: SocketAddr,
+    options: &bwcsta_integration::client::TlsOptions,
+) -> native_tls::TlsStream<TcpStream> {
+    let connector = options.connector().expect("connector");
+    let stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(WAIT)).expect("timeout");
+    connector.connect("localhost", stream).expect("handshake")
+}
+
+#[test]
+fn over_tls_the_certificate_names_the_client() {
+    let pki = bwcsta_integration::certs::Pki::new();
+    let now = crate::csta::tls::now().expect("clock");
+    let (cert, key, ca) = (
+        std::path::Path::new("cert.pem"),
+        std::path::Path::new("key.pem"),
+        std::path::Path::new("ca.pem"),
+    );
+    let settings = crate::csta::tls::TlsSettings::from_pem(
+        Some((cert, &pki.server.cert)),
+        Some((key, &pki.server.key)),
+        Some(Some((ca, &pki.ca.cert))),
+        &now,
+    )
+    .expect("settings");
+    let mut by_name = entry("tserver-a", "127.0.0.1");
+    by_name.certificate_cn = Some("tserver-a.example.net".to_owned());
+    let setup = Arc::new(SessionSetup::new(
+        WAIT,
+        Clients::new(&[by_name]),
+        Some(TlsServer::new(&settings).expect("server")),
+    ));
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    for (n, identity, name) in [
+        (9106, &pki.client, Some("tserver-a")),
+        (9107, &pki.wallboard, None),
+    ] {
+        let options = pki.client_tls(Some(identity));
+        let client = std::thread::spawn(move || tls_client(addr, &options));
+        let (server, peer) = listener.accept().expect("accept");
+        let (inbox_tx, inbox) = bounded(64);
+        let threads = start(ClientId(n), server, peer, setup.clone(), inbox_tx).expect("start");
+        let mut tls = client.join().expect("client");
+        match name {
+            Some(name) => {
+                let peer = match inbox.recv_timeout(WAIT) {
+                    Ok(Event::Client(_, ClientEvent::Connected { peer, .. })) => peer,
+                    other => panic!("expected Connected, got {other:?}"),
+                };
+                assert_eq!(peer.name(), Some(name));
+                let _ = tls.shutdown();
+            }
+            None => {
+                // Refused after the handshake: closed without a word.
+                let mut buf = [0u8; 16];
+                assert!(matches!(tls.read(&mut buf), Ok(0) | Err(_)));
+            }
+        }
+        drop(tls);
+        assert!(threads.join_deadline(Instant::now() + WAIT).is_empty());
+        // The admitted one's end is reported; the refused one never existed.
+        let closed: Vec<bool> = inbox
+            .try_iter()
+            .map(|ev| matches!(ev, Event::Client(_, ClientEvent::Closed { .. })))
+            .collect();
+        assert_eq!(closed, if name.is_some() { vec![true] } else { vec![] });
+    }
 }

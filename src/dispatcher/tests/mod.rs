@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, unbounded, Receiver};
 
 use super::{ActionQueue, Ctx, DispatcherConfig, State};
-use crate::config::{DevicePattern, DevicesConfig};
+use crate::config::{ClientEntry, DevicePattern, DevicesConfig};
+use crate::csta::clients::Peer;
 use crate::csta::edition::Edition;
 use crate::csta::frame::{FrameDecoder, InvokeId};
 use crate::csta::parse::{self, Message};
@@ -44,6 +45,7 @@ mod control_races;
 mod grace;
 mod links;
 mod routeing;
+mod scope;
 mod sessions;
 mod storms;
 mod subscriptions;
@@ -60,6 +62,7 @@ fn devices() -> DevicesConfig {
         call_centers: vec![exact("5000")],
         route_points: vec![exact("6000")],
         agents: vec![DevicePattern::Prefix("300".to_owned())],
+        treatment_audio_urls: vec!["http://media.example.net/welcome.wav".to_owned()],
     }
 }
 
@@ -149,6 +152,15 @@ impl Harness {
 
     /// Client `id` connects, with room for `capacity` queued frames.
     pub(super) fn connect_with_outbox(&mut self, id: u64, capacity: usize) {
+        self.connect_client(id, capacity, None);
+    }
+
+    /// Client `id` connects as the `csta.clients` entry `client`.
+    pub(super) fn connect_as(&mut self, id: u64, client: ClientEntry) {
+        self.connect_client(id, 1024, Some(Arc::new(client)));
+    }
+
+    fn connect_client(&mut self, id: u64, capacity: usize, client: Option<Arc<ClientEntry>>) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let socket = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
         let (server, peer) = listener.accept().expect("accept");
@@ -158,7 +170,7 @@ impl Harness {
         let (outbox_tx, outbox) = bounded(capacity);
         self.clients.insert(id, Client { outbox, socket });
         let connected = ClientEvent::Connected {
-            peer,
+            peer: Peer { addr: peer, client },
             outbox: outbox_tx,
             socket: server,
         };

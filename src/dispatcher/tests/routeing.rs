@@ -113,3 +113,49 @@ fn a_backup_session_gets_the_calls_waiting_for_its_failed_primary() {
         ["ConnectionClearedEvent xref=4 call=40:1", "RouteEnd 5"]
     );
 }
+
+#[test]
+fn a_failed_route_point_offers_nothing_until_it_recovers() {
+    let mut h = Harness::new(1);
+    h.routeing();
+    h.xsi_event(
+        "rp-sub",
+        "6000",
+        "RoutePointFailedEvent",
+        "<xsi:stateChangeReason>FailureDetected</xsi:stateChangeReason>",
+    );
+    assert_eq!(h.frames(1), ["OutOfServiceEvent xref=1 call=-"]);
+    // A call arriving while it is failed is reported, not offered.
+    h.rp_event("RoutePointCallAddedEvent", 40);
+    assert_eq!(h.frames(1), ["DeliveredEvent xref=1 call=40:1"]);
+    // Recovered: the waiting call is offered, and so is the next one.
+    h.xsi_event("rp-sub", "6000", "RoutePointRecoveredEvent", "");
+    assert_eq!(
+        h.frames(1),
+        [
+            "BackInServiceEvent xref=1 call=-",
+            "RouteRequest 1 rr1 call=40:1 from=2005"
+        ]
+    );
+    h.rp_event("RoutePointCallAddedEvent", 41);
+    assert_eq!(
+        h.frames(1),
+        [
+            "DeliveredEvent xref=1 call=41:1",
+            "RouteRequest 2 rr1 call=41:1 from=2005"
+        ]
+    );
+    // A call admission control refused: failed at the route point, never
+    // offered.
+    h.xsi_event(
+        "rp-sub",
+        "6000",
+        "RoutePointCallRejectedEvent",
+        "<xsi:callId>rp-42</xsi:callId><xsi:extTrackingId>42:1</xsi:extTrackingId>\
+         <xsi:routePointName>Routing</xsi:routePointName><xsi:routePointNumber>6000</xsi:routePointNumber>\
+         <xsi:remoteParty><xsi:address>tel:2005</xsi:address></xsi:remoteParty>\
+         <xsi:rejectReason>CallAdmissionTimeout</xsi:rejectReason>",
+    );
+    assert_eq!(h.frames(1), ["FailedEvent xref=1 call=42:1"]);
+    assert_eq!(h.frames(2), NONE);
+}

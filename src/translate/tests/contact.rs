@@ -24,6 +24,16 @@ fn q_call(ty: &'static str, ext: &str, extras: &str) -> Data {
     )
 }
 
+/// The fields of call `40:1` from 2005 flat in a route point's `eventData`
+/// (the policy and admission events), then `extras`.
+fn rp_flat(extras: &str) -> String {
+    format!(
+        "<xsi:callId>callhalf-q:0</xsi:callId><xsi:extTrackingId>40:1</xsi:extTrackingId>\
+         <xsi:routePointName>Route</xsi:routePointName><xsi:routePointNumber>6000</xsi:routePointNumber>\
+         <xsi:remoteParty><xsi:address>tel:2005</xsi:address></xsi:remoteParty>{extras}"
+    )
+}
+
 const ANSWERED_BY: &str = "<xsi:answeringUserId>2002@example.com</xsi:answeringUserId>";
 const REDIRECT: &str =
     "<xsi:redirect><xsi:address>tel:2009</xsi:address><xsi:reason>call-center</xsi:reason>\
@@ -161,6 +171,11 @@ fn rows() -> Vec<Row> {
             q("ACDCallEscapedEvent", ""), cleared("normalClearing", nr)),
         row("ACDCallStranded → ConnectionCleared", added(),
             q("ACDCallStrandedEvent", ""), cleared("noAvailableAgents", nr)),
+        row("ACDCallStrandedUnavailable → ConnectionCleared", added(),
+            q("ACDCallStrandedUnavailableEvent", "<xsi:treatmentStarted/>"), cleared("noAvailableAgents", nr)),
+        row("ACDWhisperStarted → CallInformation", added(),
+            q("ACDWhisperStartedEvent", ""),
+            vec![on("CallInformationEvent", "connection").dev("device", ME).dev("callingDevice", CALLER)]),
         row("ACDCallOverflowed → Diverted", added(),
             q("ACDCallOverflowedEvent", &format!("<xsi:overflowReason>time</xsi:overflowReason>{REDIRECT}")),
             diverted(Some("2009"), "overflow")),
@@ -222,6 +237,26 @@ fn rows() -> Vec<Row> {
                 .item(("41:1", ME), Some(("40:1", ME)))
                 .item(("41:1", CALLER), None)
                 .state("alerting", "transfer")]),
+        row("RoutePointWhisperStarted → CallInformation", arrived(),
+            q("RoutePointWhisperStartedEvent", ""),
+            vec![on("CallInformationEvent", "connection").dev("device", ME).dev("callingDevice", CALLER)]),
+        row("RoutePointNightPolicyApplied (flat) → Diverted", arrived(),
+            raw("RoutePointNightPolicyAppliedEvent", &rp_flat(REDIRECT)), diverted(Some("2009"), "callForward")),
+        row("RoutePointHolidayPolicyApplied (flat) → Diverted", arrived(),
+            raw("RoutePointHolidayPolicyAppliedEvent", &rp_flat("")), diverted(nr, "callForward")),
+        row("RoutePointCallRejected (flat, never queued) → Failed", vec![],
+            raw("RoutePointCallRejectedEvent", &rp_flat("<xsi:rejectReason>CallRejectRequested</xsi:rejectReason>")),
+            vec![on("FailedEvent", "failedConnection")
+                .dev("failingDevice", ME).dev("callingDevice", CALLER).dev("calledDevice", ME)
+                .dev("lastRedirectionDevice", nr)
+                .state("fail", "blocked")]),
+        // --- the route point itself ---
+        row("RoutePointFailed → OutOfService", arrived(),
+            raw("RoutePointFailedEvent", "<xsi:stateChangeReason>FailureDetected</xsi:stateChangeReason>"),
+            vec![want("OutOfServiceEvent", "", "", None).dev("device", ME)]),
+        row("RoutePointRecovered → BackInService", arrived(),
+            raw("RoutePointRecoveredEvent", ""),
+            vec![want("BackInServiceEvent", "", "", None).dev("device", ME)]),
         // --- treatments: message 0–4, completion → cause (§5.5) ---
         row("RoutePointBusyStarted → Play 0", arrived(), q("RoutePointBusyStartedEvent", ""), play("<message>0</message>")),
         row("RoutePointMOHStarted → Play 1", arrived(), q("RoutePointMOHStartedEvent", ""), play("<message>1</message>")),

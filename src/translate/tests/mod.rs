@@ -18,8 +18,8 @@
 //! them, and the [`Harness`] that feeds them) and `csta_side` (what a
 //! produced event must contain); the tests are `mapping` (the mapping table,
 //! every row run), `delivery` (exactly-once, ordering, snapshot), `numbers`
-//! (remote party numbers) and `checkers` (the fixtures and checkers
-//! themselves).
+//! (remote party numbers), `vocabulary` (every Xsi value read has its CSTA
+//! cause) and `checkers` (the fixtures and checkers themselves).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -43,6 +43,7 @@ mod contact;
 mod delivery;
 mod mapping;
 mod numbers;
+mod vocabulary;
 
 use csta_side::*;
 use xsi_side::*;

@@ -187,7 +187,7 @@ fn every_command_builds_its_request() {
             true,
         ),
         (
-            route_point_play("6000@example.net", c, Play::MusicOnHold),
+            route_point_play("6000@example.net", c, Play::MusicOnHold, &[]),
             Method::Put,
             format!("{R}/calls/callhalf-722:0/PlayMusicOnHold"),
             "",
@@ -292,6 +292,45 @@ fn every_command_builds_its_request() {
             None,
             true,
         ),
+        (
+            route_point_play("6000@example.net", c, Play::Busy, &[]),
+            Method::Put,
+            format!("{R}/calls/callhalf-722:0/PlayBusy"),
+            "",
+            body(&format!(
+                "<RoutePointPlayBusy {NS}><busyPattern>Normal</busyPattern></RoutePointPlayBusy>"
+            )),
+            true,
+        ),
+        (
+            route_point_play("6000@example.net", c, Play::Ringback, &[]),
+            Method::Put,
+            format!("{R}/calls/callhalf-722:0/PlayRingback"),
+            "",
+            body(&format!(
+                "<RoutePointPlayRingBack {NS}></RoutePointPlayRingBack>"
+            )),
+            true,
+        ),
+        (
+            route_point_play(
+                "6000@example.net",
+                c,
+                Play::Treatment,
+                &[
+                    "http://m/a.wav?x=1&y=2".to_owned(),
+                    "https://m/b.wav".to_owned(),
+                ],
+            ),
+            Method::Put,
+            format!("{R}/calls/callhalf-722:0/PlayTreatment"),
+            "",
+            body(&format!(
+                "<RoutePointPlayTreatment {NS}><audioUrlList><uri>http://m/a.wav?x=1&amp;y=2</uri>\
+                 <uri>https://m/b.wav</uri></audioUrlList></RoutePointPlayTreatment>"
+            )),
+            true,
+        ),
     ];
     for (request, method, path, query, body, on_call) in cases {
         let shown = request.to_string();
@@ -347,6 +386,61 @@ fn conference_bodies_are_unchanged() {
     for (call_ids, inner) in cases {
         assert_eq!(conference("u", call_ids).body, list(inner), "{call_ids:?}");
     }
+}
+
+/// Every Xsi-Actions body bwcsta can send is valid against the Xsi schema
+/// (root, child order, required children, enumerations): each builder with
+/// each value it can be given. Requests without a body need nothing.
+#[test]
+fn every_body_follows_the_xsi_schema() {
+    use bwcsta_integration::schema::xsi;
+    let user = "2001@example.net";
+    let rp = "6000@example.net";
+    let c = "callhalf-722:0";
+    let urls: Vec<String> = (1..=4)
+        .map(|i| format!("http://m.example.net/{i}.wav"))
+        .collect();
+    let mut requests = vec![
+        make_call(user, "2002"),
+        talk(user, c),
+        hold(user, c),
+        release(user, c),
+        blind_transfer(user, c, "2003"),
+        consult_transfer(user, c, "callhalf-9:0"),
+        conference(user, &["callhalf-1:0", "callhalf-2:0"]),
+        conference(user, &["a", "b", "c"]),
+        transmit_dtmf(user, c, "12#"),
+        do_not_disturb(user, true),
+        do_not_disturb(user, false),
+        call_forwarding_always(user, true, Some("+15552002")),
+        call_forwarding_always(user, false, None),
+        call_forwarding_always(user, false, Some("2002")),
+        get_agent_state(user),
+        route_point_transfer(rp, c, "2002"),
+        route_point_fail(rp, c),
+    ];
+    requests.extend(AgentState::ALL.map(|state| set_agent_state(user, state)));
+    for message in ["0", "1", "2", "3"] {
+        let play = Play::from_message(message).expect("0-3");
+        requests.push(route_point_play(rp, c, play, &[]));
+    }
+    for count in 1..=urls.len() {
+        requests.push(route_point_play(rp, c, Play::Treatment, &urls[..count]));
+    }
+    let bodies: Vec<&String> = requests.iter().filter_map(|r| r.body.as_ref()).collect();
+    for body in &bodies {
+        assert_eq!(xsi::check(body), Ok(()), "{body}");
+    }
+    // The figure the conformance note quotes: bodies the checker saw here.
+    assert_eq!(bodies.len(), 20);
+    // The configuration allows as many URLs as the schema's list holds.
+    let list = xsi::schema()
+        .ty("RoutePointPlayTreatmentURIList")
+        .expect("type");
+    assert_eq!(
+        list["content"][0]["sequence"][0]["max"].as_u64(),
+        Some(crate::config::MAX_TREATMENT_AUDIO_URLS as u64)
+    );
 }
 
 #[test]

@@ -192,3 +192,9 @@ fn channel_terminated_reasons() {
         assert_eq!(lost, want, "{reason}");
     }
 }
+
+#[test]
+fn the_reasons_acted_on_are_the_schema_s() {
+    let reasons = bwcsta_integration::schema::xsi::schema().enum_values("ChannelTerminatedReason");
+    assert!(reasons.contains(&DUPLICATE_CHANNEL_SET), "{reasons:?}");
+}

@@ -5,8 +5,10 @@
 //! A queue event carries its call in `queueEntry` (`callId`,
 //! `extTrackingId`, `remoteParty`, `answeringUserId`, …) and its extras
 //! beside it (`position`, `redirect`, `playCollectResult`, a reason); a few
-//! ACD events (`ACDCallForwardedEvent`, the night and holiday policy events)
-//! have the same fields flat in `eventData`. Both shapes are read.
+//! events (`…CallForwardedEvent`, the night and holiday policy events,
+//! `RoutePointCallRejectedEvent`) have the same fields flat in `eventData`.
+//! Both shapes are read. The route point's own state (failed, recovered)
+//! is in `route_point`.
 
 use sxd_document::dom::Element;
 
@@ -56,6 +58,12 @@ event_kinds! {
         RpRingbackCompleted => "RoutePointRingbackCompletedEvent",
         RpSilenceCompleted => "RoutePointSilenceCompletedEvent",
         RpTreatmentCompleted => "RoutePointTreatmentCompletedEvent",
+        AcdCallStrandedUnavailable => "ACDCallStrandedUnavailableEvent",
+        AcdWhisperStarted => "ACDWhisperStartedEvent",
+        RpWhisperStarted => "RoutePointWhisperStartedEvent",
+        RpNightPolicyApplied => "RoutePointNightPolicyAppliedEvent",
+        RpHolidayPolicyApplied => "RoutePointHolidayPolicyAppliedEvent",
+        RpCallRejected => "RoutePointCallRejectedEvent",
     }
 }
 
@@ -94,7 +102,8 @@ pub struct QueueEvent {
     /// `Stopped-NewPlayCollect`, `Stopped-OfferedWithRingback`, `Error`.
     pub completion: Option<String>,
     /// Why, for the log: `failureReason`, `releaseReason`,
-    /// `overflowReason` or `reason`.
+    /// `overflowReason` (`overFlowReason` in route point events),
+    /// `rejectReason` or `reason`.
     pub reason: Option<String>,
 }
 
@@ -113,7 +122,7 @@ pub(super) fn parse_contact_data(type_name: &str, data: Element<'_>) -> Option<R
         "AgentStateEvent" => parse_agent_state(data, false),
         "AgentSubscriptionEvent" => parse_agent_state(data, true),
         "ACDAgentJoinUpdateEvent" => parse_agent_join(data),
-        _ => return None,
+        _ => return super::route_point::parse_route_point_state(type_name, data),
     })
 }
 
@@ -132,9 +141,8 @@ fn parse_queue_event(data: Element<'_>) -> Result<QueueEvent> {
             "playCollectResult" => {
                 event.completion = first_child(child, "completionReason").map(text)
             }
-            "failureReason" | "releaseReason" | "overflowReason" | "reason" => {
-                event.reason = Some(text(child))
-            }
+            "failureReason" | "releaseReason" | "overflowReason" | "overFlowReason"
+            | "rejectReason" | "reason" => event.reason = Some(text(child)),
             _ => entry.read(child),
         }
     }

@@ -36,9 +36,9 @@
 //! Layout: this file holds the types, [`parse_doc`] and the decoding of the
 //! bytes; `documents` reads each kind of root and the event payloads,
 //! `call` reads the `call` object, `contact` the contact-centre payloads
-//! (queue, route point and agent events), `features` the recording and
-//! service events and the service documents of the feature requests,
-//! `dom` holds the element helpers.
+//! (queue, route point and agent events), `route_point` the route point's
+//! own state, `features` the recording and service events and the service
+//! documents of the feature requests, `dom` holds the element helpers.
 
 use std::fmt;
 
@@ -177,6 +177,13 @@ pub enum EventData {
     /// A recording event of a call, or a service event (`Do Not Disturb`,
     /// `Call Forwarding Always` packages).
     Feature(FeatureEvent),
+    /// `RoutePointFailedEvent` (`failed`, with its `stateChangeReason`) or
+    /// `RoutePointRecoveredEvent`: the route point itself went out of or
+    /// back into service.
+    RoutePointState {
+        failed: bool,
+        reason: Option<String>,
+    },
     /// Any other type: never an error.
     Unknown { type_name: String },
     /// A payload that cannot be read (a mandatory element missing, a value
@@ -259,6 +266,7 @@ event_kinds! {
 
 mod contact;
 mod features;
+mod route_point;
 
 pub use contact::{QueueEntry, QueueEvent, QueueEventKind};
 pub use features::{FeatureEvent, RecordingEventKind};

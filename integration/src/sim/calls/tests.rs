@@ -325,7 +325,7 @@ fn call_objects_carry_the_documented_fields() {
         ("tel:2003".into(), "Alerting".into())
     );
     assert_eq!(text(&t[2], "extTrackingId"), format!("{n}:1"));
-    assert!(t[3].data.contains("<xsi:redirections><xsi:redirection><xsi:party>tel:2002</xsi:party><xsi:reason>transfer</xsi:reason>"));
+    assert!(t[3].data.contains("<xsi:redirections><xsi:redirection><xsi:party><xsi:address>tel:2002</xsi:address></xsi:party><xsi:reason>transfer</xsi:reason>"));
     assert_eq!(text(&t[3], "address"), "tel:2001");
     let again = m.answer(n, 9);
     assert_eq!(

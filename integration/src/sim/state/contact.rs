@@ -25,6 +25,7 @@ use super::{now_ms, State};
 use crate::sim::calls::{event_data, render_party, render_redirect, user_id, LegState};
 use crate::sim::xml::escape_into;
 
+mod incidents;
 #[cfg(test)]
 mod tests;
 
@@ -148,6 +149,8 @@ pub(crate) struct ContactModel {
     route_points: BTreeMap<String, Vec<Queued>>,
     /// Agent DN → ACD state.
     agent_states: BTreeMap<String, String>,
+    /// Agent DN → when its state was last set (epoch ms).
+    state_times: BTreeMap<String, u64>,
     next_play: u32,
 }
 
@@ -207,6 +210,11 @@ impl ContactModel {
     }
 
     /// Agent user id → ACD state.
+    /// When agent `dn`'s state was last set (now when it never was).
+    fn state_since(&self, dn: &str) -> u64 {
+        self.state_times.get(dn).copied().unwrap_or_else(now_ms)
+    }
+
     pub(crate) fn agent_states(&self, domain: &str) -> BTreeMap<String, String> {
         self.agent_states
             .iter()
@@ -540,6 +548,7 @@ impl State {
             .agent_states
             .insert(dn.to_string(), state.to_string());
         let now = now_ms();
+        self.contact.state_times.insert(dn.to_string(), now);
         let payload = event_data("AgentStateEvent", |o| {
             let _ = write!(
                 o,
@@ -645,8 +654,13 @@ impl State {
                     (Place::RoutePoint, "RoutePointSubscriptionEvent", q)
                 };
                 Some(event_data(kind, |o| {
+                    // An empty queue has no `queueEntries` (the list holds at least one).
+                    let entries = queue.map_or(&[][..], Vec::as_slice);
+                    if entries.is_empty() {
+                        return;
+                    }
                     o.push_str("<xsi:queueEntries>");
-                    for c in queue.into_iter().flatten() {
+                    for c in entries {
                         render_entry(o, place, dn, c, domain, None);
                     }
                     o.push_str("</xsi:queueEntries>");
@@ -655,17 +669,29 @@ impl State {
             PackageClass::Agent => {
                 let state = self.agent_state(dn);
                 Some(event_data("AgentSubscriptionEvent", |o| {
-                    o.push_str("<xsi:joinData><xsi:joinInfos>");
-                    for (cc, (agents, _)) in &self.contact.centers {
-                        if agents.iter().any(|a| a == dn) {
+                    // `joinInfos` holds at least one `joinInfo`: none without a call centre.
+                    o.push_str("<xsi:joinData>");
+                    let joined: Vec<&String> = self
+                        .contact
+                        .centers
+                        .iter()
+                        .filter(|(_, (agents, _))| agents.iter().any(|a| a == dn))
+                        .map(|(cc, _)| cc)
+                        .collect();
+                    if !joined.is_empty() {
+                        o.push_str("<xsi:joinInfos>");
+                        for cc in joined {
                             o.push_str("<xsi:joinInfo><xsi:acdUserId>");
                             escape_into(o, &user_id(cc, domain));
                             o.push_str("</xsi:acdUserId><xsi:joined/></xsi:joinInfo>");
                         }
+                        o.push_str("</xsi:joinInfos>");
                     }
                     let _ = write!(
                         o,
-                        "</xsi:joinInfos></xsi:joinData><xsi:stateInfo><xsi:state>{state}</xsi:state></xsi:stateInfo>"
+                        "</xsi:joinData><xsi:stateInfo><xsi:state>{state}</xsi:state>\
+                         <xsi:stateTimestamp><xsi:value>{}</xsi:value></xsi:stateTimestamp></xsi:stateInfo>",
+                        self.contact.state_since(dn)
                     );
                 }))
             }

@@ -25,7 +25,7 @@ const CATEGORIES: [ErrorCategory; 7] = [
     ErrorCategory::Unspecified,
 ];
 
-const OPERATION_VALUES: [&str; 17] = [
+const OPERATION_VALUES: [&str; 19] = [
     operation::GENERIC,
     operation::SERVICE_NOT_SUPPORTED,
     operation::INVALID_MONITOR_CROSS_REF_ID,
@@ -43,6 +43,8 @@ const OPERATION_VALUES: [&str; 17] = [
     operation::INVALID_ROUTE_REGISTRATION_CROSS_REF_ID,
     operation::INVALID_MSG_ID,
     operation::OBJECT_NOT_KNOWN,
+    operation::PRIVILEGE_VIOLATION_SPECIFIED_DEVICE,
+    operation::PRIVILEGE_VIOLATION_CALLING_DEVICE,
 ];
 
 const SESSION_ERRORS: [&str; 4] = [

@@ -107,6 +107,42 @@ fn queue_events() {
             ),
         ),
         (
+            // Flat, with the route point's own spelling of the reason.
+            "RoutePointCallRejectedEvent",
+            "<callId>callhalf-9:0</callId><extTrackingId>40:1</extTrackingId>\
+             <routePointName>Route</routePointName><routePointNumber>6000</routePointNumber>\
+             <remoteParty><name>Caller</name><address>tel:2001</address><callType>Group</callType>\
+             </remoteParty><rejectReason>CallAdmissionTimeout</rejectReason>".into(),
+            queue(
+                QueueEventKind::RpCallRejected,
+                QueueEvent { reason: Some("CallAdmissionTimeout".into()), ..plain() },
+            ),
+        ),
+        (
+            "RoutePointCallOverflowedEvent",
+            format!("{ENTRY}<overFlowReason>size</overFlowReason>"),
+            queue(
+                QueueEventKind::RpCallOverflowed,
+                QueueEvent { reason: Some("size".into()), ..plain() },
+            ),
+        ),
+        (
+            "RoutePointFailedEvent",
+            "<stateChangeReason>FailureDetected</stateChangeReason>".into(),
+            Ok(EventData::RoutePointState { failed: true, reason: Some("FailureDetected".into()) }),
+        ),
+        (
+            "RoutePointRecoveredEvent",
+            String::new(),
+            Ok(EventData::RoutePointState { failed: false, reason: None }),
+        ),
+        (
+            // A rejected call without its callId: unreadable, still an event.
+            "RoutePointCallRejectedEvent",
+            "<extTrackingId>40:1</extTrackingId><rejectReason>CallAbandoned</rejectReason>".into(),
+            Err(XsiParseError::Missing("queueEntry/callId")),
+        ),
+        (
             "ACDCallAddedEvent",
             format!("{ENTRY}<position>first</position>"),
             Err(XsiParseError::Invalid { element: "position", value: "first".into() }),
@@ -144,7 +180,7 @@ fn every_queue_event_type_is_known_by_its_wire_name() {
             "{kind:?}"
         );
     }
-    assert_eq!(QueueEventKind::ALL.len(), 37);
+    assert_eq!(QueueEventKind::ALL.len(), 43);
 }
 
 #[test]

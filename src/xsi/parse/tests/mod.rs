@@ -117,6 +117,7 @@ fn data_of(doc: Result<XsiDoc>) -> EventData {
     }
 }
 
+mod complete;
 mod contact;
 mod documents;
 mod events;
