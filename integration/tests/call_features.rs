@@ -10,8 +10,8 @@ mod common;
 use std::time::Duration;
 
 use bwcsta::csta::parse::Message;
-use bwcsta::csta::schema_check::{self, ED3};
 use bwcsta_integration::client::{CstaClient, Received};
+use bwcsta_integration::schema::ecma::{self, ED3};
 use bwcsta_integration::sim::{SimStats, Simulator, SubscriptionInfo};
 use common::*;
 
@@ -34,7 +34,7 @@ fn answered(c: &mut CstaClient, line: &str, root: &str) -> Received {
 }
 
 fn valid(xml: &str) {
-    assert_eq!(schema_check::load(ED3).check(xml), Ok(()), "{xml}");
+    assert_eq!(ecma::load(ED3).check(xml), Ok(()), "{xml}");
 }
 
 /// The next event `name` for monitor `xref`.
