@@ -1,8 +1,9 @@
 //! What a monitored device is on the BroadWorks side: the one word the
 //! configuration's `devices` section decides ([`config`](crate::config)),
 //! the Xsi side turns into event packages ([`xsi::packages`](crate::xsi::packages))
-//! and the translator and dispatcher act on. A leaf, so that none of them
-//! imports another for it.
+//! and the translator and dispatcher act on; and the extra packages
+//! `xsi.feature_packages` adds for users and agents ([`FeaturePackage`]).
+//! A leaf, so that none of them imports another for it.
 
 /// What a CSTA device is on the BroadWorks side (`devices` in the
 /// configuration).
@@ -28,5 +29,37 @@ impl DeviceKind {
             DeviceKind::CallCenter => "call centre",
             DeviceKind::RoutePoint => "route point",
         }
+    }
+}
+
+/// An event package `xsi.feature_packages` subscribes, beside the call
+/// package, for every monitored user and agent (README, Configuration
+/// reference).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FeaturePackage {
+    /// `Do Not Disturb`: `DoNotDisturbEvent`.
+    DoNotDisturb,
+    /// `Call Forwarding Always`: `CallForwardingAlwaysEvent`.
+    CallForwardingAlways,
+}
+
+impl FeaturePackage {
+    pub const ALL: [FeaturePackage; 2] = [
+        FeaturePackage::DoNotDisturb,
+        FeaturePackage::CallForwardingAlways,
+    ];
+
+    /// The package name, exactly as BroadWorks spells it (and the
+    /// configuration must).
+    pub fn name(self) -> &'static str {
+        match self {
+            FeaturePackage::DoNotDisturb => "Do Not Disturb",
+            FeaturePackage::CallForwardingAlways => "Call Forwarding Always",
+        }
+    }
+
+    /// The package called exactly `name`.
+    pub fn from_name(name: &str) -> Option<FeaturePackage> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
     }
 }

@@ -262,6 +262,7 @@ fn run(config: Config) -> Result<(), String> {
             reorder_wait: config.xsi.reorder_wait,
             subscription_workers: config.xsi.subscription_workers,
             event_package: config.xsi.event_package.clone(),
+            feature_packages: config.xsi.feature_packages.clone(),
             devices: config.devices.clone(),
         },
         jobs: jobs_tx,

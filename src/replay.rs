@@ -629,6 +629,7 @@ fn data_name(data: &EventData) -> String {
         } => "AgentStateEvent".into(),
         EventData::AgentState { snapshot: true, .. } => "AgentSubscriptionEvent".into(),
         EventData::AgentJoin { .. } => "ACDAgentJoinUpdateEvent".into(),
+        EventData::Feature(event) => event.type_name().into(),
         EventData::RoutePointState { failed: true, .. } => "RoutePointFailedEvent".into(),
         EventData::RoutePointState { failed: false, .. } => "RoutePointRecoveredEvent".into(),
         EventData::Unknown { type_name } => type_name.clone(),

@@ -369,7 +369,8 @@ pub fn describe(r: &Received) -> String {
         }
         Message::MonitorStop { cross_ref } => format!("MonitorStop xref={cross_ref} (server)"),
         Message::MakeCallResponse { calling_device: c }
-        | Message::ConsultationCallResponse { initiated_call: c } => format!(
+        | Message::ConsultationCallResponse { initiated_call: c }
+        | Message::PickupCallResponse { picked_call: c } => format!(
             "{} call={} device={} (#{})",
             r.root,
             c.call_id.as_deref().unwrap_or("-"),
@@ -421,6 +422,18 @@ pub fn describe(r: &Received) -> String {
             } else {
                 states.join(",")
             },
+            r.invoke_id
+        ),
+        Message::RecordMessageResponse { message } => {
+            format!("RecordMessageResponse message={message} (#{})", r.invoke_id)
+        }
+        Message::GetDoNotDisturbResponse { on } => {
+            format!("GetDoNotDisturbResponse on={on} (#{})", r.invoke_id)
+        }
+        Message::GetForwardingResponse { on, forward_dn } => format!(
+            "GetForwardingResponse on={} to={} (#{})",
+            on.map_or("-".to_owned(), |b| b.to_string()),
+            forward_dn.as_deref().unwrap_or("-"),
             r.invoke_id
         ),
         _ => format!("{} (#{})", r.root, r.invoke_id),

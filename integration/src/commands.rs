@@ -29,8 +29,13 @@
 //! play <callID> <routePoint> <0-4>          PlayMessage (busy, music on hold, ringback,
 //!                                           silence, treatment)
 //! ```
+//!
+//! and the feature commands of [`features`] (device queries, SnapshotCall, pickups, park,
+//! intrusion, recording).
 
 use bwcsta::xml::XmlWriter;
+
+mod features;
 
 /// The commands, one per line, for help texts.
 pub const HELP: &str = "\
@@ -43,7 +48,11 @@ alternate <heldCallID> <activeCallID> <device> | digits <callID> <device> <digit
 dnd <device> on|off | forward <device> <number>|off | snapshot <device> |
 agentstate <device> loggedOn|ready|notReady|workingAfterCall|loggedOff | getagent <device> |
 register [<routePoint>] | unregister <routeRegisterReqID> | route <crossRefIdentifier> <destination> |
-routeend <crossRefIdentifier> | play <callID> <routePoint> 0|1|2|3|4";
+routeend <crossRefIdentifier> | play <callID> <routePoint> 0|1|2|3|4 |
+getdnd <device> | getforward <device> | snapshotcall <callID> [<device>] |
+pickup <callID> <ringingDevice> <device> | grouppickup <device> |
+park <callID> <device> [<parkTo>] | intrude <callID> <device> [<requestingDevice>] |
+record <callID> <device> | suspend|resume|stop <callID> <device>";
 
 fn connection(w: &mut XmlWriter, name: &str, call: &str, device: &str) {
     w.open(name);
@@ -264,7 +273,10 @@ pub fn command_xml(ns: &str, line: &str) -> Result<Option<String>, String> {
                 connection(w, "overConnection", args[0], args[1]);
             })
         }
-        other => return Err(format!("unknown command {other:?}; commands: {HELP}")),
+        other => match features::command_xml(ns, other, args) {
+            Some(xml) => xml?,
+            None => return Err(format!("unknown command {other:?}; commands: {HELP}")),
+        },
     };
     Ok(Some(xml))
 }
@@ -294,6 +306,7 @@ mod tests {
     fn every_command_parses_back_to_its_request() {
         let ns = Edition::Ed3.namespace();
         let s = |t: &str| t.to_string();
+        let rec = |call: &str| Some(format!("rec-{call}"));
         let cases: Vec<(&str, Message)> = vec![
             (
                 "make 2001 2002",
@@ -469,6 +482,97 @@ mod tests {
                     connection: c("9:1", "6000"),
                 },
             ),
+            (
+                "getdnd 2001",
+                Message::GetDoNotDisturb { device: s("2001") },
+            ),
+            (
+                "getforward 2001",
+                Message::GetForwarding { device: s("2001") },
+            ),
+            (
+                "snapshotcall 5:1",
+                Message::SnapshotCall {
+                    call: ConnectionId {
+                        call_id: Some(s("5:1")),
+                        device_id: None,
+                    },
+                },
+            ),
+            (
+                "snapshotcall 5:1 2001",
+                Message::SnapshotCall {
+                    call: c("5:1", "2001"),
+                },
+            ),
+            (
+                "pickup 5:1 2002 2001",
+                Message::DirectedPickupCall {
+                    call: c("5:1", "2002"),
+                    requesting_device: s("2001"),
+                },
+            ),
+            (
+                "grouppickup 2001",
+                Message::GroupPickupCall {
+                    new_destination: s("2001"),
+                },
+            ),
+            (
+                "park 5:1 2001 2009",
+                Message::ParkCall {
+                    parking: c("5:1", "2001"),
+                    park_to: Some(s("2009")),
+                },
+            ),
+            (
+                "park 5:1 2001",
+                Message::ParkCall {
+                    parking: c("5:1", "2001"),
+                    park_to: None,
+                },
+            ),
+            (
+                "intrude 5:1 2002 2001",
+                Message::IntrudeCall {
+                    intrude: c("5:1", "2002"),
+                    requesting_device: Some(s("2001")),
+                },
+            ),
+            (
+                "intrude 5:1 2002",
+                Message::IntrudeCall {
+                    intrude: c("5:1", "2002"),
+                    requesting_device: None,
+                },
+            ),
+            (
+                "record 5:1 2001",
+                Message::RecordMessage {
+                    call: c("5:1", "2001"),
+                },
+            ),
+            (
+                "suspend 5:1 2001",
+                Message::Suspend {
+                    connection: c("5:1", "2001"),
+                    message: rec("5:1"),
+                },
+            ),
+            (
+                "resume 5:1 2001",
+                Message::Resume {
+                    connection: c("5:1", "2001"),
+                    message: rec("5:1"),
+                },
+            ),
+            (
+                "stop 5:1 2001",
+                Message::Stop {
+                    connection: c("5:1", "2001"),
+                    message: rec("5:1"),
+                },
+            ),
         ];
         for (line, want) in cases {
             let xml = command_xml(ns, line)
@@ -489,6 +593,15 @@ mod tests {
             ("answer 5:1", "usage: answer <callID> <device>"),
             ("dnd 2001 maybe", "expected on or off"),
             ("dial 2002", "unknown command \"dial\""),
+            ("getdnd", "usage: getdnd <device>"),
+            ("grouppickup 1 2", "usage: grouppickup <device>"),
+            (
+                "pickup 5:1 2002",
+                "usage: pickup <callID> <ringingDevice> <device>",
+            ),
+            ("park 5:1", "usage: park <callID> <device> [<parkTo>]"),
+            ("snapshotcall", "usage: snapshotcall <callID> [<device>]"),
+            ("stop 5:1", "usage: stop <callID> <device>"),
         ] {
             let got = command_xml(ns, line);
             assert!(

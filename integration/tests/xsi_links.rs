@@ -214,17 +214,7 @@ fn subscription_terminated_by_broadworks_is_recreated() {
         .id
         .clone();
     // An administrator deletes it: BroadWorks sends SubscriptionTerminatedEvent.
-    let url = format!(
-        "{}/com.broadsoft.xsi-events/v2.0/subscription/{old}",
-        rig.sim.xsp_urls()[0]
-    );
-    let auth = bwcsta::http::wire::basic_auth("cti@example.net", "secret");
-    let status = ureq::delete(&url)
-        .header("Authorization", &auth)
-        .call()
-        .map(|r| r.status().as_u16())
-        .unwrap_or(0);
-    assert_eq!(status, 200);
+    assert_eq!(delete_subscription(&rig.sim, &old), 200);
     assert!(
         rig.sim.wait_for(T, |s| {
             s.active_subscriptions()

@@ -14,6 +14,7 @@ use super::values::{
     readable_file, seconds, secret, show_path,
 };
 use super::Secret;
+use crate::device::FeaturePackage;
 use crate::http::target::Target;
 use crate::http::tls::{CaCertificates, Trust};
 
@@ -52,6 +53,9 @@ pub struct XsiConfig {
     pub default_domain: Option<String>,
     /// `event_package` [Advanced Call].
     pub event_package: String,
+    /// `feature_packages` [none]: extra packages of users and agents, each
+    /// once, in the order given.
+    pub feature_packages: Vec<FeaturePackage>,
     /// `channel_expires_s` [3600].
     pub channel_expires: Duration,
     /// `subscription_expires_s` [3600].
@@ -108,6 +112,7 @@ pub(super) fn read_xsi(
         DEFAULT_EVENT_PACKAGE.to_string(),
         non_empty_string,
     );
+    let feature_packages = read_feature_packages(&mut section, problems);
     let channel_expires = section.field_or(
         "channel_expires_s",
         problems,
@@ -154,6 +159,7 @@ pub(super) fn read_xsi(
         channel_set_id: channel_set_id?,
         default_domain,
         event_package,
+        feature_packages,
         channel_expires,
         subscription_expires,
         heartbeat_interval,
@@ -201,6 +207,46 @@ fn read_server(value: &Value, path: &str, problems: &mut Problems) -> Option<Xsp
         url: url.url,
         target: url.target,
     })
+}
+
+/// `feature_packages`: names of [`FeaturePackage`]s, each at most once.
+fn read_feature_packages(
+    section: &mut Section<'_>,
+    problems: &mut Problems,
+) -> Vec<FeaturePackage> {
+    let path = section.key_path("feature_packages");
+    let Some(items) = section.field("feature_packages", problems, array) else {
+        return Vec::new();
+    };
+    let mut packages = Vec::new();
+    for (item_path, item) in indexed(&path, items) {
+        let known = || {
+            let names: Vec<String> = FeaturePackage::ALL
+                .iter()
+                .map(|p| quote(p.name()))
+                .collect();
+            names.join(", ")
+        };
+        match non_empty_string(item).map(|name| (FeaturePackage::from_name(&name), name)) {
+            Ok((Some(package), _)) if packages.contains(&package) => {
+                problems.push(
+                    item_path,
+                    format!("{} is listed twice", quote(package.name())),
+                );
+            }
+            Ok((Some(package), _)) => packages.push(package),
+            Ok((None, name)) => problems.push(
+                item_path,
+                format!(
+                    "unknown package {}; expected one of {}",
+                    quote(&name),
+                    known()
+                ),
+            ),
+            Err(why) => problems.push(item_path, why),
+        }
+    }
+    packages
 }
 
 /// Exactly one of `password` / `password_file`. Neither the password nor the

@@ -14,10 +14,15 @@
 //!   (ids, `error_code`'s value) are the caller's responsibility.
 
 mod contact;
+mod features;
 
 pub use contact::{
     agent_state, get_agent_state_response, route_end, route_register_response, route_request,
     RouteRequestInfo,
+};
+pub use features::{
+    get_do_not_disturb_response, get_forwarding_response, picked_call_response,
+    record_message_response, snapshot_call_response, Pickup, SnapshotCallItem,
 };
 
 use super::edition::APPL_SESSION_NS;
@@ -215,18 +220,24 @@ pub fn monitor_stop_response(ns: &str) -> String {
 /// there are no calls).
 pub fn snapshot_device_response(ns: &str, items: &[SnapshotItem]) -> String {
     document("SnapshotDeviceResponse", ns, |w| {
-        w.open("crossRefIDorSnapshotData");
-        if items.is_empty() {
-            w.empty("snapshotData");
-        } else {
-            w.open("snapshotData");
-            for item in items {
-                snapshot_info(w, item);
-            }
-            w.close("snapshotData");
-        }
-        w.close("crossRefIDorSnapshotData");
+        snapshot_data(w, items, snapshot_info)
     })
+}
+
+/// `crossRefIDorSnapshotData/snapshotData` with one entry per item,
+/// written by `entry` (an empty `<snapshotData/>` when there are none).
+fn snapshot_data<T>(w: &mut XmlWriter, items: &[T], entry: fn(&mut XmlWriter, &T)) {
+    w.open("crossRefIDorSnapshotData");
+    if items.is_empty() {
+        w.empty("snapshotData");
+    } else {
+        w.open("snapshotData");
+        for item in items {
+            entry(w, item);
+        }
+        w.close("snapshotData");
+    }
+    w.close("crossRefIDorSnapshotData");
 }
 
 /// One call: its ConnectionID (empty parts left out) and the device's
@@ -270,10 +281,15 @@ pub enum Ack {
     SetAgentState,
     RouteRegisterCancel,
     PlayMessage,
+    ParkCall,
+    IntrudeCall,
+    Suspend,
+    Resume,
+    Stop,
 }
 
 impl Ack {
-    pub const ALL: [Ack; 14] = [
+    pub const ALL: [Ack; 19] = [
         Ack::AnswerCall,
         Ack::HoldCall,
         Ack::RetrieveCall,
@@ -288,6 +304,11 @@ impl Ack {
         Ack::SetAgentState,
         Ack::RouteRegisterCancel,
         Ack::PlayMessage,
+        Ack::ParkCall,
+        Ack::IntrudeCall,
+        Ack::Suspend,
+        Ack::Resume,
+        Ack::Stop,
     ];
 
     /// The response's root element, e.g. `"HoldCallResponse"`.
@@ -307,6 +328,11 @@ impl Ack {
             Ack::SetAgentState => "SetAgentStateResponse",
             Ack::RouteRegisterCancel => "RouteRegisterCancelResponse",
             Ack::PlayMessage => "PlayMessageResponse",
+            Ack::ParkCall => "ParkCallResponse",
+            Ack::IntrudeCall => "IntrudeCallResponse",
+            Ack::Suspend => "SuspendResponse",
+            Ack::Resume => "ResumeResponse",
+            Ack::Stop => "StopResponse",
         }
     }
 }

@@ -36,7 +36,7 @@ use crate::device::DeviceKind;
 use crate::event::{ActionResult, ClientId};
 use crate::translate::control::{dialled_device, failure_error, plan, request_name, response};
 use crate::translate::plan::{Plan, Reply, Scope};
-use crate::xsi::actions::Returned;
+use crate::xsi::actions::{ActionFailure, Returned};
 use crate::xsi::executor::ActionJob;
 
 /// Requests on one user that may wait behind the one running; more are
@@ -145,6 +145,19 @@ impl State {
                 return;
             }
         };
+        if plan.steps.is_empty() {
+            // Answered from the call model (SnapshotCall).
+            log::info!(
+                "{id} ({peer}): {} on {} answered from the call model",
+                plan.request,
+                plan.device
+            );
+            let ns = self.ns(ctx, id);
+            if let Some(xml) = response(ns, &plan, &Returned::Nothing) {
+                self.respond(ctx, id, invoke_id, &xml);
+            }
+            return;
+        }
         self.start_plan(ctx, id, invoke_id, plan);
     }
 
@@ -191,7 +204,8 @@ impl State {
     /// Hands a job to the workers; the user's slot is taken already.
     fn start_job(&mut self, ctx: &Ctx, mut pending: Pending) {
         let q = &ctx.actions;
-        let attempts = pending.plan.steps.len() * q.servers.max(1);
+        let steps = pending.plan.steps.len() + pending.plan.fallback.len();
+        let attempts = steps * q.servers.max(1);
         let budget = q
             .attempt_timeout
             .saturating_mul(attempts.try_into().unwrap_or(u32::MAX));
@@ -202,6 +216,7 @@ impl State {
         let job = ActionJob {
             id: pending.id,
             steps: pending.plan.steps.clone(),
+            fallback: pending.plan.fallback.clone(),
             deadline: pending.deadline,
         };
         match q.jobs.try_send(job) {
@@ -309,11 +324,14 @@ impl State {
             }
             Err(_) if pending.answered => {}
             Err(failure) => {
-                log::warn!(
-                    "{client}: {} on {} failed: {failure}",
-                    plan.request,
-                    plan.device
-                );
+                let (request, device) = (plan.request, &plan.device);
+                match failure {
+                    ActionFailure::Uncertain { .. } => log::warn!(
+                        "{client}: {request} on {device}: {failure}; answering \
+                         resourceOutOfService"
+                    ),
+                    _ => log::warn!("{client}: {request} on {device} failed: {failure}"),
+                }
                 let (category, value) = failure_error(&failure);
                 self.answer(ctx, &pending, category, value);
             }

@@ -3,7 +3,8 @@
 //! A device (a BroadWorks user) has the subscriptions of its kind (README, Contact centre:
 //! `xsi.event_package` for a user, that and `Call Center Agent` for an
 //! agent, `Call Center Queue` for a call centre, `Route Point Queue` for a
-//! route point), however many sessions monitor it. They are created by the
+//! route point; users and agents also one per `xsi.feature_packages`
+//! entry), however many sessions monitor it. They are created by the
 //! first MonitorStart, each refreshed at half its lifetime, recreated when
 //! BroadWorks drops it, and all deleted when the last monitor stops — after
 //! a grace period (`grace`), so that a client reconnecting at once adopts
@@ -373,7 +374,7 @@ impl State {
             return;
         };
         let order: Vec<Arc<str>> = kind
-            .packages(&ctx.cfg.event_package)
+            .subscribed(&ctx.cfg.event_package, &ctx.cfg.feature_packages)
             .iter()
             .map(|p| self.devices.package(p))
             .collect();

@@ -33,6 +33,7 @@ use parking_lot::Mutex;
 
 use crate::config::DevicesConfig;
 use crate::csta::edition::Edition;
+use crate::device::FeaturePackage;
 use crate::event::{Event, LinkEvent};
 use crate::status::{StatusDoc, XspStatus};
 use crate::translate::Translator;
@@ -57,6 +58,8 @@ pub struct DispatcherConfig {
     pub subscription_workers: usize,
     /// `xsi.event_package`: the call package of users and agents.
     pub event_package: String,
+    /// `xsi.feature_packages`: extra packages of users and agents.
+    pub feature_packages: Vec<FeaturePackage>,
     /// `devices`: which devices are call centres, route points, agents.
     pub devices: DevicesConfig,
 }

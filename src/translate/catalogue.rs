@@ -1,13 +1,16 @@
 //! Every event type of the packages bwcsta subscribes (Advanced Call, Call
-//! Center Queue, Route Point Queue, Call Center Agent) with the CSTA event
-//! it becomes, or why it is not reported: the table that README, "Event
-//! mapping", mirrors row for row. The tests walk the Xsi schema's list of
+//! Center Queue, Route Point Queue, Call Center Agent, and with
+//! `xsi.feature_packages` Do Not Disturb and Call Forwarding Always) with
+//! the CSTA event it becomes, or why it is not reported: the table that
+//! README, "Event mapping", mirrors row for row. The tests walk the Xsi schema's list of
 //! event types of those packages against it, check that every reported type
 //! is read by the parser, and that the README shows this table.
 //!
 //! A type not reported is acknowledged and logged at debug level only
 //! ([`not_reported`]); a type in no row at all (a newer BroadWorks) is
 //! logged once, at info level, by the translator.
+
+use crate::device::FeaturePackage;
 
 /// The event package a type belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +19,8 @@ pub enum Package {
     CallCenterQueue,
     RoutePointQueue,
     CallCenterAgent,
+    /// One of `xsi.feature_packages`.
+    Feature(FeaturePackage),
 }
 
 impl Package {
@@ -26,6 +31,7 @@ impl Package {
             Package::CallCenterQueue => "Call Center Queue",
             Package::RoutePointQueue => "Route Point Queue",
             Package::CallCenterAgent => "Call Center Agent",
+            Package::Feature(package) => package.name(),
         }
     }
 }
@@ -59,8 +65,9 @@ use Csta::{NotReported as No, Reported as Yes};
 use Package::{
     AdvancedCall as Call, CallCenterAgent as Agent, CallCenterQueue as Acd, RoutePointQueue as Rp,
 };
+const DND: Package = Package::Feature(FeaturePackage::DoNotDisturb);
+const CFA: Package = Package::Feature(FeaturePackage::CallForwardingAlways);
 
-const RECORDING: Csta = No("not reported yet: recording control comes with call control");
 const MUTE: Csta = No("mute and deaf of a conference leg have no ECMA-323 event");
 const TREATMENT_DONE: Csta =
     No("the call already left with the event that started the treatment; logged at debug");
@@ -92,13 +99,13 @@ pub const ROWS: &[Row] = &[
     row("CallOriginatedEvent", Call, Yes("OriginatedEvent")),
     row("CallOriginatingEvent", Call, Yes("ServiceInitiatedEvent")),
     row("CallParkRetrievedEvent", Call, Yes("RetrievedEvent")),
-    row("CallPickedUpEvent", Call, Yes("DivertedEvent")),
+    row("CallPickedUpEvent", Call, Yes("DivertedEvent (callPickup) at the device the call rang at")),
     row("CallReceivedEvent", Call, Yes("DeliveredEvent")),
-    row("CallRecordingPausedEvent", Call, RECORDING),
-    row("CallRecordingResumedEvent", Call, RECORDING),
-    row("CallRecordingStartedEvent", Call, RECORDING),
-    row("CallRecordingStartingEvent", Call, RECORDING),
-    row("CallRecordingStoppedEvent", Call, RECORDING),
+    row("CallRecordingPausedEvent", Call, Yes("SuspendRecordEvent")),
+    row("CallRecordingResumedEvent", Call, Yes("RecordEvent")),
+    row("CallRecordingStartedEvent", Call, Yes("RecordEvent")),
+    row("CallRecordingStartingEvent", Call, No("the recording is not running yet; CallRecordingStarted follows")),
+    row("CallRecordingStoppedEvent", Call, Yes("StopEvent")),
     row("CallRedirectedEvent", Call, Yes("DivertedEvent")),
     row("CallReleasedEvent", Call, Yes("ConnectionClearedEvent")),
     row("CallReleasingEvent", Call, Yes("FailedEvent when it has a release cause")),
@@ -199,6 +206,8 @@ pub const ROWS: &[Row] = &[
     row("CallCenterAgentMonitoringEvent", Agent, AGENT_MONITORING),
     row("CallCenterAgentMonitoringSubscriptionEvent", Agent, AGENT_MONITORING),
     row("CallCenterAgentOnCallAlertEvent", Agent, AGENT_MONITORING),
+    row("DoNotDisturbEvent", DND, Yes("DoNotDisturbEvent")),
+    row("CallForwardingAlwaysEvent", CFA, Yes("ForwardingEvent (forwardImmediate)")),
 ];
 
 /// Why `type_name` is deliberately not reported; `None` for a reported

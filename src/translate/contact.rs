@@ -42,6 +42,7 @@ pub fn set_agent_state(device: &str, requested: &str, scope: &dyn Scope) -> Resu
     Ok(Plan {
         request: "SetAgentState",
         steps: vec![actions::set_agent_state(&user, state)],
+        fallback: Vec::new(),
         user,
         device: device.to_owned(),
         reply: Reply::Ack(Ack::SetAgentState),
@@ -56,6 +57,7 @@ pub fn get_agent_state(device: &str, scope: &dyn Scope) -> Result<Plan, Refusal>
     Ok(Plan {
         request: "GetAgentState",
         steps: vec![actions::get_agent_state(&user)],
+        fallback: Vec::new(),
         user,
         device: device.to_owned(),
         reply: Reply::AgentState,
@@ -84,6 +86,7 @@ fn route_plan(
         user: call.user.clone(),
         device: call.device.clone(),
         steps: vec![step],
+        fallback: Vec::new(),
         reply,
         dialled: None,
         route_point_call: Some(call.call_id.clone()),

@@ -14,7 +14,7 @@ use crate::csta::build::{
     self, operation, state_incompatibility, system_resource, Ack, ErrorCategory,
 };
 use crate::csta::parse::{ConnectionId, Message};
-use crate::xsi::actions::{self, ActionFailure, Returned, XsiRequest};
+use crate::xsi::actions::{self, ActionFailure, Recording, Returned, XsiRequest};
 use crate::xsi::vocab::AgentState;
 
 use super::map::number_of;
@@ -22,6 +22,10 @@ use super::model::CallModel;
 use super::out::Dev;
 use super::plan::{Plan, Refusal, Reply, Scope};
 use super::{agent, contact};
+
+mod features;
+
+pub use features::recording_message;
 
 /// One resolved CSTA connection.
 struct Conn {
@@ -171,6 +175,17 @@ pub fn request_name(message: &Message) -> Option<&'static str> {
         Message::SetForwarding { .. } => "SetForwarding",
         Message::SetAgentState { .. } => "SetAgentState",
         Message::GetAgentState { .. } => "GetAgentState",
+        Message::GetDoNotDisturb { .. } => "GetDoNotDisturb",
+        Message::GetForwarding { .. } => "GetForwarding",
+        Message::SnapshotCall { .. } => "SnapshotCall",
+        Message::DirectedPickupCall { .. } => "DirectedPickupCall",
+        Message::GroupPickupCall { .. } => "GroupPickupCall",
+        Message::ParkCall { .. } => "ParkCall",
+        Message::IntrudeCall { .. } => "IntrudeCall",
+        Message::RecordMessage { .. } => "RecordMessage",
+        Message::Suspend { .. } => "Suspend",
+        Message::Resume { .. } => "Resume",
+        Message::Stop { .. } => "Stop",
         _ => return None,
     })
 }
@@ -262,6 +277,42 @@ fn plan_request(
             ..
         } => contact::set_agent_state(device, requested_state, scope),
         M::GetAgentState { device } => contact::get_agent_state(device, scope),
+        M::GetDoNotDisturb { device } => p.get_do_not_disturb(device),
+        M::GetForwarding { device } => p.get_forwarding(device),
+        M::SnapshotCall { call } => p.snapshot_call(call),
+        M::DirectedPickupCall {
+            call,
+            requesting_device,
+        } => p.directed_pickup(call, requesting_device),
+        M::GroupPickupCall { new_destination } => p.group_pickup(new_destination),
+        M::ParkCall { parking, park_to } => p.park(parking, park_to.as_deref()),
+        M::IntrudeCall {
+            intrude,
+            requesting_device,
+        } => p.intrude(intrude, requesting_device.as_deref()),
+        M::RecordMessage { call } => p.record(call),
+        M::Suspend {
+            connection,
+            message,
+        } => p.recording(
+            connection,
+            message.as_deref(),
+            Recording::Pause,
+            Ack::Suspend,
+        ),
+        M::Resume {
+            connection,
+            message,
+        } => p.recording(
+            connection,
+            message.as_deref(),
+            Recording::Resume,
+            Ack::Resume,
+        ),
+        M::Stop {
+            connection,
+            message,
+        } => p.recording(connection, message.as_deref(), Recording::Stop, Ack::Stop),
         _ => Err(refuse(
             ErrorCategory::Operation,
             operation::SERVICE_NOT_SUPPORTED,
@@ -296,6 +347,7 @@ impl Planner<'_> {
             user: conn.user,
             device: conn.device,
             steps,
+            fallback: Vec::new(),
             reply,
             dialled: None,
             route_point_call: None,
@@ -303,13 +355,14 @@ impl Planner<'_> {
     }
 
     /// A device service: one request on the device's own user.
-    fn device_plan(&self, user: String, device: &str, step: XsiRequest, ack: Ack) -> Plan {
+    fn device_plan(&self, user: String, device: &str, step: XsiRequest, reply: Reply) -> Plan {
         Plan {
             request: self.request,
             user,
             device: device.to_owned(),
             steps: vec![step],
-            reply: Reply::Ack(ack),
+            fallback: Vec::new(),
+            reply,
             dialled: None,
             route_point_call: None,
         }
@@ -324,6 +377,7 @@ impl Planner<'_> {
         Ok(Plan {
             request: self.request,
             steps: vec![actions::make_call(&user, number)],
+            fallback: Vec::new(),
             user,
             device: calling_device.to_owned(),
             reply: Reply::MakeCall,
@@ -386,6 +440,7 @@ impl Planner<'_> {
             user,
             device,
             steps,
+            fallback: Vec::new(),
             reply: Reply::Ack(Ack::ClearCall),
             dialled: None,
             route_point_call: None,
@@ -447,34 +502,14 @@ impl Planner<'_> {
         Ok(self.plan(held, steps, reply))
     }
 
-    /// ReconnectCall: release the active call, talk on the held one.
-    fn reconnect(&self, active: &ConnectionId, held: &ConnectionId) -> Result<Plan, Refusal> {
-        let (active, held) = self.resolve_pair(active, held)?;
-        let reply = Reply::Ack(Ack::ReconnectCall);
-        Ok(self.back_to_held(active, held, actions::release, reply))
-    }
-
     /// AlternateCall: hold the active call, talk on the held one.
     fn alternate(&self, held: &ConnectionId, active: &ConnectionId) -> Result<Plan, Refusal> {
         let (held, active) = self.resolve_pair(held, active)?;
-        let reply = Reply::Ack(Ack::AlternateCall);
-        Ok(self.back_to_held(active, held, actions::hold, reply))
-    }
-
-    /// ReconnectCall and AlternateCall: `leave` the active call (release or
-    /// hold it), then talk on the held one.
-    fn back_to_held(
-        &self,
-        active: Conn,
-        held: Conn,
-        leave: fn(&str, &str) -> XsiRequest,
-        reply: Reply,
-    ) -> Plan {
         let steps = vec![
-            leave(&active.user, active.leg()),
+            actions::hold(&active.user, active.leg()),
             actions::talk(&held.user, held.leg()),
         ];
-        self.plan(held, steps, reply)
+        Ok(self.plan(held, steps, Reply::Ack(Ack::AlternateCall)))
     }
 
     /// GenerateDigits: DTMF on the connection's leg.
@@ -488,7 +523,7 @@ impl Planner<'_> {
     fn do_not_disturb(&self, device: &str, on: bool) -> Result<Plan, Refusal> {
         let user = device_user(device, self.scope)?;
         let step = actions::do_not_disturb(&user, on);
-        Ok(self.device_plan(user, device, step, Ack::SetDoNotDisturb))
+        Ok(self.device_plan(user, device, step, Reply::Ack(Ack::SetDoNotDisturb)))
     }
 
     /// SetForwarding: the device's CallForwardingAlways; forwardImmediate
@@ -519,7 +554,7 @@ impl Planner<'_> {
             ));
         }
         let step = actions::call_forwarding_always(&user, activate, forward_dn);
-        Ok(self.device_plan(user, device, step, Ack::SetForwarding))
+        Ok(self.device_plan(user, device, step, Reply::Ack(Ack::SetForwarding)))
     }
 }
 
@@ -568,6 +603,19 @@ pub fn response(ns: &str, plan: &Plan, returned: &Returned) -> Option<String> {
             };
             build::get_agent_state_response(ns, &plan.device, state)
         }
+        Reply::DoNotDisturb => {
+            let on = matches!(returned, Returned::DoNotDisturb(true));
+            build::get_do_not_disturb_response(ns, on)
+        }
+        Reply::Forwarding => match returned {
+            Returned::Forwarding { active, forward_to } => {
+                build::get_forwarding_response(ns, *active, forward_to.as_deref())
+            }
+            _ => build::get_forwarding_response(ns, false, None),
+        },
+        Reply::SnapshotCall(items) => build::snapshot_call_response(ns, items),
+        Reply::Picked(pickup) => build::picked_call_response(ns, *pickup, &new_connection()),
+        Reply::Recording { message } => build::record_message_response(ns, message),
         Reply::Routed { .. } | Reply::Silent => return None,
     })
 }
@@ -586,7 +634,7 @@ pub fn failure_error(failure: &ActionFailure) -> (ErrorCategory, &'static str) {
             ErrorCategory::StateIncompatibility,
             state_incompatibility::INVALID_OBJECT_STATE,
         ),
-        ActionFailure::Unavailable { .. } => (
+        ActionFailure::Unavailable { .. } | ActionFailure::Uncertain { .. } => (
             ErrorCategory::SystemResourceAvailability,
             system_resource::RESOURCE_OUT_OF_SERVICE,
         ),

@@ -63,6 +63,7 @@ pub fn describe(ev: &XsiEvent) -> String {
             format!("agent state {}", state.as_deref().unwrap_or("-"))
         }
         EventData::AgentJoin { .. } => "ACDAgentJoinUpdate".to_owned(),
+        EventData::Feature(event) => event.type_name().to_owned(),
         EventData::RoutePointState { failed: true, .. } => "RoutePointFailed".to_owned(),
         EventData::RoutePointState { failed: false, .. } => "RoutePointRecovered".to_owned(),
         EventData::Unknown { type_name } => type_name.clone(),

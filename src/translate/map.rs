@@ -12,7 +12,7 @@ use crate::xsi::parse::{
     RemoteParty,
 };
 
-use super::model::{local_state, party_state, CallModel, Party};
+use super::model::{party_state, CallModel, Party};
 use super::out::{Conn, CstaEvent, Dev, Kind, ListItem, Redirection};
 
 /// The remote party as a CSTA device.
@@ -101,8 +101,10 @@ pub fn translate(model: &mut CallModel, user: &str, data: &EventData) -> Vec<Cst
         EventData::Conference { kind, conference } => {
             conference_event(model, user, *kind, conference)
         }
-        // The contact-centre events are translated by `acd`.
+        // The contact-centre events are translated by `acd`, the feature
+        // events by `features`.
         EventData::HookStatus { .. }
+        | EventData::Feature(_)
         | EventData::SubscriptionTerminated
         | EventData::Queue { .. }
         | EventData::QueueSnapshot { .. }
@@ -402,22 +404,27 @@ fn forwarded(model: &mut CallModel, user: &str, call: &Call) -> Vec<CstaEvent> {
     .state(party_state(&p), "callForward")]
 }
 
-/// PickedUp (the user picked up another's call): `Diverted` to the user.
+/// PickedUp (BroadWorks sends it for the device the call was ringing at,
+/// which another device picked up): `Diverted` cause `callPickup`, the
+/// user's connection leaves the call; the picker's new call comes as
+/// ordinary events of its own.
 fn picked_up(model: &mut CallModel, user: &str, call: &Call) -> Vec<CstaEvent> {
-    let (_, p) = upsert(model, user, call);
-    let diverting = call
-        .redirection
+    let p = model
+        .remove(user, &call.call_id)
+        .unwrap_or_else(|| new_party(call));
+    let picker = call
+        .redirect
         .as_ref()
-        .and_then(|r| r.party.as_deref())
+        .and_then(|r| r.address.as_deref())
         .and_then(number_of)
         .map_or(Dev::NotKnown, Dev::Remote);
     vec![CstaEvent::new(Kind::Diverted, local(&p))
-        .device("divertingDevice", diverting)
-        .device("newDestination", Dev::Local)
+        .device("divertingDevice", Dev::Local)
+        .device("newDestination", picker)
         .device("callingDevice", p.remote.clone())
-        .device("calledDevice", Dev::NotKnown)
+        .device("calledDevice", Dev::Local)
         .redirection(Redirection::NotRequired)
-        .state(local_state(&call.state), "callPickup")]
+        .state("null", "callPickup")]
 }
 
 /// Monitored, BargedIn (the user listens in on, or barges into, another's

@@ -13,8 +13,9 @@
 //! Contact-centre events (call centre and route point queues, agents) are
 //! translated by [`acd`], which keeps the calls in each monitored queue;
 //! [`agent`] is the table of the agent states in CSTA terms; [`route_point`]
-//! keeps which route points are failed. [`catalogue`] lists every event type
-//! of the subscribed packages with its CSTA event or why it is not reported.
+//! keeps which route points are failed; the recording and service events
+//! go through [`features`]. [`catalogue`] lists every event type of the
+//! subscribed packages with its CSTA event or why it is not reported.
 //!
 //! In the other direction, [`control`] turns CSTA call-control requests into
 //! Xsi-Actions, resolving CSTA connections through the call model, and
@@ -28,6 +29,7 @@ pub mod contact;
 pub mod control;
 pub mod dedup;
 pub mod fanout;
+pub mod features;
 pub mod late;
 pub mod map;
 pub mod model;
@@ -196,7 +198,8 @@ impl Translator {
             self.unknown(ev, type_name);
             return Vec::new();
         }
-        acd::translate(&mut self.queues, user, &ev.data)
+        features::translate(&self.model, user, &ev.data)
+            .or_else(|| acd::translate(&mut self.queues, user, &ev.data))
             .or_else(|| route_point::translate(&mut self.route_points, user, &ev.data))
             .unwrap_or_else(|| map::translate(&mut self.model, user, &ev.data))
     }

@@ -59,6 +59,12 @@ pub enum Kind {
     AgentReady,
     AgentNotReady,
     AgentWorkingAfterCall,
+    /// A recording of the call started or resumed.
+    Record,
+    /// A recording of the call paused.
+    SuspendRecord,
+    DoNotDisturb,
+    Forwarding,
     /// The device (a route point) went out of service.
     OutOfService,
     /// The device is back in service.
@@ -88,6 +94,10 @@ impl Kind {
             Kind::AgentReady => "AgentReadyEvent",
             Kind::AgentNotReady => "AgentNotReadyEvent",
             Kind::AgentWorkingAfterCall => "AgentWorkingAfterCallEvent",
+            Kind::Record => "RecordEvent",
+            Kind::SuspendRecord => "SuspendRecordEvent",
+            Kind::DoNotDisturb => "DoNotDisturbEvent",
+            Kind::Forwarding => "ForwardingEvent",
             Kind::OutOfService => "OutOfServiceEvent",
             Kind::BackInService => "BackInServiceEvent",
         }
@@ -116,12 +126,17 @@ impl Kind {
             Kind::AgentReady => "agentReady",
             Kind::AgentNotReady => "agentNotReady",
             Kind::AgentWorkingAfterCall => "agentWorkingAfterCall",
+            Kind::Record => "record",
+            Kind::SuspendRecord => "suspendRecord",
+            Kind::DoNotDisturb => "doNotDisturb",
+            Kind::Forwarding => "forwarding",
             Kind::OutOfService => "outOfService",
             Kind::BackInService => "backInService",
         }
     }
 
-    /// Element name of the subject connection (agent and device state
+    /// Element name of the subject connection (agent, device feature and
+    /// device state events have none).
     /// events have none).
     fn connection_element(self) -> &'static str {
         match self {
@@ -133,6 +148,10 @@ impl Kind {
             | Kind::CallInformation
             | Kind::Play
             | Kind::Stop
+            | Kind::Record
+            | Kind::SuspendRecord
+            | Kind::DoNotDisturb
+            | Kind::Forwarding
             | Kind::AgentLoggedOn
             | Kind::AgentLoggedOff
             | Kind::AgentReady

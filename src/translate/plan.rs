@@ -4,7 +4,7 @@
 //! succeed, or the [`Refusal`] to answer at once; and the [`Scope`] of the
 //! requesting session they are checked against.
 
-use crate::csta::build::{Ack, ErrorCategory};
+use crate::csta::build::{Ack, ErrorCategory, Pickup, SnapshotCallItem};
 use crate::device::DeviceKind;
 use crate::xsi::actions::XsiRequest;
 
@@ -48,6 +48,22 @@ pub enum Reply {
     },
     /// `GetAgentStateResponse` from the agent state BroadWorks returned.
     AgentState,
+    /// `GetDoNotDisturbResponse` from the service settings BroadWorks
+    /// returned.
+    DoNotDisturb,
+    /// `GetForwardingResponse` from the service settings BroadWorks
+    /// returned.
+    Forwarding,
+    /// `SnapshotCallResponse`, from the call model: the plan has no Xsi
+    /// request.
+    SnapshotCall(Vec<SnapshotCallItem>),
+    /// `DirectedPickupCallResponse` / `GroupPickupCallResponse`: the
+    /// device's connection in the call it picked up.
+    Picked(Pickup),
+    /// `RecordMessageResponse` with the recording's message id.
+    Recording {
+        message: String,
+    },
     /// RouteSelect: nothing on success; a failure ends the routeing
     /// dialogue with a RouteEnd carrying the error.
     Routed {
@@ -67,6 +83,9 @@ pub struct Plan {
     /// That user's device as the client named it.
     pub device: String,
     pub steps: Vec<XsiRequest>,
+    /// Sent instead of the one step when the XSP does not support it (404,
+    /// 501): ReconnectCall's two-step form.
+    pub fallback: Vec<XsiRequest>,
     pub reply: Reply,
     /// The number a new call goes to (MakeCall, ConsultationCall), to
     /// record the call in the model before its first event.

@@ -52,6 +52,15 @@ pub fn xs_boolean(text: &str) -> Option<bool> {
     }
 }
 
+/// How `on` is written as an `xs:boolean`: `true` or `false`.
+pub fn xs_bool(on: bool) -> &'static str {
+    if on {
+        "true"
+    } else {
+        "false"
+    }
+}
+
 /// `text` escaped for element content (see [`escape_into`]); borrowed
 /// when nothing needs changing.
 pub fn escape(text: &str) -> Cow<'_, str> {

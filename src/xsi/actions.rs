@@ -24,9 +24,17 @@
 use std::fmt;
 use std::fmt::Write as _;
 
+mod features;
+
+pub use features::{
+    barge_in, directed_pickup, get_call_forwarding_always, get_do_not_disturb, group_pickup, park,
+    read_service, reconnect, recording, Recording,
+};
+
 use super::body::{document, encode_segment, percent_encode, XSI_NAMESPACE};
 use super::parse::{parse_doc, XsiDoc};
 use super::vocab::AgentState;
+use crate::xml::text::xs_bool;
 use crate::xml::XmlWriter;
 
 const USER_BASE: &str = "/com.broadsoft.xsi-actions/v2.0/user";
@@ -79,9 +87,17 @@ impl XsiRequest {
         }
     }
 
-    /// True for `POST …/calls/new`, whose answer carries `CallStartInfo`.
+    /// True for `POST …/calls/new` and the pickups (`…/calls/DirectedCallPickup`,
+    /// `…/calls/CallPickup`), whose answer carries `CallStartInfo`.
     pub fn starts_call(&self) -> bool {
-        self.method == Method::Post && self.path.ends_with("/calls/new")
+        self.method == Method::Post
+            && [
+                "/calls/new",
+                "/calls/DirectedCallPickup",
+                "/calls/CallPickup",
+            ]
+            .iter()
+            .any(|end| self.path.ends_with(end))
     }
 
     /// True for `GET U/services/CallCenter`, whose answer is the agent's
@@ -222,14 +238,6 @@ fn service(user: &str, name: &str, body: String) -> XsiRequest {
         query: String::new(),
         body: Some(body),
         on_call: false,
-    }
-}
-
-fn xs_bool(on: bool) -> &'static str {
-    if on {
-        "true"
-    } else {
-        "false"
     }
 }
 
@@ -458,6 +466,14 @@ pub enum Returned {
     /// The agent's ACD state from `GET U/services/CallCenter` (`None` when
     /// the answer did not say).
     AgentState(Option<String>),
+    /// `active` of `GET U/services/DoNotDisturb`.
+    DoNotDisturb(bool),
+    /// `active` and `forwardToPhoneNumber` of
+    /// `GET U/services/CallForwardingAlways`.
+    Forwarding {
+        active: bool,
+        forward_to: Option<String>,
+    },
 }
 
 /// What one XSP's answer means for a request.
@@ -468,7 +484,8 @@ pub enum Answer {
     /// A 4xx refusal of the request itself: another XSP would refuse it too.
     Rejected { status: u16, error: ErrorInfo },
     /// This XSP could not serve it (5xx; 401 and 429, which concern this
-    /// server's session or load): the next XSP is tried.
+    /// server's session or load). Whether the next XSP is tried is the
+    /// caller's rule (`client::Retry`).
     Failed { status: u16, error: ErrorInfo },
 }
 
@@ -498,9 +515,35 @@ pub enum ActionFailure {
         on_call: bool,
         error: ErrorInfo,
     },
-    /// No XSP could carry out `request` (5xx, timeouts, unreachable), or
-    /// its answer was unusable.
+    /// `request` was not carried out: no XSP could be reached, the XSP
+    /// refused it for its own reasons (401, 429, 503 on the last one), or
+    /// its deadline passed before it was sent; or it was carried out and
+    /// the answer was unusable.
     Unavailable { request: String, detail: String },
+    /// `request` reached an XSP that gave no usable answer (a timeout or a
+    /// broken connection after it was sent, a 5xx other than 503): it may or
+    /// may not have been carried out, and is not repeated. `status` is the
+    /// 5xx, when there was one.
+    Uncertain {
+        request: String,
+        detail: String,
+        status: Option<u16>,
+    },
+}
+
+impl ActionFailure {
+    /// The XSP does not know the request (404, 501): a request with a
+    /// fallback form tries that one.
+    pub fn not_supported(&self) -> bool {
+        matches!(
+            self,
+            ActionFailure::Rejected { status: 404, .. }
+                | ActionFailure::Uncertain {
+                    status: Some(501),
+                    ..
+                }
+        )
+    }
 }
 
 impl fmt::Display for ActionFailure {
@@ -515,6 +558,12 @@ impl fmt::Display for ActionFailure {
             ActionFailure::Unavailable { request, detail } => {
                 write!(f, "{request} failed: {detail}")
             }
+            ActionFailure::Uncertain {
+                request, detail, ..
+            } => write!(
+                f,
+                "{request} may or may not have been carried out ({detail}); not repeated"
+            ),
         }
     }
 }

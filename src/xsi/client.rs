@@ -5,14 +5,19 @@
 //! It holds the ureq agent, the `Authorization` value (built once), the
 //! settings and which XSPs have a channel up ([`LinkFlags`]). One attempt
 //! ([`XsiClient::attempt`]) sends one request to one XSP, bounded end to end
-//! by its timeout, and reads at most [`MAX_BODY`] of the answer.
-//! [`XsiClient::first_answer`] tries the XSPs in the order given until one
-//! answers for the request itself ([`classify`]: a 2xx, or a 4xx refusal
-//! another XSP would repeat); a transport failure, a 5xx, 401 or 429 (this
-//! server's trouble) moves on to the next one, within the deadline. A 401
-//! says the credentials are wrong: logged at error, at most once a
-//! [`REFUSED_LOG`] period with the count of those held back, since every
-//! request of a storm would get one.
+//! by its timeout, and reads at most [`MAX_BODY`] of the answer; a failure
+//! without an answer says whether the request can have reached the XSP
+//! ([`Attempt::Unsent`]: the name did not resolve, the connection or the TLS
+//! handshake failed) or may have ([`Attempt::Lost`]: a timeout or a broken
+//! connection once connected). [`XsiClient::first_answer`] tries the XSPs in
+//! the order given until one answers for the request itself ([`classify`]: a
+//! 2xx, or a 4xx refusal another XSP would repeat), within the deadline;
+//! which failures hand the request to the next XSP is the caller's
+//! [`Retry`] rule: any trouble of the server's for a subscription, only
+//! "cannot have acted on it" (unsent, or `503`) for call control (README,
+//! Call control). A 401 says the credentials are wrong: logged at error, at
+//! most once a [`REFUSED_LOG`] period with the count of those held back,
+//! since every request of a storm would get one.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -74,8 +79,42 @@ impl LinkFlags {
 #[derive(Debug)]
 pub enum Attempt {
     Answer(u16, Vec<u8>),
-    /// Timeout, refused connection, TLS failure…
-    Transport(String),
+    /// Nothing of the request reached the XSP: its name did not resolve,
+    /// the connection was refused or timed out, the TLS handshake failed.
+    Unsent(String),
+    /// The connection was made, then no answer came: a timeout or a broken
+    /// connection after the request may have been sent, so the XSP may
+    /// have carried it out.
+    Lost(String),
+}
+
+/// Which failures of one XSP hand a request to the next one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// Any trouble of the server's: no answer, 5xx, 401, 429. For the
+    /// subscription requests, which are safe to repeat.
+    OnServerTrouble,
+    /// Only when the XSP cannot have acted on the request: it was never
+    /// sent ([`Attempt::Unsent`]), or the XSP answered `503`. For call
+    /// control (README, Call control): a repeated `calls/new` would place
+    /// a second call.
+    OnlyIfNotActed,
+}
+
+/// No XSP answered for the request (see [`XsiClient::first_answer`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoAnswer {
+    /// The last failure, with the XSP's name.
+    pub detail: String,
+    /// The request may have reached that XSP ([`Attempt::Lost`]): it may
+    /// have been carried out.
+    pub maybe_sent: bool,
+}
+
+impl From<NoAnswer> for String {
+    fn from(failure: NoAnswer) -> String {
+        failure.detail
+    }
 }
 
 /// An XSP's answer for the request itself (see [`XsiClient::first_answer`]).
@@ -127,7 +166,7 @@ impl XsiClient {
         timeout: Duration,
     ) -> Attempt {
         let Some(url) = self.settings.url(server, target) else {
-            return Attempt::Transport("no such server".into());
+            return Attempt::Unsent("no such server".into());
         };
         let auth = self.authorization.as_str();
         let timeout = Some(timeout.max(Duration::from_millis(1)));
@@ -146,7 +185,8 @@ impl XsiClient {
         };
         let mut response = match result {
             Ok(r) => r,
-            Err(e) => return Attempt::Transport(e.to_string()),
+            Err(e) if before_sending(&e) => return Attempt::Unsent(e.to_string()),
+            Err(e) => return Attempt::Lost(e.to_string()),
         };
         let status = response.status().as_u16();
         let body = response
@@ -158,10 +198,13 @@ impl XsiClient {
         Attempt::Answer(status, body)
     }
 
-    /// Tries the XSPs of `order` until one answers for the request itself;
-    /// each attempt gets `xsi.request_timeout_s`, or less to end by
-    /// `deadline`, and none starts after it. A failed XSP is logged at
-    /// `level` (`shown` names the request). Err: the last failure.
+    /// Tries the XSPs of `order` until one answers for the request itself,
+    /// or one fails in a way `retry` does not pass on (that answer is
+    /// returned as it is, a [`Answer::Failed`] one included; a lost one is
+    /// the error); each attempt gets `xsi.request_timeout_s`, or less to end
+    /// by `deadline`, and none starts after it. A failed XSP that is passed
+    /// over is logged at `level` (`shown` names the request). Err: the last
+    /// failure.
     pub fn first_answer(
         &self,
         order: &[usize],
@@ -169,7 +212,8 @@ impl XsiClient {
         shown: &dyn std::fmt::Display,
         deadline: Option<Instant>,
         level: log::Level,
-    ) -> Result<Answered, String> {
+        retry: Retry,
+    ) -> Result<Answered, NoAnswer> {
         let (method, target, body) = request;
         let mut last = "no XSP configured".to_owned();
         for &server in order {
@@ -185,22 +229,34 @@ impl XsiClient {
             }
             let failure = match self.attempt(server, method, target, body, timeout) {
                 Attempt::Answer(status, body) => match classify(status, &body) {
-                    Answer::Failed { status, error } => {
+                    Answer::Failed { status, error }
+                        if retry == Retry::OnServerTrouble || status == 503 =>
+                    {
                         if status == 401 {
                             self.refused(name);
                         }
                         format!("HTTP {status}: {error}")
                     }
                     answer => {
+                        if let Answer::Failed { status: 401, .. } = answer {
+                            self.refused(name);
+                        }
                         return Ok(Answered {
                             server,
                             status,
                             body,
                             answer,
-                        })
+                        });
                     }
                 },
-                Attempt::Transport(detail) => detail,
+                Attempt::Unsent(detail) => format!("not sent: {detail}"),
+                Attempt::Lost(detail) if retry == Retry::OnlyIfNotActed => {
+                    return Err(NoAnswer {
+                        detail: format!("{name}: {detail}"),
+                        maybe_sent: true,
+                    });
+                }
+                Attempt::Lost(detail) => detail,
             };
             log::log!(
                 level,
@@ -208,7 +264,10 @@ impl XsiClient {
             );
             last = format!("{name}: {failure}");
         }
-        Err(last)
+        Err(NoAnswer {
+            detail: last,
+            maybe_sent: false,
+        })
     }
 
     /// An XSP refused the credentials (401).
@@ -229,99 +288,59 @@ impl XsiClient {
 }
 
 /// What every request carries: its end-to-end timeout and the credentials.
+/// Resolving the name and connecting (TLS handshake included) get half of
+/// it each, so that an XSP that cannot be reached fails with a timeout of
+/// its own, one [`before_sending`] can tell from the end-to-end one.
 fn prepare<B>(
     builder: RequestBuilder<B>,
     timeout: Option<Duration>,
     authorization: &str,
 ) -> RequestBuilder<B> {
+    let setup = timeout.map(|t| t / 2);
     builder
         .config()
         .timeout_global(timeout)
+        .timeout_resolve(setup)
+        .timeout_connect(setup)
         .build()
         .header("Authorization", authorization)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use bwcsta_integration::sim::{SimConfig, Simulator};
-
-    /// A client of two simulated XSPs, logging in with `password`.
-    fn client(sim: &Simulator, password: &str) -> XsiClient {
-        let urls = sim.xsp_urls();
-        let settings = XsiSettings::for_test(serde_json::json!({
-            "servers": [{ "name": "xsp1", "url": urls[0] }, { "name": "xsp2", "url": urls[1] }],
-            "username": "cti@example.net",
-            "password": password,
-            "channel_set_id": "client-tests",
-            "request_timeout_s": 30
-        }));
-        let agent = settings.agent();
-        XsiClient::new(settings, Arc::new(LinkFlags::new(2)), agent)
-    }
-
-    #[test]
-    fn an_answer_for_the_request_ends_the_round_a_server_failure_does_not() {
-        let sim = Simulator::start(SimConfig::default()).expect("simulator");
-        let deadline = Some(Instant::now() + Duration::from_secs(30));
-        let shown = "PUT Hold";
-        let target = "/com.broadsoft.xsi-actions/v2.0/user/2001@example.net/calls/nothing/Hold";
-        // Refused credentials (401) on both: the last failure is reported.
-        let wrong = client(&sim, "wrong");
-        let refused = wrong.first_answer(
-            &[0, 1],
-            (Method::Put, target, None),
-            &shown,
-            deadline,
-            log::Level::Debug,
-        );
-        let err = refused.expect_err("both refuse");
-        assert!(err.starts_with("xsp2: HTTP 401"), "{err}");
-        // A 4xx about the request itself comes from the first XSP.
-        let right = client(&sim, "secret");
-        let answered = right
-            .first_answer(
-                &[1, 0],
-                (Method::Put, target, None),
-                &shown,
-                deadline,
-                log::Level::Debug,
-            )
-            .expect("answered");
-        assert_eq!(answered.server, 1);
-        assert!(
-            matches!(answered.answer, Answer::Rejected { .. }),
-            "{answered:?}"
-        );
-        // A deadline already passed sends nothing.
-        let late = right.first_answer(
-            &[0, 1],
-            (Method::Put, target, None),
-            &shown,
-            Some(Instant::now()),
-            log::Level::Debug,
-        );
-        assert!(late.expect_err("late").contains("deadline"));
-    }
-
-    #[test]
-    fn order_puts_up_links_first_and_rotates() {
-        let flags = LinkFlags::new(3);
-        flags.set(2, true);
-        for _ in 0..5 {
-            let order = flags.order();
-            assert_eq!(order[0], 2);
-            let mut sorted = order.clone();
-            sorted.sort();
-            assert_eq!(sorted, vec![0, 1, 2]);
-        }
-        flags.set(0, true);
-        let firsts: std::collections::HashSet<usize> = (0..6).map(|_| flags.order()[0]).collect();
-        assert_eq!(
-            firsts,
-            [0, 2].into_iter().collect(),
-            "both up links get turns"
-        );
-        assert!(LinkFlags::new(0).order().is_empty());
+/// True when `e` came before any byte of the request left: the name did
+/// not resolve, the connection was refused or unreachable, connecting or
+/// the TLS handshake timed out or failed, or the request could not even be
+/// built. Anything else (a timeout after connecting, a connection reset or
+/// closed while sending or waiting, a garbled answer) may come after the
+/// XSP read the request. A connect that outlasts the end-to-end timeout
+/// (the resolve and connect ones are shorter) counts as maybe sent: that
+/// errs on the side of not repeating.
+fn before_sending(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind as K;
+    use ureq::{Error as E, Timeout};
+    match e {
+        E::Timeout(phase) => matches!(phase, Timeout::Resolve | Timeout::Connect),
+        E::Io(io) => matches!(
+            io.kind(),
+            K::ConnectionRefused
+                | K::HostUnreachable
+                | K::NetworkUnreachable
+                | K::NetworkDown
+                | K::AddrNotAvailable
+        ),
+        E::HostNotFound
+        | E::ConnectionFailed
+        | E::BadUri(_)
+        | E::Http(_)
+        | E::Tls(_)
+        | E::NativeTls(_)
+        | E::Der(_)
+        | E::TlsRequired
+        | E::InvalidProxyUrl
+        | E::ConnectProxyFailed(_)
+        | E::RequireHttpsOnly(_) => true,
+        _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests;

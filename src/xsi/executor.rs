@@ -7,20 +7,24 @@
 //!
 //! A job is one or more requests (ConsultationCall is a Hold, then a
 //! `calls/new`), run in order until one fails (in a job of DELETEs only, a
-//! 404 counts as done when another DELETE succeeded: that leg went with it). Each request goes to the XSP
-//! that served the last one, if its channel is up, else to the next live
-//! XSP; an XSP that times out, cannot be reached or answers 5xx (or 401, 429)
-//! is left for the next one, live ones first. A 4xx is BroadWorks' answer to
-//! the request itself and ends the job. Every attempt is bounded by
-//! `xsi.request_timeout_s`, and by the job's deadline: the dispatcher
-//! answers the CSTA request as failed once it has passed, so a job still
-//! queued then is not started at all, no request of it is sent after it,
-//! and an attempt gets only the time left before it.
-//!
-//! Note: a request that timed out may still have been carried out by the
-//! slow XSP; trying the next one (as the specification asks) can then do it
-//! twice. BroadWorks refuses most repeats (a second Hold of a held call);
-//! a repeated `calls/new` would place a second call.
+//! 404 counts as done when another DELETE succeeded: that leg went with it).
+//! Each request goes to the XSP that served the last one, if its channel is
+//! up, else to the next live XSP. It is repeated on the next XSP only when
+//! the first one cannot have acted on it (README, Call control): the
+//! connection or the TLS handshake failed before it was sent, or the XSP
+//! answered `503` ([`Retry::OnlyIfNotActed`]). A timeout or a broken
+//! connection once it was sent, or a 5xx other than 503, ends the job as
+//! [`ActionFailure::Uncertain`]: BroadWorks may have carried it out (a
+//! repeated `calls/new` would place a second call), so it is answered
+//! `resourceOutOfService` and logged as "may or may not have been carried
+//! out". A 4xx is BroadWorks' answer to the request itself and ends the
+//! job. A step after a successful one follows the same rule. A job of one
+//! step may carry a fallback, sent instead when the XSP answers that step
+//! 404 or 501 (ReconnectCall: `Reconnect`, else release and talk). Every attempt
+//! is bounded by `xsi.request_timeout_s`, and by the job's deadline: the
+//! dispatcher answers the CSTA request as failed once it has passed, so a
+//! job still queued then is not started at all, no request of it is sent
+//! after it, and an attempt gets only the time left before it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -31,10 +35,10 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::event::{ActionResult, Event};
 use crate::thread::{self, Handle, Late};
 use crate::xsi::actions::{
-    parse_agent_state, parse_call_start_info, ActionFailure, ActionOutcome, Answer, Method,
-    Returned, XsiRequest,
+    parse_agent_state, parse_call_start_info, read_service, ActionFailure, ActionOutcome, Answer,
+    Method, Returned, XsiRequest,
 };
-use crate::xsi::client::{LinkFlags, XsiClient};
+use crate::xsi::client::{LinkFlags, NoAnswer, Retry, XsiClient};
 use crate::xsi::settings::XsiSettings;
 
 /// One CSTA request's Xsi work.
@@ -43,6 +47,9 @@ pub struct ActionJob {
     /// Chosen by the dispatcher; echoed in the result.
     pub id: u64,
     pub steps: Vec<XsiRequest>,
+    /// Sent instead when the job's one step is not supported by the XSP
+    /// (404 or 501: ReconnectCall's `Reconnect`, then its two-step form).
+    pub fallback: Vec<XsiRequest>,
     /// No request of the job is sent after this instant.
     pub deadline: Instant,
 }
@@ -127,12 +134,30 @@ impl Worker {
                 });
             }
         }
-        let all_deletes = job.steps.iter().all(|s| s.method == Method::Delete);
+        match (job.steps.as_slice(), job.fallback.is_empty()) {
+            ([first], false) => match self.send(first, job.deadline) {
+                Err(failure) if failure.not_supported() => {
+                    log::info!(
+                        "{first}: {failure}; the XSP does not support it, sending the {}-step \
+                         form instead",
+                        job.fallback.len()
+                    );
+                    self.run_steps(&job.fallback, job.deadline)
+                }
+                done => done,
+            },
+            (steps, _) => self.run_steps(steps, job.deadline),
+        }
+    }
+
+    /// Sends `steps` in order until one fails.
+    fn run_steps(&self, steps: &[XsiRequest], deadline: Instant) -> ActionOutcome {
+        let all_deletes = steps.iter().all(|s| s.method == Method::Delete);
         let mut gone = None;
         let mut done_any = false;
         let mut returned = Returned::Nothing;
-        for step in &job.steps {
-            match self.send(step, job.deadline) {
+        for step in steps {
+            match self.send(step, deadline) {
                 Ok(data) => {
                     done_any = true;
                     if data != Returned::Nothing {
@@ -153,45 +178,75 @@ impl Worker {
     }
 
     /// Sends one request to the first XSP that can serve it before
-    /// `deadline`.
+    /// `deadline`, passing it on only while no XSP can have acted on it.
     fn send(&self, request: &XsiRequest, deadline: Instant) -> Result<Returned, ActionFailure> {
         let flags = self.client.flags();
         let order = flags.order_from(self.preferred.load(Ordering::Relaxed));
         let target = request.target();
         let sent = (request.method, target.as_str(), request.body.as_deref());
-        let answered =
-            self.client
-                .first_answer(&order, sent, request, Some(deadline), log::Level::Warn);
+        let answered = self.client.first_answer(
+            &order,
+            sent,
+            request,
+            Some(deadline),
+            log::Level::Warn,
+            Retry::OnlyIfNotActed,
+        );
+        let uncertain = |detail: String, status: Option<u16>| ActionFailure::Uncertain {
+            request: request.to_string(),
+            detail,
+            status,
+        };
         match answered {
-            Ok(answered) => match answered.answer {
-                Answer::Rejected { status, error } => Err(ActionFailure::Rejected {
-                    request: request.to_string(),
-                    status,
-                    on_call: request.on_call,
-                    error,
-                }),
-                _ => {
-                    self.preferred.store(answered.server, Ordering::Relaxed);
-                    let name = self.client.settings().server_name(answered.server);
-                    log::debug!("{name}: {request} answered {}", answered.status);
-                    self.accepted(request, &answered.body)
+            Ok(answered) => {
+                let name = self.client.settings().server_name(answered.server);
+                match answered.answer {
+                    Answer::Rejected { status, error } => Err(ActionFailure::Rejected {
+                        request: request.to_string(),
+                        status,
+                        on_call: request.on_call,
+                        error,
+                    }),
+                    // 401 and 429: refused before it was looked at.
+                    Answer::Failed { status, error } if status < 500 => {
+                        Err(ActionFailure::Unavailable {
+                            request: request.to_string(),
+                            detail: format!("{name}: HTTP {status}: {error}"),
+                        })
+                    }
+                    Answer::Failed { status, error } => Err(uncertain(
+                        format!("{name}: HTTP {status}: {error}"),
+                        Some(status),
+                    )),
+                    Answer::Accepted => {
+                        self.preferred.store(answered.server, Ordering::Relaxed);
+                        log::debug!("{name}: {request} answered {}", answered.status);
+                        self.accepted(request, &answered.body)
+                    }
                 }
-            },
-            Err(detail) => Err(ActionFailure::Unavailable {
+            }
+            Err(NoAnswer {
+                detail,
+                maybe_sent: true,
+            }) => Err(uncertain(detail, None)),
+            Err(NoAnswer { detail, .. }) => Err(ActionFailure::Unavailable {
                 request: request.to_string(),
                 detail,
             }),
         }
     }
 
-    /// A 2xx: the `CallStartInfo` of a `calls/new`, the agent state of a
-    /// `GET …/services/CallCenter`, nothing otherwise. The request was
-    /// carried out, so an unreadable answer is not retried.
+    /// A 2xx: the `CallStartInfo` of a `calls/new` or a pickup, the agent
+    /// state of a `GET …/services/CallCenter`, the settings of a service
+    /// read, nothing otherwise. The request was carried out, so an
+    /// unreadable answer is not retried.
     fn accepted(&self, request: &XsiRequest, body: &[u8]) -> Result<Returned, ActionFailure> {
         let read = if request.starts_call() {
             parse_call_start_info(body).map(Returned::CallStarted)
         } else if request.reads_agent_state() {
             parse_agent_state(body).map(Returned::AgentState)
+        } else if request.reads_service() {
+            read_service(body)
         } else {
             return Ok(Returned::Nothing);
         };

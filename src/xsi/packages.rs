@@ -7,7 +7,7 @@
 //! their own that target the virtual user directly. An agent is a plain
 //! user whose agent state comes in `Call Center Agent`, beside its calls.
 
-use crate::device::DeviceKind;
+use crate::device::{DeviceKind, FeaturePackage};
 
 /// The package of a Call Center's queue events (ACD events).
 pub const CALL_CENTER_QUEUE: &str = "Call Center Queue";
@@ -30,6 +30,17 @@ impl DeviceKind {
             DeviceKind::RoutePoint => vec![ROUTE_POINT_QUEUE.to_owned()],
         }
     }
+
+    /// [`packages`](Self::packages), then for a user or an agent the
+    /// `features` (`xsi.feature_packages`), each a subscription of its own
+    /// under the same monitor.
+    pub fn subscribed(self, call_package: &str, features: &[FeaturePackage]) -> Vec<String> {
+        let mut packages = self.packages(call_package);
+        if matches!(self, DeviceKind::User | DeviceKind::Agent) {
+            packages.extend(features.iter().map(|f| f.name().to_owned()));
+        }
+        packages
+    }
 }
 
 #[cfg(test)]
@@ -48,5 +59,38 @@ mod tests {
             assert_eq!(kind.packages("Advanced Call"), *want, "{kind:?}");
         }
         assert_eq!(DeviceKind::User.packages("Basic Call"), ["Basic Call"]);
+    }
+
+    #[test]
+    fn feature_packages_only_for_users_and_agents() {
+        let features = FeaturePackage::ALL;
+        let cases: &[(DeviceKind, &[&str])] = &[
+            (
+                DeviceKind::User,
+                &["Advanced Call", "Do Not Disturb", "Call Forwarding Always"],
+            ),
+            (
+                DeviceKind::Agent,
+                &[
+                    "Advanced Call",
+                    "Call Center Agent",
+                    "Do Not Disturb",
+                    "Call Forwarding Always",
+                ],
+            ),
+            (DeviceKind::CallCenter, &["Call Center Queue"]),
+            (DeviceKind::RoutePoint, &["Route Point Queue"]),
+        ];
+        for (kind, want) in cases {
+            assert_eq!(
+                kind.subscribed("Advanced Call", &features),
+                *want,
+                "{kind:?}"
+            );
+        }
+        assert_eq!(
+            DeviceKind::User.subscribed("Advanced Call", &[]),
+            ["Advanced Call"]
+        );
     }
 }

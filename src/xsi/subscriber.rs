@@ -26,7 +26,7 @@ use crate::ratelimit::Every;
 use crate::thread::{self, Handle, Late};
 use crate::xsi::actions::{Answer, ErrorInfo, Method};
 use crate::xsi::body;
-use crate::xsi::client::{LinkFlags, XsiClient};
+use crate::xsi::client::{LinkFlags, Retry, XsiClient};
 use crate::xsi::parse::{parse_doc, XsiDoc};
 use crate::xsi::settings::XsiSettings;
 
@@ -323,6 +323,7 @@ impl Worker {
             &format_args!("{method:?} {path}"),
             self.deadline,
             log::Level::Debug,
+            Retry::OnServerTrouble,
         )?;
         // The client read the ErrorInfo of a refusal already.
         Ok(match answered.answer {

@@ -47,6 +47,12 @@ pub const ADVANCED_CALL: &str = "CallSession/Events/XSICallSessionEvents.xsd";
 pub const CALL_CENTER_QUEUE: &str = "ACD/Events/XSIACDEvents.xsd";
 pub const ROUTE_POINT_QUEUE: &str = "RoutePoint/Events/XSIRoutePointEvents.xsd";
 pub const CALL_CENTER_AGENT: &str = "Agent/Events/XSIAgentEvents.xsd";
+/// The `Do Not Disturb` package's file (`xsi.feature_packages`).
+pub const DO_NOT_DISTURB: &str = "Services/Events/XSIDoNotDisturbEvents.xsd";
+/// The file of the call forwarding packages: `Call Forwarding Always`
+/// (`xsi.feature_packages`: its `CallForwardingAlwaysEvent` only), and
+/// the Secondary, Busy and No Answer packages bwcsta does not subscribe.
+pub const CALL_FORWARDING: &str = "Services/Events/XSICallForwardingEvents.xsd";
 
 /// The Xsi schema, read once.
 pub struct Schema {

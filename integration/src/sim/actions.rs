@@ -12,14 +12,17 @@
 //! | `PUT /calls/<held>/ConsultTransfer/<active>` | joins the other parties of both calls |
 //! | `POST /calls/Conference` (callIds in the body) | starts a three-way conference |
 //! | `PUT /calls/<callId>/TransmitDTMF?playdtmf=` | 200, no event |
-//! | `PUT /services/DoNotDisturb`, `PUT /services/CallForwardingAlways` | stores `active` (and the number) |
+//! | `PUT /services/DoNotDisturb`, `PUT /services/CallForwardingAlways` | stores `active` (and the number); the service event |
+//! | pickups, park, barge-in, recording, Reconnect, service GETs | see `actions::features` |
 //! | `PUT`/`GET /services/CallCenter`, and `…/routepoint/<id>/calls/…` | see `actions::contact` |
 //!
 //! An unknown call id is 404, a command the leg's state does not allow 400, both with an
-//! `ErrorInfo` body. Faults per XSP ([`ActionFault`]): a delay before any command is handled
-//! (the command still runs afterwards, as on a slow real server) and a number of commands
-//! answered with a given status. Every command is recorded with its body
-//! ([`ActionRecord`](super::ActionRecord)).
+//! `ErrorInfo` body. Faults per XSP ([`ActionFault`](super::hub::ActionFault)): a delay before
+//! a command is handled (every command, or those of one kind, such as `new`; the command
+//! still runs afterwards, as on a slow real server), a number of commands answered with a
+//! given status (`503`: not looked at), and a number of commands carried out and then left
+//! unanswered, their connection closed. Every command is recorded with its body and status
+//! ([`ActionRecord`](super::ActionRecord); 0 for one left unanswered).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,15 +31,17 @@ use super::calls::{dn_of, half_of, user_id, CallModel, Emit, Leg, LegState};
 use super::http::{percent_decode, query_pairs, Request};
 use super::hub::{method_name, Hub};
 use super::reply::{error_reply, Reply, XML};
+use super::server::Outcome;
 use super::state::now_ms;
 use super::stats::{ActionRecord, UserServices};
-use super::xml::{element_text, unescape, DECL};
+use super::xml::{element_text, unescape};
 
 mod contact;
+mod features;
 
 pub(crate) const ACTIONS: &str = "com.broadsoft.xsi-actions";
 
-fn bad_state(what: &str) -> Reply {
+pub(crate) fn bad_state(what: &str) -> Reply {
     error_reply(400, what, 4_001)
 }
 
@@ -86,36 +91,53 @@ fn pause(hub: &Hub, delay: Duration) {
     }
 }
 
-/// Handles an Xsi-Actions request on XSP `xsp` (authenticated already).
-pub(crate) fn handle(hub: &Arc<Hub>, xsp: usize, req: &Request<'_>) -> Reply {
-    let fault = *hub.xsps[xsp].action_fault.lock();
-    if !fault.delay.is_zero() {
-        pause(hub, fault.delay);
+/// Handles an Xsi-Actions request on XSP `xsp` (authenticated already): its answer, or
+/// [`Outcome::Drop`] when a drop fault closes the connection instead.
+pub(crate) fn handle(hub: &Arc<Hub>, xsp: usize, req: &Request<'_>) -> Outcome {
+    let delay = hub.xsps[xsp].action_fault.lock().delay_of(req.path());
+    if !delay.is_zero() {
+        pause(hub, delay);
     }
-    let injected = {
+    let (injected, dropped) = {
         let mut f = hub.xsps[xsp].action_fault.lock();
         if f.count > 0 {
             f.count -= 1;
-            Some(f.status)
+            (Some(f.status), false)
+        } else if f.drops > 0 {
+            f.drops -= 1;
+            (None, true)
         } else {
-            None
+            (None, false)
         }
     };
     let reply = match injected {
         Some(status) => error_reply(status, "Injected failure", 110_000 + u32::from(status)),
         None => route(hub, req),
     };
+    // A dropped command is recorded with status 0: it was carried out, never answered.
+    let status = if dropped { 0 } else { reply.status };
     let name = &hub.xsps[xsp].name;
-    hub.log(|| format!("{name}: {} {} -> {}", req.method, req.target, reply.status));
+    hub.log(|| {
+        let answer = if dropped {
+            format!("{} (dropped unanswered)", reply.status)
+        } else {
+            reply.status.to_string()
+        };
+        format!("{name}: {} {} -> {answer}", req.method, req.target)
+    });
     hub.record_action(ActionRecord {
         xsp,
         method: method_name(req.method),
         path: req.path().to_string(),
         query: req.query().to_string(),
         body: req.body_text().into_owned(),
-        status: reply.status,
+        status,
     });
-    reply
+    if dropped {
+        Outcome::Drop
+    } else {
+        Outcome::Reply(reply)
+    }
 }
 
 fn route(hub: &Hub, req: &Request<'_>) -> Reply {
@@ -178,25 +200,27 @@ fn route(hub: &Hub, req: &Request<'_>) -> Reply {
         }
         ("PUT", ["services", "DoNotDisturb"]) => {
             let body = req.body_text();
-            service(hub, &dn, &body, |s, active| s.do_not_disturb = active)
+            service(hub, &dn, &body, "DoNotDisturb", |s, active| {
+                s.do_not_disturb = active
+            })
         }
         ("PUT", ["services", "CallForwardingAlways"]) => {
             let body = req.body_text();
             let number = element_text(&body, "forwardToPhoneNumber").map(|t| t.into_owned());
-            service(hub, &dn, &body, move |s, active| {
+            service(hub, &dn, &body, "CallForwardingAlways", move |s, active| {
                 s.forward_always = active;
                 if number.is_some() {
                     s.forward_to.clone_from(&number);
                 }
             })
         }
-        _ => not_found(),
+        (method, rest) => features::route(hub, &dn, method, req.path(), rest, param("address")),
     }
 }
 
 /// Runs `op` on `dn`'s leg `call_id`: 404 when there is no such leg, 400 when `op` emits
 /// nothing (the leg's state does not allow it), 200 otherwise.
-fn on_leg(
+pub(crate) fn on_leg(
     hub: &Hub,
     dn: &str,
     call_id: &str,
@@ -233,12 +257,18 @@ fn new_call(hub: &Hub, path: &str, dn: &str, to: &str) -> Reply {
     st.emit(emits);
     let half = st.calls.half_in(n, dn).unwrap_or_default();
     drop(st);
-    let call_id = format!("callhalf-{half}:0");
-    let body = format!(
-        "{DECL}\n<CallStartInfo xmlns=\"http://schema.broadsoft.com/xsi\"><callId>{call_id}</callId><externalTrackingId>{n}:1</externalTrackingId></CallStartInfo>"
-    );
-    let mut reply = Reply::new(201, XML, body);
     let calls = path.strip_suffix("/new").unwrap_or(path);
+    call_started(calls, n, half)
+}
+
+/// 201 with `CallStartInfo` and the `Location` of the user's new leg `callhalf-<half>:0` in call
+/// `n`; `calls` is the request's (raw) `…/calls`.
+pub(crate) fn call_started(calls: &str, n: u64, half: u64) -> Reply {
+    let call_id = format!("callhalf-{half}:0");
+    let ext = format!("{n}:1");
+    let children = [("callId", call_id.as_str()), ("externalTrackingId", &ext)];
+    let body = bwcsta::xml::document("CallStartInfo", bwcsta::xsi::body::XSI_NAMESPACE, &children);
+    let mut reply = Reply::new(201, XML, body);
     reply
         .headers
         .push(("Location", format!("{calls}/{call_id}")));
@@ -290,17 +320,27 @@ fn dtmf(hub: &Hub, dn: &str, call_id: &str) -> Reply {
     }
 }
 
-fn service(hub: &Hub, dn: &str, body: &str, set: impl FnOnce(&mut UserServices, bool)) -> Reply {
+/// A PUT of `service` (`DoNotDisturb`, `CallForwardingAlways`): the settings stored, then the
+/// service event to the user's subscriptions of that package.
+fn service(
+    hub: &Hub,
+    dn: &str,
+    body: &str,
+    service: &str,
+    set: impl FnOnce(&mut UserServices, bool),
+) -> Reply {
     let active = match element_text(body, "active").as_deref().map(str::trim) {
         Some("true") => true,
         Some("false") => false,
         _ => return error_reply(400, "active must be true or false", 4_003),
     };
-    let mut services = hub.services.lock();
-    set(
-        services.entry(user_id(dn, &hub.cfg.domain)).or_default(),
-        active,
-    );
+    let event = {
+        let mut services = hub.services.lock();
+        let settings = services.entry(user_id(dn, &hub.cfg.domain)).or_default();
+        set(settings, active);
+        features::service_event(service, settings)
+    };
+    hub.state.lock().emit_data(dn, &event);
     Reply::empty(200)
 }
 

@@ -13,6 +13,7 @@
 //! | `consult_transfer` | `held`, `active`, `by` | |
 //! | `conference` | `a`, `b`, `by` | |
 //! | `as_failover` | `dn` | |
+//! | `park_retrieve` | `by`, `at` (the park location) | `{"call": N}` |
 //! | `contact/call_center` | `dn`, `agents` (comma-separated) | |
 //! | `contact/route_point` | `dn` | |
 //! | `acd/call` | `from`, `cc` | `{"call": N}` |
@@ -34,7 +35,8 @@
 //! | `fault/status` | `xsp`, `code`, `count` | |
 //! | `fault/acks` | `xsp`, `code`, `count` (EventResponses only) | |
 //! | `fault/action_status` | `xsp`, `code`, `count` (Xsi-Actions requests only) | |
-//! | `fault/action_delay` | `xsp`, `ms` (0 = none) | |
+//! | `fault/action_delay` | `xsp`, `ms` (0 = none), optional `only` (the last path segment: `new`, `Hold`, …) | |
+//! | `fault/action_drop` | `xsp`, `count` (carried out, then the connection closed unanswered) | |
 //! | `flood` | `dns` (comma-separated), `count`, optional `rate` (events/s) and `probe` (1/0) | |
 //! | `probe` | | `{"sent": [[key, ns], …]}`: write times of probed flood events, emptied |
 //! | `delay` | `kind` (`channel`, `heartbeat`, `ack`, `subscribe`, `refresh`, `unsubscribe`, `actions`, `all`), `seconds` | `{"ok": true}` |
@@ -189,6 +191,10 @@ impl ControlService {
             }
             "conference" => applied(hub.op_conference(p.call("a")?, p.call("b")?, p.text("by")?)),
             "as_failover" => applied(hub.op_as_failover(p.text("dn")?)),
+            "park_retrieve" => match hub.op_park_retrieve(p.text("by")?, p.text("at")?) {
+                Some(call) => Ok(json!({ "call": call.0 })),
+                None => Err(bad("no call parked there")),
+            },
             "contact/call_center" => {
                 let agents = p.text("agents").unwrap_or("");
                 let agents: Vec<&str> = agents
@@ -290,7 +296,15 @@ impl ControlService {
             "fault/action_delay" => {
                 let xsp = self.xsp(&p)?;
                 let ms = p.number("ms")?;
-                hub.op_delay_actions(xsp, std::time::Duration::from_millis(ms));
+                let delay = std::time::Duration::from_millis(ms);
+                hub.op_delay_actions(xsp, delay, p.text("only").ok());
+                Ok(json!({ "ok": true }))
+            }
+            "fault/action_drop" => {
+                let xsp = self.xsp(&p)?;
+                let count =
+                    u32::try_from(p.number("count")?).map_err(|_| bad("count too large"))?;
+                hub.op_drop_actions(xsp, count);
                 Ok(json!({ "ok": true }))
             }
             "flood" => {

@@ -27,13 +27,30 @@ use super::{Chunking, SimConfig};
 pub(crate) const REQUEST_LOG_LEN: usize = 10_000;
 
 /// Injected Xsi-Actions faults of one XSP.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct ActionFault {
     /// Waited before each command is handled.
     pub delay: Duration,
+    /// Only commands whose last path segment is this (`new`, `Hold`, …) are delayed; every
+    /// command when `None`.
+    pub delay_only: Option<String>,
     /// The next `count` commands are answered `status`.
     pub status: u16,
     pub count: u32,
+    /// The next `drops` commands are carried out, then their connection is closed without an
+    /// answer (a server that failed after doing the work).
+    pub drops: u32,
+}
+
+impl ActionFault {
+    /// The delay of a command whose path is `path`.
+    pub(crate) fn delay_of(&self, path: &str) -> Duration {
+        let last = path.rsplit('/').next().unwrap_or("");
+        match &self.delay_only {
+            Some(verb) if !verb.eq_ignore_ascii_case(last) => Duration::ZERO,
+            _ => self.delay,
+        }
+    }
 }
 
 /// Fault flags of one XSP.

@@ -378,6 +378,13 @@ impl Simulator {
         self.hub.op_release(call, by);
     }
 
+    /// `by` retrieves the call parked at `at` (by Xsi-Actions `Park` or `GroupCallPark`):
+    /// CallParkRetrieved to `by`, CallRetrieved to the parked party. `None` when no call waits
+    /// there.
+    pub fn park_retrieve(&self, by: &str, at: &str) -> Option<CallId> {
+        self.hub.op_park_retrieve(by, at)
+    }
+
     /// `from` calls busy `to`: CallOriginated, CallReleasing (Busy), CallReleased to `from`.
     pub fn busy(&self, from: &str, to: &str) -> CallId {
         self.hub.op_busy(from, to)
@@ -516,7 +523,20 @@ impl Simulator {
     /// XSP `xsp` waits `delay` before handling each Xsi-Actions request (zero: no delay). The
     /// request is carried out after the delay even if the client gave up, as on a real server.
     pub fn delay_actions(&self, xsp: usize, delay: Duration) {
-        self.hub.op_delay_actions(xsp, delay);
+        self.hub.op_delay_actions(xsp, delay, None);
+    }
+
+    /// As [`delay_actions`](Self::delay_actions), for the Xsi-Actions requests whose last path
+    /// segment is `verb` only (`new` for `calls/new`, `Hold`, `Talk`, …); others are answered
+    /// at once.
+    pub fn delay_action(&self, xsp: usize, verb: &str, delay: Duration) {
+        self.hub.op_delay_actions(xsp, delay, Some(verb));
+    }
+
+    /// The next `count` Xsi-Actions requests to XSP `xsp` are carried out, then their
+    /// connection is closed without an answer (recorded with status 0).
+    pub fn drop_actions(&self, xsp: usize, count: u32) {
+        self.hub.op_drop_actions(xsp, count);
     }
 
     /// While on, XSP `xsp` refuses connections (its listener is closed) and its existing

@@ -71,6 +71,14 @@ impl Hub {
         self.call_op(|m, _| m.conference(a.0, b.0, by))
     }
 
+    /// `by` retrieves the call parked at `at`: its call, or `None` when nothing waits there.
+    pub(crate) fn op_park_retrieve(&self, by: &str, at: &str) -> Option<CallId> {
+        let mut st = self.state.lock();
+        let (n, _, emits) = st.calls.park_retrieve(by, at, now_ms())?;
+        st.emit(emits);
+        Some(CallId(n))
+    }
+
     pub(crate) fn op_release(&self, call: CallId, by: &str) -> bool {
         self.call_op(|m, now| m.release(call.0, by, now))
     }
@@ -196,10 +204,26 @@ impl Hub {
         }
     }
 
-    pub(crate) fn op_delay_actions(&self, xsp: usize, delay: Duration) {
+    /// Xsi-Actions on `xsp` (only those whose last path segment is `only`, when given) wait
+    /// `delay` before they are handled.
+    pub(crate) fn op_delay_actions(&self, xsp: usize, delay: Duration, only: Option<&str>) {
         if let Some(flags) = self.xsps.get(xsp) {
-            self.log(|| format!("fault: Xsi-Actions on xsp {xsp} delayed by {delay:?}"));
-            flags.action_fault.lock().delay = delay;
+            self.log(|| {
+                let which = only.map_or(String::new(), |v| format!(" ({v} only)"));
+                format!("fault: Xsi-Actions on xsp {xsp}{which} delayed by {delay:?}")
+            });
+            let mut fault = flags.action_fault.lock();
+            fault.delay = delay;
+            fault.delay_only = only.map(str::to_string);
+        }
+    }
+
+    pub(crate) fn op_drop_actions(&self, xsp: usize, count: u32) {
+        if let Some(flags) = self.xsps.get(xsp) {
+            self.log(|| {
+                format!("fault: next {count} Xsi-Actions on xsp {xsp} carried out, left unanswered")
+            });
+            flags.action_fault.lock().drops = count;
         }
     }
 
@@ -233,17 +257,17 @@ impl Hub {
     }
 
     pub(crate) fn op_stats(&self) -> SimStats {
-        let (channels, subscriptions, counters, unacked, agent_states, queued) = {
-            let st = self.state.lock();
-            (
-                st.channel_infos(),
-                st.subscription_infos(),
-                st.counters.clone(),
-                st.unacked_len(),
-                st.contact.agent_states(&self.cfg.domain),
-                st.contact.queued(),
-            )
-        };
+        let st = self.state.lock();
+        let (channels, subscriptions, counters, unacked, agent_states, queued) = (
+            st.channel_infos(),
+            st.subscription_infos(),
+            st.counters.clone(),
+            st.unacked_len(),
+            st.contact.agent_states(&self.cfg.domain),
+            st.contact.queued(),
+        );
+        let (calls_started, parked) = (st.calls.calls_started(), st.calls.parked());
+        drop(st);
         SimStats {
             channels,
             subscriptions,
@@ -265,6 +289,8 @@ impl Hub {
             connections_accepted: self.connections_accepted(),
             agent_states,
             queued,
+            calls_started,
+            parked: parked.into_iter().collect(),
             schema: self
                 .conformance
                 .as_ref()

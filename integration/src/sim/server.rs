@@ -32,6 +32,8 @@ pub(crate) enum Outcome {
     /// The connection becomes a streaming response: the closure owns the socket from here on
     /// (earlier pipelined responses have been written).
     Stream(Box<dyn FnOnce(SimStream)>),
+    /// The connection is closed without an answer (earlier pipelined responses are written).
+    Drop,
 }
 
 /// A request handler for one listener.
@@ -123,6 +125,10 @@ pub(crate) fn serve(hub: &Hub, mut stream: SimStream, service: &dyn Service) {
                             if flush(&mut stream, &mut out).is_ok() {
                                 run(stream);
                             }
+                            return;
+                        }
+                        Outcome::Drop => {
+                            let _ = flush(&mut stream, &mut out);
                             return;
                         }
                     }

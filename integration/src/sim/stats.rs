@@ -125,6 +125,11 @@ pub struct SimStats {
     pub agent_states: BTreeMap<String, String>,
     /// The call numbers waiting in each call centre's and route point's queue, by DN.
     pub queued: BTreeMap<String, Vec<u64>>,
+    /// Calls the call model started so far (by the API, by Xsi-Actions `calls/new`, by a
+    /// flood), whether or not they still exist.
+    pub calls_started: u64,
+    /// The calls parked (Xsi-Actions `Park`, `GroupCallPark`), by park location DN.
+    pub parked: BTreeMap<String, u64>,
     /// What the schema check saw (`SimConfig::schema_check`).
     pub schema: SchemaStats,
 }
@@ -227,6 +232,8 @@ impl SimStats {
             "queued": self.queued,
             "delays": self.delays_json(),
             "connections_accepted": self.connections_accepted,
+            "calls_started": self.calls_started,
+            "parked": self.parked,
             "schema": {
                 "on": self.schema.on, "sent": self.schema.sent,
                 "received": self.schema.received, "violations": self.schema.violations,

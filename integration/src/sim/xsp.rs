@@ -62,6 +62,7 @@ impl Service for XspService {
         let status = match &outcome {
             Outcome::Reply(r) => r.status,
             Outcome::Stream(_) => 200,
+            Outcome::Drop => 0,
         };
         let path = if req.target == ACK_PATH || req.target.len() < 128 {
             self.hub.intern(req.target)
@@ -128,7 +129,7 @@ impl XspService {
                 return self.open_channel(req);
             }
             [a, v, ..] if is(a, actions::ACTIONS) && is(v, "v2.0") => {
-                actions::handle(&self.hub, self.xsp, req)
+                return actions::handle(&self.hub, self.xsp, req);
             }
             [e, v, rest @ ..] if is(e, EVENTS) && is(v, "v2.0") => match (method, rest) {
                 ("POST", [c, r]) if is(c, "channel") && is(r, "eventresponse") => self.ack(req),

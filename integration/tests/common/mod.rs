@@ -11,7 +11,7 @@ use bwcsta::csta::frame::InvokeId;
 use bwcsta::csta::parse::{EventInfo, Message};
 use bwcsta_integration::client::{CstaClient, Received};
 use bwcsta_integration::commands::command_xml;
-use bwcsta_integration::sim::{SimConfig, Simulator};
+use bwcsta_integration::sim::{ActionRecord, SimConfig, Simulator};
 use bwcsta_integration::support::{free_port, test_config, Bwcsta, TempDir};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_bwcsta");
@@ -264,4 +264,70 @@ pub fn names_until_cleared(c: &mut CstaClient) -> Vec<String> {
         .collect();
     names.push("ConnectionClearedEvent".into());
     names
+}
+
+/// `line` must be answered with CSTAErrorCode `category`/`value`.
+pub fn refused(c: &mut CstaClient, line: &str, category: &str, value: &str) {
+    let r = send(c, line);
+    match &r.message {
+        Message::ErrorCode {
+            category: got_category,
+            value: got_value,
+        } => assert_eq!(
+            (got_category.as_str(), got_value.as_str()),
+            (category, value),
+            "{line}"
+        ),
+        _ => panic!("{line}: expected an error, got {}", r.xml),
+    }
+}
+
+/// The Xsi-Actions the simulator received since the last call.
+pub struct Actions<'a> {
+    sim: &'a Simulator,
+    pub seen: usize,
+}
+
+impl Actions<'_> {
+    pub fn new(sim: &Simulator) -> Actions<'_> {
+        Actions { sim, seen: 0 }
+    }
+
+    pub fn take(&mut self) -> Vec<ActionRecord> {
+        let all = self.sim.stats().actions;
+        let new = all[self.seen.min(all.len())..].to_vec();
+        self.seen = all.len();
+        new
+    }
+
+    /// The new requests must be exactly `want`: (method, path, query, status).
+    pub fn expect(&mut self, want: &[(&str, String, &str, u16)]) -> Vec<ActionRecord> {
+        let got = self.take();
+        let seen: Vec<(&str, String, &str, u16)> = got
+            .iter()
+            .map(|a| (a.method, a.path.clone(), a.query.as_str(), a.status))
+            .collect();
+        assert_eq!(seen, want);
+        got
+    }
+
+    /// No Xsi request at all since the last look.
+    pub fn none(&mut self) {
+        assert_eq!(self.take(), [], "no Xsi request expected");
+    }
+}
+
+/// Deletes subscription `id` at XSP 1 as an administrator would (BroadWorks
+/// then sends its SubscriptionTerminatedEvent); the HTTP status.
+pub fn delete_subscription(sim: &Simulator, id: &str) -> u16 {
+    let url = format!(
+        "{}/com.broadsoft.xsi-events/v2.0/subscription/{id}",
+        sim.xsp_urls()[0]
+    );
+    let auth = bwcsta::http::wire::basic_auth("cti@example.net", "secret");
+    ureq::delete(&url)
+        .header("Authorization", &auth)
+        .call()
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
 }

@@ -652,6 +652,42 @@ fn devices_lists() {
 }
 
 #[test]
+fn feature_packages() {
+    use crate::device::FeaturePackage;
+    let both = json!(["Call Forwarding Always", "Do Not Disturb"]);
+    let config = load_ok(&with("xsi.feature_packages", both));
+    assert_eq!(
+        config.xsi.feature_packages,
+        [
+            FeaturePackage::CallForwardingAlways,
+            FeaturePackage::DoNotDisturb
+        ]
+    );
+    assert!(load_ok(&without("xsi.feature_packages"))
+        .xsi
+        .feature_packages
+        .is_empty());
+    let cases = [
+        (
+            json!(["do not disturb"]),
+            "xsi.feature_packages[0]: unknown package \"do not disturb\"; expected one of \"Do Not Disturb\", \"Call Forwarding Always\"",
+        ),
+        (
+            json!(["Do Not Disturb", "Do Not Disturb"]),
+            "xsi.feature_packages[1]: \"Do Not Disturb\" is listed twice",
+        ),
+        (json!([1]), "xsi.feature_packages[0]: expected a string, found 1"),
+        (
+            json!("Do Not Disturb"),
+            "xsi.feature_packages: expected an array, found \"Do Not Disturb\"",
+        ),
+    ];
+    for (value, expected) in cases {
+        assert_one_problem(&with("xsi.feature_packages", value), expected);
+    }
+}
+
+#[test]
 fn treatment_audio_urls() {
     const KEY: &str = "devices.treatment_audio_urls";
     let good = json!([

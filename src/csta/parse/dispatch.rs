@@ -5,6 +5,11 @@ use sxd_document::dom::Element;
 use super::contact::{
     get_agent_state_response, play_message, route_end, route_request, route_select, set_agent_state,
 };
+use super::features::{
+    directed_pickup_call, get_do_not_disturb, get_do_not_disturb_response, get_forwarding,
+    get_forwarding_response, group_pickup_call, intrude_call, park_call, pickup_call_response,
+    record_message, record_message_response, resume, snapshot_call, stop, suspend,
+};
 use super::handlers::{
     deflect_call, error_code, event, monitor_start, reset_session_timer, reset_timer_pos_response,
     set_forwarding, snapshot_device_response, start_application_session,
@@ -159,6 +164,22 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
         })
     }),
     ("SetForwarding", set_forwarding),
+    ("GetDoNotDisturb", get_do_not_disturb),
+    ("GetForwarding", get_forwarding),
+    ("SnapshotCall", snapshot_call),
+    ("DirectedPickupCall", directed_pickup_call),
+    ("GroupPickupCall", group_pickup_call),
+    ("ParkCall", park_call),
+    ("IntrudeCall", intrude_call),
+    ("RecordMessage", record_message),
+    ("Suspend", suspend),
+    ("Resume", resume),
+    ("Stop", stop),
+    ("GetDoNotDisturbResponse", get_do_not_disturb_response),
+    ("GetForwardingResponse", get_forwarding_response),
+    ("DirectedPickupCallResponse", pickup_call_response),
+    ("GroupPickupCallResponse", pickup_call_response),
+    ("RecordMessageResponse", record_message_response),
     ("SetAgentState", set_agent_state),
     ("SetAgentStateResponse", |_| {
         Ok(Message::SetAgentStateResponse)

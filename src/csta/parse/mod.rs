@@ -29,9 +29,11 @@
 //! Layout: this file holds the message types and [`parse`] (the bytes go
 //! through [`crate::xml::read`], the front-end both sides share: encoding,
 //! shape pre-scan, parse, root); `node` reads elements, `dispatch` maps
-//! each root to its reader in `handlers` (and `contact` for the agent,
-//! routeing and treatment messages); `named` says what each message asks of
-//! the server and which devices it names (the per-client device scope).
+//! each root to its reader in `handlers` (`contact` for the agent,
+//! routeing and treatment messages, `features` for the device queries,
+//! SnapshotCall, pickups, park, intrusion and recording); `named` says what
+//! each message asks of the server and which devices it names (the
+//! per-client device scope).
 
 use std::fmt;
 
@@ -39,6 +41,7 @@ use super::edition::Edition;
 
 mod contact;
 mod dispatch;
+mod features;
 mod handlers;
 mod named;
 mod node;
@@ -326,6 +329,69 @@ pub enum Message {
         forwarding_type: Option<String>,
         activate: bool,
         forward_dn: Option<String>,
+    },
+    // features: device queries, call snapshot, pickups, park, intrusion,
+    // recording
+    GetDoNotDisturb {
+        device: String,
+    },
+    GetForwarding {
+        device: String,
+    },
+    SnapshotCall {
+        /// `snapshotObject`.
+        call: ConnectionId,
+    },
+    DirectedPickupCall {
+        /// `callToBePickedUp`: the alerting connection of another device.
+        call: ConnectionId,
+        requesting_device: String,
+    },
+    GroupPickupCall {
+        /// The picking device.
+        new_destination: String,
+    },
+    ParkCall {
+        parking: ConnectionId,
+        park_to: Option<String>,
+    },
+    IntrudeCall {
+        intrude: ConnectionId,
+        /// From `extensions/privateData/private/requestingDevice`.
+        requesting_device: Option<String>,
+    },
+    RecordMessage {
+        /// `callToBeRecorded`.
+        call: ConnectionId,
+    },
+    Suspend {
+        connection: ConnectionId,
+        message: Option<String>,
+    },
+    Resume {
+        connection: ConnectionId,
+        /// `messageToResume`.
+        message: Option<String>,
+    },
+    Stop {
+        connection: ConnectionId,
+        /// `messageToBeStopped`.
+        message: Option<String>,
+    },
+    GetDoNotDisturbResponse {
+        on: bool,
+    },
+    /// The first `forwardListItem`.
+    GetForwardingResponse {
+        on: Option<bool>,
+        forward_dn: Option<String>,
+    },
+    /// `DirectedPickupCallResponse` or `GroupPickupCallResponse`.
+    PickupCallResponse {
+        picked_call: ConnectionId,
+    },
+    RecordMessageResponse {
+        message: String,
     },
     // contact centre: agents, routeing, treatments
     SetAgentState {

@@ -68,6 +68,13 @@ impl<'a> Named<'a> {
         self
     }
 
+    fn with_optional(self, role: Role, device: Option<&'a String>) -> Self {
+        match device {
+            Some(device) => self.with(role, device),
+            None => self,
+        }
+    }
+
     fn with_connection(self, connection: &'a ConnectionId) -> Self {
         match connection.device_id.as_deref() {
             Some(device) => self.with(Role::Connection, device),
@@ -95,9 +102,11 @@ impl Message {
             }
             // Names the session's own monitor.
             Message::MonitorStop { .. } => Named::of(Monitor),
-            Message::SnapshotDevice { device } | Message::GetAgentState { device } => {
-                Named::of(Query).with(Role::Specified, device)
-            }
+            Message::SnapshotDevice { device }
+            | Message::GetAgentState { device }
+            | Message::GetDoNotDisturb { device }
+            | Message::GetForwarding { device } => Named::of(Query).with(Role::Specified, device),
+            Message::SnapshotCall { call } => Named::of(Query).with_connection(call),
             Message::MakeCall {
                 calling_device,
                 called_directory_number,
@@ -153,16 +162,39 @@ impl Message {
                 .with(Role::Destination, new_destination),
             Message::SetForwarding {
                 device, forward_dn, ..
-            } => {
-                let named = Named::of(Control).with(Role::Specified, device);
-                match forward_dn {
-                    Some(to) => named.with(Role::Destination, to),
-                    None => named,
-                }
-            }
+            } => Named::of(Control)
+                .with(Role::Specified, device)
+                .with_optional(Role::Destination, forward_dn.as_ref()),
             Message::SetDoNotDisturb { device, .. } | Message::SetAgentState { device, .. } => {
                 Named::of(Control).with(Role::Specified, device)
             }
+            // The call ringing (or talking) at the connection's device is
+            // taken over by the requesting device: both are acted on.
+            Message::DirectedPickupCall {
+                call,
+                requesting_device,
+            } => Named::of(Control)
+                .with_connection(call)
+                .with(Role::Specified, requesting_device),
+            Message::IntrudeCall {
+                intrude,
+                requesting_device,
+            } => Named::of(Control)
+                .with_connection(intrude)
+                // None: the one other device the session monitors, in scope.
+                .with_optional(Role::Specified, requesting_device.as_ref()),
+            Message::GroupPickupCall { new_destination } => {
+                Named::of(Control).with(Role::Specified, new_destination)
+            }
+            // The park location holds the call for anyone to retrieve: a
+            // number to reach, as a transfer target is.
+            Message::ParkCall { parking, park_to } => Named::of(Control)
+                .with_connection(parking)
+                .with_optional(Role::Destination, park_to.as_ref()),
+            Message::RecordMessage { call: connection }
+            | Message::Suspend { connection, .. }
+            | Message::Resume { connection, .. }
+            | Message::Stop { connection, .. } => Named::of(Control).with_connection(connection),
             Message::RouteRegister { device } => match device {
                 Some(device) => Named::of(Control).with(Role::RoutePoint, device),
                 // Every route point in the client's scope (see the routeing).
@@ -192,6 +224,10 @@ impl Message {
             | Message::RouteRegisterCancelResponse
             | Message::RouteRequest { .. }
             | Message::PlayMessageResponse
+            | Message::GetDoNotDisturbResponse { .. }
+            | Message::GetForwardingResponse { .. }
+            | Message::PickupCallResponse { .. }
+            | Message::RecordMessageResponse { .. }
             | Message::Event(_)
             | Message::ErrorCode { .. }
             | Message::Other => Named::of(Access::None),

@@ -106,6 +106,7 @@ impl Harness {
                 reorder_wait: std::time::Duration::from_secs(5),
                 subscription_workers: workers,
                 event_package: "Advanced Call".to_owned(),
+                feature_packages: Vec::new(),
                 devices: devices(),
             },
             jobs: jobs_tx,

@@ -83,7 +83,18 @@ fn refused(root: &str, index: usize) -> Option<&'static str> {
         | "SetDoNotDisturb"
         | "SetForwarding"
         | "SetAgentState"
-        | "PlayMessage" => Some(SPECIFIED),
+        | "PlayMessage"
+        | "GetDoNotDisturb"
+        | "GetForwarding"
+        | "SnapshotCall"
+        | "DirectedPickupCall"
+        | "GroupPickupCall"
+        | "ParkCall"
+        | "IntrudeCall"
+        | "RecordMessage"
+        | "Suspend"
+        | "Resume"
+        | "Stop" => Some(SPECIFIED),
         // For one route point (the first sample), not for all.
         "RouteRegister" if index == 0 => Some(SPECIFIED),
         _ => None,
@@ -105,13 +116,16 @@ fn every_request_kind_naming_a_device_outside_the_scope_is_refused_without_xsi()
     }
     assert_eq!(h.jobs(), Vec::<String>::new(), "no subscription");
     assert_eq!(h.actions(), [], "no Xsi-Actions");
-    // Only the second connection out of scope: refused all the same.
+    // Only the second connection (or the requesting device) out of scope:
+    // refused all the same.
     for (root, _, answer) in h.every_request(1, &Names::new("2001", "3999", "2002")) {
         if [
             "TransferCall",
             "ConferenceCall",
             "ReconnectCall",
             "AlternateCall",
+            "DirectedPickupCall",
+            "IntrudeCall",
         ]
         .contains(&root)
         {
@@ -120,7 +134,9 @@ fn every_request_kind_naming_a_device_outside_the_scope_is_refused_without_xsi()
     }
     assert_eq!(h.actions(), []);
     // In scope: past the scope check, to the checks that follow (whether
-    // the device is monitored, which its MonitorStart just made it).
+    // the device is monitored, which its MonitorStart just made it); the
+    // numbers to reach (3999: called, transfer, forwarding, parkTo) are
+    // not checked.
     for (root, _, answer) in h.every_request(1, &Names::new("2001", "2001", "3999")) {
         assert!(!answer.contains("privilegeViolation"), "{root}: {answer}");
     }
@@ -244,4 +260,67 @@ fn events_reach_a_scoped_session_only_for_its_own_monitors() {
     let doc = h.st.status_doc();
     let names: Vec<Option<&str>> = doc.csta.iter().map(|c| c.client.as_deref()).collect();
     assert_eq!(names, [Some("tserver-a"), None]);
+}
+
+#[test]
+fn a_client_without_control_reads_the_features_of_its_devices_but_changes_nothing() {
+    use crate::xsi::actions::Returned;
+    let mut h = Harness::new(1);
+    h.up(0);
+    h.connect_as(1, client(&["2001"], false));
+    h.monitor_start(1, 1, "2001");
+    h.created("2001", "sub-2001");
+    h.call_received("sub-2001", "2001", 7);
+    h.frames(1);
+    let samples = numbered(&Names::new("2001", "2001", "2002"));
+    let roots = [
+        "GetDoNotDisturb",
+        "GetForwarding",
+        "SnapshotCall",
+        "DirectedPickupCall",
+        "GroupPickupCall",
+        "ParkCall",
+        "IntrudeCall",
+        "RecordMessage",
+        "Suspend",
+        "Resume",
+        "Stop",
+    ];
+    for (invoke, root) in (2..).zip(roots) {
+        let (.., body) = samples.iter().find(|(r, ..)| *r == root).expect(root);
+        h.request(1, invoke, root, body);
+    }
+    // The two queries take their turns on the device; nothing else reaches
+    // BroadWorks.
+    let user = "GET /com.broadsoft.xsi-actions/v2.0/user/2001@example.net/services";
+    let returned = [
+        Returned::DoNotDisturb(true),
+        Returned::Forwarding {
+            active: true,
+            forward_to: Some("2009".to_owned()),
+        },
+    ];
+    for (expected, returned) in ["DoNotDisturb", "CallForwardingAlways"]
+        .iter()
+        .zip(returned)
+    {
+        let [(id, steps)] = &h.actions()[..] else {
+            panic!("one job at a time");
+        };
+        assert_eq!(steps, &[format!("{user}/{expected}")]);
+        h.result(*id, Ok(returned));
+    }
+    assert_eq!(h.actions(), []);
+    // The snapshot at once, the control requests refused at once, the
+    // queries once BroadWorks answered.
+    let mut expected = vec!["#0004 SnapshotCallResponse".to_owned()];
+    expected.extend((5..=12).map(|invoke| format!("#{invoke:04} {SPECIFIED}")));
+    expected.extend(
+        [
+            "#0002 GetDoNotDisturbResponse",
+            "#0003 GetForwardingResponse",
+        ]
+        .map(String::from),
+    );
+    assert_eq!(h.frames(1), expected);
 }

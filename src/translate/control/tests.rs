@@ -246,10 +246,7 @@ fn requests_become_xsi_actions() {
             },
             ok(
                 "2001",
-                &[
-                    format!("DELETE {U1}/calls/h1"),
-                    format!("PUT {U1}/calls/h2/Talk"),
-                ],
+                &[format!("PUT {U1}/calls/h2/Reconnect")],
                 Reply::Ack(Ack::ReconnectCall),
             ),
         ),
@@ -459,6 +456,7 @@ fn answers_are_the_schema_responses() {
         user: "2001@d".into(),
         device: "2001".into(),
         steps: Vec::new(),
+        fallback: Vec::new(),
         reply: Reply::MakeCall,
         dialled: Some("2002".into()),
         route_point_call: None,
@@ -566,6 +564,17 @@ fn failures_map_to_the_spec_errors() {
                 "resourceOutOfService",
             ),
         ),
+        (
+            ActionFailure::Uncertain {
+                request: "POST x".into(),
+                detail: "timeout after sending".into(),
+                status: None,
+            },
+            (
+                ErrorCategory::SystemResourceAvailability,
+                "resourceOutOfService",
+            ),
+        ),
     ];
     for (failure, want) in cases {
         assert_eq!(failure_error(&failure), want, "{failure:?}");
@@ -666,3 +675,5 @@ fn agent_state_requests() {
         );
     }
 }
+
+mod features;

@@ -105,6 +105,13 @@ fn with(mut setup: Vec<Data>, more: Data) -> Vec<Data> {
 }
 
 #[rustfmt::skip]
+/// `CallRecordingStoppedEvent`: the call, then why.
+fn recording_stopped(c: &C) -> Data {
+    let mut data = ev("CallRecordingStoppedEvent", c);
+    data.inner.push_str("<xsi:reason>User Requested</xsi:reason>");
+    data
+}
+
 fn cases() -> Vec<Case> {
     let nr = None; // notRequired / notKnown / restricted
     vec![
@@ -333,16 +340,29 @@ fn cases() -> Vec<Case> {
                 .dev("calledDevice", Some("2002"))
                 .dev("lastRedirectionDevice", Some("2002"))
                 .state("connected", "callForward")]),
-        case("CallPickedUp → Diverted callPickup", vec![],
-            ev("CallPickedUpEvent", &term("c5", "300:1", "Active", "tel:2002")
-                .redirection("tel:2008", "unknown")),
-            vec![want("DivertedEvent", "connection", "300:1", ME)
-                .dev("divertingDevice", Some("2008"))
-                .dev("newDestination", ME)
+        // The call ringing here was picked up elsewhere: it leaves this
+        // device, with the callID it was known by (the event brings the
+        // picked call's new one).
+        case("CallPickedUp → Diverted callPickup, the call leaves the device it rang at",
+            incoming(),
+            ev("CallPickedUpEvent", &term("c1", "201:1", "Alerting", "tel:2002")),
+            vec![want("DivertedEvent", "connection", "200:1", ME)
+                .dev("divertingDevice", ME)
+                .dev("newDestination", nr)
                 .dev("callingDevice", Some("2002"))
-                .dev("calledDevice", nr)
+                .dev("calledDevice", ME)
                 .dev("lastRedirectionDevice", nr)
-                .state("connected", "callPickup")]),
+                .state("null", "callPickup")]),
+        case("CallPickedUp of a call not seen, picked up by 2008 → Diverted to 2008", vec![],
+            ev("CallPickedUpEvent", &term("c5", "300:1", "Alerting", "tel:2002")
+                .redirect("tel:2008", "unknown")),
+            vec![want("DivertedEvent", "connection", "300:1", ME)
+                .dev("divertingDevice", ME)
+                .dev("newDestination", Some("2008"))
+                .dev("callingDevice", Some("2002"))
+                .dev("calledDevice", ME)
+                .dev("lastRedirectionDevice", nr)
+                .state("null", "callPickup")]),
 
         // --- barge-in, monitoring ---
         case("CallBargedIn → Conferenced intrude", vec![],
@@ -428,8 +448,56 @@ fn cases() -> Vec<Case> {
             raw("HookStatusEvent", "<xsi:hookStatus>Off-Hook</xsi:hookStatus>"),
             vec![]),
         case("unknown event type → nothing", incoming(),
-            ev("CallRecordingStartedEvent", &term("c1", "200:1", "Alerting", "tel:2002")),
+            ev("CallClientSessionInfoUpdatedEvent", &term("c1", "200:1", "Alerting", "tel:2002")),
             vec![]),
+
+        // --- recording, and the feature packages ---
+        case("CallRecordingStarting → nothing", outgoing(),
+            ev("CallRecordingStartingEvent", &orig("c1", "100:1", "Active", "tel:2002")),
+            vec![]),
+        case("CallRecordingStarted → Record", outgoing(),
+            ev("CallRecordingStartedEvent", &orig("c1", "100:1", "Active", "tel:2002")),
+            vec![want("RecordEvent", "connection", "100:1", ME)
+                .has("<message>rec-100:1</message>")]),
+        case("CallRecordingPaused → SuspendRecord", outgoing(),
+            ev("CallRecordingPausedEvent", &orig("c1", "100:1", "Active", "tel:2002")),
+            vec![want("SuspendRecordEvent", "connection", "100:1", ME)
+                .has("<message>rec-100:1</message>")]),
+        case("CallRecordingResumed → Record without a cause", outgoing(),
+            ev("CallRecordingResumedEvent", &orig("c1", "100:1", "Active", "tel:2002")),
+            vec![want("RecordEvent", "connection", "100:1", ME)
+                .has("<message>rec-100:1</message></RecordEvent>")]),
+        case("CallRecordingStopped → Stop normalClearing", outgoing(),
+            recording_stopped(&orig("c1", "100:1", "Active", "tel:2002")),
+            vec![want("StopEvent", "connection", "100:1", ME)
+                .has("<message>rec-100:1</message>")
+                .cause("normalClearing")]),
+        case("CallRecordingStarted of a conferenced leg → Record on the conference's callID",
+            conference_started(),
+            ev("CallRecordingStartedEvent", &orig("c2", "101:1", "Active", "tel:2003")),
+            vec![want("RecordEvent", "connection", "100:1", ME)
+                .has("<message>rec-100:1</message>")]),
+        case("DoNotDisturbEvent → DoNotDisturb", vec![],
+            raw("DoNotDisturbEvent", "<xsi:info><xsi:active>true</xsi:active></xsi:info>"),
+            vec![want("DoNotDisturbEvent", "", "", None)
+                .dev("device", ME)
+                .has("<doNotDisturbOn>true</doNotDisturbOn>")]),
+        case("DoNotDisturbEvent without info → nothing", vec![],
+            raw("DoNotDisturbEvent", "<xsi:unassigned/>"),
+            vec![]),
+        case("CallForwardingAlwaysEvent → Forwarding forwardImmediate", vec![],
+            raw("CallForwardingAlwaysEvent",
+                "<xsi:info><xsi:active>true</xsi:active>\
+                 <xsi:forwardToPhoneNumber>2009</xsi:forwardToPhoneNumber></xsi:info>"),
+            vec![want("ForwardingEvent", "", "", None)
+                .dev("device", ME)
+                .has("<forwardingType>forwardImmediate</forwardingType>\
+                      <forwardStatus>true</forwardStatus><forwardTo>2009</forwardTo>")]),
+        case("CallForwardingAlwaysEvent switched off → Forwarding off", vec![],
+            raw("CallForwardingAlwaysEvent", "<xsi:info><xsi:active>false</xsi:active></xsi:info>"),
+            vec![want("ForwardingEvent", "", "", None)
+                .dev("device", ME)
+                .has("<forwardStatus>false</forwardStatus></ForwardingEvent>")]),
         case("SubscriptionTerminatedEvent → nothing", incoming(),
             raw("SubscriptionTerminatedEvent", ""),
             vec![]),

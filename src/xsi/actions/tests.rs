@@ -197,6 +197,102 @@ fn every_command_builds_its_request() {
             true,
         ),
         (
+            get_do_not_disturb(user),
+            Method::Get,
+            format!("{U}/services/DoNotDisturb"),
+            "",
+            None,
+            false,
+        ),
+        (
+            get_call_forwarding_always(user),
+            Method::Get,
+            format!("{U}/services/CallForwardingAlways"),
+            "",
+            None,
+            false,
+        ),
+        (
+            directed_pickup(user, "2002"),
+            Method::Post,
+            format!("{U}/calls/DirectedCallPickup"),
+            "address=2002",
+            None,
+            false,
+        ),
+        (
+            group_pickup(user),
+            Method::Post,
+            format!("{U}/calls/CallPickup"),
+            "",
+            None,
+            false,
+        ),
+        (
+            barge_in(user, "+1 555"),
+            Method::Post,
+            format!("{U}/calls/DirectedCallPickupBargeIn"),
+            "address=%2B1%20555",
+            None,
+            false,
+        ),
+        (
+            park(user, c, Some("2009")),
+            Method::Put,
+            format!("{U}/calls/callhalf-722:0/Park"),
+            "address=2009",
+            None,
+            true,
+        ),
+        (
+            park(user, c, None),
+            Method::Put,
+            format!("{U}/calls/callhalf-722:0/GroupCallPark"),
+            "",
+            None,
+            true,
+        ),
+        (
+            recording(user, c, Recording::Record),
+            Method::Put,
+            format!("{U}/calls/callhalf-722:0/Record"),
+            "",
+            None,
+            true,
+        ),
+        (
+            recording(user, c, Recording::Pause),
+            Method::Put,
+            format!("{U}/calls/callhalf-722:0/PauseRecording"),
+            "",
+            None,
+            true,
+        ),
+        (
+            recording(user, c, Recording::Resume),
+            Method::Put,
+            format!("{U}/calls/callhalf-722:0/ResumeRecording"),
+            "",
+            None,
+            true,
+        ),
+        (
+            recording(user, c, Recording::Stop),
+            Method::Put,
+            format!("{U}/calls/callhalf-722:0/StopRecording"),
+            "",
+            None,
+            true,
+        ),
+        (
+            reconnect(user, c),
+            Method::Put,
+            format!("{U}/calls/callhalf-722:0/Reconnect"),
+            "",
+            None,
+            true,
+        ),
+        (
             route_point_play("6000@example.net", c, Play::Busy, &[]),
             Method::Put,
             format!("{R}/calls/callhalf-722:0/PlayBusy"),
@@ -243,14 +339,19 @@ fn every_command_builds_its_request() {
         assert_eq!(request.query, query, "{shown}");
         assert_eq!(request.body, body, "{shown}");
         assert_eq!(request.on_call, on_call, "{shown}");
+        let starts = [
+            "/calls/new",
+            "/calls/DirectedCallPickup",
+            "/calls/CallPickup",
+        ];
         assert_eq!(
             request.starts_call(),
-            path.ends_with("/calls/new"),
+            starts.iter().any(|end| path.ends_with(end)),
             "{shown}"
         );
         assert_eq!(
             request.reads_agent_state(),
-            method == Method::Get,
+            method == Method::Get && path.ends_with("/CallCenter"),
             "{shown}"
         );
     }

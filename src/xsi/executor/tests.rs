@@ -9,7 +9,7 @@ use bwcsta_integration::sim::{SimConfig, Simulator};
 use crossbeam_channel::{bounded, Receiver, Sender};
 
 use super::*;
-use crate::xsi::actions::do_not_disturb;
+use crate::xsi::actions::{do_not_disturb, reconnect};
 
 /// Generous: the machine is shared with other test runs.
 const T: Duration = Duration::from_secs(10);
@@ -52,8 +52,13 @@ impl Rig {
         let job = ActionJob {
             id,
             steps: vec![do_not_disturb("2001@example.net", on)],
+            fallback: Vec::new(),
             deadline,
         };
+        self.jobs.as_ref().expect("open").send(job).expect("queued");
+    }
+
+    fn send(&self, job: ActionJob) {
         self.jobs.as_ref().expect("open").send(job).expect("queued");
     }
 
@@ -78,7 +83,9 @@ impl Drop for Rig {
 
 fn detail(result: &ActionResult) -> String {
     match &result.outcome {
-        Err(ActionFailure::Unavailable { detail, .. }) => detail.clone(),
+        Err(
+            ActionFailure::Unavailable { detail, .. } | ActionFailure::Uncertain { detail, .. },
+        ) => detail.clone(),
         Err(other) => panic!("unexpected failure {other}"),
         Ok(_) => panic!("job {} succeeded", result.id),
     }
@@ -115,6 +122,54 @@ fn an_attempt_gets_only_the_time_left_before_the_deadline() {
     rig.run(3, true, Instant::now() + Duration::from_millis(500));
     let result = rig.result();
     assert_eq!(result.id, 3);
+    // Sent, then no answer: it may have been carried out.
+    assert!(
+        matches!(result.outcome, Err(ActionFailure::Uncertain { .. })),
+        "{:?}",
+        result.outcome
+    );
     let detail = detail(&result);
     assert!(detail.contains("xsp1"), "{detail}");
+}
+
+#[test]
+fn a_step_the_xsp_does_not_support_gives_way_to_its_fallback() {
+    let rig = Rig::start();
+    let job = |id| ActionJob {
+        id,
+        steps: vec![reconnect("2001@example.net", "callhalf-1:0")],
+        fallback: vec![do_not_disturb("2001@example.net", true)],
+        deadline: Instant::now() + T,
+    };
+    // 501, then 404 (no such call): the fallback is sent instead.
+    rig.sim.fail_actions(0, 501, 1);
+    rig.send(job(1));
+    assert!(rig.result().outcome.is_ok());
+    rig.send(job(2));
+    assert!(rig.result().outcome.is_ok());
+    // 500: it may have been carried out; no fallback, not repeated.
+    rig.sim.fail_actions(0, 500, 1);
+    rig.send(job(3));
+    let result = rig.result();
+    assert!(
+        matches!(result.outcome, Err(ActionFailure::Uncertain { .. })),
+        "{:?}",
+        result.outcome
+    );
+    let got: Vec<(String, u16)> = rig
+        .sim
+        .stats()
+        .actions
+        .iter()
+        .map(|a| (a.path.rsplit('/').next().unwrap_or("").to_owned(), a.status))
+        .collect();
+    let want = [
+        ("Reconnect", 501),
+        ("DoNotDisturb", 200),
+        ("Reconnect", 404),
+        ("DoNotDisturb", 200),
+        ("Reconnect", 500),
+    ];
+    let want: Vec<(String, u16)> = want.iter().map(|(p, s)| (p.to_string(), *s)).collect();
+    assert_eq!(got, want);
 }

@@ -6,6 +6,7 @@ use sxd_document::dom::Element;
 use super::call::parse_call;
 use super::contact::parse_contact_data;
 use super::dom::{child_elements, first_child, invalid, local, number, text};
+use super::features::{parse_call_forwarding_always, parse_do_not_disturb, parse_feature_data};
 use super::{
     element_type, Call, CallEventKind, Conference, ConferenceEventKind, EventData, Result, XsiDoc,
     XsiEvent, XsiParseError,
@@ -19,6 +20,8 @@ pub(super) fn parse_root(root: Element<'_>) -> Result<XsiDoc> {
         "Subscription" => parse_subscription(root),
         "ErrorInfo" => Ok(parse_error_info(root)),
         "CallStartInfo" => parse_call_start_info(root),
+        "DoNotDisturb" => parse_do_not_disturb(root),
+        "CallForwardingAlways" => parse_call_forwarding_always(root),
         "CallCenter" => Ok(XsiDoc::CallCenter {
             agent_acd_state: first_child(root, "agentACDState")
                 .map(text)
@@ -198,6 +201,9 @@ fn parse_event_data(data: Element<'_>) -> Result<EventData> {
         });
     }
     if let Some(data) = parse_contact_data(type_name, data) {
+        return data;
+    }
+    if let Some(data) = parse_feature_data(type_name, data) {
         return data;
     }
     match type_name {

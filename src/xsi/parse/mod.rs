@@ -37,7 +37,8 @@
 //! bytes; `documents` reads each kind of root and the event payloads,
 //! `call` reads the `call` object, `contact` the contact-centre payloads
 //! (queue, route point and agent events), `route_point` the route point's
-//! own state, `dom` holds the element helpers.
+//! own state, `features` the recording and service events and the service
+//! documents of the feature requests, `dom` holds the element helpers.
 
 use std::fmt;
 
@@ -96,6 +97,13 @@ pub enum XsiDoc {
     /// `<CallCenter>`: answer to `GET …/services/CallCenter`, the agent's
     /// `agentACDState` (`Sign-In`, `Available`, …) when given.
     CallCenter { agent_acd_state: Option<String> },
+    /// `<DoNotDisturb>`: answer to `GET …/services/DoNotDisturb`.
+    DoNotDisturb { active: bool },
+    /// `<CallForwardingAlways>`: answer to `GET …/services/CallForwardingAlways`.
+    CallForwardingAlways {
+        active: bool,
+        forward_to: Option<String>,
+    },
     /// Any other root element, by local name.
     Other(String),
 }
@@ -166,6 +174,9 @@ pub enum EventData {
     /// `ACDAgentJoinUpdateEvent`: the agent joined (or left) the call
     /// centre `acd_user_id`.
     AgentJoin { acd_user_id: String, joined: bool },
+    /// A recording event of a call, or a service event (`Do Not Disturb`,
+    /// `Call Forwarding Always` packages).
+    Feature(FeatureEvent),
     /// `RoutePointFailedEvent` (`failed`, with its `stateChangeReason`) or
     /// `RoutePointRecoveredEvent`: the route point itself went out of or
     /// back into service.
@@ -254,9 +265,11 @@ event_kinds! {
 }
 
 mod contact;
+mod features;
 mod route_point;
 
 pub use contact::{QueueEntry, QueueEvent, QueueEventKind};
+pub use features::{FeatureEvent, RecordingEventKind};
 
 /// The `conference` object of a conference event.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! Finding legs by BroadWorks call id, for the Xsi-Actions endpoints.
+//! Finding legs by BroadWorks call id, for the Xsi-Actions endpoints, and counting calls.
 
 use super::{CallModel, Leg};
 
@@ -20,6 +20,11 @@ impl CallModel {
                 .find(|l| l.dn == dn && l.half == half)
                 .map(|l| (*n, l.clone()))
         })
+    }
+
+    /// How many calls were started (call numbers handed out).
+    pub(crate) fn calls_started(&self) -> u64 {
+        self.next_call.saturating_sub(1)
     }
 
     /// The call-half number of `dn`'s leg in call `n`.

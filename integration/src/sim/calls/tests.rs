@@ -424,3 +424,5 @@ fn flood_cycles_through_five_event_types_on_fresh_calls() {
     assert_eq!(ext.len(), 2);
     assert!(m.snapshot("2001").contains("On-Hook"));
 }
+
+mod features;

@@ -44,6 +44,10 @@ pub(crate) enum PackageClass {
     RoutePoint,
     /// `Call Center Agent`.
     Agent,
+    /// `Do Not Disturb`.
+    DoNotDisturb,
+    /// `Call Forwarding Always`.
+    ForwardingAlways,
 }
 
 impl PackageClass {
@@ -52,6 +56,8 @@ impl PackageClass {
             "Call Center Queue" => PackageClass::Queue,
             "Route Point Queue" => PackageClass::RoutePoint,
             "Call Center Agent" => PackageClass::Agent,
+            "Do Not Disturb" => PackageClass::DoNotDisturb,
+            "Call Forwarding Always" => PackageClass::ForwardingAlways,
             _ => PackageClass::Calls,
         }
     }
@@ -61,7 +67,11 @@ impl PackageClass {
         let ty = data
             .strip_prefix("<xsi:eventData xsi1:type=\"xsi:")
             .unwrap_or("");
-        if ty.starts_with("Agent") || ty.starts_with("ACDAgent") {
+        if ty.starts_with("DoNotDisturb") {
+            PackageClass::DoNotDisturb
+        } else if ty.starts_with("CallForwardingAlways") {
+            PackageClass::ForwardingAlways
+        } else if ty.starts_with("Agent") || ty.starts_with("ACDAgent") {
             PackageClass::Agent
         } else if ty.starts_with("ACD") {
             PackageClass::Queue
@@ -628,11 +638,13 @@ impl State {
     }
 
     /// The initial (and refresh) event of a contact-centre subscription of `dn`, or `None`
-    /// for the call packages.
+    /// for the call and service packages.
     pub(crate) fn contact_snapshot(&self, class: PackageClass, dn: &str) -> Option<String> {
         let domain = self.domain();
         match class {
-            PackageClass::Calls => None,
+            PackageClass::Calls | PackageClass::DoNotDisturb | PackageClass::ForwardingAlways => {
+                None
+            }
             PackageClass::Queue | PackageClass::RoutePoint => {
                 let (place, kind, queue) = if class == PackageClass::Queue {
                     let q = self.contact.centers.get(dn).map(|(_, q)| q);

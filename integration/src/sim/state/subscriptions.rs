@@ -63,9 +63,17 @@ impl State {
     }
 
     /// Sends subscription `idx` the snapshot of its package: a `CallSubscriptionEvent` with
-    /// the target's current calls, or a queue's or an agent's (see `state::contact`).
+    /// the target's current calls, or a queue's or an agent's (see `state::contact`); none for
+    /// the service packages (`Do Not Disturb`, `Call Forwarding Always`), whose events come
+    /// with each change.
     pub(crate) fn snapshot_event(&mut self, idx: usize) {
-        if self.subs.get(idx).is_some_and(|s| s.active) {
+        let service = |s: &SubRec| {
+            matches!(
+                s.class,
+                PackageClass::DoNotDisturb | PackageClass::ForwardingAlways
+            )
+        };
+        if self.subs.get(idx).is_some_and(|s| s.active && !service(s)) {
             let sub = &self.subs[idx];
             let data = self
                 .contact_snapshot(sub.class, &sub.dn)

@@ -295,6 +295,46 @@ fn action_faults_touch_call_control_only() {
     assert_eq!(doc_kind(&ch.expect_doc()), "heartbeat");
 }
 
+#[test]
+fn a_delay_of_one_kind_and_a_dropped_answer() {
+    let (sim, _ch, mut c) = setup();
+    // Only calls/new waits; DoNotDisturb is answered at once.
+    sim.delay_action(0, "new", Duration::from_millis(300));
+    let dnd = "<DoNotDisturb><active>true</active></DoNotDisturb>";
+    let started = Instant::now();
+    assert_eq!(
+        c.request("PUT", &format!("{U1}/services/DoNotDisturb"), dnd)
+            .status,
+        200
+    );
+    assert!(started.elapsed() < Duration::from_millis(300));
+    let resp = c.request("POST", &format!("{U1}/calls/new?address=2002"), "");
+    assert_eq!(resp.status, 201);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    sim.delay_actions(0, Duration::ZERO);
+    // A dropped command is carried out; its connection closes unanswered.
+    sim.drop_actions(0, 1);
+    let mut d = Client::connect(&sim.xsp_urls()[0]);
+    d.send_raw(&request_bytes(
+        "POST",
+        &format!("{U1}/calls/new?address=2003"),
+        "",
+    ));
+    let mut rest = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut d.stream, &mut rest);
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+    let stats = sim.stats();
+    let statuses: Vec<u16> = stats.actions.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [200, 201, 0]);
+    assert_eq!(
+        stats.calls_started, 2,
+        "the dropped command placed its call"
+    );
+    // The next command is answered again.
+    let resp = c.request("POST", &format!("{U1}/calls/new?address=2004"), "");
+    assert_eq!(resp.status, 201);
+}
+
 /// The contact-centre commands over HTTP: agent state (PUT and GET), route point commands,
 /// and a subscription to a package its target cannot have.
 #[test]

@@ -12,6 +12,7 @@ mod control_api;
 mod delays;
 mod delivery;
 mod faults;
+mod features;
 mod requests;
 mod subscriptions;
 mod throughput;

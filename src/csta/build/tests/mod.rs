@@ -454,4 +454,5 @@ fn snapshot_connection_parts_are_in_schema_order() {
     assert!(call < device && device < state, "{xml}");
 }
 
+mod features;
 mod schema;

@@ -15,16 +15,20 @@ pub(crate) const SESSION_REQUESTS: [&str; 7] = [
 
 /// The monitoring, snapshot and query requests: besides the session ones,
 /// all a `control: false` client may make.
-pub(crate) const READ_ONLY_REQUESTS: [&str; 4] = [
+pub(crate) const READ_ONLY_REQUESTS: [&str; 7] = [
     "MonitorStart",
     "MonitorStop",
     "SnapshotDevice",
     "GetAgentState",
+    "GetDoNotDisturb",
+    "GetForwarding",
+    "SnapshotCall",
 ];
 
 /// The devices a sample names: `device` in the first device role,
-/// `second` as the second connection's device (TransferCall and the like),
-/// `to` as the number to reach, `call` as the callID of connections.
+/// `second` as the second connection's device (TransferCall and the like)
+/// or the requesting device (the pickups, IntrudeCall), `to` as the number
+/// to reach, `call` as the callID of connections.
 pub(crate) struct Names<'a> {
     pub device: &'a str,
     pub second: &'a str,
@@ -194,6 +198,54 @@ pub(crate) fn requests(n: &Names<'_>) -> Vec<(&'static str, String)> {
             format!(
                 "<messageToBePlayed>1</messageToBePlayed>{}",
                 conn("overConnection", device)
+            ),
+        ),
+        ("GetDoNotDisturb", format!("<device>{device}</device>")),
+        ("GetForwarding", format!("<device>{device}</device>")),
+        ("SnapshotCall", conn("snapshotObject", device)),
+        (
+            "DirectedPickupCall",
+            format!(
+                "{}<requestingDevice>{second}</requestingDevice>",
+                conn("callToBePickedUp", device)
+            ),
+        ),
+        (
+            "GroupPickupCall",
+            format!("<newDestination>{device}</newDestination>"),
+        ),
+        (
+            "ParkCall",
+            format!("{}<parkTo>{to}</parkTo>", conn("parking", device)),
+        ),
+        (
+            "IntrudeCall",
+            format!(
+                "{}<extensions><privateData><private><requestingDevice>{second}\
+                 </requestingDevice></private></privateData></extensions>",
+                conn("intrude", device)
+            ),
+        ),
+        ("RecordMessage", conn("callToBeRecorded", device)),
+        (
+            "Suspend",
+            format!(
+                "{}<message>rec-{call}</message>",
+                conn("connection", device)
+            ),
+        ),
+        (
+            "Resume",
+            format!(
+                "{}<messageToResume>rec-{call}</messageToResume>",
+                conn("connection", device)
+            ),
+        ),
+        (
+            "Stop",
+            format!(
+                "{}<messageToBeStopped>rec-{call}</messageToBeStopped>",
+                conn("connection", device)
             ),
         ),
     ]

@@ -25,7 +25,14 @@ fn expected(root: &str, index: usize) -> (Access, &'static [(Role, &'static str)
         root if SESSION_REQUESTS.contains(&root) => (Session, &[]),
         "MonitorStart" => (Monitor, &[(Specified, "D")]),
         "MonitorStop" => (Monitor, &[]),
-        "SnapshotDevice" | "GetAgentState" => (Query, &[(Specified, "D")]),
+        "SnapshotDevice" | "GetAgentState" | "GetDoNotDisturb" | "GetForwarding" => {
+            (Query, &[(Specified, "D")])
+        }
+        "SnapshotCall" => (Query, &[(Connection, "D")]),
+        "DirectedPickupCall" | "IntrudeCall" => (Control, &[(Connection, "D"), (Specified, "E")]),
+        "GroupPickupCall" => (Control, &[(Specified, "D")]),
+        "ParkCall" => (Control, &[(Connection, "D"), (Destination, "X")]),
+        "RecordMessage" | "Suspend" | "Resume" | "Stop" => (Control, &[(Connection, "D")]),
         "MakeCall" => (Control, &[(Calling, "D"), (Destination, "X")]),
         "AnswerCall" | "ClearConnection" | "ClearCall" | "HoldCall" | "RetrieveCall"
         | "GenerateDigits" | "PlayMessage" => (Control, &[(Connection, "D")]),
@@ -90,6 +97,23 @@ fn connections_by_call_alone_and_answers_name_no_device() {
             "<monitorCrossRefID>1</monitorCrossRefID>",
         ),
         message("DeliveredEvent", "<monitorCrossRefID>1</monitorCrossRefID>"),
+        message(
+            "GetDoNotDisturbResponse",
+            "<doNotDisturbOn>true</doNotDisturbOn>",
+        ),
+        message("GetForwardingResponse", ""),
+        message(
+            "DirectedPickupCallResponse",
+            "<pickedCall><callID>C1</callID><deviceID>2003</deviceID></pickedCall>",
+        ),
+        message(
+            "GroupPickupCallResponse",
+            "<pickedCall><callID>C1</callID><deviceID>2003</deviceID></pickedCall>",
+        ),
+        message(
+            "RecordMessageResponse",
+            "<resultingMessage>rec-C1</resultingMessage>",
+        ),
         message("SomethingElse", ""),
         message("CSTAErrorCode", "<operation>generic</operation>"),
     ];

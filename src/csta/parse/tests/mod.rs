@@ -50,6 +50,7 @@ fn invalid(message: &'static str, element: &'static str, value: &str) -> ParseEr
 
 mod documents;
 mod elements;
+mod features;
 mod hostile;
 mod requests;
 mod samples;

@@ -192,3 +192,48 @@ fn every_value_of_the_enumerations_read_is_known() {
         assert_eq!(call.state.as_str(), value);
     }
 }
+
+/// The recording and service events, and the service answers of
+/// GetDoNotDisturb and GetForwarding, schema-complete.
+#[test]
+fn complete_feature_events_and_service_answers_are_read_whole() {
+    let EventData::Call { call, .. } = complete("CallReceivedEvent") else {
+        panic!("not a call event");
+    };
+    for kind in RecordingEventKind::ALL {
+        assert_eq!(
+            complete(kind.type_name()),
+            EventData::Feature(FeatureEvent::Recording {
+                kind: *kind,
+                call: call.clone(),
+            }),
+            "{kind:?}"
+        );
+    }
+    assert_eq!(
+        complete("DoNotDisturbEvent"),
+        EventData::Feature(FeatureEvent::DoNotDisturb { active: Some(true) })
+    );
+    assert_eq!(
+        complete("CallForwardingAlwaysEvent"),
+        EventData::Feature(FeatureEvent::ForwardingAlways {
+            active: Some(true),
+            forward_to: Some("x".into()),
+        })
+    );
+    let answers = [
+        ("DoNotDisturb", XsiDoc::DoNotDisturb { active: true }),
+        (
+            "CallForwardingAlways",
+            XsiDoc::CallForwardingAlways {
+                active: true,
+                forward_to: Some("x".into()),
+            },
+        ),
+    ];
+    for (root, want) in answers {
+        let xml = xsi::schema().complete_element(root);
+        assert_eq!(xsi::check(&xml), Ok(()), "{xml}");
+        assert_eq!(parse_doc(xml.as_bytes()), Ok(want), "{xml}");
+    }
+}

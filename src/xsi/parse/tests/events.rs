@@ -232,10 +232,55 @@ fn other_event_data_types() {
         ("SubscriptionTerminatedEvent", String::new(), Ok(EventData::SubscriptionTerminated)),
         (
             "CallRecordingStartedEvent",
-            CALL.into(),
-            Ok(EventData::Unknown {
-                type_name: "CallRecordingStartedEvent".into(),
+            format!("{CALL}<recordingState>Started</recordingState>"),
+            Ok(EventData::Feature(FeatureEvent::Recording {
+                kind: RecordingEventKind::Started,
+                call: base_call(),
+            })),
+        ),
+        (
+            "CallRecordingStoppedEvent",
+            format!("{CALL}<reason>User Requested</reason>"),
+            Ok(EventData::Feature(FeatureEvent::Recording {
+                kind: RecordingEventKind::Stopped,
+                call: base_call(),
+            })),
+        ),
+        ("CallRecordingPausedEvent", String::new(), Err(XsiParseError::Missing("call"))),
+        (
+            "DoNotDisturbEvent",
+            "<info><active>true</active><ringSplash>false</ringSplash></info>".into(),
+            Ok(EventData::Feature(FeatureEvent::DoNotDisturb { active: Some(true) })),
+        ),
+        (
+            "DoNotDisturbEvent",
+            "<unassigned/>".into(),
+            Ok(EventData::Feature(FeatureEvent::DoNotDisturb { active: None })),
+        ),
+        (
+            "DoNotDisturbEvent",
+            "<info><active>yes</active></info>".into(),
+            Err(XsiParseError::Invalid {
+                element: "active",
+                value: "yes".into(),
             }),
+        ),
+        (
+            "CallForwardingAlwaysEvent",
+            "<info><active>1</active><forwardToPhoneNumber>+15550100</forwardToPhoneNumber></info>"
+                .into(),
+            Ok(EventData::Feature(FeatureEvent::ForwardingAlways {
+                active: Some(true),
+                forward_to: Some("+15550100".into()),
+            })),
+        ),
+        (
+            "CallForwardingAlwaysEvent",
+            "<info/>".into(),
+            Ok(EventData::Feature(FeatureEvent::ForwardingAlways {
+                active: Some(false),
+                forward_to: None,
+            })),
         ),
         (
             "ACDCallAddedEvent",
@@ -600,4 +645,41 @@ fn envelope_errors_and_variants() {
             error: XsiParseError::Missing("eventData type").to_string()
         }
     );
+}
+
+#[test]
+fn every_recording_event_kind_and_the_service_answers() {
+    for kind in RecordingEventKind::ALL {
+        let data = data_of(parse_doc(event(kind.type_name(), CALL).as_bytes()));
+        assert_eq!(
+            data,
+            EventData::Feature(FeatureEvent::Recording {
+                kind: *kind,
+                call: base_call(),
+            }),
+            "{kind:?}"
+        );
+    }
+    assert_eq!(RecordingEventKind::ALL.len(), 5);
+    let ns = "xmlns=\"http://schema.broadsoft.com/xsi\"";
+    let cases = [
+        (
+            format!("<DoNotDisturb {ns}><active>false</active></DoNotDisturb>"),
+            XsiDoc::DoNotDisturb { active: false },
+        ),
+        (
+            format!(
+                "<CallForwardingAlways {ns}><active>true</active>\
+                 <forwardToPhoneNumber>2009</forwardToPhoneNumber><ringSplash>false</ringSplash>\
+                 </CallForwardingAlways>"
+            ),
+            XsiDoc::CallForwardingAlways {
+                active: true,
+                forward_to: Some("2009".into()),
+            },
+        ),
+    ];
+    for (xml, want) in cases {
+        assert_eq!(parse_doc(xml.as_bytes()), Ok(want), "{xml}");
+    }
 }

@@ -85,6 +85,8 @@ fn each_package_gets_its_own_events() {
         ("ACDAgentJoinUpdateEvent", PackageClass::Agent),
         ("AgentStateEvent", PackageClass::Agent),
         ("RoutePointMOHStartedEvent", PackageClass::RoutePoint),
+        ("DoNotDisturbEvent", PackageClass::DoNotDisturb),
+        ("CallForwardingAlwaysEvent", PackageClass::ForwardingAlways),
     ] {
         let data = format!("<xsi:eventData xsi1:type=\"xsi:{ty}\"/>");
         assert_eq!(PackageClass::of_data(&data), class, "{ty}");
