@@ -6,8 +6,9 @@
 //! (the BroadWorks state) wraps each one in a `SubscriptionEvent` envelope per subscription.
 //! Nothing here does I/O or reads the clock: times come in as epoch milliseconds.
 //!
-//! The `call` object follows the digest (§4.3): children in schema order, `callhalf-<n>:0` call
-//! ids distinct per leg, `<n>:1` external tracking ids shared by the legs of one call.
+//! The `call` object follows the Xsi schema's `Call` type: children in schema order,
+//! `callhalf-<n>:0` call ids distinct per leg, `<n>:1` external tracking ids shared by the legs
+//! of one call.
 //!
 //! Layout: this file holds the model, the payload writers and the basic operations (call,
 //! answer, hold, retrieve, release, snapshots); `transfer` the transfers and the conference,

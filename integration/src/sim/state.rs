@@ -3,7 +3,8 @@
 //!
 //! It lives behind one lock in the hub. XSP request handlers, the public API, the flood producer
 //! and the housekeeping timer call its methods; it never blocks: documents go to the channel
-//! writers over unbounded queues. Rules it implements (see the protocol digest §2–§3):
+//! writers over unbounded queues. Rules it implements (BroadWorks' channel and subscription
+//! behaviour, as the README's "Sequence gaps" describes it):
 //!
 //! - a channel belongs to the XSP that received its POST; heartbeat, renew and delete are only
 //!   accepted there;

@@ -257,7 +257,7 @@ fn rows() -> Vec<Row> {
         row("RoutePointRecovered → BackInService", arrived(),
             raw("RoutePointRecoveredEvent", ""),
             vec![want("BackInServiceEvent", "", "", None).dev("device", ME)]),
-        // --- treatments: message 0–4, completion → cause (§5.5) ---
+        // --- treatments: message 0–4, completion → cause (README, Contact centre) ---
         row("RoutePointBusyStarted → Play 0", arrived(), q("RoutePointBusyStartedEvent", ""), play("<message>0</message>")),
         row("RoutePointMOHStarted → Play 1", arrived(), q("RoutePointMOHStartedEvent", ""), play("<message>1</message>")),
         row("RoutePointRingbackStarted → Play 2", arrived(), q("RoutePointRingbackStartedEvent", ""), play("<message>2</message>")),
