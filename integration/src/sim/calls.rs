@@ -16,6 +16,7 @@ use super::xml::escape_into;
 
 mod contact;
 mod lookup;
+pub(crate) mod record;
 
 pub(crate) use lookup::half_of;
 
@@ -156,6 +157,8 @@ pub(crate) struct CallModel {
     off_hook: HashSet<String>,
     /// Conference controller DN → the call halves (of that DN) in the conference.
     conferences: HashMap<String, Vec<u64>>,
+    /// The facts of the payloads built, for the journal (see `record`).
+    pub(crate) notes: super::journal::Notes,
 }
 
 /// Wraps a payload body into `<xsi:eventData xsi1:type="xsi:KIND">…</xsi:eventData>`.
@@ -316,6 +319,7 @@ impl CallModel {
             calls: BTreeMap::new(),
             off_hook: HashSet::new(),
             conferences: HashMap::new(),
+            notes: Default::default(),
         }
     }
 
@@ -332,9 +336,11 @@ impl CallModel {
     }
 
     fn call_event(&self, kind: &str, leg: &Leg) -> Emit {
+        let data = event_data(kind, |o| render_call(o, leg, &self.domain));
+        self.notes.note(&data, || record::leg_fact(kind, leg));
         Emit {
             dn: leg.dn.clone(),
-            data: event_data(kind, |o| render_call(o, leg, &self.domain)),
+            data,
         }
     }
 
@@ -370,10 +376,11 @@ impl CallModel {
         }
         for (dn, halves) in ended {
             self.conferences.remove(&dn);
-            emits.push(Emit {
-                dn,
-                data: conference_data("ConferenceReleasedEvent", "Released", &halves),
+            let data = conference_data("ConferenceReleasedEvent", "Released", &halves);
+            self.notes.note(&data, || {
+                record::conference_fact("ConferenceReleasedEvent", &halves)
             });
+            emits.push(Emit { dn, data });
         }
     }
 
@@ -526,6 +533,9 @@ impl CallModel {
                 o.push_str("</xsi:calls>");
             }),
         });
+        if let Some(e) = emits.last() {
+            self.notes.note(&e.data, || record::redirected_fact(&gone));
+        }
         gone.release("localRelease", now);
         emits.push(self.call_event("CallReleasedEvent", &gone));
         let mut transferred = gone.remote.clone();
@@ -638,6 +648,9 @@ impl CallModel {
             }
         }
         let data = conference_data("ConferenceStartedEvent", "Active", &halves);
+        self.notes.note(&data, || {
+            record::conference_fact("ConferenceStartedEvent", &halves)
+        });
         self.conferences.insert(by.to_string(), halves);
         vec![Emit {
             dn: by.to_string(),
