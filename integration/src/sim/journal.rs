@@ -10,12 +10,12 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
 
-/// Payload notes kept at most (then they start again): a payload is emitted while the
-/// operation that built it holds the state lock, long before this many more are built.
+/// Payload notes kept at most (the oldest go first): a payload is emitted while the operation
+/// that built it holds the state lock, long before this many more are built.
 const MAX_NOTES: usize = 4096;
 /// Records kept between two takes at most (a soak takes them every second).
 const MAX_RECORDS: usize = 1_000_000;
@@ -121,6 +121,8 @@ fn hash(data: &str) -> u64 {
 pub(crate) struct Notes {
     on: Cell<bool>,
     by_payload: RefCell<HashMap<u64, Fact>>,
+    /// The payload hashes, oldest first.
+    order: RefCell<VecDeque<u64>>,
 }
 
 impl Notes {
@@ -128,6 +130,7 @@ impl Notes {
         self.on.set(on);
         if !on {
             self.by_payload.borrow_mut().clear();
+            self.order.borrow_mut().clear();
         }
     }
 
@@ -137,10 +140,16 @@ impl Notes {
             return;
         }
         let mut notes = self.by_payload.borrow_mut();
-        if notes.len() >= MAX_NOTES {
-            notes.clear();
+        let mut order = self.order.borrow_mut();
+        while order.len() >= MAX_NOTES {
+            if let Some(old) = order.pop_front() {
+                notes.remove(&old);
+            }
         }
-        notes.insert(hash(data), fact());
+        let key = hash(data);
+        if notes.insert(key, fact()).is_none() {
+            order.push_back(key);
+        }
     }
 
     /// The fact noted for payload `data`, if any.
@@ -210,8 +219,18 @@ mod tests {
         notes.note("<a/>", fact);
         assert_eq!(notes.fact("<a/>"), Some(fact()));
         assert_eq!(notes.fact("<b/>"), None);
+        // The oldest go first, never the notes of the payloads just built.
+        for i in 0..MAX_NOTES {
+            notes.note(&format!("<n{i}/>"), fact);
+        }
+        assert_eq!(notes.fact("<a/>"), None);
+        assert_eq!(notes.fact("<n0/>"), Some(fact()));
+        notes.note("<b/>", fact);
+        assert_eq!(notes.fact("<n0/>"), None);
+        assert_eq!(notes.fact("<n1/>"), Some(fact()));
+        assert_eq!(notes.fact("<b/>"), Some(fact()));
         notes.set_on(false);
-        assert_eq!(notes.fact("<a/>"), None, "off: forgotten");
+        assert_eq!(notes.fact("<b/>"), None, "off: forgotten");
         let mut journal = Journal::default();
         journal.push(Record::SubscriptionEnded {
             at: Instant::now(),
