@@ -80,7 +80,7 @@ pub struct Req {
 }
 
 /// What a client saw, for the oracle; and its view of each device's calls.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ClientLog {
     pub name: String,
     pub events: Vec<Seen>,

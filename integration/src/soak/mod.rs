@@ -23,8 +23,9 @@ use std::time::{Duration, Instant};
 use crate::sim::chaos::Record;
 use crate::sim::{Delivery, SimConfig, Simulator};
 use crate::support::{free_port, test_config, Bwcsta, TempDir};
+use client::ClientLog;
 use client::{Client, Command};
-use oracle::{Check, ClientData};
+use oracle::Check;
 use report::{Counters, Summary};
 use rng::Rng;
 use schedule::{Fault, Planned, Shape};
@@ -73,21 +74,22 @@ impl Options {
 #[derive(Default)]
 struct Store {
     journal: Vec<Record>,
-    clients: Vec<ClientData>,
+    clients: Vec<ClientLog>,
 }
 
 impl Store {
     fn drain(&mut self, sim: &Simulator, clients: &[Client]) {
         self.journal.extend(sim.take_journal());
+        // The events move over (they are many); the rest is copied as it is now.
         for (data, c) in self.clients.iter_mut().zip(clients) {
-            let mut log = c.log.lock();
-            data.events.append(&mut log.events);
-            data.windows.clone_from(&log.windows);
-            data.statuses.clone_from(&log.statuses);
-            data.requests.clone_from(&log.requests);
-            data.strays.clone_from(&log.strays);
-            data.views.clone_from(&log.views);
-            data.connected = log.connected;
+            let (new_events, mut now) = {
+                let mut log = c.log.lock();
+                let new_events = std::mem::take(&mut log.events);
+                (new_events, log.clone())
+            };
+            now.events = std::mem::take(&mut data.events);
+            now.events.extend(new_events);
+            *data = now;
         }
     }
 }
@@ -343,9 +345,9 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Summary, St
     let mut store = Store {
         clients: clients
             .iter()
-            .map(|c| ClientData {
+            .map(|c| ClientLog {
                 name: c.log.lock().name.clone(),
-                ..ClientData::default()
+                ..ClientLog::default()
             })
             .collect(),
         ..Store::default()

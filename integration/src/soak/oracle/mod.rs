@@ -25,22 +25,9 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use super::client::{End, Req, Seen, Window};
+use super::client::{ClientLog, End, Seen, Window};
 use crate::sim::chaos::{Emitted, LiveCalls, Record};
 use table::{call_id, Expect, View};
-
-/// What the oracle looks at of one client.
-#[derive(Clone, Debug, Default)]
-pub struct ClientData {
-    pub name: String,
-    pub events: Vec<Seen>,
-    pub windows: Vec<Window>,
-    pub statuses: Vec<(Instant, String)>,
-    pub requests: Vec<Req>,
-    pub strays: Vec<(Instant, String)>,
-    pub views: HashMap<String, BTreeSet<String>>,
-    pub connected: bool,
-}
 
 /// The settings of a check.
 #[derive(Clone, Copy, Debug)]
@@ -280,7 +267,7 @@ fn describe_emitted(e: &Emitted) -> String {
 /// Checks everything `journal` and `clients` show against each other.
 pub fn check(
     journal: &[Record],
-    clients: &[ClientData],
+    clients: &[ClientLog],
     all_down: &[(Instant, Instant)],
     live: Option<&(LiveCalls, BTreeMap<String, Vec<u64>>)>,
     c: &Check,
@@ -470,7 +457,7 @@ fn count_exceptions(
     }
 }
 
-fn check_requests(f: &mut Findings, client: &ClientData, c: &Check) {
+fn check_requests(f: &mut Findings, client: &ClientLog, c: &Check) {
     for r in &client.requests {
         f.requests += 1;
         match r.answers.len() {
@@ -533,7 +520,7 @@ pub fn live_calls_by_device(
 
 fn check_calls(
     f: &mut Findings,
-    client: &ClientData,
+    client: &ClientLog,
     live: &(LiveCalls, BTreeMap<String, Vec<u64>>),
 ) {
     let want = live_calls_by_device(&live.0, &live.1);
@@ -575,7 +562,7 @@ fn check_calls(
 /// `normal` once a link is back).
 fn check_statuses(
     f: &mut Findings,
-    clients: &[ClientData],
+    clients: &[ClientLog],
     all_down: &[(Instant, Instant)],
     c: &Check,
     t0: Instant,

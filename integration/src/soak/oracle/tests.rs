@@ -1,5 +1,6 @@
 use super::*;
 use crate::sim::chaos::{Fact, LiveLeg};
+use crate::soak::client::Req;
 
 fn fact(kind: &str, half: u64, ext: u64) -> Fact {
     Fact::Call {
@@ -70,8 +71,8 @@ impl World {
         }
     }
 
-    fn client(&self, window: (f64, Option<f64>), events: Vec<Seen>) -> ClientData {
-        ClientData {
+    fn client(&self, window: (f64, Option<f64>), events: Vec<Seen>) -> ClientLog {
+        ClientLog {
             name: "A".into(),
             events,
             windows: vec![Window {
@@ -80,11 +81,11 @@ impl World {
                 end: window.1.map(|e| (self.at(e), End::Disconnected)),
             }],
             connected: true,
-            ..ClientData::default()
+            ..ClientLog::default()
         }
     }
 
-    fn check(&self, clients: &[ClientData], horizon: f64) -> Findings {
+    fn check(&self, clients: &[ClientLog], horizon: f64) -> Findings {
         check(
             &self.journal,
             clients,
