@@ -207,7 +207,7 @@ impl CstaClient {
             xml,
         };
         if self.auto_ack && matches!(r.message, Message::SystemStatus { .. }) {
-            let ack = simple(self.ns, "SystemStatusResponse");
+            let ack = system_status_response_xml(self.ns);
             self.send_with(r.invoke_id, &ack)?;
         }
         Ok(r)
@@ -311,6 +311,10 @@ pub fn monitor_stop_xml(ns: &str, cross_ref: &str) -> String {
 
 pub fn request_system_status_xml(ns: &str) -> String {
     simple(ns, "RequestSystemStatus")
+}
+
+pub fn system_status_response_xml(ns: &str) -> String {
+    simple(ns, "SystemStatusResponse")
 }
 
 pub fn snapshot_device_xml(ns: &str, device: &str) -> String {

@@ -2,9 +2,9 @@
 //! client ([`client`]) with call-control requests from text commands
 //! ([`commands`]), helpers that run the real `bwcsta` binary against
 //! them ([`support`]) or through its init script ([`service`]), the
-//! certificates of the CSTA TLS tests ([`certs`]), the benchmark suite
-//! built on them ([`bench`]), and the one schema checker of CSTA and Xsi
-//! documents ([`schema`]).
+//! certificates of the CSTA TLS tests ([`certs`]), the benchmark suite and
+//! the soak built on them ([`bench`], [`soak`]), and the one schema checker
+//! of CSTA and Xsi documents ([`schema`]).
 
 pub mod bench;
 pub mod certs;
@@ -14,4 +14,5 @@ pub mod commands;
 pub mod schema;
 pub mod service;
 pub mod sim;
+pub mod soak;
 pub mod support;

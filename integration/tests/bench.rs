@@ -19,5 +19,5 @@ fn every_part_of_the_quick_benchmark_runs_and_loses_nothing() {
     let table = report.render();
     println!("{table}");
     assert_eq!(report.failures, Vec::<String>::new(), "{table}");
-    assert_eq!(report.rows.len(), 10, "{table}");
+    assert_eq!(report.rows.len(), 14, "{table}");
 }

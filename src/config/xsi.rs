@@ -32,7 +32,7 @@ pub const DEFAULT_REORDER_WAIT: Duration = Duration::from_secs(5);
 const DEFAULT_ACTION_WORKERS: usize = 8;
 /// Each worker is a thread with one request in flight.
 const MAX_ACTION_WORKERS: u64 = 256;
-const DEFAULT_SUBSCRIPTION_WORKERS: usize = 16;
+const DEFAULT_SUBSCRIPTION_WORKERS: usize = 32;
 /// Each subscription worker is a thread with one request in flight.
 const MAX_SUBSCRIPTION_WORKERS: u64 = 256;
 
@@ -73,7 +73,7 @@ pub struct XsiConfig {
     pub reorder_wait: Duration,
     /// `action_workers` [8]: call-control requests in flight at once.
     pub action_workers: usize,
-    /// `subscription_workers` [16]: subscription requests in flight at once.
+    /// `subscription_workers` [32]: subscription requests in flight at once.
     pub subscription_workers: usize,
     /// `tls`: `ca_file` [system roots] read and checked at load time,
     /// `accept_invalid_certs` [false].

@@ -229,9 +229,24 @@ pub fn latency(
     let (seen, _other) = recorded.map_err(io("client"))?;
     let (cpu1, self1) = (rig.bwcsta_cpu(), cpu_seconds("self"));
     let split = cpu_split(&threads0, &rig.bwcsta_threads());
-    let mut first_write: HashMap<u64, u64> = HashMap::with_capacity(n as usize);
+    let figures = latencies(n, &rig.sim.take_probes(), seen);
+    Ok(Latency {
+        secs: elapsed,
+        bwcsta_cpu: cpu1 - cpu0,
+        load: LoadCpu::new(self1 - self0, client_cpu),
+        split,
+        cut_after,
+        ..figures
+    })
+}
+
+/// The latency figures of a flood of `sent` probed events: `probes` are the simulator's write
+/// times (a re-sent event is written again: its first write counts), `seen` the client's read
+/// times (an event read twice is a duplicate).
+pub fn latencies(sent: u64, probes: &[(u64, u64)], seen: Vec<(u64, u64)>) -> Latency {
+    let mut first_write: HashMap<u64, u64> = HashMap::with_capacity(sent as usize);
     let mut resent = 0u64;
-    for (key, at) in rig.sim.take_probes() {
+    for &(key, at) in probes {
         match first_write.get_mut(&key) {
             Some(t) => {
                 resent += 1;
@@ -256,20 +271,16 @@ pub fn latency(
     }
     latencies.sort_unstable();
     let us = |ns: u64| ns as f64 / 1000.0;
-    Ok(Latency {
-        sent: n,
+    Latency {
+        sent,
         received: got.len() as u64,
         duplicates,
         resent,
         p50_us: us(percentile(&latencies, 50.0)),
         p99_us: us(percentile(&latencies, 99.0)),
         max_us: us(latencies.last().copied().unwrap_or(0)),
-        secs: elapsed,
-        bwcsta_cpu: cpu1 - cpu0,
-        load: LoadCpu::new(self1 - self0, client_cpu),
-        split,
-        cut_after,
-    })
+        ..Latency::default()
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default)]

@@ -23,6 +23,7 @@ use super::xml::escape_into;
 mod contact;
 mod features;
 mod lookup;
+pub(crate) mod record;
 mod transfer;
 
 pub(crate) use features::{Recording, RecordingCommand};
@@ -170,6 +171,8 @@ pub(crate) struct CallModel {
     conferences: HashMap<String, Vec<u64>>,
     /// Park location DN → the call parked there (`calls::features`).
     parked: BTreeMap<String, u64>,
+    /// The facts of the payloads built, for the journal (see `record`).
+    pub(crate) notes: super::journal::Notes,
 }
 
 /// Wraps a payload body into `<xsi:eventData xsi1:type="xsi:KIND">…</xsi:eventData>`.
@@ -335,6 +338,7 @@ impl CallModel {
             off_hook: HashSet::new(),
             conferences: HashMap::new(),
             parked: BTreeMap::new(),
+            notes: Default::default(),
         }
     }
 
@@ -351,9 +355,11 @@ impl CallModel {
     }
 
     fn call_event(&self, kind: &str, leg: &Leg) -> Emit {
+        let data = event_data(kind, |o| render_call(o, leg, &self.domain));
+        self.notes.note(&data, || record::leg_fact(kind, leg));
         Emit {
             dn: leg.dn.clone(),
-            data: event_data(kind, |o| render_call(o, leg, &self.domain)),
+            data,
         }
     }
 
@@ -389,10 +395,11 @@ impl CallModel {
         }
         for (dn, halves) in ended {
             self.conferences.remove(&dn);
-            emits.push(Emit {
-                dn,
-                data: conference_data("ConferenceReleasedEvent", "Released", &halves),
+            let data = conference_data("ConferenceReleasedEvent", "Released", &halves);
+            self.notes.note(&data, || {
+                record::conference_fact("ConferenceReleasedEvent", &halves)
             });
+            emits.push(Emit { dn, data });
         }
     }
 

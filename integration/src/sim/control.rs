@@ -40,6 +40,11 @@
 //! | `flood` | `dns` (comma-separated), `count`, optional `rate` (events/s) and `probe` (1/0) | |
 //! | `probe` | | `{"sent": [[key, ns], …]}`: write times of probed flood events, emptied |
 //! | `delay` | `kind` (`channel`, `heartbeat`, `ack`, `subscribe`, `refresh`, `unsubscribe`, `actions`, `all`), `seconds` | `{"ok": true}` |
+//! | `fault/heartbeats` | `xsp`, `code`, `count` (heartbeats only) | |
+//! | `fault/lose_acks` | `xsp`, `count`: EventResponses answered 200 but never applied | |
+//! | `fault/ack_timeout` | `seconds`: unacknowledged events re-sent this long after their send | |
+//! | `fault/terminate_subscriptions` | `dns` (comma-separated): SubscriptionTerminatedEvent | `{"terminated": n}` |
+//! | `as_failover_many` | `dns` (comma-separated) | |
 //!
 //! `GET /sim/stats?brief=1` leaves out the lists of channels, subscriptions and requests.
 //!
@@ -56,6 +61,8 @@ use super::hub::Hub;
 use super::reply::Reply;
 use super::server::{Outcome, Service};
 use super::{CallId, Chunking, Delivery, Pace};
+
+mod chaos;
 
 const JSON: Option<&str> = Some("application/json");
 
@@ -340,7 +347,9 @@ impl ControlService {
                     .collect();
                 Ok(json!({ "sent": sent }))
             }
-            _ => Err((404, format!("unknown command {}", req.path()))),
+            _ => self
+                .chaos_command(command, &p)
+                .unwrap_or_else(|| Err((404, format!("unknown command {}", req.path())))),
         }
     }
 }

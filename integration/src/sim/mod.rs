@@ -17,7 +17,9 @@
 //! events,contact}.rs` split it by concern, `contact` being call centres, route points and
 //! agents), `calls` (the call model), `control` (the JSON control API), `flood` (load
 //! producer), `ops` (operations shared by this API and the control API), `hub` (what all
-//! threads share), `stats`, `ids`, `xml`. Leaves that the others share without importing each
+//! threads share), `stats`, `ids`, `xml`; for soak runs, `chaos` (more faults, call operations
+//! that report whether they applied, the live calls) and `journal` (every event emitted, with the
+//! facts of its call from the models, and every subscription created and ended). Leaves that the others share without importing each
 //! other: `reply` (the HTTP replies and the Xsi `ErrorInfo`), `outbox` (what the state queues
 //! for a channel writer), `xml` (with the XML declaration). Imports go one way: the endpoints
 //! (`xsp`, `actions`, `control`) use `server`, `stream`, `hub` and `state`; `server` and
@@ -41,6 +43,7 @@
 
 mod actions;
 mod calls;
+pub mod chaos;
 mod conformance;
 mod control;
 mod delay;
@@ -48,6 +51,7 @@ mod flood;
 mod http;
 mod hub;
 mod ids;
+mod journal;
 mod ops;
 mod outbox;
 mod probe;

@@ -40,6 +40,7 @@ use super::{Delivery, LogFn, SimConfig};
 use contact::{ContactModel, PackageClass};
 
 mod channels;
+mod chaos;
 pub(crate) mod contact;
 mod events;
 mod subscriptions;
@@ -215,6 +216,8 @@ pub(crate) struct State {
     pub(crate) contact: ContactModel,
     pub delivery: Delivery,
     pub counters: Counters,
+    /// The soak's faults and the journal (see `chaos`).
+    chaos: chaos::Chaos,
 }
 
 fn grant(asked: Option<u32>, fixed: Option<u32>) -> u32 {
@@ -255,6 +258,7 @@ impl State {
             contact: ContactModel::default(),
             delivery: Delivery::Normal,
             counters: Counters::default(),
+            chaos: chaos::Chaos::default(),
         }
     }
 

@@ -213,6 +213,13 @@ impl XspService {
     }
 
     fn heartbeat(&self, id: &str) -> Reply {
+        if let Some(status) = self.hub.state.lock().heartbeat_fault(self.xsp) {
+            return error_reply(
+                status,
+                "Injected heartbeat failure",
+                110_000 + status as u32,
+            );
+        }
         match self.hub.state.lock().heartbeat(self.xsp, id) {
             Ok(idx) => {
                 let hub = self.hub.clone();

@@ -170,7 +170,7 @@ fn minimal_config_gets_every_default() {
     assert_eq!(xsi.request_timeout, secs(10.0));
     assert_eq!(xsi.reorder_wait, secs(5.0));
     assert_eq!(xsi.action_workers, 8);
-    assert_eq!(xsi.subscription_workers, 16);
+    assert_eq!(xsi.subscription_workers, 32);
     assert_eq!(xsi.tls, Trust::default());
     assert_eq!(xsi.tls.ca_file(), None);
     assert!(config.devices.is_empty());

@@ -3,7 +3,7 @@
 //! Each returns the events it causes; none when it does not apply.
 
 use super::{
-    conference_data, event_data, render_call, CallModel, Emit, Leg, LegState, Personality,
+    conference_data, event_data, record, render_call, CallModel, Emit, Leg, LegState, Personality,
 };
 
 impl CallModel {
@@ -34,6 +34,9 @@ impl CallModel {
                 o.push_str("</xsi:calls>");
             }),
         });
+        if let Some(e) = emits.last() {
+            self.notes.note(&e.data, || record::redirected_fact(&gone));
+        }
         gone.release("localRelease", now);
         emits.push(self.call_event("CallReleasedEvent", &gone));
         let mut transferred = gone.remote.clone();
@@ -146,6 +149,9 @@ impl CallModel {
             }
         }
         let data = conference_data("ConferenceStartedEvent", "Active", &halves);
+        self.notes.note(&data, || {
+            record::conference_fact("ConferenceStartedEvent", &halves)
+        });
         self.conferences.insert(by.to_string(), halves);
         vec![Emit {
             dn: by.to_string(),

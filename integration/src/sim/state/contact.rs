@@ -23,6 +23,7 @@ use std::fmt::Write as _;
 
 use super::{now_ms, State};
 use crate::sim::calls::{event_data, render_party, render_redirect, user_id, LegState};
+use crate::sim::journal::Fact;
 use crate::sim::xml::escape_into;
 
 mod incidents;
@@ -314,6 +315,10 @@ impl State {
         let payload = event_data(kind, |o| {
             render_entry(o, place, queue, c, &domain, answered);
             extras(o);
+        });
+        self.calls.notes.note(&payload, || Fact::Queue {
+            kind: kind.to_owned(),
+            ext: c.call,
         });
         self.emit_data(queue, &payload);
     }

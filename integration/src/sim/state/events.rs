@@ -48,6 +48,7 @@ impl State {
         text.push_str(data);
         text.push_str("</xsi:Event>");
         self.counters.events_generated += 1;
+        self.journal_event(idx, &event_id, data);
         EventDoc {
             key,
             sub: idx,
@@ -263,6 +264,9 @@ impl State {
 
     /// Handles an EventResponse received on XSP `xsp`.
     pub(crate) fn ack(&mut self, xsp: usize, event_id: Option<&str>, status: u16) {
+        if self.ack_lost(xsp) {
+            return;
+        }
         *self.counters.acks_by_status.entry(status).or_default() += 1;
         let Some(key) = event_id.and_then(ids::parse) else {
             return;

@@ -54,6 +54,7 @@ impl State {
         });
         self.sub_by_id.insert(id.clone(), idx);
         self.subs_by_dn.entry(dn).or_default().push(idx);
+        self.journal_subscription(idx);
         self.sets.entry(set_id.to_string()).or_default();
         let owner = &self.owner;
         self.log(|| {
@@ -113,6 +114,7 @@ impl State {
     }
 
     pub(super) fn deactivate(&mut self, idx: usize, why: &str) {
+        self.journal_ended(idx, why);
         let sub = &mut self.subs[idx];
         sub.active = false;
         let held = sub.swap_held.take();

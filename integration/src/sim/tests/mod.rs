@@ -7,6 +7,7 @@ use super::*;
 mod actions;
 mod call_events;
 mod channels;
+mod chaos;
 mod conformance;
 mod control_api;
 mod delays;
