@@ -19,33 +19,27 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// A small, fast, seeded generator (SplitMix64).
-pub struct Rng(u64);
+/// The seeded generator of the test tools (SplitMix64,
+/// `bwcsta_integration::rng`) with what hostile inputs need on top.
+pub struct Rng(bwcsta_integration::rng::Rng);
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng(seed)
+        Rng(bwcsta_integration::rng::Rng::new(seed))
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `0..n` (`0` when `n` is 0).
     pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            return 0;
-        }
-        (self.next_u64() % n as u64) as usize
+        self.0.below(n)
     }
 
     /// True once in `n` draws.
     pub fn one_in(&mut self, n: usize) -> bool {
-        self.below(n) == 0
+        self.0.one_in(n)
     }
 
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {

@@ -51,6 +51,17 @@ pub struct Report {
     pub failures: Vec<String>,
 }
 
+impl crate::tool::Outcome for Report {
+    fn render(&self) -> String {
+        Report::render(self)
+    }
+
+    /// Every part ran and its checks held, whatever the verdicts.
+    fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
 impl Report {
     pub fn row(&mut self, figure: String, value: String, target: &str, verdict: Verdict) {
         self.rows.push(Row {

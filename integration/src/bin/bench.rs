@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bwcsta_integration::bench::{run, Options};
+use bwcsta_integration::tool;
 
 const USAGE: &str = "usage: bench --bwcsta PATH [--quick] [--only throughput,latency,storm] \
 [--storm-workers N|default] [--storm-devices N]";
@@ -67,25 +68,11 @@ fn parse() -> Result<Options, String> {
 }
 
 fn main() -> ExitCode {
-    let opts = match parse() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("bench: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(&opts, |part| eprintln!("== {part}")) {
-        Ok(report) => {
-            print!("{}", report.render());
-            if report.failures.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
-        }
-        Err(e) => {
-            eprintln!("bench: {e}");
-            ExitCode::from(1)
-        }
-    }
+    tool::main(
+        "bench",
+        USAGE,
+        parse,
+        |opts| run(opts, |part| eprintln!("== {part}")),
+        |_| None,
+    )
 }

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bwcsta_integration::soak::{run, Options};
+use bwcsta_integration::tool;
 
 const USAGE: &str = "usage: soak --bwcsta PATH [--minutes N] [--seed S] [--calls-per-s R] \
 [--devices D] [--xsps 2|3] [--capture DIR]";
@@ -60,28 +61,11 @@ fn parse() -> Result<Options, String> {
 }
 
 fn main() -> ExitCode {
-    let opts = match parse() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("soak: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(&opts, |line| eprintln!("{line}")) {
-        Ok(summary) => {
-            print!("{}", summary.render());
-            if summary.passed() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
-        }
-        Err(e) => {
-            eprintln!(
-                "soak: {e}\nsoak: seed {} (replay: --seed {})",
-                opts.seed, opts.seed
-            );
-            ExitCode::from(1)
-        }
-    }
+    tool::main(
+        "soak",
+        USAGE,
+        parse,
+        |opts| run(opts, |line| eprintln!("{line}")),
+        |opts| Some(format!("seed {} (replay: --seed {})", opts.seed, opts.seed)),
+    )
 }

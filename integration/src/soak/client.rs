@@ -22,12 +22,12 @@ use bwcsta::csta::parse::{self, EventInfo, Message};
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
 
-use super::rng::Rng;
 use crate::client::{
     monitor_start_xml, monitor_stop_xml, request_system_status_xml, snapshot_device_xml,
     system_status_response_xml,
 };
 use crate::commands::command_xml;
+use crate::rng::Rng;
 
 /// MonitorStarts in flight at once per client.
 const MAX_PENDING_STARTS: usize = 256;

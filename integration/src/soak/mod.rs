@@ -5,7 +5,7 @@
 //! minute and at the end, the clients against the simulator's own record of what happened, and
 //! resource figures sampled all along must not keep growing. One table at the end.
 //!
-//! Module map: `rng` (the seeded PRNG), `schedule` (the fault plan), `traffic` (the calls),
+//! Module map (the seeded PRNG is `crate::rng`): `schedule` (the fault plan), `traffic` (the calls),
 //! `client` (the CSTA clients and what they record), `oracle` (the checks, with its own event
 //! table), `resources` (sampling and the growth rule), `report` (the table).
 
@@ -13,13 +13,13 @@ pub mod client;
 pub mod oracle;
 pub mod report;
 pub mod resources;
-pub mod rng;
 pub mod schedule;
 pub mod traffic;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::rng::Rng;
 use crate::sim::chaos::Record;
 use crate::sim::{Delivery, SimConfig, Simulator};
 use crate::support::{free_port, test_config, Bwcsta, TempDir};
@@ -27,7 +27,6 @@ use client::ClientLog;
 use client::{Client, Command};
 use oracle::Check;
 use report::{Counters, Summary};
-use rng::Rng;
 use schedule::{Fault, Planned, Shape};
 use traffic::Traffic;
 

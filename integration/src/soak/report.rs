@@ -58,6 +58,16 @@ pub struct Summary {
     pub failures: Vec<String>,
 }
 
+impl crate::tool::Outcome for Summary {
+    fn render(&self) -> String {
+        Summary::render(self)
+    }
+
+    fn passed(&self) -> bool {
+        Summary::passed(self)
+    }
+}
+
 impl Summary {
     pub fn passed(&self) -> bool {
         self.findings.passed() && self.failures.is_empty() && self.trends.iter().all(|t| !t.grows)

@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::rng::Rng;
+use crate::rng::Rng;
 
 /// How long a link stays busy after its fault ended: detection, the reconnect backoff, a new
 /// channel.

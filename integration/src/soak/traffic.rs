@@ -10,7 +10,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
-use super::rng::Rng;
+use crate::rng::Rng;
 use crate::sim::chaos::CallOp;
 use crate::sim::{CallId, Simulator};
 

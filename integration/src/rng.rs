@@ -1,5 +1,6 @@
-//! A tiny seeded PRNG (splitmix64): the whole soak, schedule and traffic, follows from one seed,
-//! so a failing run can be replayed. Not for anything but tests.
+//! A tiny seeded PRNG (splitmix64) for tests and tools: the whole soak, schedule and traffic,
+//! follows from one seed, and so does every hostile-input case of bwcsta's unit tests, so a
+//! failing run can be replayed. Not for anything but tests.
 
 /// splitmix64 (Steele, Lea, Flood 2014): one 64-bit state, every seed fine.
 #[derive(Clone, Debug)]
@@ -42,6 +43,11 @@ impl Rng {
     /// Uniform in `[lo, hi)`.
     pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
         lo + (hi - lo) * self.unit()
+    }
+
+    /// True once in `n` draws (always when `n` is 0 or 1).
+    pub fn one_in(&mut self, n: usize) -> bool {
+        self.below(n) == 0
     }
 
     /// True with probability `p`.
