@@ -266,6 +266,10 @@ fn named_clients_are_held_to_their_devices_and_see_only_their_events() {
     wait_event(&mut a, "EstablishedEvent", Some(&xa), Some("2:1"));
     ok(&mut a, "conference 1:1 2:1 2001", "ConferenceCallResponse");
     let conferenced = wait_event(&mut a, "ConferencedEvent", Some(&xa), None);
+    // Call-control lines name the client too, also those written when the
+    // Xsi result comes back.
+    let done = logged(&rig.bw, "ConferenceCall on 2001 done");
+    assert!(done.contains("(tserver-a, 127.0.0.1:"), "{done}");
     let parties: Vec<&str> = conferenced
         .devices
         .iter()

@@ -70,6 +70,9 @@ pub struct CallControl {
 struct Pending {
     id: u64,
     client: ClientId,
+    /// The session as log lines name it (`client#N (name, address)`), kept
+    /// for the lines written after it has closed.
+    who: String,
     invoke_id: InvokeId,
     plan: Plan,
     /// The job's deadline, set when it is handed to the workers.
@@ -177,6 +180,7 @@ impl State {
         let pending = Pending {
             id: self.control.next_id,
             client: id,
+            who: format!("{id} ({peer})"),
             invoke_id,
             plan,
             deadline: Instant::now(),
@@ -259,7 +263,7 @@ impl State {
             }
             log::debug!(
                 "{}: {} dropped, the session has closed",
-                pending.client,
+                pending.who,
                 pending.plan.request
             );
         }
@@ -273,21 +277,21 @@ impl State {
             );
             return;
         };
-        let (client, plan) = (pending.client, &pending.plan);
+        let (client, who, plan) = (pending.client, &pending.who, &pending.plan);
         if pending.answered {
             // Answered resourceOutOfService already; only the log and the
             // call model learn what happened.
             let late = Instant::now().saturating_duration_since(pending.deadline);
             match &result.outcome {
                 Ok(_) => log::warn!(
-                    "{client}: {} on {} was carried out after all, {} ms after its deadline \
+                    "{who}: {} on {} was carried out after all, {} ms after its deadline \
                      (answered resourceOutOfService)",
                     plan.request,
                     plan.device,
                     late.as_millis()
                 ),
                 Err(failure) => log::warn!(
-                    "{client}: {} on {}: late result, {} ms after its deadline: {failure}",
+                    "{who}: {} on {}: late result, {} ms after its deadline: {failure}",
                     plan.request,
                     plan.device,
                     late.as_millis()
@@ -311,7 +315,7 @@ impl State {
                 }
                 if !pending.answered {
                     log::info!(
-                        "{client}: {} on {} done{}",
+                        "{who}: {} on {} done{}",
                         plan.request,
                         plan.device,
                         if gone { " (session closed)" } else { "" }
@@ -327,10 +331,10 @@ impl State {
                 let (request, device) = (plan.request, &plan.device);
                 match failure {
                     ActionFailure::Uncertain { .. } => log::warn!(
-                        "{client}: {request} on {device}: {failure}; answering \
+                        "{who}: {request} on {device}: {failure}; answering \
                          resourceOutOfService"
                     ),
-                    _ => log::warn!("{client}: {request} on {device} failed: {failure}"),
+                    _ => log::warn!("{who}: {request} on {device} failed: {failure}"),
                 }
                 let (category, value) = failure_error(&failure);
                 self.answer(ctx, &pending, category, value);
@@ -359,7 +363,7 @@ impl State {
                 log::error!(
                     "{}: {} on {}: no result from the call-control workers in time; answering \
                      resourceOutOfService (the next request on {} waits for that result)",
-                    pending.client,
+                    pending.who,
                     pending.plan.request,
                     pending.plan.device,
                     pending.plan.device
@@ -373,7 +377,7 @@ impl State {
             log::error!(
                 "{}: {} on {}: still no result {} s later; its worker is taken as lost, the next \
                  request on {} goes ahead",
-                pending.client,
+                pending.who,
                 pending.plan.request,
                 pending.plan.device,
                 LOST_AFTER.as_secs(),

@@ -624,7 +624,8 @@ impl State {
                 .iter()
                 .any(|w| w.cross_ref == *xref && !w.again);
             if answered {
-                log::warn!("{client}: monitor {xref} on {user} ended: its subscription is gone");
+                let who = self.sessions.who(*client);
+                log::warn!("{who}: monitor {xref} on {user} ended: its subscription is gone");
                 let ns = self.ns(ctx, *client);
                 self.sessions
                     .send_request(*client, &build::monitor_stop(ns, xref.text().as_str()));

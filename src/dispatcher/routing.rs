@@ -212,7 +212,8 @@ impl State {
         };
         r.registrations.remove(at);
         r.dialogues.retain(|_, d| d.register_id != register_id);
-        log::info!("{id}: routeing registration {register_id} cancelled");
+        let who = self.sessions.who(id);
+        log::info!("{who}: routeing registration {register_id} cancelled");
         let ns = self.ns(ctx, id);
         let xml = build::ack_response(ns, Ack::RouteRegisterCancel);
         self.respond(ctx, id, invoke_id, &xml);

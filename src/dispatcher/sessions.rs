@@ -56,6 +56,15 @@ impl Sessions {
         self.map.get(&id)
     }
 
+    /// Session `id` as log lines name it: `client#N (name, address)`, or
+    /// `client#N` once it has closed.
+    pub fn who(&self, id: ClientId) -> String {
+        match self.get(id) {
+            Some(s) => format!("{id} ({})", s.peer),
+            None => id.to_string(),
+        }
+    }
+
     pub fn get_mut(&mut self, id: ClientId) -> Option<&mut Session> {
         self.map.get_mut(&id)
     }

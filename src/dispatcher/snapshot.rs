@@ -37,7 +37,13 @@ impl State {
         // Requests are filtered per session against its own monitors.
         let monitored_here = self.devices.monitor_of(&user, id).is_some();
         if !monitored_here || !self.devices.is_ready(&user) {
-            log::info!("{id}: SnapshotDevice of {device}, which is not monitored");
+            let why = if monitored_here {
+                "whose subscriptions are being created"
+            } else {
+                "which this session does not monitor"
+            };
+            let who = self.sessions.who(id);
+            log::info!("{who}: SnapshotDevice of {device}, {why}: answering objectNotKnown");
             let value = operation::OBJECT_NOT_KNOWN;
             self.respond_error(ctx, id, invoke_id, ErrorCategory::Operation, value);
             return;
