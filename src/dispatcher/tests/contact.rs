@@ -19,18 +19,47 @@ pub(super) fn rp_call(n: u32, extras: &str) -> String {
     )
 }
 
+/// A transfer (or bounce) of the call elsewhere, to 2009.
+pub(super) const REDIRECT: &str =
+    "<xsi:redirect><xsi:address>tel:2009</xsi:address><xsi:reason>call-center</xsi:reason>\
+     <xsi:redirectTime>1700000004000</xsi:redirectTime></xsi:redirect>";
+
+/// What an event of type `data_type` of the Route Point Queue package
+/// must carry beside its queue entry.
+fn rp_required(data_type: &str) -> &'static str {
+    match data_type {
+        "RoutePointCallReleasedEvent" => {
+            "<xsi:releaseReason>CallReleaseRequested</xsi:releaseReason>"
+        }
+        "RoutePointCallFailedEvent" => {
+            "<xsi:failureReason>CallFailureDueToInactivity</xsi:failureReason>"
+        }
+        "RoutePointCallTransferredEvent" => REDIRECT,
+        _ => "",
+    }
+}
+
 /// A Call Center Queue entry of call `<n>:1` (the queue's leg `cc-<n>`)
 /// from 2005.
 pub(super) fn cc_entry(n: u32) -> String {
     format!(
         "<xsi:queueEntry><xsi:callId>cc-{n}</xsi:callId><xsi:extTrackingId>{n}:1</xsi:extTrackingId>\
-         <xsi:remoteParty><xsi:address>tel:2005</xsi:address></xsi:remoteParty></xsi:queueEntry>"
+         <xsi:remoteParty><xsi:address>tel:2005</xsi:address></xsi:remoteParty>\
+         <xsi:addTime>1700000000000</xsi:addTime>\
+         <xsi:acdName>Support</xsi:acdName><xsi:acdNumber>5000</xsi:acdNumber></xsi:queueEntry>"
     )
 }
 
+/// `ACDCallAddedEvent` of call `<n>:1` at queue position `position`.
+pub(super) fn cc_added(n: u32, position: u32) -> String {
+    format!("{}<xsi:position>{position}</xsi:position>", cc_entry(n))
+}
+
 impl Harness {
+    /// A Route Point Queue event of type `data_type` about call `<n>:1`.
     pub(super) fn rp_event(&mut self, data_type: &str, n: u32) {
-        self.xsi_event("rp-sub", "6000", data_type, &rp_call(n, ""));
+        let data = rp_call(n, rp_required(data_type));
+        self.xsi_event("rp-sub", "6000", data_type, &data);
     }
 
     /// Client 1 monitors queue `device` (its `package` subscription is
@@ -254,8 +283,12 @@ fn agent_state_both_ways() {
     h.jobs();
     h.frames(1);
     // BroadWorks → client.
-    let state =
-        |s: &str| format!("<xsi:agentStateInfo><xsi:state>{s}</xsi:state></xsi:agentStateInfo>");
+    let state = |s: &str| {
+        format!(
+            "<xsi:agentStateInfo><xsi:state>{s}</xsi:state><xsi:stateTimestamp>\
+             <xsi:value>1700000000000</xsi:value></xsi:stateTimestamp></xsi:agentStateInfo>"
+        )
+    };
     h.xsi_event("agent-3001", "3001", "AgentStateEvent", &state("Available"));
     h.xsi_event("agent-3001", "3001", "AgentStateEvent", &state("Sign-Out"));
     assert_eq!(
@@ -313,8 +346,8 @@ fn a_call_centre_queue_and_its_snapshot() {
     h.frames(1);
     h.frames(2);
     let entry = cc_entry;
-    h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", &entry(60));
-    h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", &entry(61));
+    h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", &cc_added(60, 1));
+    h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", &cc_added(61, 2));
     h.xsi_event("cc-sub", "5000", "ACDCallOfferedToAgentEvent", &entry(60));
     assert_eq!(
         h.frames(1),

@@ -262,12 +262,13 @@ fn a_malformed_event_takes_its_place_in_the_sequence() {
     let mut h = Harness::new(1);
     h.queue_and_bystander("5000", "Call Center Queue", "cc-sub");
     h.frames(1);
-    let entry = super::contact::cc_entry;
-    h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", &entry(60));
+    let added = super::contact::cc_added;
+    h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", &added(60, 1));
     // Sequence 2: a queue entry without its extTrackingId.
     let broken = "<xsi:queueEntry><xsi:callId>cc-61</xsi:callId></xsi:queueEntry>";
-    h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", broken);
-    h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", &entry(62));
+    let why = "malformed on purpose";
+    h.xsi_event_off_schema("cc-sub", "5000", "ACDCallAddedEvent", broken, why);
+    h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", &added(62, 2));
     // Nothing for it, nothing held behind it.
     assert_eq!(
         h.frames(1),
@@ -276,7 +277,7 @@ fn a_malformed_event_takes_its_place_in_the_sequence() {
             "QueuedEvent xref=1 call=62:1"
         ]
     );
-    h.xsi_event("cc-sub", "5000", "ACDCallAddedEvent", broken);
+    h.xsi_event_off_schema("cc-sub", "5000", "ACDCallAddedEvent", broken, why);
     h.tick(Duration::from_secs(6));
     let doc = h.st.status_doc();
     assert_eq!(doc.gaps_given_up, 0);

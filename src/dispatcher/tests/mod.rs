@@ -285,13 +285,38 @@ impl Harness {
 
     /// BroadWorks sends an event of type `data_type` with content `data`
     /// (prefix `xsi:`) to `device`'s subscription `subscription_id`, over
-    /// link 0, numbered in sequence.
+    /// link 0, numbered in sequence. The document must be one the Xsi
+    /// schema allows.
     pub(super) fn xsi_event(
         &mut self,
         subscription_id: &str,
         device: &str,
         data_type: &str,
         data: &str,
+    ) {
+        self.send_event(subscription_id, device, data_type, data, None);
+    }
+
+    /// [`Harness::xsi_event`] with a document the Xsi schema does not
+    /// allow, for reason `why`.
+    pub(super) fn xsi_event_off_schema(
+        &mut self,
+        subscription_id: &str,
+        device: &str,
+        data_type: &str,
+        data: &str,
+        why: &str,
+    ) {
+        self.send_event(subscription_id, device, data_type, data, Some(why));
+    }
+
+    fn send_event(
+        &mut self,
+        subscription_id: &str,
+        device: &str,
+        data_type: &str,
+        data: &str,
+        off_schema: Option<&str>,
     ) {
         let seq = self.sequence.entry(subscription_id.to_owned()).or_insert(0);
         *seq += 1;
@@ -309,6 +334,11 @@ impl Harness {
             events = self.events,
             user = user(device),
         );
+        match (off_schema, bwcsta_integration::schema::xsi::check(&xml)) {
+            (None, Err(e)) => panic!("{data_type} is not valid Xsi: {e}\n{xml}"),
+            (Some(why), Ok(())) => panic!("{data_type} is valid Xsi, not off-schema ({why})"),
+            _ => {}
+        }
         let event = match parse_doc(xml.as_bytes()) {
             Ok(XsiDoc::Event(event)) => event,
             other => panic!("not an event: {other:?}"),

@@ -7,7 +7,7 @@ use super::*;
 use crate::xsi::actions::Returned;
 
 const NONE: [&str; 0] = [];
-const REDIRECT: &str = "<xsi:redirect><xsi:address>tel:2009</xsi:address></xsi:redirect>";
+const REDIRECT: &str = super::contact::REDIRECT;
 
 #[test]
 fn calls_of_one_route_point_are_routed_in_parallel() {

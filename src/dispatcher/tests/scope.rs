@@ -6,7 +6,6 @@
 //! registered for all route points never reaches it; events reach a
 //! session only for devices it monitors.
 
-use super::contact::rp_call;
 use super::*;
 use crate::csta::parse::samples::{numbered, Names, READ_ONLY_REQUESTS, SESSION_REQUESTS};
 
@@ -219,12 +218,7 @@ fn a_registration_for_every_route_point_covers_those_in_scope_only() {
         ]
     );
     // And the call's RouteEnd goes to that client only.
-    h.xsi_event(
-        "rp-sub",
-        "6000",
-        "RoutePointCallReleasedEvent",
-        &rp_call(40, ""),
-    );
+    h.rp_event("RoutePointCallReleasedEvent", 40);
     assert_eq!(h.frames(3), ["RouteEnd 1"]);
     assert_eq!(h.frames(2), Vec::<String>::new());
 }

@@ -13,19 +13,37 @@ fn q(ty: &'static str, extras: &str) -> Data {
 }
 
 fn q_call(ty: &'static str, ext: &str, extras: &str) -> Data {
-    raw(
-        ty,
-        &format!(
-            "<xsi:queueEntry><xsi:callId>callhalf-q:0</xsi:callId><xsi:extTrackingId>{ext}</xsi:extTrackingId>\
-             <xsi:remoteParty><xsi:name>Caller</xsi:name><xsi:address countryCode=\"1\">tel:2005</xsi:address>\
-             <xsi:callType>Group</xsi:callType></xsi:remoteParty><xsi:addTime>1700000000000</xsi:addTime>\
-             <xsi:acdName>Sales</xsi:acdName><xsi:acdNumber>5000</xsi:acdNumber></xsi:queueEntry>{extras}"
-        ),
+    raw(ty, &format!("{}{extras}", entry(ty, ext)))
+}
+
+/// The `queueEntry` of call `ext` in an event of type `ty`: a route
+/// point's entry names the route point, a call centre's its queue.
+fn entry(ty: &str, ext: &str) -> String {
+    let queue = if ty.starts_with("RoutePoint") {
+        "<xsi:routePointName>Route</xsi:routePointName><xsi:routePointNumber>6000</xsi:routePointNumber>"
+    } else {
+        "<xsi:acdName>Sales</xsi:acdName><xsi:acdNumber>5000</xsi:acdNumber>"
+    };
+    format!(
+        "<xsi:queueEntry><xsi:callId>callhalf-q:0</xsi:callId><xsi:extTrackingId>{ext}</xsi:extTrackingId>\
+         <xsi:remoteParty><xsi:name>Caller</xsi:name><xsi:address countryCode=\"1\">tel:2005</xsi:address>\
+         <xsi:callType>Group</xsi:callType></xsi:remoteParty><xsi:addTime>1700000000000</xsi:addTime>\
+         {queue}</xsi:queueEntry>"
+    )
+}
+
+/// The fields of call `40:1` from 2005 flat in a call centre's `eventData`
+/// (the forwarding and policy events), then `extras`.
+fn acd_flat(extras: &str) -> String {
+    format!(
+        "<xsi:callId>callhalf-q:0</xsi:callId><xsi:extTrackingId>40:1</xsi:extTrackingId>\
+         <xsi:acdName>Sales</xsi:acdName><xsi:acdNumber>5000</xsi:acdNumber>\
+         <xsi:remoteParty><xsi:address>tel:2005</xsi:address></xsi:remoteParty>{extras}"
     )
 }
 
 /// The fields of call `40:1` from 2005 flat in a route point's `eventData`
-/// (the policy and admission events), then `extras`.
+/// (the forwarding, policy and admission events), then `extras`.
 fn rp_flat(extras: &str) -> String {
     format!(
         "<xsi:callId>callhalf-q:0</xsi:callId><xsi:extTrackingId>40:1</xsi:extTrackingId>\
@@ -180,16 +198,13 @@ fn rows() -> Vec<Row> {
             q("ACDCallOverflowedEvent", &format!("<xsi:overflowReason>time</xsi:overflowReason>{REDIRECT}")),
             diverted(Some("2009"), "overflow")),
         row("ACDCallForwarded (flat) → Diverted", added(),
-            raw("ACDCallForwardedEvent", &format!(
-                "<xsi:callId>callhalf-q:0</xsi:callId><xsi:extTrackingId>40:1</xsi:extTrackingId>\
-                 <xsi:remoteParty><xsi:address>tel:2005</xsi:address></xsi:remoteParty>{REDIRECT}")),
-            diverted(Some("2009"), "callForward")),
+            raw("ACDCallForwardedEvent", &acd_flat(REDIRECT)), diverted(Some("2009"), "callForward")),
         row("ACDCallTransferred → Diverted", added(),
             q("ACDCallTransferredEvent", REDIRECT), diverted(Some("2009"), "singleStepTransfer")),
-        row("ACDNightPolicyApplied → Diverted", added(),
-            q("ACDNightPolicyAppliedEvent", REDIRECT), diverted(Some("2009"), "callForward")),
-        row("ACDHolidayPolicyApplied (no redirect) → Diverted", added(),
-            q("ACDHolidayPolicyAppliedEvent", ""), diverted(nr, "callForward")),
+        row("ACDNightPolicyApplied (flat) → Diverted", added(),
+            raw("ACDNightPolicyAppliedEvent", &acd_flat(REDIRECT)), diverted(Some("2009"), "callForward")),
+        row("ACDHolidayPolicyApplied (flat, no redirect) → Diverted", added(),
+            raw("ACDHolidayPolicyAppliedEvent", &acd_flat("<xsi:treatmentStarted/>")), diverted(nr, "callForward")),
         row("ACDCallBounced → Delivered", added(),
             q("ACDCallBouncedEvent", "<xsi:position>1</xsi:position>"), delivered(nr, "queued", "callNotAnswered")),
         row("ACDCallBounced with redirect → Diverted", added(),
@@ -201,7 +216,7 @@ fn rows() -> Vec<Row> {
             q("ACDCallReorderedEvent", "<xsi:position>2</xsi:position>"),
             vec![on("CallInformationEvent", "connection").dev("device", ME).dev("callingDevice", CALLER)]),
         row("ACDCallUpdated (new tracking id) → Transfered", added(),
-            q_call("ACDCallUpdatedEvent", "41:1", "<xsi:reason>Transfer</xsi:reason>"),
+            q_call("ACDCallUpdatedEvent", "41:1", "<xsi:reason>Call Transferred</xsi:reason>"),
             vec![want("TransferedEvent", "primaryOldCall", "40:1", ME)
                 .dev("transferringDevice", nr).dev("transferredToDevice", ME)
                 .item(("41:1", ME), Some(("40:1", ME)))
@@ -224,8 +239,8 @@ fn rows() -> Vec<Row> {
             cleared("destNotObtainable", nr)),
         row("RoutePointCallTransferred → Diverted", arrived(),
             q("RoutePointCallTransferredEvent", REDIRECT), diverted(Some("2009"), "singleStepTransfer")),
-        row("RoutePointCallForwarded → Diverted", arrived(),
-            q("RoutePointCallForwardedEvent", REDIRECT), diverted(Some("2009"), "callForward")),
+        row("RoutePointCallForwarded (flat) → Diverted", arrived(),
+            raw("RoutePointCallForwardedEvent", &rp_flat(REDIRECT)), diverted(Some("2009"), "callForward")),
         row("RoutePointCallOverflowed → Diverted", arrived(),
             q("RoutePointCallOverflowedEvent", REDIRECT), diverted(Some("2009"), "overflow")),
         row("RoutePointCallBounced → Delivered", arrived(),
@@ -281,21 +296,23 @@ fn rows() -> Vec<Row> {
             completed("RoutePointTreatmentCompletedEvent", "Match"), stop("<message>4</message>", "normal")),
         // --- snapshots ---
         row("ACDSubscriptionEvent listing the call → nothing", added(),
-            raw("ACDSubscriptionEvent", &format!("<xsi:queueEntries>{}</xsi:queueEntries>", q("X", "").inner_entry())),
+            raw("ACDSubscriptionEvent", &format!("<xsi:queueEntries>{}</xsi:queueEntries>", entry("ACD", "40:1"))),
             vec![]),
         row("ACDSubscriptionEvent without the call → ConnectionCleared", added(),
             raw("ACDSubscriptionEvent", ""), cleared("switchingFunctionTerminated", nr)),
-        row("RoutePointSubscriptionEvent without the call → ConnectionCleared", arrived(),
-            raw("RoutePointSubscriptionEvent", "<xsi:queueEntries/>"), cleared("switchingFunctionTerminated", nr)),
+        row("RoutePointSubscriptionEvent of an empty queue → ConnectionCleared", arrived(),
+            raw("RoutePointSubscriptionEvent", ""), cleared("switchingFunctionTerminated", nr)),
         // --- agents ---
         row("AgentState Sign-In → AgentLoggedOn", vec![], agent("Sign-In"), vec![agent_event("AgentLoggedOnEvent")]),
         row("AgentState Available → AgentReady", vec![], agent("Available"), vec![agent_event("AgentReadyEvent")]),
         row("AgentState Unavailable → AgentNotReady", vec![], agent("Unavailable"), vec![agent_event("AgentNotReadyEvent")]),
         row("AgentState Wrap-Up → AgentWorkingAfterCall", vec![], agent("Wrap-Up"), vec![agent_event("AgentWorkingAfterCallEvent")]),
         row("AgentState Sign-Out → AgentLoggedOff", vec![], agent("Sign-Out"), vec![agent_event("AgentLoggedOffEvent")]),
-        row("AgentState of an unknown state → nothing", vec![], agent("On-Break"), vec![]),
+        row("AgentState of an unknown state → nothing", vec![],
+            agent("On-Break").off_schema("a state a newer BroadWorks may add"), vec![]),
         row("AgentSubscriptionEvent → nothing (no change)", vec![],
-            raw("AgentSubscriptionEvent", "<xsi:stateInfo><xsi:state>Available</xsi:state></xsi:stateInfo>"), vec![]),
+            raw("AgentSubscriptionEvent", "<xsi:joinData/><xsi:stateInfo><xsi:state>Available</xsi:state>\
+                <xsi:stateTimestamp><xsi:value>1700000000000</xsi:value></xsi:stateTimestamp></xsi:stateInfo>"), vec![]),
         row("ACDAgentJoinUpdate joined → AgentLoggedOn with acdGroup", vec![], join(true),
             vec![agent_event("AgentLoggedOnEvent").has("<acdGroup>5000</acdGroup>")]),
         row("ACDAgentJoinUpdate left → AgentLoggedOff with acdGroup", vec![], join(false),
@@ -304,12 +321,6 @@ fn rows() -> Vec<Row> {
 }
 
 impl Data {
-    /// The `queueEntry` element of a [`q`] event.
-    fn inner_entry(&self) -> String {
-        let end = self.inner.find("</xsi:queueEntry>").expect("entry") + "</xsi:queueEntry>".len();
-        self.inner[..end].to_owned()
-    }
-
     /// The content with `more` added at the end of its `queueEntry`.
     fn inner_with_entry(&self, more: &str) -> String {
         self.inner
@@ -366,8 +377,13 @@ fn every_queue_event_type_has_a_row() {
 #[test]
 fn the_queue_model_follows_the_calls_and_answers_snapshots() {
     let mut h = Harness::new();
-    h.feed(&q("ACDCallAddedEvent", ""));
-    h.feed(&q_call("ACDCallAddedEvent", "50:1", "").renamed("callhalf-r:0"));
+    h.feed(&q("ACDCallAddedEvent", "<xsi:position>1</xsi:position>"));
+    let second = q_call(
+        "ACDCallAddedEvent",
+        "50:1",
+        "<xsi:position>2</xsi:position>",
+    );
+    h.feed(&second.renamed("callhalf-r:0"));
     let items = h.tr.snapshot(USER, LOCAL);
     let states: Vec<(&str, &str)> = items
         .iter()
@@ -443,10 +459,7 @@ fn a_snapshot_records_the_calls_it_lists_in_the_queue_kind_state() {
         ("RoutePointSubscriptionEvent", "alerting"),
     ] {
         let mut h = Harness::new();
-        let entries = format!(
-            "<xsi:queueEntries>{}</xsi:queueEntries>",
-            q("X", "").inner_entry()
-        );
+        let entries = format!("<xsi:queueEntries>{}</xsi:queueEntries>", entry(ty, "40:1"));
         assert_eq!(h.feed(&raw(ty, &entries)), Vec::<String>::new(), "{ty}");
         let items = h.tr.snapshot(USER, LOCAL);
         let got: Vec<(&str, &str)> = items
