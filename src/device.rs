@@ -2,8 +2,16 @@
 //! configuration's `devices` section decides ([`config`](crate::config)),
 //! the Xsi side turns into event packages ([`xsi::packages`](crate::xsi::packages))
 //! and the translator and dispatcher act on; and the extra packages
-//! `xsi.feature_packages` adds for users and agents ([`FeaturePackage`]).
-//! A leaf, so that none of them imports another for it.
+//! `xsi.feature_packages` adds for users and agents ([`FeaturePackage`]);
+//! and the BroadWorks user a CSTA device is ([`user_for`]). A leaf, so that none of them imports another for it.
+
+/// `2001` → `2001@<default_domain>`; ids with `@` are used as they are.
+pub fn user_for(device: &str, default_domain: Option<&str>) -> String {
+    match default_domain {
+        Some(domain) if !device.contains('@') => format!("{device}@{domain}"),
+        _ => device.to_owned(),
+    }
+}
 
 /// What a CSTA device is on the BroadWorks side (`devices` in the
 /// configuration).

@@ -33,7 +33,6 @@ use crate::time::rfc3339_micros;
 use crate::translate::fanout::{
     fan_out, user_for, wants, Monitor, MonitorTable, Watch, UNMONITORED_GRACE,
 };
-use crate::translate::watch::ChannelNews;
 use crate::translate::{CstaEvent, Translator};
 use crate::xsi::parse::{parse_doc, EventData, XsiDoc, XsiEvent};
 
@@ -330,11 +329,8 @@ impl<'o> Engine<'o> {
     fn link(&mut self, r: &Record, now: Instant, ts: &str, out: &mut dyn Write) -> io::Result<()> {
         let text = String::from_utf8_lossy(&r.payload);
         let (word, rest) = text.split_once(' ').unwrap_or((&text, ""));
-        let news = match LinkChange::parse(word) {
-            Some(LinkChange::Up) => ChannelNews::Up,
-            Some(LinkChange::Down) => ChannelNews::Down,
-            Some(LinkChange::AckFailed) => ChannelNews::AckFailed,
-            None => return writeln!(out, "# {ts} {} unknown link record {text:?}", r.source),
+        let Some(news) = LinkChange::parse(word) else {
+            return writeln!(out, "# {ts} {} unknown link record {text:?}", r.source);
         };
         let index = self.link_index(&r.source);
         self.translator.channel_news(index, news, now);

@@ -80,15 +80,19 @@ impl Kind {
     }
 }
 
-/// What a [`Kind::Link`] record says happened to the channel: the first
-/// word of its payload.
+/// What happened to an XSP channel, as the dispatcher tells the sequencer
+/// (`translate::watch::ChannelNews`) and as a [`Kind::Link`] record says it:
+/// the first word of its payload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinkChange {
-    /// `up <channelId>`: the channel is open.
+    /// `up <channelId>`: the channel is open (its `Channel` document
+    /// arrived).
     Up,
-    /// `down <reason>`: the channel is gone.
+    /// `down <reason>`: the channel is gone; events in flight on it will be
+    /// re-sent elsewhere.
     Down,
-    /// `ack-failed <count>`: acknowledgements were refused or not sent.
+    /// `ack-failed <count>`: acknowledgements were refused or could not be
+    /// sent: BroadWorks will re-send those events, and may end the channel.
     AckFailed,
 }
 

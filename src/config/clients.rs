@@ -19,6 +19,7 @@ use super::ipnet::IpNet;
 use super::problems::Problems;
 use super::section::{indexed, join_path, Section};
 use super::values::{array, boolean, ip_net, non_empty_string, positive_usize, quote};
+use crate::device::user_for;
 
 /// One entry of `csta.clients`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,18 +66,15 @@ impl ClientEntry {
         if device.is_empty() {
             return false;
         }
-        let (local, user) = match device.split_once('@') {
-            None => {
-                let user = default_domain.map(|domain| format!("{device}@{domain}"));
-                (Some(device), user.unwrap_or_else(|| device.to_owned()))
-            }
-            Some((local, domain)) => {
-                let home = default_domain.is_some_and(|d| d.eq_ignore_ascii_case(domain));
-                (home.then_some(local), device.to_owned())
-            }
+        let user = user_for(device, default_domain);
+        let local = match device.split_once('@') {
+            None => Some(device),
+            Some((local, domain)) => default_domain
+                .is_some_and(|d| d.eq_ignore_ascii_case(domain))
+                .then_some(local),
         };
         self.devices.iter().any(|pattern| {
-            if pattern.shown().contains('@') {
+            if pattern.text().contains('@') {
                 pattern.matches(&user)
             } else {
                 local.is_some_and(|local| pattern.matches(local))

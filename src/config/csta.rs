@@ -1,6 +1,5 @@
 //! The `csta` section: the northbound listener's settings and their reader.
 
-use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -12,8 +11,8 @@ use super::ipnet::IpNet;
 use super::problems::Problems;
 use super::section::{indexed, Lookup, Section};
 use super::values::{
-    array, boolean, edition, file_path, ip_net, positive_usize, readable_file, seconds_or_off,
-    show_path, socket_addr,
+    array, boolean, edition, file_path, ip_net, positive_usize, read_capped, readable_file,
+    seconds_or_off, show_path, socket_addr,
 };
 use crate::csta::edition::Edition;
 use crate::csta::tls::{self, TlsSettings};
@@ -169,13 +168,6 @@ fn pem(file: &Option<(PathBuf, Vec<u8>)>) -> tls::Pem<'_> {
 /// A readable PEM file of sensible size, and its bytes.
 fn pem_file(value: &Value, base_dir: &Path) -> Result<(PathBuf, Vec<u8>), String> {
     let path = readable_file(file_path(value, base_dir)?)?;
-    let cannot_read = |err: std::io::Error| format!("cannot read {}: {err}", show_path(&path));
-    let mut bytes = Vec::new();
-    std::fs::File::open(&path)
-        .and_then(|file| file.take(MAX_PEM_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(cannot_read)?;
-    if bytes.len() as u64 > MAX_PEM_FILE_BYTES {
-        return Err(format!("{} is larger than 1 MiB", show_path(&path)));
-    }
+    let bytes = read_capped(&path, MAX_PEM_FILE_BYTES, "1 MiB")?;
     Ok((path, bytes))
 }

@@ -78,6 +78,13 @@ impl DevicePattern {
         }
     }
 
+    /// The entry without its `*`.
+    pub(crate) fn text(&self) -> &str {
+        match self {
+            DevicePattern::Exact(text) | DevicePattern::Prefix(text) => text,
+        }
+    }
+
     /// The entry as written.
     pub(super) fn shown(&self) -> String {
         match self {

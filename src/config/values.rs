@@ -223,17 +223,24 @@ pub(super) fn readable_file(path: PathBuf) -> Result<PathBuf, String> {
     Ok(path)
 }
 
-/// The password file's content without trailing line breaks. Messages name
-/// the file, never its content.
-pub(super) fn read_secret_file(path: &Path) -> Result<Secret, String> {
+/// The bytes of the file at `path`, refused when over `max` bytes (`shown`
+/// in the message). Messages name the file, never its content.
+pub(super) fn read_capped(path: &Path, max: u64, shown: &str) -> Result<Vec<u8>, String> {
     let cannot_read = |err: std::io::Error| format!("cannot read {}: {err}", show_path(path));
     let mut bytes = Vec::new();
     fs::File::open(path)
-        .and_then(|file| file.take(MAX_SECRET_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .and_then(|file| file.take(max + 1).read_to_end(&mut bytes))
         .map_err(cannot_read)?;
-    if bytes.len() as u64 > MAX_SECRET_FILE_BYTES {
-        return Err(format!("{} is larger than 64 KiB", show_path(path)));
+    if bytes.len() as u64 > max {
+        return Err(format!("{} is larger than {shown}", show_path(path)));
     }
+    Ok(bytes)
+}
+
+/// The password file's content without trailing line breaks. Messages name
+/// the file, never its content.
+pub(super) fn read_secret_file(path: &Path) -> Result<Secret, String> {
+    let bytes = read_capped(path, MAX_SECRET_FILE_BYTES, "64 KiB")?;
     let text =
         String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", show_path(path)))?;
     let password = text.trim_end_matches(['\r', '\n']);

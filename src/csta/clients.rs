@@ -9,17 +9,14 @@
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-
-use parking_lot::Mutex;
 
 use crate::config::ClientEntry;
 
-/// The entries in matching order, with their connection counts.
+/// The entries in matching order, each with its connections holding a seat.
 pub struct Clients {
-    entries: Vec<Arc<ClientEntry>>,
-    /// Connections holding a seat, per entry (same index).
-    seats: Mutex<Vec<usize>>,
+    entries: Vec<(Arc<ClientEntry>, AtomicUsize)>,
 }
 
 /// One connection's place in its entry's `max_sessions`, given back on drop.
@@ -30,8 +27,8 @@ pub struct Seat {
 
 impl Drop for Seat {
     fn drop(&mut self) {
-        if let Some(held) = self.clients.seats.lock().get_mut(self.index) {
-            *held = held.saturating_sub(1);
+        if let Some((_, held)) = self.clients.entries.get(self.index) {
+            held.fetch_sub(1, Ordering::SeqCst);
         }
     }
 }
@@ -53,8 +50,10 @@ pub struct Admitted {
 impl Clients {
     pub fn new(entries: &[ClientEntry]) -> Arc<Clients> {
         Arc::new(Clients {
-            seats: Mutex::new(vec![0; entries.len()]),
-            entries: entries.iter().cloned().map(Arc::new).collect(),
+            entries: entries
+                .iter()
+                .map(|e| (Arc::new(e.clone()), AtomicUsize::new(0)))
+                .collect(),
         })
     }
 
@@ -74,7 +73,12 @@ impl Clients {
         if self.is_empty() {
             return Ok(None);
         }
-        let Some(index) = self.entries.iter().position(|e| e.admits(ip, cn)) else {
+        let found = self
+            .entries
+            .iter()
+            .enumerate()
+            .find(|(_, (e, _))| e.admits(ip, cn));
+        let Some((index, (entry, held))) = found else {
             let certificate = match cn {
                 Some(cn) => format!("certificate CN {cn:?}"),
                 None => "no client certificate".to_owned(),
@@ -84,16 +88,11 @@ impl Clients {
                 why: format!("matches no csta.clients entry (address {ip}, {certificate})"),
             });
         };
-        // Never fails (the index is the entries', the seats as many), but
-        // fails closed if it did.
-        let lost = || Refusal {
-            kind: "no csta.clients entry",
-            why: format!("csta.clients[{index}] is gone"),
-        };
-        let entry = self.entries.get(index).cloned().ok_or_else(lost)?;
-        let mut seats = self.seats.lock();
-        let held = seats.get_mut(index).ok_or_else(lost)?;
-        if *held >= entry.max_sessions {
+        let max = entry.max_sessions;
+        let taken = held.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+            (n < max).then_some(n + 1)
+        });
+        if taken.is_err() {
             return Err(Refusal {
                 kind: "csta.clients max_sessions",
                 why: format!(
@@ -102,10 +101,8 @@ impl Clients {
                 ),
             });
         }
-        *held += 1;
-        drop(seats);
         Ok(Some(Admitted {
-            entry,
+            entry: entry.clone(),
             seat: Seat {
                 clients: self.clone(),
                 index,
@@ -123,11 +120,6 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// A connection without a `csta.clients` entry.
-    pub fn unnamed(addr: SocketAddr) -> Peer {
-        Peer { addr, client: None }
-    }
-
     /// The entry's name, if any.
     pub fn name(&self) -> Option<&str> {
         self.client.as_deref().map(|c| c.name.as_str())
@@ -212,7 +204,8 @@ mod tests {
     #[test]
     fn a_peer_shows_its_name_before_its_address() {
         let addr: SocketAddr = "10.20.0.5:40211".parse().expect("addr");
-        assert_eq!(Peer::unnamed(addr).to_string(), "10.20.0.5:40211");
+        let unnamed = Peer { addr, client: None };
+        assert_eq!(unnamed.to_string(), "10.20.0.5:40211");
         let named = Peer {
             addr,
             client: Some(Arc::new(entry("tserver-a", "10.20.0.5", None, 1))),

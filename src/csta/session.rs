@@ -32,6 +32,7 @@
 //! whether it returned or panicked; the writer's shuts the socket down (so the reader ends too)
 //! and, after a panic, reports `Closed` itself with the panic's message.
 
+use std::collections::HashMap;
 use std::io::{BufWriter, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -101,7 +102,7 @@ pub struct SessionSetup {
     /// loop that is refused (outside the allow list, no client entry, a
     /// plaintext client on the TLS port) must not rotate the operator's log
     /// away, nor hide a refusal of another kind.
-    refusals: Mutex<Vec<(&'static str, Every)>>,
+    refusals: Mutex<HashMap<&'static str, Every>>,
 }
 
 impl SessionSetup {
@@ -114,25 +115,16 @@ impl SessionSetup {
             idle_timeout,
             clients,
             tls,
-            refusals: Mutex::new(Vec::new()),
+            refusals: Mutex::new(HashMap::new()),
         }
     }
 
     /// Logs a refused connection (at most one line a second per kind).
     pub fn refused(&self, peer: SocketAddr, refusal: &Refusal) {
-        let ready = {
-            let mut refusals = self.refusals.lock();
-            let at = match refusals.iter().position(|(kind, _)| *kind == refusal.kind) {
-                Some(at) => at,
-                None => {
-                    refusals.push((refusal.kind, Every::default()));
-                    refusals.len() - 1
-                }
-            };
-            refusals
-                .get_mut(at)
-                .and_then(|(_, every)| every.ready(Instant::now()))
-        };
+        let ready = (self.refusals.lock())
+            .entry(refusal.kind)
+            .or_default()
+            .ready(Instant::now());
         let line = format!("refused CSTA connection from {peer}: {}", refusal.why);
         match ready {
             Some(0) => log::warn!("{line}"),

@@ -167,11 +167,12 @@ impl State {
     /// Queues the Xsi work of a request of session `id`; it is answered when
     /// the job's result comes back.
     pub(super) fn start_plan(&mut self, ctx: &Ctx, id: ClientId, invoke_id: InvokeId, plan: Plan) {
-        let Some(peer) = self.sessions.get(id).map(|s| s.peer.clone()) else {
+        if self.sessions.get(id).is_none() {
             return;
-        };
+        }
+        let who = self.sessions.who(id);
         log::info!(
-            "{id} ({peer}): {} on {} ({} Xsi request(s))",
+            "{who}: {} on {} ({} Xsi request(s))",
             plan.request,
             plan.device,
             plan.steps.len()
@@ -180,7 +181,7 @@ impl State {
         let pending = Pending {
             id: self.control.next_id,
             client: id,
-            who: format!("{id} ({peer})"),
+            who,
             invoke_id,
             plan,
             deadline: Instant::now(),
@@ -190,8 +191,9 @@ impl State {
         match self.control.waiting.get_mut(&turn) {
             Some(queue) if queue.len() >= MAX_WAITING_PER_USER => {
                 log::warn!(
-                    "{id} ({peer}): {} on {}: {MAX_WAITING_PER_USER} requests already wait \
+                    "{}: {} on {}: {MAX_WAITING_PER_USER} requests already wait \
                      for that device; answering resourceBusy",
+                    pending.who,
                     pending.plan.request,
                     pending.plan.device
                 );

@@ -6,12 +6,12 @@
 //! again once SystemStatus `normal` arrives); one link failing while another
 //! is up changes nothing for the clients.
 
+use crate::capture::LinkRecord;
 use crate::csta::build::{self, system_resource, ErrorCategory};
 use crate::csta::frame::InvokeId;
 use crate::event::{ClientId, LinkEvent, LinkId};
 use crate::status::XspStatus;
 use crate::translate::fanout::{fan_out, Watch};
-use crate::translate::watch::ChannelNews;
 use crate::translate::CstaEvent;
 use crate::xsi::parse::{EventData, XsiEvent};
 
@@ -92,13 +92,7 @@ impl State {
     pub(super) fn on_link(&mut self, ctx: &Ctx, LinkId(i): LinkId, ev: LinkEvent) {
         crate::capture::link(i, &ev);
         let now = std::time::Instant::now();
-        let news = match &ev {
-            LinkEvent::Connecting | LinkEvent::Xsi(_) => None,
-            LinkEvent::Up { .. } => Some(ChannelNews::Up),
-            LinkEvent::Down { .. } => Some(ChannelNews::Down),
-            LinkEvent::AckFailed { .. } => Some(ChannelNews::AckFailed),
-        };
-        if let Some(news) = news {
+        if let Some((news, _)) = ev.change() {
             self.translator.channel_news(i, news, now);
         }
         let was_normal = self.overall_normal();

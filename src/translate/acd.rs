@@ -16,7 +16,7 @@ use crate::xsi::parse::{EventData, QueueEntry, QueueEvent, QueueEventKind};
 use crate::xsi::vocab::AgentState;
 
 use super::agent;
-use super::map::{number_of, remote_device};
+use super::map::{redirect_device, remote_device};
 use super::out::{Conn, CstaEvent, Dev, Kind, ListItem, Redirection};
 
 /// One call in a queue, as the model keeps it.
@@ -126,6 +126,17 @@ pub enum Shape {
     Rejected,
 }
 
+impl Shape {
+    /// The call always leaves the queue or route point with it (a bounce
+    /// leaves only when it has a redirect).
+    pub fn leaves(self) -> bool {
+        matches!(
+            self,
+            Shape::Answered | Shape::Diverted(_) | Shape::Cleared(_) | Shape::Rejected
+        )
+    }
+}
+
 /// The mapping table: the CSTA event of each queue event type.
 pub fn shape(kind: QueueEventKind) -> Shape {
     use QueueEventKind as K;
@@ -183,9 +194,7 @@ pub fn route_effect(kind: QueueEventKind, event: &QueueEvent) -> RouteEffect {
     }
     match shape(kind) {
         Shape::Arrived => RouteEffect::Arrives,
-        Shape::Answered | Shape::Diverted(_) | Shape::Cleared(_) | Shape::Rejected => {
-            RouteEffect::Leaves
-        }
+        s if s.leaves() => RouteEffect::Leaves,
         Shape::Bounced if event.redirect.is_some() => RouteEffect::Leaves,
         _ => RouteEffect::Stays,
     }
@@ -349,12 +358,7 @@ impl<'a> QueueCall<'a> {
 
     /// The address the event redirects the call to.
     fn redirect_to(&self) -> Dev {
-        self.event
-            .redirect
-            .as_ref()
-            .and_then(|r| r.address.as_deref())
-            .and_then(number_of)
-            .map_or(Dev::NotKnown, Dev::Remote)
+        redirect_device(self.event.redirect.as_ref())
     }
 
     /// `DivertedEvent` of the call leaving the queue for `to`.
@@ -562,9 +566,5 @@ pub fn late_matters(queues: &QueueModel, user: &str, data: &EventData) -> Option
     let EventData::Queue { kind, event } = data else {
         return None;
     };
-    let leaves = matches!(
-        shape(*kind),
-        Shape::Answered | Shape::Diverted(_) | Shape::Cleared(_) | Shape::Rejected
-    );
-    Some(leaves && queues.get(user, &event.entry.call_id).is_some())
+    Some(shape(*kind).leaves() && queues.get(user, &event.entry.call_id).is_some())
 }

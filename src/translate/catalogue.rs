@@ -11,6 +11,7 @@
 //! logged once, at info level, by the translator.
 
 use crate::device::FeaturePackage;
+use crate::xsi::packages;
 
 /// The event package a type belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,9 +29,9 @@ impl Package {
     pub fn name(self) -> &'static str {
         match self {
             Package::AdvancedCall => "Advanced Call",
-            Package::CallCenterQueue => "Call Center Queue",
-            Package::RoutePointQueue => "Route Point Queue",
-            Package::CallCenterAgent => "Call Center Agent",
+            Package::CallCenterQueue => packages::CALL_CENTER_QUEUE,
+            Package::RoutePointQueue => packages::ROUTE_POINT_QUEUE,
+            Package::CallCenterAgent => packages::CALL_CENTER_AGENT,
             Package::Feature(package) => package.name(),
         }
     }

@@ -39,31 +39,28 @@ pub fn set_agent_state(device: &str, requested: &str, scope: &dyn Scope) -> Resu
         value: operation::INVALID_PARAMETER_VALUE,
         reason: format!("requested agent state {requested:?} is not one of the five"),
     })?;
-    Ok(Plan {
-        request: "SetAgentState",
-        steps: vec![actions::set_agent_state(&user, state)],
-        fallback: Vec::new(),
+    let steps = vec![actions::set_agent_state(&user, state)];
+    let reply = Reply::Ack(Ack::SetAgentState);
+    Ok(Plan::new(
+        "SetAgentState",
         user,
-        device: device.to_owned(),
-        reply: Reply::Ack(Ack::SetAgentState),
-        dialled: None,
-        route_point_call: None,
-    })
+        device.to_owned(),
+        steps,
+        reply,
+    ))
 }
 
 /// GetAgentState: `GET U/services/CallCenter`.
 pub fn get_agent_state(device: &str, scope: &dyn Scope) -> Result<Plan, Refusal> {
     let user = agent_user(device, scope)?;
-    Ok(Plan {
-        request: "GetAgentState",
-        steps: vec![actions::get_agent_state(&user)],
-        fallback: Vec::new(),
+    let steps = vec![actions::get_agent_state(&user)];
+    Ok(Plan::new(
+        "GetAgentState",
         user,
-        device: device.to_owned(),
-        reply: Reply::AgentState,
-        dialled: None,
-        route_point_call: None,
-    })
+        device.to_owned(),
+        steps,
+        Reply::AgentState,
+    ))
 }
 
 /// A call waiting at a route point: the route point's user and device, and
@@ -81,15 +78,10 @@ fn route_plan(
     step: actions::XsiRequest,
     reply: Reply,
 ) -> Plan {
+    let (user, device) = (call.user.clone(), call.device.clone());
     Plan {
-        request,
-        user: call.user.clone(),
-        device: call.device.clone(),
-        steps: vec![step],
-        fallback: Vec::new(),
-        reply,
-        dialled: None,
         route_point_call: Some(call.call_id.clone()),
+        ..Plan::new(request, user, device, vec![step], reply)
     }
 }
 

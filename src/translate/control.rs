@@ -18,7 +18,7 @@ use crate::xsi::actions::{self, ActionFailure, Recording, Returned, XsiRequest};
 use crate::xsi::vocab::AgentState;
 
 use super::map::number_of;
-use super::model::CallModel;
+use super::model::{CallModel, Party};
 use super::out::Dev;
 use super::plan::{Plan, Refusal, Reply, Scope};
 use super::{agent, contact};
@@ -322,6 +322,9 @@ fn plan_request(
 }
 
 /// The planning of one request: its name, and what it is checked against.
+/// A monitored device's legs in one call: `(user, device, legs)`.
+type MonitoredLegs<'m> = (String, String, Vec<&'m Party>);
+
 struct Planner<'a> {
     request: &'static str,
     scope: &'a dyn Scope,
@@ -342,30 +345,36 @@ impl Planner<'_> {
     }
 
     fn plan(&self, conn: Conn, steps: Vec<XsiRequest>, reply: Reply) -> Plan {
-        Plan {
-            request: self.request,
-            user: conn.user,
-            device: conn.device,
-            steps,
-            fallback: Vec::new(),
-            reply,
-            dialled: None,
-            route_point_call: None,
-        }
+        Plan::new(self.request, conn.user, conn.device, steps, reply)
     }
 
     /// A device service: one request on the device's own user.
     fn device_plan(&self, user: String, device: &str, step: XsiRequest, reply: Reply) -> Plan {
-        Plan {
-            request: self.request,
-            user,
-            device: device.to_owned(),
-            steps: vec![step],
-            fallback: Vec::new(),
-            reply,
-            dialled: None,
-            route_point_call: None,
+        Plan::new(self.request, user, device.to_owned(), vec![step], reply)
+    }
+
+    /// The legs of CSTA call `call_id` at each device the session
+    /// monitors, as `(user, device, legs)`, devices without any left out
+    /// (never empty: refused `invalidCallID` when there are none).
+    fn legs_at_monitored(&self, call_id: &str) -> Result<Vec<MonitoredLegs<'_>>, Refusal> {
+        let found: Vec<MonitoredLegs<'_>> = self
+            .scope
+            .monitored()
+            .into_iter()
+            .map(|(user, device)| {
+                let legs = self.model.legs_of_call(&user, call_id);
+                (user, device, legs)
+            })
+            .filter(|(_, _, legs)| !legs.is_empty())
+            .collect();
+        if found.is_empty() {
+            return Err(refuse(
+                ErrorCategory::Operation,
+                operation::INVALID_CALL_ID,
+                format!("call {call_id} is not known at a device this session monitors"),
+            ));
         }
+        Ok(found)
     }
 
     /// MakeCall: `calls/new` from the calling device's user.
@@ -374,15 +383,11 @@ impl Planner<'_> {
             .scope
             .user_of(calling_device)
             .ok_or_else(|| not_monitored(calling_device, operation::INVALID_CALLING_DEVICE_ID))?;
+        let steps = vec![actions::make_call(&user, number)];
+        let device = calling_device.to_owned();
         Ok(Plan {
-            request: self.request,
-            steps: vec![actions::make_call(&user, number)],
-            fallback: Vec::new(),
-            user,
-            device: calling_device.to_owned(),
-            reply: Reply::MakeCall,
             dialled: Some(number.to_owned()),
-            route_point_call: None,
+            ..Plan::new(self.request, user, device, steps, Reply::MakeCall)
         })
     }
 
@@ -414,37 +419,22 @@ impl Planner<'_> {
     /// ClearCall: every leg of that call at every device the session
     /// monitors.
     fn clear_call(&self, call: &ConnectionId) -> Result<Plan, Refusal> {
-        let unknown =
-            |why: String| refuse(ErrorCategory::Operation, operation::INVALID_CALL_ID, why);
         let Some(call_id) = &call.call_id else {
-            return Err(unknown("ClearCall without a callID".into()));
+            let why = "ClearCall without a callID".into();
+            return Err(refuse(
+                ErrorCategory::Operation,
+                operation::INVALID_CALL_ID,
+                why,
+            ));
         };
-        let mut steps = Vec::new();
-        let mut first: Option<(String, String)> = None;
-        for (user, device) in self.scope.monitored() {
-            let legs = self.model.legs_of_call(&user, call_id);
-            for party in &legs {
-                steps.push(actions::release(&user, &party.leg));
-            }
-            if !legs.is_empty() && first.is_none() {
-                first = Some((user, device));
-            }
-        }
-        let Some((user, device)) = first else {
-            return Err(unknown(format!(
-                "call {call_id} is not known at a device this session monitors"
-            )));
-        };
-        Ok(Plan {
-            request: self.request,
-            user,
-            device,
-            steps,
-            fallback: Vec::new(),
-            reply: Reply::Ack(Ack::ClearCall),
-            dialled: None,
-            route_point_call: None,
-        })
+        let found = self.legs_at_monitored(call_id)?;
+        let steps = found
+            .iter()
+            .flat_map(|(user, _, legs)| legs.iter().map(|p| actions::release(user, &p.leg)))
+            .collect();
+        let (user, device) = (found[0].0.clone(), found[0].1.clone());
+        let reply = Reply::Ack(Ack::ClearCall);
+        Ok(Plan::new(self.request, user, device, steps, reply))
     }
 
     /// SingleStepTransferCall: a blind transfer of the active call.

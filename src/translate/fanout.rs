@@ -17,13 +17,7 @@ use super::out::CstaEvent;
 /// which the replay follows.
 pub const UNMONITORED_GRACE: Duration = Duration::from_secs(30);
 
-/// `2001` → `2001@<default_domain>`; ids with `@` are used as they are.
-pub fn user_for(device: &str, default_domain: Option<&str>) -> String {
-    match default_domain {
-        Some(domain) if !device.contains('@') => format!("{device}@{domain}"),
-        _ => device.to_owned(),
-    }
-}
+pub use crate::device::user_for;
 
 /// One monitor of the target, as the fan-out sees it.
 pub struct Watch<'a, C> {

@@ -9,7 +9,7 @@
 
 use crate::xsi::parse::{
     Call, CallEventKind, CallState, Conference, ConferenceEventKind, EventData, Personality,
-    RemoteParty,
+    Redirect, RemoteParty,
 };
 
 use super::model::{party_state, CallModel, Party};
@@ -47,6 +47,14 @@ pub fn number_of(uri: &str) -> Option<String> {
     };
     let number = rest.split(';').next().unwrap_or(rest).trim();
     (!number.is_empty()).then(|| number.to_owned())
+}
+
+/// Where a redirect sends the call: its address's number, else not known.
+pub fn redirect_device(redirect: Option<&Redirect>) -> Dev {
+    redirect
+        .and_then(|r| r.address.as_deref())
+        .and_then(number_of)
+        .map_or(Dev::NotKnown, Dev::Remote)
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
@@ -412,15 +420,9 @@ fn picked_up(model: &mut CallModel, user: &str, call: &Call) -> Vec<CstaEvent> {
     let p = model
         .remove(user, &call.call_id)
         .unwrap_or_else(|| new_party(call));
-    let picker = call
-        .redirect
-        .as_ref()
-        .and_then(|r| r.address.as_deref())
-        .and_then(number_of)
-        .map_or(Dev::NotKnown, Dev::Remote);
     vec![CstaEvent::new(Kind::Diverted, local(&p))
         .device("divertingDevice", Dev::Local)
-        .device("newDestination", picker)
+        .device("newDestination", redirect_device(call.redirect.as_ref()))
         .device("callingDevice", p.remote.clone())
         .device("calledDevice", Dev::Local)
         .redirection(Redirection::NotRequired)
@@ -478,10 +480,7 @@ fn redirected(model: &mut CallModel, user: &str, call: &Call) -> Option<CstaEven
         .remove(user, &call.call_id)
         .unwrap_or_else(|| new_party(call));
     let redirect = call.redirect.as_ref();
-    let destination = redirect
-        .and_then(|r| r.address.as_deref())
-        .and_then(number_of)
-        .map_or(Dev::NotKnown, Dev::Remote);
+    let destination = redirect_device(redirect);
     let (calling, called) = if p.originator {
         (Dev::Local, p.remote.clone())
     } else {

@@ -137,7 +137,6 @@ impl Kind {
 
     /// Element name of the subject connection (agent, device feature and
     /// device state events have none).
-    /// events have none).
     fn connection_element(self) -> &'static str {
         match self {
             Kind::ServiceInitiated => "initiatedConnection",

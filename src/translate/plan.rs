@@ -96,6 +96,27 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// A plan of `steps` on `user` (the client's `device`), answered with
+    /// `reply`: no fallback, no dialled number, the user's own turn.
+    pub fn new(
+        request: &'static str,
+        user: String,
+        device: String,
+        steps: Vec<XsiRequest>,
+        reply: Reply,
+    ) -> Plan {
+        Plan {
+            request,
+            user,
+            device,
+            steps,
+            fallback: Vec::new(),
+            reply,
+            dialled: None,
+            route_point_call: None,
+        }
+    }
+
     /// The key of the plan's turn: requests with the same key run one at a
     /// time, in order (a user's, or one route point call's).
     pub fn turn(&self) -> String {

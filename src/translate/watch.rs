@@ -12,17 +12,10 @@
 
 use std::time::{Duration, Instant};
 
-/// What the dispatcher tells the sequencer about one channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChannelNews {
-    /// The channel is open (its `Channel` document arrived).
-    Up,
-    /// The channel is gone: events in flight on it will be re-sent elsewhere.
-    Down,
-    /// Acknowledgements were refused or could not be sent: BroadWorks will
-    /// re-send those events, and may end the channel.
-    AckFailed,
-}
+/// What the dispatcher tells the sequencer about one channel: the change
+/// a capture records too (one type, so replay feeds the sequencer what the
+/// daemon's got).
+pub use crate::capture::format::LinkChange as ChannelNews;
 
 #[derive(Debug, Default)]
 pub struct ChannelWatch {

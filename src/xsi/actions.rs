@@ -151,15 +151,32 @@ fn on_call(method: Method, path: String, query: String) -> XsiRequest {
     }
 }
 
-/// Dial: `POST U/calls/new?address=<address>` (201 with `CallStartInfo`).
-pub fn make_call(user: &str, address: &str) -> XsiRequest {
+/// A read of one of the user's resources: `GET U<rest>`.
+pub(super) fn get(user: &str, rest: &str) -> XsiRequest {
     XsiRequest {
-        method: Method::Post,
-        path: user_path(user, "/calls/new"),
-        query: query(&[("address", address)]),
+        method: Method::Get,
+        path: user_path(user, rest),
+        query: String::new(),
         body: None,
         on_call: false,
     }
+}
+
+/// A `POST U/calls/<verb>` that starts a call for the user (201,
+/// `CallStartInfo`), with the address of another user's device, if any.
+pub(super) fn start(user: &str, verb: &str, address: Option<&str>) -> XsiRequest {
+    XsiRequest {
+        method: Method::Post,
+        path: user_path(user, &format!("/calls/{verb}")),
+        query: address.map_or_else(String::new, |a| query(&[("address", a)])),
+        body: None,
+        on_call: false,
+    }
+}
+
+/// Dial: `POST U/calls/new?address=<address>` (201 with `CallStartInfo`).
+pub fn make_call(user: &str, address: &str) -> XsiRequest {
+    start(user, "new", Some(address))
 }
 
 /// Answer an alerting call, or retrieve a held one: `PUT U/calls/<callId>/Talk`.
@@ -268,13 +285,7 @@ pub fn set_agent_state(user: &str, acd_state: AgentState) -> XsiRequest {
 
 /// Read the agent's ACD state: `GET U/services/CallCenter`.
 pub fn get_agent_state(user: &str) -> XsiRequest {
-    XsiRequest {
-        method: Method::Get,
-        path: user_path(user, "/services/CallCenter"),
-        query: String::new(),
-        body: None,
-        on_call: false,
-    }
+    get(user, "/services/CallCenter")
 }
 
 fn route_point_call(route_point: &str, call_id: &str, verb: &str) -> String {

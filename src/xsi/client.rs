@@ -228,19 +228,13 @@ impl XsiClient {
                 timeout = timeout.min(left);
             }
             let failure = match self.attempt(server, method, target, body, timeout) {
-                Attempt::Answer(status, body) => match classify(status, &body) {
+                Attempt::Answer(status, body) => match self.classify(name, status, &body) {
                     Answer::Failed { status, error }
                         if retry == Retry::OnServerTrouble || status == 503 =>
                     {
-                        if status == 401 {
-                            self.refused(name);
-                        }
                         format!("HTTP {status}: {error}")
                     }
                     answer => {
-                        if let Answer::Failed { status: 401, .. } = answer {
-                            self.refused(name);
-                        }
                         return Ok(Answered {
                             server,
                             status,
@@ -268,6 +262,16 @@ impl XsiClient {
             detail: last,
             maybe_sent: false,
         })
+    }
+
+    /// What XSP `name`'s answer means for the request ([`classify`]); a
+    /// refusal of the credentials (401) is logged here, whatever follows.
+    fn classify(&self, name: &str, status: u16, body: &[u8]) -> Answer {
+        let answer = classify(status, body);
+        if let Answer::Failed { status: 401, .. } = answer {
+            self.refused(name);
+        }
+        answer
     }
 
     /// An XSP refused the credentials (401).

@@ -5,6 +5,7 @@
 
 use super::{connection, document, ErrorCategory};
 use crate::csta::parse::ConnectionId;
+use crate::xml::text::xs_bool;
 use crate::xml::XmlWriter;
 
 /// `AgentState` values the server reports (which BroadWorks state is
@@ -27,7 +28,7 @@ pub fn get_agent_state_response(ns: &str, agent_id: &str, state: Option<&str>) -
         w.open("agentStateEntry");
         w.leaf("agentID", agent_id);
         let logged_on = state.is_some_and(|s| s != agent_state::NULL);
-        w.leaf("loggedOnState", if logged_on { "true" } else { "false" });
+        w.leaf("loggedOnState", xs_bool(logged_on));
         if let Some(state) = state {
             w.open("agentInfo");
             w.open("agentInfoItem");

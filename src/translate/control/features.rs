@@ -67,31 +67,18 @@ impl Planner<'_> {
             }
             None => self.resolve(call)?.csta_call,
         };
-        let mut items: Vec<SnapshotCallItem> = Vec::new();
-        let mut first = None;
-        let mut remotes = Vec::new();
-        for (user, device) in self.scope.monitored() {
-            let legs = self.model.legs_of_call(&user, &csta_call);
-            for party in &legs {
-                items.push(SnapshotCallItem {
+        let found = self.legs_at_monitored(&csta_call)?;
+        let mut items: Vec<SnapshotCallItem> = found
+            .iter()
+            .flat_map(|(_, device, legs)| {
+                legs.iter().map(|party| SnapshotCallItem {
                     device: Some(device.clone()),
                     call_id: csta_call.clone(),
                     state: party_state(party),
-                });
-                remotes.push(((*party).clone(), device.clone()));
-            }
-            if !legs.is_empty() && first.is_none() {
-                first = Some((user, device));
-            }
-        }
-        let Some((user, device)) = first else {
-            return Err(refuse(
-                ErrorCategory::Operation,
-                operation::INVALID_CALL_ID,
-                format!("call {csta_call} is not known at a device this session monitors"),
-            ));
-        };
-        for (party, _) in remotes {
+                })
+            })
+            .collect();
+        for party in found.iter().flat_map(|(_, _, legs)| legs) {
             let far = match &party.remote {
                 Dev::Remote(n) => Some(n.clone()),
                 Dev::Local | Dev::NotKnown | Dev::Restricted => None,
@@ -101,20 +88,13 @@ impl Planner<'_> {
                 items.push(SnapshotCallItem {
                     device: far,
                     call_id: csta_call.clone(),
-                    state: remote_state(&party),
+                    state: remote_state(party),
                 });
             }
         }
-        Ok(Plan {
-            request: self.request,
-            user,
-            device,
-            steps: Vec::new(),
-            fallback: Vec::new(),
-            reply: Reply::SnapshotCall(items),
-            dialled: None,
-            route_point_call: None,
-        })
+        let (user, device) = (found[0].0.clone(), found[0].1.clone());
+        let reply = Reply::SnapshotCall(items);
+        Ok(Plan::new(self.request, user, device, Vec::new(), reply))
     }
 
     /// DirectedPickupCall: the requesting device picks up the call ringing

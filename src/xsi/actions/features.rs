@@ -3,18 +3,8 @@
 //! park, barge-in, recording control and `Reconnect`; and the reading of
 //! the service answers.
 
-use super::{call_path, on_call, query, user_path, Method, Returned, XsiRequest};
+use super::{call_path, get, on_call, query, start, Method, Returned, XsiRequest};
 use crate::xsi::parse::{parse_doc, XsiDoc};
-
-fn get(user: &str, rest: &str) -> XsiRequest {
-    XsiRequest {
-        method: Method::Get,
-        path: user_path(user, rest),
-        query: String::new(),
-        body: None,
-        on_call: false,
-    }
-}
 
 /// Read the DoNotDisturb service: `GET U/services/DoNotDisturb`.
 pub fn get_do_not_disturb(user: &str) -> XsiRequest {
@@ -29,18 +19,6 @@ pub fn get_call_forwarding_always(user: &str) -> XsiRequest {
 
 const DO_NOT_DISTURB: &str = "/services/DoNotDisturb";
 const CALL_FORWARDING_ALWAYS: &str = "/services/CallForwardingAlways";
-
-/// A `POST U/calls/<verb>` that starts a call for the user (201,
-/// `CallStartInfo`), with the address of another user's device, if any.
-fn start(user: &str, verb: &str, address: Option<&str>) -> XsiRequest {
-    XsiRequest {
-        method: Method::Post,
-        path: user_path(user, &format!("/calls/{verb}")),
-        query: address.map_or_else(String::new, |a| query(&[("address", a)])),
-        body: None,
-        on_call: false,
-    }
-}
 
 /// Pick up the call ringing at `address`:
 /// `POST U/calls/DirectedCallPickup?address=<address>`.

@@ -74,16 +74,23 @@ pub(super) fn parse_feature_data(type_name: &str, data: Element<'_>) -> Option<R
     Some(event.map(EventData::Feature))
 }
 
-/// A service event's `info`: `active` and `forwardToPhoneNumber`, when given.
+/// A service event's `info` (absent: nothing known), as [`settings`].
 fn service_info(data: Element<'_>) -> Result<(Option<bool>, Option<String>)> {
-    let Some(info) = first_child(data, "info") else {
-        return Ok((None, None));
-    };
-    let mut on = Some(false);
+    match first_child(data, "info") {
+        Some(info) => settings(info).map(|(on, forward_to)| (Some(on), forward_to)),
+        None => Ok((None, None)),
+    }
+}
+
+/// A service's settings (`active?, forwardToPhoneNumber?, ringSplash?`,
+/// as the DoNotDisturb and CallForwardingAlways answers and their events'
+/// `info` hold them): whether it is on, and the number it forwards to.
+fn settings(element: Element<'_>) -> Result<(bool, Option<String>)> {
+    let mut on = false;
     let mut forward_to = None;
-    for child in child_elements(info) {
+    for child in child_elements(element) {
         match local(child) {
-            "active" => on = Some(active(child)?),
+            "active" => on = active(child)?,
             "forwardToPhoneNumber" => forward_to = Some(text(child)).filter(|t| !t.is_empty()),
             _ => {}
         }
@@ -99,28 +106,12 @@ fn active(element: Element<'_>) -> Result<bool> {
 
 /// `<DoNotDisturb>`: `active?, ringSplash?`.
 pub(super) fn parse_do_not_disturb(root: Element<'_>) -> Result<XsiDoc> {
-    let mut on = false;
-    for child in child_elements(root) {
-        if local(child) == "active" {
-            on = active(child)?;
-        }
-    }
-    Ok(XsiDoc::DoNotDisturb { active: on })
+    let (active, _) = settings(root)?;
+    Ok(XsiDoc::DoNotDisturb { active })
 }
 
 /// `<CallForwardingAlways>`: `active?, forwardToPhoneNumber?, ringSplash?`.
 pub(super) fn parse_call_forwarding_always(root: Element<'_>) -> Result<XsiDoc> {
-    let mut on = false;
-    let mut forward_to = None;
-    for child in child_elements(root) {
-        match local(child) {
-            "active" => on = active(child)?,
-            "forwardToPhoneNumber" => forward_to = Some(text(child)).filter(|t| !t.is_empty()),
-            _ => {}
-        }
-    }
-    Ok(XsiDoc::CallForwardingAlways {
-        active: on,
-        forward_to,
-    })
+    let (active, forward_to) = settings(root)?;
+    Ok(XsiDoc::CallForwardingAlways { active, forward_to })
 }
