@@ -20,7 +20,7 @@ use bwcsta::xsi::body::{
 };
 
 use super::parts::{latencies, Latency};
-use super::rig::dns;
+use super::rig::{bench_sim_config, dns};
 use crate::clock::mono_ns;
 use crate::sim::{Pace, SimConfig, Simulator};
 
@@ -137,7 +137,7 @@ fn read_relayed(mut stream: TcpStream, count: u64, idle: Duration) -> Vec<(u64, 
 pub fn floor(rate: f64, secs: f64, dn_count: usize) -> Result<Latency, String> {
     let sim = Simulator::start(SimConfig {
         ack_timeout: Duration::from_secs(3600),
-        ..SimConfig::default()
+        ..bench_sim_config()
     })
     .map_err(|e| format!("simulator: {e}"))?;
     let xsp: SocketAddr = sim.xsp_urls()[0]

@@ -28,6 +28,16 @@ pub fn realistic_delays() -> Vec<(RequestKind, Duration)> {
     ]
 }
 
+/// The simulator's configuration in every measured run, bwcsta's and the relay's floor alike:
+/// the defaults without the schema check (a parse per document the simulator sends or
+/// receives), which is not part of what is measured.
+pub fn bench_sim_config() -> SimConfig {
+    SimConfig {
+        schema_check: false,
+        ..SimConfig::default()
+    }
+}
+
 /// The simulator and a `bwcsta` using both of its XSPs, channels up.
 pub struct Rig {
     pub bw: Bwcsta,
@@ -43,11 +53,7 @@ impl Rig {
         sim: impl FnOnce(&mut SimConfig),
         cfg: impl FnOnce(&mut Value),
     ) -> Result<Rig, String> {
-        // Measured figures: without the schema check's parse per document.
-        let mut sim_cfg = SimConfig {
-            schema_check: false,
-            ..SimConfig::default()
-        };
+        let mut sim_cfg = bench_sim_config();
         sim(&mut sim_cfg);
         let sim = Simulator::start(sim_cfg).map_err(|e| format!("simulator: {e}"))?;
         let dir = TempDir::new(&format!("bench-{tag}"));

@@ -16,10 +16,6 @@
 //! parsing a document to its root element, walking element children, text,
 //! and the check of an enumerated value.
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
-use parking_lot::Mutex;
 use serde_json::Value;
 use sxd_document::dom::{ChildOfElement, Element};
 
@@ -35,18 +31,14 @@ mod tests;
 /// Where the structure files are.
 const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/");
 
-/// The structure file `file` of `integration/data/schemas/`, parsed once
-/// and kept for the life of the process.
-pub(crate) fn read_json(file: &'static str) -> &'static Value {
-    static LOADED: OnceLock<Mutex<HashMap<&'static str, &'static Value>>> = OnceLock::new();
-    let mut loaded = LOADED.get_or_init(Default::default).lock();
-    loaded.entry(file).or_insert_with(|| {
-        let path = format!("{SCHEMAS}{file}");
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-        let json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
-        Box::leak(Box::new(json))
-    })
+/// The structure file `file` of `integration/data/schemas/`, parsed and
+/// kept for the life of the process. Each call reads and parses the file
+/// anew: the callers ([`ecma::load`], [`xsi::schema`]) call it once per file.
+pub(crate) fn read_json(file: &str) -> &'static Value {
+    let path = format!("{SCHEMAS}{file}");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    let json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+    Box::leak(Box::new(json))
 }
 
 /// Parses `xml` and hands its root element to `check`.

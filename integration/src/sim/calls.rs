@@ -41,12 +41,7 @@ impl Emit {
     /// The `xsi1:type` of the payload (`CallReceivedEvent`), for logs and tests.
     #[cfg(test)]
     pub(crate) fn kind(&self) -> &str {
-        let start = self
-            .data
-            .find("xsi:eventData xsi1:type=\"xsi:")
-            .map_or(0, |i| i + 29);
-        let rest = &self.data[start..];
-        &rest[..rest.find('"').unwrap_or(0)]
+        super::journal::payload_kind(&self.data)
     }
 }
 

@@ -1,58 +1,19 @@
 //! What a soak run needs of the simulator beyond the tests' API: the faults it injects at
 //! random (heartbeats refused, acknowledgements lost, late re-sends, subscriptions terminated by
-//! BroadWorks, an Application Server failover for many users), call operations that say whether
-//! they still applied, and the simulator's own record of what happened: the journal of every
-//! event it emitted with the facts of its call (see `journal`), and its live calls.
+//! BroadWorks, an Application Server failover for many users), and the simulator's own record
+//! of what happened: the journal of every event it emitted with the facts of its call (see
+//! `journal`), and its live calls. The call operations ([`Simulator::answer`] …) say whether
+//! they still applied.
 
 use std::time::Duration;
 
 use super::hub::Hub;
-use super::{CallId, Simulator};
+use super::Simulator;
 
 pub use super::calls::record::{LiveCalls, LiveLeg};
 pub use super::journal::{Emitted, Fact, Record};
 
-/// A call operation; [`Simulator::apply`] says whether it still applied (the call may have
-/// ended or changed meanwhile).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CallOp {
-    Answer(CallId),
-    Hold(CallId, String),
-    Retrieve(CallId, String),
-    Release(CallId, String),
-    /// `by` blind-transfers the call to `to`.
-    BlindTransfer(CallId, String, String),
-    /// `by` joins the other parties of `held` and `active`.
-    ConsultTransfer {
-        held: CallId,
-        active: CallId,
-        by: String,
-    },
-    /// `by` joins `a` and `b` into a conference.
-    Conference {
-        a: CallId,
-        b: CallId,
-        by: String,
-    },
-}
-
 impl Simulator {
-    /// Runs `op`; false when it did not apply (unknown call, party not in it, wrong state).
-    pub fn apply(&self, op: &CallOp) -> bool {
-        let hub = &self.hub;
-        match op {
-            CallOp::Answer(call) => hub.op_answer(*call),
-            CallOp::Hold(call, by) => hub.op_hold(*call, by),
-            CallOp::Retrieve(call, by) => hub.op_retrieve(*call, by),
-            CallOp::Release(call, by) => hub.op_release(*call, by),
-            CallOp::BlindTransfer(call, by, to) => hub.op_blind_transfer(*call, by, to),
-            CallOp::ConsultTransfer { held, active, by } => {
-                hub.op_consult_transfer(*held, *active, by)
-            }
-            CallOp::Conference { a, b, by } => hub.op_conference(*a, *b, by),
-        }
-    }
-
     /// The next `count` heartbeats to XSP `xsp` are answered `status` (with an ErrorInfo
     /// body) instead of being handled.
     pub fn fail_heartbeats(&self, xsp: usize, status: u16, count: u32) {

@@ -107,6 +107,34 @@ impl Params {
             other => Err(bad(format!("parameter {key} must be 1 or 0, not {other}"))),
         }
     }
+
+    /// A comma-separated list, empty items left out; an error when nothing is left.
+    fn list(&self, key: &str) -> Result<Vec<&str>, Failure> {
+        let items: Vec<&str> = self
+            .text(key)?
+            .split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .collect();
+        if items.is_empty() {
+            return Err(bad(format!("{key} is empty")));
+        }
+        Ok(items)
+    }
+
+    /// The `count` parameter of a fault: how many requests it applies to.
+    fn count(&self) -> Result<u32, Failure> {
+        u32::try_from(self.number("count")?).map_err(|_| bad("count too large"))
+    }
+
+    /// The `code` parameter of a fault: an HTTP status code (100 to 999).
+    fn status_code(&self) -> Result<u16, Failure> {
+        let code = self.number("code")?;
+        u16::try_from(code)
+            .ok()
+            .filter(|c| (100..=999).contains(c))
+            .ok_or_else(|| bad(format!("bad status code {code}")))
+    }
 }
 
 /// The control API handler.
@@ -286,13 +314,8 @@ impl ControlService {
             }
             "fault/status" | "fault/acks" | "fault/action_status" => {
                 let xsp = self.xsp(&p)?;
-                let code = p.number("code")?;
-                let code = u16::try_from(code)
-                    .ok()
-                    .filter(|c| (100..=999).contains(c))
-                    .ok_or_else(|| bad(format!("bad status code {code}")))?;
-                let count =
-                    u32::try_from(p.number("count")?).map_err(|_| bad("count too large"))?;
+                let code = p.status_code()?;
+                let count = p.count()?;
                 match command {
                     "fault/acks" => hub.op_fail_acks(xsp, code, count),
                     "fault/status" => hub.op_fail_requests(xsp, code, count),
@@ -309,21 +332,11 @@ impl ControlService {
             }
             "fault/action_drop" => {
                 let xsp = self.xsp(&p)?;
-                let count =
-                    u32::try_from(p.number("count")?).map_err(|_| bad("count too large"))?;
-                hub.op_drop_actions(xsp, count);
+                hub.op_drop_actions(xsp, p.count()?);
                 Ok(json!({ "ok": true }))
             }
             "flood" => {
-                let dns: Vec<&str> = p
-                    .text("dns")?
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|d| !d.is_empty())
-                    .collect();
-                if dns.is_empty() {
-                    return Err(bad("dns is empty"));
-                }
+                let dns = p.list("dns")?;
                 let rate = match p.text("rate") {
                     Ok(text) => Some(
                         text.trim()

@@ -344,42 +344,43 @@ impl Simulator {
     }
 
     /// Answers the ringing leg: CallAnswered to it (after HookStatus Off-Hook) and to every
-    /// other alerting leg.
-    pub fn answer(&self, call: CallId) {
-        self.hub.op_answer(call);
+    /// other alerting leg. False when it did not apply (unknown call, party not in it, wrong
+    /// state), as for each call operation below: the call may have ended or changed meanwhile.
+    pub fn answer(&self, call: CallId) -> bool {
+        self.hub.op_answer(call)
     }
 
     /// `by` holds: CallHeld (Held) to `by`, CallHeld (Remote Held) to the other party.
-    pub fn hold(&self, call: CallId, by: &str) {
-        self.hub.op_hold(call, by);
+    pub fn hold(&self, call: CallId, by: &str) -> bool {
+        self.hub.op_hold(call, by)
     }
 
     /// `by` retrieves: CallRetrieved to both parties.
-    pub fn retrieve(&self, call: CallId, by: &str) {
-        self.hub.op_retrieve(call, by);
+    pub fn retrieve(&self, call: CallId, by: &str) -> bool {
+        self.hub.op_retrieve(call, by)
     }
 
     /// `by` blind-transfers to `to`: CallRedirected + CallReleased to `by`, CallTransferred to
     /// the other party, CallReceived (with redirections) to `to`.
-    pub fn blind_transfer(&self, call: CallId, by: &str, to: &str) {
-        self.hub.op_blind_transfer(call, by, to);
+    pub fn blind_transfer(&self, call: CallId, by: &str, to: &str) -> bool {
+        self.hub.op_blind_transfer(call, by, to)
     }
 
     /// `by`, a party of both calls, joins their other parties; the merged call keeps
     /// `active`'s id and extTrackingId.
-    pub fn consult_transfer(&self, held: CallId, active: CallId, by: &str) {
-        self.hub.op_consult_transfer(held, active, by);
+    pub fn consult_transfer(&self, held: CallId, active: CallId, by: &str) -> bool {
+        self.hub.op_consult_transfer(held, active, by)
     }
 
     /// `by`, a party of both calls, starts a conference: ConferenceStarted to `by` only.
-    pub fn conference(&self, a: CallId, b: CallId, by: &str) {
-        self.hub.op_conference(a, b, by);
+    pub fn conference(&self, a: CallId, b: CallId, by: &str) -> bool {
+        self.hub.op_conference(a, b, by)
     }
 
     /// Releases the call: CallReleased (local for `by`, remote for the others), then HookStatus
     /// On-Hook for parties left without calls.
-    pub fn release(&self, call: CallId, by: &str) {
-        self.hub.op_release(call, by);
+    pub fn release(&self, call: CallId, by: &str) -> bool {
+        self.hub.op_release(call, by)
     }
 
     /// `by` retrieves the call parked at `at` (by Xsi-Actions `Park` or `GroupCallPark`):

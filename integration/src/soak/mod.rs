@@ -19,10 +19,11 @@ pub mod traffic;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::bench::rig::dns;
 use crate::rng::Rng;
 use crate::sim::chaos::Record;
 use crate::sim::{Delivery, SimConfig, Simulator};
-use crate::support::{free_port, test_config, Bwcsta, TempDir};
+use crate::support::{free_port, test_config, wait_until, Bwcsta, TempDir};
 use client::ClientLog;
 use client::{Client, Command};
 use oracle::Check;
@@ -226,10 +227,6 @@ impl Chaos<'_> {
     }
 }
 
-fn numbers(first: u64, n: usize) -> Vec<String> {
-    (first..first + n as u64).map(|d| d.to_string()).collect()
-}
-
 /// The simulator and bwcsta for `opts`, links up.
 fn start(opts: &Options, agents: &[String]) -> Result<(Simulator, Bwcsta), String> {
     let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
@@ -271,23 +268,11 @@ fn start(opts: &Options, agents: &[String]) -> Result<(Simulator, Bwcsta), Strin
     Ok((sim, bw))
 }
 
-/// Waits until `pred` holds (looking every 50 ms); false at the deadline.
-fn wait(timeout: Duration, mut pred: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    while !pred() {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    true
-}
-
 /// Runs the soak `opts` asks for; `progress` hears a line now and then.
 pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Summary, String> {
     let root = Rng::new(opts.seed);
-    let users = numbers(20_001, opts.devices);
-    let agents = numbers(8001, AGENTS);
+    let users = dns(20_001, opts.devices);
+    let agents = dns(8001, AGENTS);
     let mut all: Vec<String> = users.clone();
     all.extend(agents.iter().cloned());
     all.push(CALL_CENTER.to_owned());
@@ -317,7 +302,7 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Summary, St
         all.len()
     ));
     let settled = |clients: &[Client]| clients.iter().zip(wants).all(|(c, w)| c.settled(w));
-    if !wait(Duration::from_secs(120), || settled(&clients)) {
+    if !wait_until(Duration::from_secs(120), || settled(&clients)) {
         return Err(format!(
             "the clients could not monitor their devices:\n{}",
             bw.log()
@@ -434,7 +419,7 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Summary, St
     let drain_start = Instant::now();
     summary.chaos_s = drain_start.duration_since(t0).as_secs_f64();
     progress("soak: draining");
-    if !wait(Duration::from_secs(120), || {
+    if !wait_until(Duration::from_secs(120), || {
         settled(&clients) && sim.unacked() == 0
     }) {
         summary
@@ -442,7 +427,7 @@ pub fn run(opts: &Options, mut progress: impl FnMut(&str)) -> Result<Summary, St
             .push("the run did not settle within 120 s after the faults ended".into());
     }
     std::thread::sleep(MARGIN.saturating_sub(drain_start.elapsed()));
-    if !wait(Duration::from_secs(60), || {
+    if !wait_until(Duration::from_secs(60), || {
         settled(&clients) && sim.unacked() == 0
     }) {
         summary

@@ -11,7 +11,6 @@ use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::rng::Rng;
-use crate::sim::chaos::CallOp;
 use crate::sim::{CallId, Simulator};
 
 /// A call nobody's script owns is released once it is this old.
@@ -323,27 +322,19 @@ impl Traffic {
                 None => false,
             },
             Step::Offer(s) => call(s).is_some_and(|c| sim.acd_offer(c, None)),
-            Step::Answer(s) => call(s).is_some_and(|c| sim.apply(&CallOp::Answer(c))),
-            Step::Hold(s, by) => call(s).is_some_and(|c| sim.apply(&CallOp::Hold(c, dev(by)))),
-            Step::Retrieve(s, by) => {
-                call(s).is_some_and(|c| sim.apply(&CallOp::Retrieve(c, dev(by))))
-            }
-            Step::Release(s, by) => {
-                call(s).is_some_and(|c| sim.apply(&CallOp::Release(c, dev(by))))
-            }
+            Step::Answer(s) => call(s).is_some_and(|c| sim.answer(c)),
+            Step::Hold(s, by) => call(s).is_some_and(|c| sim.hold(c, &dev(by))),
+            Step::Retrieve(s, by) => call(s).is_some_and(|c| sim.retrieve(c, &dev(by))),
+            Step::Release(s, by) => call(s).is_some_and(|c| sim.release(c, &dev(by))),
             Step::Blind(s, by, to) => {
-                call(s).is_some_and(|c| sim.apply(&CallOp::BlindTransfer(c, dev(by), dev(to))))
+                call(s).is_some_and(|c| sim.blind_transfer(c, &dev(by), &dev(to)))
             }
             Step::Consult { held, active, by } => match (call(held), call(active)) {
-                (Some(h), Some(a)) => sim.apply(&CallOp::ConsultTransfer {
-                    held: h,
-                    active: a,
-                    by: dev(by),
-                }),
+                (Some(h), Some(a)) => sim.consult_transfer(h, a, &dev(by)),
                 _ => false,
             },
             Step::Conference { a, b, by } => match (call(a), call(b)) {
-                (Some(a), Some(b)) => sim.apply(&CallOp::Conference { a, b, by: dev(by) }),
+                (Some(a), Some(b)) => sim.conference(a, b, &dev(by)),
                 _ => false,
             },
         };
@@ -365,7 +356,7 @@ impl Traffic {
     fn end(&mut self, sim: &Simulator, script: Script, cut_short: bool) {
         for c in &script.calls {
             if cut_short {
-                sim.apply(&CallOp::Release(*c, String::new()));
+                sim.release(*c, "");
             }
             self.owned.remove(&c.0);
         }
@@ -383,9 +374,7 @@ impl Traffic {
                 continue;
             }
             let first = *self.strays.entry(c).or_insert(now);
-            if now.duration_since(first) >= ORPHAN_AGE
-                && sim.apply(&CallOp::Release(CallId(c), String::new()))
-            {
+            if now.duration_since(first) >= ORPHAN_AGE && sim.release(CallId(c), "") {
                 self.counts.orphans_released += 1;
             }
         }

@@ -86,50 +86,48 @@ fn park(hub: &Hub, dn: &str, call_id: &str, at: &str) -> Reply {
     on_leg(hub, dn, call_id, |m, n, _, now| m.park(n, dn, at, now))
 }
 
+/// The fields of `service` (`DoNotDisturb` or `CallForwardingAlways`) with the settings `s`,
+/// in schema order: what both the settings ([`service_settings`]) and the service event
+/// ([`service_event`]) hold.
+fn service_fields<'s>(service: &str, s: &'s UserServices) -> Vec<(&'static str, &'s str)> {
+    let on = bwcsta::xml::text::xs_bool;
+    let mut fields = Vec::new();
+    if service == "DoNotDisturb" {
+        fields.push(("active", on(s.do_not_disturb)));
+    } else {
+        fields.push(("active", on(s.forward_always)));
+        if let Some(to) = s.forward_to.as_deref() {
+            fields.push(("forwardToPhoneNumber", to));
+        }
+    }
+    fields.push(("ringSplash", "false"));
+    fields
+}
+
 /// `<DoNotDisturb>` or `<CallForwardingAlways>` with the user's settings.
 fn service_settings(hub: &Hub, dn: &str, service: &str) -> Reply {
     let user = crate::sim::calls::user_id(dn, &hub.cfg.domain);
     let s = hub.services.lock().get(&user).cloned().unwrap_or_default();
-    let on = bwcsta::xml::text::xs_bool;
-    let mut children = Vec::new();
-    if service == "DoNotDisturb" {
-        children.push(("active", on(s.do_not_disturb)));
-    } else {
-        children.push(("active", on(s.forward_always)));
-        if let Some(to) = s.forward_to.as_deref() {
-            children.push(("forwardToPhoneNumber", to));
-        }
-    }
-    children.push(("ringSplash", "false"));
-    let body = bwcsta::xml::document(service, bwcsta::xsi::body::XSI_NAMESPACE, &children);
+    let fields = service_fields(service, &s);
+    let body = bwcsta::xml::document(service, bwcsta::xsi::body::XSI_NAMESPACE, &fields);
     Reply::new(200, XML, body)
 }
 
 /// The service event a PUT of `service` causes: `DoNotDisturbEvent` or
 /// `CallForwardingAlwaysEvent`, with the settings as they are now.
 pub(crate) fn service_event(service: &str, s: &UserServices) -> String {
-    let on = bwcsta::xml::text::xs_bool;
-    let leaf = |o: &mut String, name: &str, text: &str| {
-        o.push_str("<xsi:");
-        o.push_str(name);
-        o.push('>');
-        escape_into(o, text);
-        o.push_str("</xsi:");
-        o.push_str(name);
-        o.push('>');
-    };
     let kind = format!("{service}Event");
     event_data(&kind, |o| {
         o.push_str("<xsi:info>");
-        if service == "DoNotDisturb" {
-            leaf(o, "active", on(s.do_not_disturb));
-        } else {
-            leaf(o, "active", on(s.forward_always));
-            if let Some(to) = s.forward_to.as_deref() {
-                leaf(o, "forwardToPhoneNumber", to);
-            }
+        for (name, text) in service_fields(service, s) {
+            o.push_str("<xsi:");
+            o.push_str(name);
+            o.push('>');
+            escape_into(o, text);
+            o.push_str("</xsi:");
+            o.push_str(name);
+            o.push('>');
         }
-        leaf(o, "ringSplash", "false");
         o.push_str("</xsi:info>");
     })
 }

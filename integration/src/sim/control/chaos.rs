@@ -8,26 +8,6 @@ use super::{bad, ControlService, Failure, Params};
 
 const OK: fn() -> Value = || json!({ "ok": true });
 
-impl Params {
-    /// A comma-separated list, empty items left out; an error when nothing is left.
-    fn list(&self, key: &str) -> Result<Vec<&str>, Failure> {
-        let items: Vec<&str> = self
-            .text(key)?
-            .split(',')
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-            .collect();
-        if items.is_empty() {
-            return Err(bad(format!("{key} is empty")));
-        }
-        Ok(items)
-    }
-
-    fn count(&self) -> Result<u32, Failure> {
-        u32::try_from(self.number("count")?).map_err(|_| bad("count too large"))
-    }
-}
-
 impl ControlService {
     /// One of the commands of the table above; `None` for another command.
     pub(super) fn chaos_command(
@@ -39,11 +19,7 @@ impl ControlService {
         Some(match command {
             "fault/heartbeats" => (|| {
                 let xsp = self.xsp(p)?;
-                let code = u16::try_from(p.number("code")?)
-                    .ok()
-                    .filter(|c| (100..=999).contains(c))
-                    .ok_or_else(|| bad("bad status code"))?;
-                hub.op_fail_heartbeats(xsp, code, p.count()?);
+                hub.op_fail_heartbeats(xsp, p.status_code()?, p.count()?);
                 Ok(OK())
             })(),
             "fault/lose_acks" => (|| {

@@ -3,7 +3,7 @@
 //! whether they applied, the live calls and the journal.
 
 use super::*;
-use crate::sim::chaos::{CallOp, Fact, Record};
+use crate::sim::chaos::{Fact, Record};
 
 #[test]
 fn refused_heartbeats_then_normal_ones() {
@@ -81,9 +81,9 @@ fn broadworks_terminates_subscriptions_on_its_own() {
         "<Subscription><expires>3600</expires></Subscription>",
     );
     assert_eq!(refresh.status, 404);
-    assert!(!sim.apply(&CallOp::Hold(call, "2003".into())));
-    assert!(sim.apply(&CallOp::Release(call, "2001".into())));
-    assert!(!sim.apply(&CallOp::Answer(call)), "gone");
+    assert!(!sim.hold(call, "2003"));
+    assert!(sim.release(call, "2001"));
+    assert!(!sim.answer(call), "gone");
 }
 
 #[test]
